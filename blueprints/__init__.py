@@ -1,0 +1,1 @@
+"""Test blueprints: their rules, validation, feasibility and coverage."""

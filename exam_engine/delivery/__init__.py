@@ -1,0 +1,1 @@
+"""Attempts, responses, timing, scoring and the learner's test runner."""

@@ -1,0 +1,1 @@
+"""Pure item response theory and classical test statistics (numpy/scipy only)."""

@@ -1,0 +1,1 @@
+"""Centres, sessions, candidates under invigilation, incidents and the event log."""

@@ -1,0 +1,1 @@
+"""Qualification taxonomy, item bank, review workflow and item statistics."""
