@@ -1,0 +1,1 @@
+"""Items: their kinds and scoring, the reviewable files they are kept in, and versions."""

@@ -1,0 +1,353 @@
+"""Reading items from their reviewable YAML files, with clear errors.
+
+The bank lives in the repository as one YAML file per assessment criterion
+(`<unit slug>/AC1.3.yaml`) plus one `scenarios.yaml` per unit; the format is described
+in `item_bank/data/items/README.md`. Every problem is reported with its file, item and
+field, and a file with any problem yields no items at all.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from item_bank.items.scoring import MARKS, ItemType
+
+UNIT_REFERENCE = re.compile(r"^[A-Z]/\d{3}/\d{4}$")
+CRITERION = re.compile(r"^AC\d+\.\d+$")
+AMPLIFICATION = re.compile(r"^(AC\d+\.\d+)(/\d+)+$")
+ITEM_ID = re.compile(r"^[A-Z0-9][A-Za-z0-9.\-]{2,63}$")
+DIFFICULTY_RATINGS = ("easy", "medium", "hard")
+FILE_STATUSES = ("draft", "in_review", "approved_for_pretest", "live", "retired")
+OPTION_COUNTS: dict[ItemType, tuple[int, ...]] = {
+    ItemType.SINGLE_BEST_ANSWER: (4,),
+    ItemType.MULTIPLE_RESPONSE: (5, 6),
+    ItemType.ORDERING: (4, 5),
+}
+REVIEW_CHECKLIST = (
+    "key_correct_and_unique",
+    "tags_match_ac_and_amplification",
+    "no_cueing_between_items",
+    "plain_english_level3",
+    "distractors_plausible",
+)
+REVIEW_OUTCOMES = ("approved", "approved_after_changes")
+ITEM_FIELDS = {
+    "id", "type", "marks", "select", "difficulty_rating", "criteria", "amplification",
+    "scenario", "enemy_set", "stem", "options", "key", "rationale", "notes", "writer",
+    "status", "review",
+}
+REQUIRED_FIELDS = ITEM_FIELDS - {"select", "notes", "review", "scenario", "enemy_set"}
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Review:
+    reviewer: str
+    date: str
+    outcome: str
+    checklist: dict[str, bool]
+    changes: str | None
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """One item as its file states it."""
+
+    id: str
+    unit: str
+    type: ItemType
+    marks: int
+    difficulty_rating: str
+    criteria: tuple[str, ...]
+    amplification: tuple[str, ...]
+    scenario: str | None
+    enemy_set: str | None
+    stem: str
+    options: tuple[Option, ...]
+    key: str | tuple[str, ...]
+    rationale: dict[str, str]
+    notes: str | None
+    writer: str
+    status: str
+    review: Review | None
+    source: str
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    id: str
+    unit: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    path: str
+    item: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.item:
+            where += f", item {self.item}"
+        if self.field:
+            where += f", field {self.field!r}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class BankFiles:
+    """Everything read from a bank folder, and every problem found."""
+
+    items: list[ItemSpec] = field(default_factory=list)
+    scenarios: list[ScenarioSpec] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+
+
+class ItemFileError(ValueError):
+    """Raised when a bank folder has problems; `problems` lists them all."""
+
+    def __init__(self, problems: list[FileProblem]) -> None:
+        self.problems = problems
+        shown = "\n".join(f"  {problem}" for problem in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} problem(s) in the item files:\n{shown}{more}")
+
+
+def read_bank(root: Path) -> BankFiles:
+    """Read every unit folder under `root`; raise ItemFileError if anything is wrong."""
+    bank = BankFiles()
+    if not root.is_dir():
+        raise ItemFileError([FileProblem(str(root), None, None, "is not a folder")])
+    for path in sorted(root.glob("*/*.yaml")):
+        data = _load_yaml(path, bank.problems)
+        if data is None:
+            continue
+        if path.name == "scenarios.yaml":
+            bank.scenarios.extend(_read_scenarios(path, data, bank.problems))
+        else:
+            bank.items.extend(_read_item_file(path, data, bank.problems))
+    _check_bank_wide(bank)
+    if bank.problems:
+        raise ItemFileError(bank.problems)
+    return bank
+
+
+def _load_yaml(path: Path, problems: list[FileProblem]) -> dict[str, Any] | None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        problems.append(FileProblem(str(path), None, None, f"is not valid YAML: {error}"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(FileProblem(str(path), None, None, "must hold a mapping at the top level"))
+        return None
+    return data
+
+
+def _read_scenarios(path: Path, data: dict[str, Any], problems: list[FileProblem]) -> Iterator[ScenarioSpec]:
+    unit = data.get("unit")
+    if not isinstance(unit, str) or not UNIT_REFERENCE.match(unit):
+        problems.append(FileProblem(str(path), None, "unit", "must be a unit reference like Y/506/2152"))
+        return
+    for entry in data.get("scenarios") or []:
+        ok = isinstance(entry, dict) and all(isinstance(entry.get(key), str) and entry[key].strip()
+                                             for key in ("id", "title", "text"))
+        if not ok:
+            problems.append(FileProblem(str(path), None, "scenarios", f"entry needs id, title and text: {entry!r}"))
+            continue
+        yield ScenarioSpec(entry["id"], unit, entry["title"].strip(), entry["text"].strip())
+
+
+def _read_item_file(path: Path, data: dict[str, Any], problems: list[FileProblem]) -> list[ItemSpec]:
+    unit, criterion, entries = data.get("unit"), data.get("criterion"), data.get("items")
+    file_problems: list[FileProblem] = []
+    if not isinstance(unit, str) or not UNIT_REFERENCE.match(unit):
+        file_problems.append(FileProblem(str(path), None, "unit", "must be a unit reference like Y/506/2152"))
+    if not isinstance(criterion, str) or not CRITERION.match(criterion):
+        file_problems.append(FileProblem(str(path), None, "criterion", "must be an AC id like AC1.3"))
+    if not isinstance(entries, list) or not entries:
+        file_problems.append(FileProblem(str(path), None, "items", "must be a non-empty list"))
+    if file_problems:
+        problems.extend(file_problems)
+        return []
+    items = []
+    for index, entry in enumerate(entries, start=1):
+        checker = _ItemChecker(str(path), unit, criterion, index, entry)
+        item = checker.check()
+        problems.extend(checker.problems)
+        if item is not None:
+            items.append(item)
+    return items
+
+
+class _ItemChecker:
+    """Validates one item entry field by field, collecting every problem."""
+
+    def __init__(self, path: str, unit: str, criterion: str, index: int, entry: Any) -> None:
+        self.path, self.unit, self.criterion, self.entry = path, unit, criterion, entry
+        self.label = entry.get("id") if isinstance(entry, dict) and isinstance(entry.get("id"), str) else f"#{index}"
+        self.problems: list[FileProblem] = []
+
+    def fail(self, field_name: str | None, message: str) -> None:
+        self.problems.append(FileProblem(self.path, self.label, field_name, message))
+
+    def check(self) -> ItemSpec | None:
+        entry = self.entry
+        if not isinstance(entry, dict):
+            self.fail(None, "must be a mapping of fields")
+            return None
+        for name in sorted(set(entry) - ITEM_FIELDS):
+            self.fail(name, "is not a known field")
+        for name in sorted(REQUIRED_FIELDS - set(entry)):
+            self.fail(name, "is missing")
+        if self.problems:
+            return None
+        if not ITEM_ID.match(str(entry["id"])):
+            self.fail("id", "must be letters, digits, '.' and '-' (3-64 characters)")
+        try:
+            item_type = ItemType(entry["type"])
+        except ValueError:
+            self.fail("type", f"must be one of {', '.join(t.value for t in ItemType)}")
+            return None
+        if entry["marks"] != MARKS[item_type]:
+            self.fail("marks", f"must be {MARKS[item_type]} for {item_type.value}")
+        if entry["difficulty_rating"] not in DIFFICULTY_RATINGS:
+            self.fail("difficulty_rating", f"must be one of {', '.join(DIFFICULTY_RATINGS)}")
+        if entry["status"] not in FILE_STATUSES:
+            self.fail("status", f"must be one of {', '.join(FILE_STATUSES)}")
+        criteria = self._criteria()
+        amplification = self._amplification(criteria)
+        options = self._options(item_type)
+        key = self._key(item_type, options)
+        self._rationale(options)
+        review = self._review()
+        for name in ("stem", "writer"):
+            if not isinstance(entry[name], str) or not entry[name].strip():
+                self.fail(name, "must be non-empty text")
+        if self.problems:
+            return None
+        return ItemSpec(
+            id=entry["id"], unit=self.unit, type=item_type, marks=entry["marks"],
+            difficulty_rating=entry["difficulty_rating"], criteria=criteria,
+            amplification=amplification, scenario=entry.get("scenario"),
+            enemy_set=entry.get("enemy_set"), stem=" ".join(entry["stem"].split()),
+            options=options, key=key, rationale=dict(entry["rationale"]),
+            notes=entry.get("notes"), writer=entry["writer"], status=entry["status"],
+            review=review, source=self.path,
+        )
+
+    def _criteria(self) -> tuple[str, ...]:
+        criteria = self.entry["criteria"]
+        if not isinstance(criteria, list) or not criteria or not all(
+            isinstance(c, str) and CRITERION.match(c) for c in criteria
+        ):
+            self.fail("criteria", "must be a non-empty list of AC ids like AC1.3")
+            return ()
+        if self.criterion not in criteria:
+            self.fail("criteria", f"must include the file's criterion {self.criterion}")
+        return tuple(criteria)
+
+    def _amplification(self, criteria: tuple[str, ...]) -> tuple[str, ...]:
+        points = self.entry["amplification"]
+        if not isinstance(points, list) or not points:
+            self.fail("amplification", "must be a non-empty list of ids like AC1.3/2")
+            return ()
+        for point in points:
+            match = AMPLIFICATION.match(point) if isinstance(point, str) else None
+            if match is None:
+                self.fail("amplification", f"{point!r} is not an id like AC1.3/2 or AC1.3/2/1")
+            elif match.group(1) not in criteria:
+                self.fail("amplification", f"{point} belongs to an AC not in this item's criteria")
+        return tuple(points)
+
+    def _options(self, item_type: ItemType) -> tuple[Option, ...]:
+        raw = self.entry["options"]
+        if not isinstance(raw, list) or not all(
+            isinstance(o, dict) and set(o) == {"id", "text"} and isinstance(o["text"], str) and o["text"].strip()
+            for o in raw
+        ):
+            self.fail("options", "must be a list of {id, text} with non-empty text")
+            return ()
+        options = tuple(Option(str(o["id"]), " ".join(o["text"].split())) for o in raw)
+        ids = [o.id for o in options]
+        if len(set(ids)) != len(ids):
+            self.fail("options", "option ids must be unique")
+        if len(options) not in OPTION_COUNTS[item_type]:
+            allowed = " or ".join(map(str, OPTION_COUNTS[item_type]))
+            self.fail("options", f"{item_type.value} needs {allowed} options, not {len(options)}")
+        if len({o.text.casefold() for o in options}) != len(options):
+            self.fail("options", "two options have the same text")
+        return options
+
+    def _key(self, item_type: ItemType, options: tuple[Option, ...]) -> str | tuple[str, ...]:
+        key, ids = self.entry["key"], [o.id for o in options]
+        if item_type is ItemType.SINGLE_BEST_ANSWER:
+            if key not in ids:
+                self.fail("key", "must be one of the option ids")
+            return str(key)
+        if not isinstance(key, list) or not all(k in ids for k in key) or len(set(key)) != len(key):
+            self.fail("key", "must be a list of distinct option ids")
+            return ()
+        if item_type is ItemType.MULTIPLE_RESPONSE:
+            if self.entry.get("select") != len(key) or len(key) not in (2, 3):
+                self.fail("select", "must equal the number of keyed options (2 or 3)")
+        elif sorted(key) != sorted(ids):
+            self.fail("key", "an ordering key lists every option id once, in the right order")
+        elif key == ids:
+            self.fail("options", "ordering options must not be listed already in the key's order")
+        return tuple(key)
+
+    def _rationale(self, options: tuple[Option, ...]) -> None:
+        rationale = self.entry["rationale"]
+        if not isinstance(rationale, dict):
+            self.fail("rationale", "must map each option id to a reason")
+            return
+        missing = [o.id for o in options if not str(rationale.get(o.id) or "").strip()]
+        if missing:
+            self.fail("rationale", f"has no reason for option(s) {', '.join(missing)}")
+
+    def _review(self) -> Review | None:
+        review = self.entry.get("review")
+        if review is None:
+            if self.entry["status"] == "live":
+                self.fail("review", "a live item needs a recorded review")
+            return None
+        if not isinstance(review, dict) or not {"reviewer", "date", "outcome", "checklist"} <= set(review):
+            self.fail("review", "needs reviewer, date, outcome and checklist")
+            return None
+        checklist = review["checklist"] or {}
+        if review["reviewer"] == self.entry["writer"]:
+            self.fail("review", "the reviewer must not be the item's writer")
+        if review["outcome"] not in REVIEW_OUTCOMES:
+            self.fail("review", f"outcome must be one of {', '.join(REVIEW_OUTCOMES)}")
+        unchecked = [name for name in REVIEW_CHECKLIST if checklist.get(name) is not True]
+        if unchecked:
+            self.fail("review", f"checklist not passed: {', '.join(unchecked)}")
+        return Review(str(review["reviewer"]), str(review["date"]), review["outcome"],
+                      dict(checklist), review.get("changes"))
+
+
+def _check_bank_wide(bank: BankFiles) -> None:
+    """Ids unique across the bank; scenarios referenced by items exist in their unit."""
+    seen: dict[str, str] = {}
+    for item in bank.items:
+        if item.id in seen:
+            bank.problems.append(FileProblem(item.source, item.id, "id", f"is also used in {seen[item.id]}"))
+        seen[item.id] = item.source
+    scenarios = {(s.unit, s.id) for s in bank.scenarios}
+    for item in bank.items:
+        if item.scenario is not None and (item.unit, item.scenario) not in scenarios:
+            bank.problems.append(FileProblem(item.source, item.id, "scenario",
+                                             f"{item.scenario} is not in the unit's scenarios.yaml"))

@@ -1,0 +1,125 @@
+"""Items, their versions, scenarios and the history of review decisions.
+
+An item is the lasting identity ("U2-AC1.3-01"); an item version is what learners see and
+what statistics belong to. Any change that can alter scoring (stem, options, key, marks,
+type) makes a new version; tags, notes and rationale are corrected in place.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from exam_engine.database import utcnow
+from exam_engine.extensions import db
+from item_bank.items.scoring import ItemType
+
+
+class ItemStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED_FOR_PRETEST = "approved_for_pretest"
+    LIVE = "live"
+    RETIRED = "retired"
+
+
+class ParameterSource(StrEnum):
+    """Where an item version's IRT parameters come from."""
+
+    PROVISIONAL = "provisional"  # from the writer's difficulty rating
+    CALIBRATED = "calibrated"  # estimated from learners' responses
+
+
+def _enum(enum_class: type[StrEnum], length: int = 32) -> Enum:
+    return Enum(enum_class, native_enum=False, length=length,
+                values_callable=lambda members: [m.value for m in members])
+
+
+class Scenario(db.Model):
+    """A shared stimulus that several items of a unit refer to."""
+
+    __tablename__ = "scenarios"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    unit_reference: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Item(db.Model):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    unit_reference: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list["ItemVersion"]] = relationship(
+        back_populates="item", order_by="ItemVersion.number", cascade="all, delete-orphan"
+    )
+
+    @property
+    def latest(self) -> "ItemVersion":
+        return self.versions[-1]
+
+
+class ItemVersion(db.Model):
+    __tablename__ = "item_versions"
+    __table_args__ = (UniqueConstraint("item_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    number: Mapped[int]
+    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus), index=True)
+    type: Mapped[ItemType] = mapped_column(_enum(ItemType))
+    marks: Mapped[int]
+    stem: Mapped[str] = mapped_column(Text)
+    options: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    key: Mapped[Any] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    criteria: Mapped[list[str]] = mapped_column(JSON)
+    amplification: Mapped[list[str]] = mapped_column(JSON)
+    difficulty_rating: Mapped[str] = mapped_column(String(8))
+    scenario_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id"))
+    enemy_set: Mapped[str | None] = mapped_column(String(64), index=True)
+    rationale: Mapped[dict[str, str]] = mapped_column(JSON)
+    notes: Mapped[str | None] = mapped_column(Text)
+    writer: Mapped[str] = mapped_column(String(80))
+    review: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    irt_a: Mapped[float]
+    irt_d: Mapped[list[float]] = mapped_column(JSON)
+    irt_c: Mapped[float] = mapped_column(default=0.0)
+    parameter_source: Mapped[ParameterSource] = mapped_column(_enum(ParameterSource))
+    calibration_responses: Mapped[int | None]
+    calibrated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[Item] = relationship(back_populates="versions")
+    scenario: Mapped[Scenario | None] = relationship()
+    status_changes: Mapped[list["StatusChange"]] = relationship(
+        back_populates="item_version", order_by="StatusChange.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def select(self) -> int | None:
+        """How many options a multiple-response item asks for."""
+        return len(self.key) if self.type is ItemType.MULTIPLE_RESPONSE else None
+
+
+class StatusChange(db.Model):
+    """Who moved an item version between review states, when, and why."""
+
+    __tablename__ = "item_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
+    from_status: Mapped[ItemStatus | None] = mapped_column(_enum(ItemStatus))
+    to_status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus))
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    item_version: Mapped[ItemVersion] = relationship(back_populates="status_changes")

@@ -1,0 +1,158 @@
+"""Item files: schema validation with clear errors, loading, versions and export."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from exam_engine.cli import cli
+from exam_engine.extensions import db
+from item_bank.items.bank import export_unit, load_bank
+from item_bank.items.files import ItemFileError, read_bank
+from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource
+
+UNIT = "Y/506/2152"
+REVIEW = {
+    "reviewer": "reviewer-x", "date": "2026-11-22", "outcome": "approved",
+    "checklist": {name: True for name in (
+        "key_correct_and_unique", "tags_match_ac_and_amplification", "no_cueing_between_items",
+        "plain_english_level3", "distractors_plausible")},
+    "changes": None,
+}
+SBA_ITEM = {
+    "id": "T-AC1.1-01", "type": "single_best_answer", "marks": 1, "difficulty_rating": "easy",
+    "criteria": ["AC1.1"], "amplification": ["AC1.1/1"], "scenario": "T-S-01", "enemy_set": None,
+    "stem": "Which of these is a value of customer service as a competitive tool?",
+    "options": [{"id": k, "text": t} for k, t in zip("ABCD", ["Gaining loyalty", "Cutting wages", "Fewer staff", "Less stock"])],
+    "key": "A", "rationale": {k: f"reason {k}" for k in "ABCD"}, "notes": None,
+    "writer": "writer-x", "status": "live", "review": REVIEW,
+}
+MR_ITEM = {
+    **SBA_ITEM, "id": "T-AC1.1-02", "type": "multiple_response", "marks": 2, "select": 2, "scenario": None,
+    "stem": "Select TWO values of customer service.",
+    "options": [{"id": k, "text": f"option {k}"} for k in "ABCDE"], "key": ["A", "C"],
+    "rationale": {k: f"reason {k}" for k in "ABCDE"},
+}
+ORDER_ITEM = {
+    **SBA_ITEM, "id": "T-AC1.1-03", "type": "ordering", "scenario": None, "stem": "Put the steps in order.",
+    "options": [{"id": k, "text": f"step {k}"} for k in "ABCD"], "key": ["C", "A", "D", "B"],
+}
+
+
+def write_bank(root: Path, items: list[dict], scenarios: list[dict] | None = None) -> Path:
+    unit_dir = root / "Y-506-2152"
+    unit_dir.mkdir(parents=True, exist_ok=True)
+    (unit_dir / "AC1.1.yaml").write_text(yaml.safe_dump({"unit": UNIT, "criterion": "AC1.1", "items": items}))
+    scenario_list = scenarios if scenarios is not None else [{"id": "T-S-01", "title": "Shop", "text": "A shop."}]
+    (unit_dir / "scenarios.yaml").write_text(yaml.safe_dump({"unit": UNIT, "scenarios": scenario_list}))
+    return root
+
+
+def problems_for(tmp_path: Path, item: dict) -> list[str]:
+    with pytest.raises(ItemFileError) as caught:
+        read_bank(write_bank(tmp_path, [item]))
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_valid_items_of_every_type_are_read(tmp_path):
+    bank = read_bank(write_bank(tmp_path, [SBA_ITEM, MR_ITEM, ORDER_ITEM]))
+    assert [item.id for item in bank.items] == ["T-AC1.1-01", "T-AC1.1-02", "T-AC1.1-03"]
+    assert bank.items[1].key == ("A", "C")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"marks": 2}, "field 'marks': must be 1 for single_best_answer"),
+        ({"type": "essay"}, "field 'type': must be one of"),
+        ({"key": "E"}, "field 'key': must be one of the option ids"),
+        ({"difficulty_rating": "tricky"}, "field 'difficulty_rating'"),
+        ({"criteria": ["AC2.1"]}, "must include the file's criterion AC1.1"),
+        ({"amplification": ["AC2.1/1"]}, "belongs to an AC not in this item's criteria"),
+        ({"amplification": ["1.1-1"]}, "is not an id like AC1.3/2"),
+        ({"options": SBA_ITEM["options"][:3]}, "needs 4 options, not 3"),
+        ({"rationale": {"A": "why"}}, "no reason for option(s) B, C, D"),
+        ({"review": None}, "a live item needs a recorded review"),
+        ({"review": {**REVIEW, "reviewer": "writer-x"}}, "must not be the item's writer"),
+        ({"review": {**REVIEW, "checklist": {}}}, "checklist not passed"),
+        ({"scenario": "T-S-99"}, "T-S-99 is not in the unit's scenarios.yaml"),
+        ({"colour": "red"}, "field 'colour': is not a known field"),
+    ],
+)
+def test_problems_name_the_file_item_and_field(tmp_path, change, expected):
+    item = {**copy.deepcopy(SBA_ITEM), **change}
+    messages = problems_for(tmp_path, item)
+    assert any(expected in message for message in messages), messages
+    assert all("AC1.1.yaml, item T-AC1.1-01" in message for message in messages)
+
+
+def test_type_specific_rules(tmp_path):
+    assert any("'select'" in m for m in problems_for(tmp_path, {**MR_ITEM, "select": 3}))
+    in_key_order = {**ORDER_ITEM, "key": ["A", "B", "C", "D"]}
+    assert any("must not be listed already" in m for m in problems_for(tmp_path, in_key_order))
+    partial = {**ORDER_ITEM, "key": ["A", "B"]}
+    assert any("every option id once" in m for m in problems_for(tmp_path, partial))
+
+
+def test_duplicate_ids_and_broken_yaml_are_reported(tmp_path):
+    with pytest.raises(ItemFileError, match="is also used in"):
+        read_bank(write_bank(tmp_path, [SBA_ITEM, SBA_ITEM]))
+    (tmp_path / "Y-506-2152" / "AC1.2.yaml").write_text("items: [unclosed")
+    with pytest.raises(ItemFileError, match="AC1.2.yaml: is not valid YAML"):
+        read_bank(tmp_path)
+
+
+def test_loading_is_idempotent_and_exports_the_documented_shape(app, tmp_path):
+    root = write_bank(tmp_path, [SBA_ITEM, MR_ITEM, ORDER_ITEM])
+    first = load_bank(root)
+    second = load_bank(root)
+    assert (first.created, second.created, second.unchanged) == (3, 0, 3)
+    exported = export_unit(UNIT)
+    assert set(exported[0]) == {
+        "id", "version", "unit", "criteria", "amplification", "type", "marks", "stem",
+        "options", "key", "status", "difficulty_rating", "scenario", "enemy_set",
+    }
+    assert exported[1]["key"] == ["A", "C"] and exported[0]["scenario"] == "T-S-01"
+    version = db.session.scalar(select(ItemVersion).where(ItemVersion.number == 1).limit(1))
+    assert version.parameter_source is ParameterSource.PROVISIONAL
+    assert [change.to_status for change in version.status_changes] == [ItemStatus.LIVE]
+
+
+def test_a_scoring_change_makes_a_new_version_and_retires_the_old(app, tmp_path):
+    load_bank(write_bank(tmp_path, [SBA_ITEM]))
+    load_bank(write_bank(tmp_path, [{**SBA_ITEM, "key": "B", "rationale": SBA_ITEM["rationale"]}]))
+    item = db.session.scalar(select(Item).where(Item.code == "T-AC1.1-01"))
+    assert [(v.number, v.key, v.status) for v in item.versions] == [
+        (1, "A", ItemStatus.RETIRED), (2, "B", ItemStatus.LIVE),
+    ]
+
+
+def test_a_tag_correction_updates_the_version_in_place(app, tmp_path):
+    load_bank(write_bank(tmp_path, [SBA_ITEM]))
+    report = load_bank(write_bank(tmp_path, [{**SBA_ITEM, "notes": "checked against current law"}]))
+    assert (report.updated, report.new_versions) == (1, 0)
+    assert db.session.scalar(select(func.count()).select_from(ItemVersion)) == 1
+
+
+def test_a_bad_folder_writes_nothing(app, tmp_path):
+    write_bank(tmp_path, [SBA_ITEM, {**MR_ITEM, "marks": 1}])
+    with pytest.raises(ItemFileError):
+        load_bank(tmp_path)
+    assert db.session.scalar(select(func.count()).select_from(Item)) == 0
+
+
+def test_command_line_load_and_export(app, tmp_path):
+    runner = app.test_cli_runner()
+    root = write_bank(tmp_path, [SBA_ITEM, MR_ITEM])
+    loaded = runner.invoke(cli, ["load-items", str(root)])
+    assert loaded.exit_code == 0 and "2 new" in loaded.output
+    exported = runner.invoke(cli, ["export-items", "--unit", UNIT, "--format", "json"])
+    assert [item["id"] for item in json.loads(exported.output)] == ["T-AC1.1-01", "T-AC1.1-02"]
+    missing = runner.invoke(cli, ["export-items", "--unit", "A/000/0000"])
+    assert missing.exit_code == 1 and "no items for unit" in missing.output
+    bad = write_bank(tmp_path / "bad", [{**SBA_ITEM, "key": "Z"}])
+    failed = runner.invoke(cli, ["load-items", str(bad)])
+    assert failed.exit_code == 1 and "field 'key'" in failed.output
