@@ -14,9 +14,9 @@ from .model import AssessmentCriterion, LearningOutcome, ParseWarning
 from .text import clean, join
 
 _LO_NUMBER = re.compile(r"^(\d{1,2})$")
-_LO_WITH_TEXT = re.compile(r"^(\d{1,2})\s+([A-Z].*)$")
+_LO_WITH_TEXT = re.compile(r"^(\d{1,2})\.?\s+([A-Z].*)$")
 _AC_NUMBER = re.compile(r"^(\d{1,2})\.(\d{1,2})$")
-_AC_WITH_TEXT = re.compile(r"^(\d{1,2})\.(\d{1,2})\s+(\S.*)$")
+_AC_WITH_TEXT = re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s+(\S.*)$")
 _HEADER = re.compile(r"(learn|outcome|assess|criteri)", re.IGNORECASE)
 
 
@@ -71,7 +71,7 @@ class OutcomeTableReader:
                     ac_number = f"{match.group(1)}.{match.group(2)}"
                     ac_text.append(match.group(3))
                     continue
-                if index <= 1 and not lo_text:
+                if index <= 1:
                     lo_text.append(cell)
                     continue
             ac_text.append(cell)

@@ -19,7 +19,8 @@ TITLE = "Pearson BTEC Level 3 Diploma in Customer Service"
 AWARDING_BODY = "Pearson"
 _UNIT_START = re.compile(r"^Unit (\d+): (.*\S)\s*$")
 _REFERENCE = re.compile(r"^Unit reference number:\s*([A-Z]/\d{3}/\d{4})")
-_FIELD = re.compile(r"^(Level|Credit value|Guided learning hours|Unit type):\s*(\S.*)$")
+_FIELD = re.compile(r"^(Level|Credit value|Guided learning hours|Unit type):\s*(\S.*)$"
+                    r"|^(Unit type)\s+(Knowledge|Competence)\s*$")
 _TEST = re.compile(r"The test lasts for (\d+) minutes and is worth (\d+) marks")
 _STRUCTURE_ROW = re.compile(r"^(\d+)\t([A-Z]/\d{3}/\d{4})\t")
 _GROUP = re.compile(r"^(Mandatory|Optional) Group ([A-Z]): (.*)$")
@@ -82,7 +83,7 @@ def _unit(lines: list[str], start: int, end: int, document: str, warnings: list[
         line = lines[index]
         number = index + 1
         if match := _FIELD.match(line):
-            name, value = match.groups()
+            name, value = [group for group in match.groups() if group is not None]
             if name == "Unit type":
                 unit.unit_type = value.strip().lower()
             elif (digits := re.match(r"\d+", value)) is not None:
