@@ -53,12 +53,17 @@ class OutcomeTableReader:
         lo_text: list[str] = []
         ac_number: str | None = None
         ac_text: list[str] = []
+        numbered_cells = [index for index, cell in enumerate(cells) if _AC_NUMBER.match(cell)]
         for index, cell in enumerate(cells):
             if not cell:
                 continue
             if ac_number is None and not ac_text:
                 if index == 0 and (match := _LO_NUMBER.match(cell)):
                     lo_number = match.group(1)
+                    continue
+                if index == 0 and numbered_cells[:1] == [0] and len(numbered_cells) > 1:
+                    lo_number = cell.split(".")[0]
+                    self._warn(line, f"LO number printed as {cell!r}; read as LO {lo_number}")
                     continue
                 if index == 0 and (match := _LO_WITH_TEXT.match(cell)):
                     lo_number, cell = match.group(1), match.group(2)
@@ -111,8 +116,10 @@ class OutcomeTableReader:
                 self._warn(line, f"criterion text without a number ignored: {ac_text!r}")
                 return
         if ac_number is not None:
-            if ac_number.split(".")[0] != outcome.number:
-                self._warn(line, f"AC {ac_number} listed under LO {outcome.number}")
+            expected = f"{outcome.number}.{len(outcome.criteria) + 1}"
+            if ac_number != expected:
+                self._warn(line, f"AC printed as {ac_number} in position {expected}; read as {expected}")
+                ac_number = expected
             if not ac_text:
                 self._warn(line, f"AC {ac_number} has no text in the table")
             outcome.criteria.append(AssessmentCriterion(ac_number, ac_text, line))
