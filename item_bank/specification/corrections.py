@@ -1,6 +1,7 @@
 """Reviewed corrections (`corrections.yaml`) for places the parser cannot recover by rule.
 
-Each entry names the document, the unit, the target (`unit`, `lo 2`, `ac 1.1`), the field,
+Each entry names the document, the unit, the target (`unit`, `lo 2`, `ac 1.1`), the field
+(`text`, a unit field, or an LO's whole `criteria` list as [number, text] pairs),
 what the parser reads there now (`found`, null where the element is missing) and the
 corrected value, with the problem and the reason. A correction applies only while `found`
 still matches, so a fixed document or parser never has text silently overwritten; an entry
@@ -101,10 +102,14 @@ def _apply_one(specification: Specification, correction: Correction) -> str | No
         return f"no {correction.target} in unit {correction.unit}"
     if not hasattr(element, correction.field):
         return f"{correction.target} has no field {correction.field!r}"
-    current = getattr(element, correction.field)
+    if correction.field == "criteria" and isinstance(element, LearningOutcome):
+        current: Any = [[criterion.number, criterion.text] for criterion in element.criteria]
+        corrected: Any = [AssessmentCriterion(str(number), str(text), 0) for number, text in correction.correct]
+    else:
+        current, corrected = getattr(element, correction.field), correction.correct
     if not create and current != correction.found:
         return f"{correction.target} {correction.field} reads {current!r}, not {correction.found!r}"
-    setattr(element, correction.field, correction.correct)
+    setattr(element, correction.field, corrected)
     return None
 
 

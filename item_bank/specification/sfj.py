@@ -22,7 +22,7 @@ _STRUCTURE_ROW = re.compile(r"^([A-Z]/\d{3}/\d{4})\t([^\t]+)\t(\d?)\t(\d+)")
 _GROUP = re.compile(r"^(Mandatory Group|Optional Group (\d))")
 _GROUP_RULE = re.compile(r"A minimum of (\d+) credits from Group ([B-E])")
 _FIELD = re.compile(r"^(Level|Credit value|GLH):\s*(\d+)")
-_AC_MARK = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.?(?=\s|[A-Za-z]|$)")
+_AC_MARK = re.compile(r"(?<!\d)(?<!\d\.)(\d{1,2})\.(\d{1,2})\.?(?=\s|[A-Za-z]|$)")
 _LO_MARK = re.compile(r"(?:^|(?<=\s))(\d{1,2})\.\s+(?=[A-Za-z])")
 _BOILERPLATE = re.compile(r"Learning outcomes|Assessment criteria|The learner will:|The learner can:")
 _SKIP = re.compile(r"Additional in|itional information|requirements specified|requirement for this unit|"
@@ -33,8 +33,21 @@ _SKIP = re.compile(r"Additional in|itional information|requirements specified|re
 def _is_boilerplate(line: str) -> bool:
     """The per-unit assessment note and page furniture, not LO/AC content."""
     cleaned = clean(line)
-    return bool(_SKIP.search(line)) and (
-        len(line) < 160 or cleaned.startswith(("Additional in", "Addi", "Ad ", "Assessment requirements", "Ass ")))
+    return bool(_SKIP.search(line)) and not _AC_MARK.search(line) and (
+        len(line) < 160 or cleaned.startswith(("Additional in", "Addi", "Ad ", "Assessment requirements", "Ass ",
+                                               "Copyright")))
+
+
+def _strip_unit_note(line: str) -> str:
+    """Drop the per-unit assessment note where the conversion ran it into a table row."""
+    head, marker, tail = line.partition("Additional information about the unit")
+    if not marker:
+        return line
+    return head + " " + tail if _AC_MARK.search(tail) else head
+
+
+def _sentences(text: str) -> list[str]:
+    return [clean(part) for part in re.split(r"(?<=\.)\s+(?=[A-Z])", text) if clean(part)]
 
 
 def is_sfj(text: str) -> bool:
@@ -103,7 +116,15 @@ class _UnitReader:
     def add_criteria(self, text: str, line: int, bullet: bool) -> None:
         marks = list(_AC_MARK.finditer(text))
         lead = text[:marks[0].start()] if marks else text
-        if clean(lead):
+        if clean(lead) and self.pending_lo_text and not bullet:
+            lo_number = self.pending_lo_text[-1][0] or str(len(self.unit.learning_outcomes) + 1)
+            self.flush_lo_text(lo_number)
+            outcome = self.outcome(lo_number, line)
+            for sentence in _sentences(lead):
+                number = f"{lo_number}.{len(outcome.criteria) + 1}"
+                self.warn(line, f"AC number lost; sentence read as AC {number}")
+                outcome.criteria.append(AssessmentCriterion(number, sentence, line))
+        elif clean(lead):
             last = self.last_criterion()
             lost_number = bullet or (last is not None and last.text.endswith(".") and lead.strip()[:1].isupper())
             if last is not None and lost_number:
@@ -174,6 +195,18 @@ class _UnitReader:
             kept.append(criterion)
         outcome.criteria = kept
 
+    def split_unnumbered_criterion(self, outcome: LearningOutcome) -> None:
+        """Where one number is missing (4.3, 4.5), its criterion is the last sentence of the one before."""
+        for index in range(len(outcome.criteria) - 1, 0, -1):
+            before, after = outcome.criteria[index - 1], outcome.criteria[index]
+            gap = int(after.number.split(".")[1]) - int(before.number.split(".")[1])
+            sentences = _sentences(before.text)
+            if gap == 2 and len(sentences) > 1:
+                number = f"{outcome.number}.{int(before.number.split('.')[1]) + 1}"
+                before.text = " ".join(sentences[:-1])
+                outcome.criteria.insert(index, AssessmentCriterion(number, sentences[-1], before.line))
+                self.warn(before.line, f"AC number {number} lost inside AC {before.number}; its last sentence read as AC {number}")
+
     def finish(self) -> None:
         if self.pending_lo_text:
             for _, text, line in self.pending_lo_text:
@@ -181,6 +214,8 @@ class _UnitReader:
         self.unit.learning_outcomes.sort(key=lambda lo: int(lo.number))
         for outcome in self.unit.learning_outcomes:
             self.drop_repeated_criteria(outcome)
+            outcome.criteria.sort(key=lambda ac: int(ac.number.split(".")[1]))
+            self.split_unnumbered_criterion(outcome)
             numbers = [int(ac.number.split(".")[1]) for ac in outcome.criteria]
             if numbers != list(range(1, len(numbers) + 1)):
                 self.warn(outcome.line, f"LO {outcome.number} criteria numbered {numbers}")
@@ -205,14 +240,15 @@ def parse(text: str, document: str) -> Specification:
                                          f"page title {page_title!r} does not match {title!r} ({reference})"))
         unit = Unit(reference, title, start + 1, level=level, credit=credit, unit_type="competence")
         reader = _UnitReader(unit, document, warnings)
-        end = starts[position + 1] if position + 1 < len(starts) else len(lines)
+        end = starts[position + 1] if position + 1 < len(starts) else next(
+            (index for index in range(start, len(lines)) if lines[index].startswith("Copyright")), len(lines))
         for index in range(start + 1, end):
             line = lines[index]
             if match := _FIELD.match(line):
                 setattr(unit, {"Level": "level", "Credit value": "credit", "GLH": "glh"}[match.group(1)],
                         int(match.group(2)))
             elif line.strip() and not _is_boilerplate(line) and not line.startswith(("Level:", "Credit value:", "GLH:")):
-                line = line.split("Additional information about the unit")[0]
+                line = _strip_unit_note(line)
                 if unit.glh is None and re.match(r"^\d+\t\d+\t?$", line):
                     continue  # a damaged credit row ("5<TAB>5"); the structure table gives the credit
                 reader.add_row(line, index + 1)
