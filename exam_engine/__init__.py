@@ -1,0 +1,65 @@
+"""Adaptive onscreen knowledge-test engine: the Flask application factory."""
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from exam_engine.auth.access import check_access_rules
+from exam_engine.config import settings_from_environment
+from exam_engine.extensions import csrf, db, login_manager
+
+__version__ = "0.1.0"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment, overridden by `config`."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(settings_from_environment(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from exam_engine.errors import register_error_handlers
+    from exam_engine.security import register_security_headers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    check_access_rules(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from exam_engine.auth.models import User
+    from exam_engine.models import import_all_models
+
+    import_all_models()
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(session_token: str) -> User | None:
+        user = db.session.query(User).filter_by(session_token=session_token).one_or_none()
+        return user if user is not None and user.active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from exam_engine.admin.views import bp as admin_bp
+    from exam_engine.auth.views import bp as auth_bp
+    from exam_engine.delivery.views import bp as delivery_bp
+    from invigilation.views import bp as invigilation_bp
+    from item_bank.views import bp as item_bank_bp
+
+    for blueprint in (auth_bp, admin_bp, delivery_bp, invigilation_bp, item_bank_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,30 @@
+# The two commands: `make run` (set up and serve the app) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/exam-engine db upgrade
+	$(BIN)/exam-engine load-demo
+	@echo ""
+	@echo "Serving the exam engine at http://$(HOST):$(PORT)/ (Ctrl+C stops it)."
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - "exam_engine:create_app()"
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest

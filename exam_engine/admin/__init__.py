@@ -1,0 +1,1 @@
+"""The awarding body's administration pages."""

@@ -1,0 +1,1 @@
+"""Accounts, roles, sign-in with per-account throttling, and the route access rules."""

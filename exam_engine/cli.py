@@ -1,0 +1,23 @@
+"""The `exam-engine` command line. Every command runs inside the app's context.
+
+Packages contribute their commands in their own `commands.py`; `_COMMANDS` lists them.
+"""
+
+import click
+from flask.cli import FlaskGroup
+
+from exam_engine import create_app
+from exam_engine.commands.accounts import create_user_command, load_demo_command
+from exam_engine.commands.database import db_group
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
+@click.version_option(package_name="exam-engine")
+def cli() -> None:
+    """Adaptive onscreen knowledge-test engine."""
+
+
+_COMMANDS: tuple[click.Command, ...] = (db_group, create_user_command, load_demo_command)
+
+for _command in _COMMANDS:
+    cli.add_command(_command)

@@ -1,0 +1,81 @@
+"""Configuration from environment variables, with safe defaults.
+
+Every setting can be given as an environment variable of the same name (booleans as
+1/0, true/false). With no `DATABASE_URL` the app uses a SQLite file in the instance
+folder; with no `SECRET_KEY` it generates one there once, so every worker and every
+restart shares it.
+"""
+
+import os
+import secrets
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+SECRET_KEY_FILE = "secret_key"
+SQLITE_FILE = "exam_engine.db"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value is None else int(value)
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def shared_secret_key(instance_path: Path) -> str:
+    """Read the instance's secret key, creating it atomically the first time.
+
+    Several workers may start at once: `O_EXCL` lets exactly one create the file and the
+    others read what it wrote.
+    """
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / SECRET_KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} exists but is empty; delete it to generate a new key")
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def settings_from_environment(instance_path: Path) -> dict[str, Any]:
+    """All settings, read from the environment with their defaults."""
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / SQLITE_FILE}"
+    secure_cookies = _env_bool("SESSION_COOKIE_SECURE", False)
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or shared_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_HOURS", 10)),
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, which already expires
+        "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_MINUTES": _env_int("LOGIN_LOCK_MINUTES", 15),
+        "PROXY_FIX_HOPS": _env_int("PROXY_FIX_HOPS", 0),
+    }

@@ -1,0 +1,56 @@
+"""Demo data for trying the product: accounts for every role, clearly marked as demo.
+
+Loading is idempotent: accounts that exist are left as they are, except that their
+password is reset to the printed one so the printed sign-in always works.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from exam_engine.auth.models import User
+from exam_engine.auth.roles import Role
+from exam_engine.extensions import db
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: Role
+    username: str
+    password: str
+    display_name: str
+
+
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount(Role.LEARNER, "demo-learner", "demo-learner-pass", "Alex Morgan (demo learner)"),
+    DemoAccount(Role.INVIGILATOR, "demo-invigilator", "demo-invigilator-pass", "Sam Patel (demo invigilator)"),
+    DemoAccount(Role.ITEM_WRITER, "demo-writer", "demo-writer-pass", "Jo Evans (demo item writer)"),
+    DemoAccount(Role.REVIEWER, "demo-reviewer", "demo-reviewer-pass", "Chris Lee (demo reviewer)"),
+    DemoAccount(Role.CENTRE_ADMIN, "demo-centre-admin", "demo-centre-admin-pass", "Pat Jones (demo centre administrator)"),
+    DemoAccount(Role.AWARDING_BODY_ADMIN, "demo-admin", "demo-admin-pass", "Riley Shaw (demo awarding-body administrator)"),
+)
+
+
+@dataclass
+class DemoReport:
+    accounts: tuple[DemoAccount, ...] = DEMO_ACCOUNTS
+    created: list[str] = field(default_factory=list)
+
+
+def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoReport:
+    """Create the demo accounts in one transaction."""
+    report = DemoReport()
+    for account in DEMO_ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.username == account.username))
+        if user is None:
+            user = User(username=account.username, display_name=account.display_name, role=account.role)
+            db.session.add(user)
+            report.created.append(account.username)
+        user.set_password(account.password)
+        user.failed_logins = 0
+        user.locked_until = None
+    db.session.commit()
+    progress(f"Demo accounts: {len(report.created)} created, "
+             f"{len(DEMO_ACCOUNTS) - len(report.created)} already there.")
+    return report

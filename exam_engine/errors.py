@@ -1,0 +1,46 @@
+"""Clear error pages (HTML) and error bodies (JSON) for every HTTP error."""
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+EXPLANATIONS: dict[int, str] = {
+    400: "The request could not be understood. Go back and try again.",
+    401: "You need to sign in to see this page.",
+    403: "Your account does not have permission to see this page.",
+    404: "There is no page at this address.",
+    405: "This page cannot be used that way.",
+    413: "What was sent is too large.",
+    429: "Too many requests. Wait a moment and try again.",
+    500: "Something went wrong on our side. Your saved answers are safe; try again.",
+}
+
+
+def _wants_json() -> bool:
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def _render(code: int, name: str, detail: str) -> tuple[object, int]:
+    if _wants_json():
+        return {"error": name, "message": detail, "status": code}, code
+    return render_template("error.html", code=code, name=name, detail=detail), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[object, int]:
+        return _render(
+            400, "Form expired or invalid",
+            "This form's security token was missing or out of date. "
+            "Reload the page and submit it again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[object, int]:
+        code = error.code or 500
+        return _render(code, error.name, EXPLANATIONS.get(code, error.description or ""))
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> tuple[object, int]:
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _render(500, InternalServerError.name, EXPLANATIONS[500])

@@ -1,0 +1,8 @@
+"""One place that imports every package's models, so metadata is complete.
+
+Alembic and `create_app` call `import_all_models()`; each package owns its models.
+"""
+
+
+def import_all_models() -> None:
+    import exam_engine.auth.models  # noqa: F401

@@ -1,0 +1,150 @@
+"""Fixtures shared by the whole suite.
+
+Every test that uses `app` runs twice: on SQLite and on PostgreSQL. PostgreSQL comes
+from `TEST_DATABASE_URL` (a server URL; each run creates and drops its own database).
+Outside CI a missing server skips the PostgreSQL half with a reason; under CI (`CI` set)
+it fails, because CI must prove both databases.
+"""
+
+import contextvars
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import URL
+from werkzeug.test import TestResponse
+
+from exam_engine import create_app
+from exam_engine.auth.models import User
+from exam_engine.auth.roles import Role
+from exam_engine.commands.database import upgrade_to_head
+from exam_engine.config import normalise_database_url
+from exam_engine.extensions import db
+
+IN_CI = bool(os.environ.get("CI"))
+TEST_PASSWORD = "correct horse battery"
+
+
+def unavailable(reason: str) -> None:
+    """Skip outside CI; fail under CI, where every part must be present."""
+    if IN_CI:
+        pytest.fail(f"{reason} (required under CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> URL:
+    raw = os.environ.get("TEST_DATABASE_URL")
+    if not raw:
+        unavailable("TEST_DATABASE_URL is not set, so the PostgreSQL half of the suite is skipped")
+    url = make_url(normalise_database_url(raw))
+    try:
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 - any failure to connect means "unavailable"
+        unavailable(f"PostgreSQL at {url.render_as_string(hide_password=True)} is unreachable: {error}")
+    return url
+
+
+def _fresh_postgres_database(server: URL) -> Iterator[str]:
+    name = f"exam_engine_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated-from-empty database URL of each backend, one per test session."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    else:
+        yield from _fresh_postgres_database(request.getfixturevalue("postgres_server_url"))
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in fresh contexts, as on a real server.
+
+    Tests hold an app context for direct database access; without this, requests would
+    reuse it and share `g` and the database session with the test and each other.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def make_test_app(database_url: str, **overrides: object) -> Flask:
+    config: dict[str, object] = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def migrated_app(database_url: str) -> Iterator[Flask]:
+    app = make_test_app(database_url)
+    with app.app_context():
+        upgrade_to_head()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(migrated_app: Flask) -> Iterator[Flask]:
+    """The app on a migrated database, emptied after each test."""
+    with migrated_app.app_context():
+        yield migrated_app
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create an account with `TEST_PASSWORD` (hashing is slow, so make only what you need)."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role, username: str | None = None) -> User:
+        user = User(
+            username=username or f"{role.value}-{next(counter)}",
+            display_name=f"Test {role.label}",
+            role=role,
+        )
+        user.set_password(TEST_PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def repository_root() -> Path:
+    return Path(__file__).resolve().parent.parent

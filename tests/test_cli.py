@@ -1,0 +1,56 @@
+"""The `exam-engine` command line: migrations, accounts and the demo data."""
+
+import pytest
+from sqlalchemy import func, select
+
+from exam_engine.auth.models import User
+from exam_engine.auth.roles import Role
+from exam_engine.cli import cli
+from exam_engine.demo import DEMO_ACCOUNTS
+from exam_engine.extensions import db
+from tests.helpers import sign_in
+
+
+@pytest.fixture
+def run(app):
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def test_db_upgrade_and_check(run):
+    assert "upgraded" in run("db", "upgrade").output
+    assert "match" in run("db", "check").output
+
+
+def test_create_user(run):
+    result = run("create-user", "sam", "--role", "invigilator", "--name", "Sam", "--password", "long enough")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.username == "sam"))
+    assert user.role is Role.INVIGILATOR and user.check_password("long enough")
+
+
+def test_create_user_refuses_bad_input_clearly(run):
+    result = run("create-user", "sam", "--role", "invigilator", "--password", "short")
+    assert result.exit_code == 1 and "at least 8 characters" in result.output
+    run("create-user", "sam", "--role", "invigilator", "--password", "long enough")
+    result = run("create-user", "sam", "--role", "learner", "--password", "long enough")
+    assert result.exit_code == 1 and "already taken" in result.output
+    result = run("create-user", "kim", "--role", "janitor", "--password", "long enough")
+    assert result.exit_code == 2 and "janitor" in result.output
+
+
+def test_load_demo_prints_working_accounts_and_is_idempotent(run, app):
+    first = run("load-demo")
+    second = run("load-demo")
+    assert first.exit_code == second.exit_code == 0
+    assert "DEMO ACCOUNTS" in first.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == len(DEMO_ACCOUNTS)
+    for account in DEMO_ACCOUNTS:
+        assert account.username in second.output and account.password in second.output
+        client = app.test_client()
+        assert sign_in(client, account.username, account.password).status_code == 302
+    assert {account.role for account in DEMO_ACCOUNTS} == set(Role)
