@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup
 from exam_engine import create_app
 from exam_engine.commands.accounts import create_user_command, load_demo_command
 from exam_engine.commands.database import db_group
+from item_bank.commands import export_taxonomy_command, import_spec_command
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -17,7 +18,9 @@ def cli() -> None:
     """Adaptive onscreen knowledge-test engine."""
 
 
-_COMMANDS: tuple[click.Command, ...] = (db_group, create_user_command, load_demo_command)
+_COMMANDS: tuple[click.Command, ...] = (
+    db_group, create_user_command, load_demo_command, import_spec_command, export_taxonomy_command,
+)
 
 for _command in _COMMANDS:
     cli.add_command(_command)

@@ -71,6 +71,7 @@ class UnitVersion(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     qualification_id: Mapped[int] = mapped_column(ForeignKey("qualifications.id"), index=True)
     number: Mapped[int]  # 1, 2, ... across all of the unit's versions
+    position: Mapped[int]  # the unit's place in its document
     title: Mapped[str] = mapped_column(String(255))
     level: Mapped[int | None]
     credit: Mapped[int | None]
