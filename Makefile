@@ -21,8 +21,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/exam-engine db upgrade
-	$(BIN)/exam-engine load-demo
 	$(BIN)/exam-engine import-spec item_bank/data/specifications
+	$(BIN)/exam-engine load-demo
 	@echo ""
 	@echo "Serving the exam engine at http://$(HOST):$(PORT)/ (Ctrl+C stops it)."
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - "exam_engine:create_app()"
