@@ -116,7 +116,9 @@ class _UnitReader:
     def add_criteria(self, text: str, line: int, bullet: bool) -> None:
         marks = list(_AC_MARK.finditer(text))
         lead = text[:marks[0].start()] if marks else text
-        if clean(lead) and self.pending_lo_text and not bullet:
+        last = self.last_criterion()
+        continues = last is not None and not last.text.endswith(".")
+        if clean(lead) and self.pending_lo_text and not bullet and not continues and lead.strip()[:1].isupper():
             lo_number = self.pending_lo_text[-1][0] or str(len(self.unit.learning_outcomes) + 1)
             self.flush_lo_text(lo_number)
             outcome = self.outcome(lo_number, line)
@@ -125,7 +127,6 @@ class _UnitReader:
                 self.warn(line, f"AC number lost; sentence read as AC {number}")
                 outcome.criteria.append(AssessmentCriterion(number, sentence, line))
         elif clean(lead):
-            last = self.last_criterion()
             lost_number = bullet or (last is not None and last.text.endswith(".") and lead.strip()[:1].isupper())
             if last is not None and lost_number:
                 major, minor = last.number.split(".")
@@ -156,6 +157,9 @@ class _UnitReader:
         if not any(cells):
             return
         first_ac = next((i for i, cell in enumerate(cells) if _AC_MARK.match(cell)), None)
+        marked = next((i for i, cell in enumerate(cells) if _AC_MARK.search(cell)), None)
+        if first_ac is None and marked is not None and marked > 0 and cells[0]:
+            first_ac = marked  # "LO text<TAB>end of the last AC. 1.2. next AC": the mark is inside a later cell
         if first_ac is None:
             joined = " ".join(cell for cell in cells if cell)
             inside = _AC_MARK.search(joined)
