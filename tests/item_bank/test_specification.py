@@ -60,6 +60,8 @@ def test_learning_outcomes_and_criteria_per_unit(specifications: dict[str, Speci
     (SFJ, "K/601/1622", "3.15", "Outline the service offer of competitors of their organisation or any organisations offering similar services or products."),
     (SFJ, "H/601/1215", "2.2", "Select and retrieve relevant information for customers or colleagues following the organisation's guidelines."),
     (SFJ, "K/601/1524", "4.4", "Describe the types of complaints that could have wider implications for their organisation."),
+    (SFJ, "J/601/1627", "3.3", "State the limits of their own authority and who else in the organisation needs to be involved if they cannot authorise improvements alone."),
+    (SFJ, "D/601/1228", "3.1", "Identify the factors that lead to customers' belief that they are enjoying value for money."),
     (BIIAB, "L/506/1807", "1.3", "Explain any constraints relating to making bookings for people or facilities"),
     (BIIAB, "H/506/1814", "1.1", "Explain the receptionist's role in representing an organisation"),
     (GQA, "D/618/0469", "1.1", "Compare sources of information on professional development trends and their validity"),
@@ -171,3 +173,9 @@ def test_a_binary_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
     with pytest.raises(NotASpecificationError, match="not a text document"):
         parse_specification(path)
+
+
+def test_interleaved_sfj_learning_outcome_is_corrected(specifications: dict[str, Specification]) -> None:
+    unit = specifications[SFJ].unit("D/601/1228")
+    assert unit.learning_outcomes[2].text == "Understand how to use customer service as a competitive tool."
+    assert any(c.anchor == "D/601/1228 lo 3 text (line 494)" for c in specifications[SFJ].corrections)
