@@ -175,7 +175,10 @@ class _UnitReader:
             else:
                 lo_part, ac_part = "", joined
         else:
-            lo_part = " ".join(cell for cell in cells[:first_ac] if cell)
+            lo_cells = [cell for cell in cells[:first_ac] if cell]
+            if len(lo_cells) > 1:
+                self.warn(line, f"LO text split across {len(lo_cells)} cells and may be garbled: {' | '.join(lo_cells)[:80]!r}")
+            lo_part = " ".join(lo_cells)
             ac_part = " ".join(cell for cell in cells[first_ac:] if cell)
         if lo_part:
             pieces = _LO_MARK.split(lo_part)
