@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from item_bank.specification import DATA_DIR, NotASpecificationError, parse_specification
-from item_bank.specification.corrections import Correction
+from item_bank.specification import CORRECTIONS_FILE, DATA_DIR, NotASpecificationError, parse_specification
+from item_bank.specification.corrections import Correction, load_corrections
 from item_bank.specification.export import unit_dict
 from item_bank.specification.model import Specification
 
@@ -179,3 +179,12 @@ def test_interleaved_sfj_learning_outcome_is_corrected(specifications: dict[str,
     unit = specifications[SFJ].unit("D/601/1228")
     assert unit.learning_outcomes[2].text == "Understand how to use customer service as a competitive tool."
     assert any(c.anchor == "D/601/1228 lo 3 text (line 494)" for c in specifications[SFJ].corrections)
+
+
+def test_every_correction_is_reasoned_and_changes_something() -> None:
+    corrections = load_corrections(CORRECTIONS_FILE)
+    assert corrections
+    for correction in corrections:
+        assert correction.problem and correction.why, correction.anchor
+        assert correction.found != correction.correct, correction.anchor
+        assert correction.document in EXPECTED, correction.anchor
