@@ -73,8 +73,7 @@ def _unit(lines: list[str], start: int, end: int, document: str, warnings: list[
         index += 1
     reference_match = _REFERENCE.match(lines[index])
     assert reference_match is not None
-    title = re.sub(r"(\w)- (\w)", r"\1-\2", clean(" ".join(title_parts)))  # "Post- transaction": a wrapped hyphen
-    unit = Unit(reference_match.group(1), title, start + 1)
+    unit = Unit(reference_match.group(1), clean(" ".join(title_parts)), start + 1)
 
     table = OutcomeTableReader(document, warnings)
     in_table = False
