@@ -36,6 +36,7 @@ def _summary(result: ImportResult, dry_run: bool) -> list[str]:
               for unit in result.units if unit.status == "new version"]
     lines += [f"  withdrawn (no longer in the document, kept as superseded): {reference}" for reference in result.withdrawn]
     lines += [f"  stated differently elsewhere: {difference}" for difference in result.differences]
+    lines += [f"  same title, another code (not merged): {recoded}" for recoded in result.recoded]
     return lines
 
 

@@ -38,6 +38,7 @@ class ImportResult:
     units: list[UnitResult] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)  # units the document no longer states
     differences: list[str] = field(default_factory=list)  # units other documents state differently
+    recoded: list[str] = field(default_factory=list)  # same title under another reference elsewhere
 
     @property
     def changed(self) -> bool:
@@ -196,6 +197,7 @@ def import_specification(parsed: spec.Specification, dry_run: bool = False) -> I
                 result.units.append(UnitResult(unit.reference, "new version" if previous else "created",
                                                version.number, reasons))
             result.differences += _differences_elsewhere(unit, qualification, statement, digest)
+            result.recoded += _same_title_elsewhere(unit, qualification, parsed_unit.title)
         for version in current.values():
             version.superseded_at = utcnow()
             result.withdrawn.append(version.unit.reference)
@@ -221,3 +223,17 @@ def _differences_elsewhere(unit: Unit, qualification: Qualification, statement: 
             differences.append(f"{unit.reference}: {other.qualification.number} states it differently "
                                f"({'; '.join(changes)})")
     return differences
+
+
+def _same_title_elsewhere(unit: Unit, qualification: Qualification, title: str) -> list[str]:
+    """Units of other qualifications with this title under another reference (a re-coded unit?).
+
+    Reported for review, never merged: a new code may carry changed criteria.
+    """
+    others = db.session.execute(
+        select(Unit.reference, Qualification.number).join(UnitVersion, UnitVersion.unit_id == Unit.id)
+        .join(Qualification, Qualification.id == UnitVersion.qualification_id)
+        .where(func.lower(UnitVersion.title) == title.lower(), Unit.id != unit.id,
+               UnitVersion.qualification_id != qualification.id, UnitVersion.superseded_at.is_(None))
+        .distinct())
+    return [f"{unit.reference} has the title of {reference} in {number}" for reference, number in others]
