@@ -14,7 +14,7 @@ logical structure the document means, by these rules (each inferred place is a w
   heading, or at the next top-level bullet when it introduced sub-bullets.
 * A paragraph without a glyph that introduces nothing is a top-level point (one paragraph,
   one point); a line starting in lower case, or following text without a blank line, continues
-  the point before it.
+  the point before it, as does a run of indented lower-case lines (a wrapped paragraph).
 """
 from __future__ import annotations
 
@@ -49,6 +49,23 @@ def _classify(number: int, raw: str) -> _Line:
     if match := _LOST_GLYPH.match(raw):
         return _Line(number, "lost", match.group(1), 1)
     return _Line(number, "text", raw.strip())
+
+
+def _mark_wrapped_runs(lines: list[_Line]) -> None:
+    """Two or more glyph-less lines in a row starting in lower case are one wrapped paragraph.
+
+    They continue the point just above them (`includes: e.g.` / ` provision of only ...,` /
+    ` provides definition of ...`), unlike a single such line among sub-bullets, which is a
+    sub-bullet whose glyph was lost.
+    """
+    def lower_lost(index: int) -> bool:
+        return 0 <= index < len(lines) and lines[index].kind == "lost" and lines[index].text[:1].islower()
+
+    wrapped = [index for index in range(len(lines))
+               if lower_lost(index) and (lower_lost(index - 1) or lower_lost(index + 1))
+               and index > 0 and lines[index - 1].kind != "blank"]
+    for index in wrapped:
+        lines[index].kind = "text"
 
 
 def _rank(lines: list[_Line], document: str, warnings: list[ParseWarning]) -> None:
@@ -89,6 +106,7 @@ def parse_amplification(lines: list[tuple[int, str]], document: str,
                         warnings: list[ParseWarning]) -> list[AmplificationPoint]:
     """Build the amplification tree of one criterion from its lines (heading excluded)."""
     classified = [_classify(number, raw) for number, raw in lines]
+    _mark_wrapped_runs(classified)
     _rank(classified, document, warnings)
     meaningful = [line for line in classified if line.kind != "blank"]
 
