@@ -51,7 +51,7 @@ def _classify(number: int, raw: str) -> _Line:
     return _Line(number, "text", raw.strip())
 
 
-def _mark_wrapped_runs(lines: list[_Line]) -> None:
+def _mark_wrapped_runs(lines: list[_Line], document: str, warnings: list[ParseWarning]) -> None:
     """Two or more glyph-less lines in a row starting in lower case are one wrapped paragraph.
 
     They continue the point just above them (`includes: e.g.` / ` provision of only ...,` /
@@ -66,6 +66,9 @@ def _mark_wrapped_runs(lines: list[_Line]) -> None:
                and index > 0 and lines[index - 1].kind != "blank"]
     for index in wrapped:
         lines[index].kind = "text"
+        if index - 1 not in wrapped:
+            warnings.append(ParseWarning(document, lines[index].number,
+                                         "indented lines wrapped from the point above; joined to it"))
 
 
 def _rank(lines: list[_Line], document: str, warnings: list[ParseWarning]) -> None:
@@ -106,7 +109,7 @@ def parse_amplification(lines: list[tuple[int, str]], document: str,
                         warnings: list[ParseWarning]) -> list[AmplificationPoint]:
     """Build the amplification tree of one criterion from its lines (heading excluded)."""
     classified = [_classify(number, raw) for number, raw in lines]
-    _mark_wrapped_runs(classified)
+    _mark_wrapped_runs(classified, document, warnings)
     _rank(classified, document, warnings)
     meaningful = [line for line in classified if line.kind != "blank"]
 
