@@ -122,7 +122,7 @@ def apply_corrections(specification: Specification, corrections: list[Correction
         if failure is None:
             specification.corrections.append(AppliedCorrection(
                 correction.document, correction.anchor, correction.problem,
-                f"{correction.field} set to {correction.correct!r} ({correction.why})"))
+                f"{correction.field} set to {correction.correct!r} ({correction.why})", correction.line))
         else:
             specification.warnings.append(ParseWarning(
                 correction.document, correction.line or 0,

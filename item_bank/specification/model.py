@@ -93,6 +93,7 @@ class AppliedCorrection:
     anchor: str
     problem: str
     correction: str
+    line: int | None = None
 
     def __str__(self) -> str:
         return f"{self.document} {self.anchor}: {self.problem} -> {self.correction}"

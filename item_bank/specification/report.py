@@ -36,6 +36,8 @@ def format_report(specification: Specification, verbose: bool = True) -> str:
         f"  warnings {len(specification.warnings)}, corrections applied {len(specification.corrections)}",
     ]
     if verbose:
-        lines += [f"  warning {warning}" for warning in specification.warnings]
+        corrected_lines = {correction.line for correction in specification.corrections}
+        lines += [f"  warning {warning}" + (" [corrected below]" if warning.line in corrected_lines else "")
+                  for warning in specification.warnings]
         lines += [f"  corrected {correction}" for correction in specification.corrections]
     return "\n".join(lines)
