@@ -228,6 +228,9 @@ class _UnitReader:
                 self.warn(outcome.line, f"LO {outcome.number} criteria numbered {numbers}")
             if not outcome.text:
                 self.warn(outcome.line, f"LO {outcome.number} has no text")
+            elif not outcome.text.endswith("."):
+                self.warn(outcome.line, f"LO {outcome.number} text looks cut or garbled (SFJ LOs end with a full stop): "
+                                        f"{outcome.text[:60]!r}")
 
 
 def parse(text: str, document: str) -> Specification:
