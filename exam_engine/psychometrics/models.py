@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
 FloatArray = NDArray[np.float64]
 
@@ -97,7 +97,8 @@ def gpcm_log_probability(theta: ArrayLike, a: ArrayLike, d: ArrayLike) -> FloatA
     intercepts = np.where(np.isnan(intercepts), -np.inf, intercepts)
     scores = np.arange(intercepts.shape[1])
     z = _column(theta)[:, :, None] * (a[:, None] * scores)[None] + intercepts[None]
-    return z - logsumexp(z, axis=2, keepdims=True)
+    top = z.max(axis=2, keepdims=True)  # finite: score 0 always exists
+    return z - (top + np.log(np.exp(z - top).sum(axis=2, keepdims=True)))
 
 
 def gpcm_probability(theta: ArrayLike, a: ArrayLike, d: ArrayLike) -> FloatArray:
