@@ -42,8 +42,12 @@ def facility(scores: ArrayLike, max_scores: ArrayLike | None = None) -> FloatArr
     ``max_scores`` defaults to the largest mark observed on each item.
     """
     scores = np.asarray(scores, float)
-    maximum = np.nanmax(scores, axis=0) if max_scores is None else np.asarray(max_scores, float)
-    return np.nanmean(scores, axis=0) / np.where(maximum > 0, maximum, 1.0)
+    taken = ~np.isnan(scores)
+    count = taken.sum(axis=0)
+    observed_max = np.where(taken, scores, 0.0).max(axis=0)
+    maximum = observed_max if max_scores is None else np.asarray(max_scores, float)
+    mean = np.divide(np.where(taken, scores, 0.0).sum(axis=0), count, out=np.full(count.shape, np.nan), where=count > 0)
+    return mean / np.where(maximum > 0, maximum, 1.0)
 
 
 def wilson_interval(successes: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> Interval:
@@ -71,7 +75,7 @@ def item_rest_correlation(scores: ArrayLike) -> FloatArray:
     for j in range(scores.shape[1]):
         took = ~np.isnan(scores[:, j])
         item, rest = scores[took, j], total[took] - scores[took, j]
-        if item.std() > 0 and rest.std() > 0:
+        if item.size > 1 and item.std() > 0 and rest.std() > 0:
             result[j] = np.corrcoef(item, rest)[0, 1]
     return result
 
@@ -101,7 +105,7 @@ def upper_lower_index(scores: ArrayLike, fraction: float = 0.27) -> tuple[FloatA
     for j in range(scores.shape[1]):
         took = np.flatnonzero(~np.isnan(scores[:, j]))
         g = int(round(fraction * took.size))
-        maximum = np.nanmax(scores[:, j])
+        maximum = scores[took, j].max() if took.size else 0.0
         if g == 0 or maximum <= 0:
             continue
         ranked = took[np.argsort(total[took], kind="stable")]

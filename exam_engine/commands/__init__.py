@@ -1,0 +1,1 @@
+"""Click commands of the exam-engine command line, registered by the main group."""
