@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
-from scipy.special import logsumexp
 
 from exam_engine.psychometrics.models import ItemParameters, category_log_probability
 from exam_engine.psychometrics.quadrature import Quadrature
@@ -96,8 +95,11 @@ def person_log_likelihood(data: ResponseMatrix, items: ItemParameters, nodes: Fl
 def e_step(data: ResponseMatrix, items: ItemParameters, quadrature: Quadrature) -> EStep:
     """Posterior weights and expected counts at the quadrature nodes (Bock & Aitkin, 1981)."""
     log_joint = person_log_likelihood(data, items, quadrature.nodes) + np.log(quadrature.weights)
-    log_marginal = logsumexp(log_joint, axis=1)
-    posterior = np.exp(log_joint - log_marginal[:, None])
+    top = log_joint.max(axis=1, keepdims=True)
+    posterior = np.exp(log_joint - top)
+    total = posterior.sum(axis=1, keepdims=True)
+    posterior /= total
+    log_marginal = (top + np.log(total))[:, 0]
     expected = np.asarray(data.indicator.T @ (posterior * data.weights[:, None]))
     shape = (data.n_items, data.max_score + 1, quadrature.nodes.size)
     return EStep(posterior, expected.reshape(shape), float(data.weights @ log_marginal))

@@ -120,8 +120,9 @@ def cross_product_standard_errors(
         c_cols = target[raw_index[:, width + 1]]
         ok = c_cols >= 0
         information[c_cols[ok], c_cols[ok]] += (alpha + beta - 2) * items.c[ok] * (1 - items.c[ok])
-    variance = np.full(n_params, np.nan)
-    if n_params:
+    try:
+        variance = np.diag(np.linalg.inv(information))
+    except np.linalg.LinAlgError:  # singular: some parameter is not identified by the data
         variance = np.diag(np.linalg.pinv(information))
     se = np.sqrt(np.clip(variance, 0, None))
 
