@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 from exam_engine.psychometrics.estep import EStep, ResponseMatrix, e_step
 from exam_engine.psychometrics.models import ItemParameters
 from exam_engine.psychometrics.mstep import gpcm_m_step, three_pl_m_step
-from exam_engine.psychometrics.quadrature import Quadrature, normal_grid, normal_weights
+from exam_engine.psychometrics.quadrature import Quadrature, normal_grid, rescale
 from exam_engine.psychometrics.standard_errors import cross_product_standard_errors
 
 FloatArray = NDArray[np.float64]
@@ -102,7 +102,8 @@ def calibrate(
     model : one of `MODELS`.
     fixed, fixed_mask : item parameters and an (m,) mask of the items to hold at
         those values; the others are estimated on their scale.
-    quadrature : nodes for the integration (default 61 nodes on [-6, 6], as mirt).
+    quadrature : standard-normal rule for the integration (default 61 nodes on [-6, 6], as mirt;
+        `gauss_hermite` reproduces ltm).
     guessing_prior : Beta(alpha, beta) prior on the 3PL lower asymptote.
     tolerance : stop when no parameter changes by more than this in a cycle.
     progress : called as ``progress(iteration, log_likelihood, max_change)`` each cycle.
@@ -125,8 +126,7 @@ def calibrate(
     converged = False
     iteration = 0
     for iteration in range(1, max_iterations + 1):
-        weights = Quadrature(grid.nodes, normal_weights(grid.nodes, mean, sd))
-        step = e_step(data, items, weights)
+        step = e_step(data, items, rescale(grid, mean, sd))
         new_items = _m_step(step, grid.nodes, items, free, model, guessing_prior)
         new_mean, new_sd = _population(step, grid.nodes, data.weights, mean, estimate_mean, estimate_sd)
         change = max(_max_change(items, new_items), abs(new_mean - mean), abs(new_sd - sd))
@@ -137,8 +137,7 @@ def calibrate(
             converged = True
             break
 
-    final_grid = Quadrature(grid.nodes, normal_weights(grid.nodes, mean, sd))
-    final = e_step(data, items, final_grid)
+    final = e_step(data, items, rescale(grid, mean, sd))
     errors = cross_product_standard_errors(data, final, items, grid.nodes, free, model, sd, guessing_prior)
     return Calibration(
         model, items, errors.a, errors.d, errors.c, mean, sd, errors.sd,

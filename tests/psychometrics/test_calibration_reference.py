@@ -17,6 +17,7 @@ import pytest
 
 from exam_engine.psychometrics.calibration import calibrate
 from exam_engine.psychometrics.estep import ResponseMatrix
+from exam_engine.psychometrics.quadrature import gauss_hermite
 
 pytestmark = pytest.mark.reference_data
 
@@ -106,3 +107,16 @@ def test_lsat6_2pl_matches_mirt(lsat6: np.ndarray) -> None:
     np.testing.assert_allclose(fit.items.a, LSAT6_2PL_A, atol=PARAMETER_TOLERANCE)
     np.testing.assert_allclose(-fit.items.d[:, 0] / fit.items.a, LSAT6_2PL_B, atol=0.02)
     assert fit.log_likelihood == pytest.approx(LSAT6_2PL_LOGLIK, abs=0.01)
+
+
+# ltm: ltm(LSAT ~ z1) with 21-point Gauss-Hermite quadrature, IRT parameters as printed in
+# https://rstudio-pubs-static.s3.amazonaws.com/1049111_d258e411eefe4ba085e3bbc59b32dbeb.html
+LTM_LSAT_DFFCLT = [-3.3597341, -1.3696497, -0.2798983, -1.8659189, -3.1235725]
+LTM_LSAT_DSCRMN = [0.8253715, 0.7229499, 0.8904748, 0.6885502, 0.6574516]
+
+
+def test_lsat6_2pl_with_gauss_hermite_matches_ltm(lsat6: np.ndarray) -> None:
+    """Same quadrature as ltm (21 Gauss-Hermite nodes): a within 0.01, b within 0.02."""
+    fit = calibrate(lsat6, "2pl", quadrature=gauss_hermite(21))
+    np.testing.assert_allclose(fit.items.a, LTM_LSAT_DSCRMN, atol=PARAMETER_TOLERANCE)
+    np.testing.assert_allclose(-fit.items.d[:, 0] / fit.items.a, LTM_LSAT_DFFCLT, atol=0.02)
