@@ -74,9 +74,15 @@ class Calibration:
 
 
 def starting_values(data: ResponseMatrix, model: str) -> ItemParameters:
-    """Slopes 1, intercepts ``log(n_k / n_0)`` from the score frequencies, ``c`` at the prior mode."""
-    counts = data.counts() + 0.5
-    d = np.log(counts[:, 1:] / counts[:, :1])
+    """Slopes 1, intercepts ``log(n_k / n_0)`` from the score frequencies, ``c`` at the prior mode.
+
+    Scores above an item's highest observed score do not exist for that item (NaN intercepts).
+    """
+    counts = data.counts()
+    top = (counts > 0).cumsum(axis=1).argmax(axis=1)  # highest observed score of each item
+    smoothed = counts + 0.5
+    d = np.log(smoothed[:, 1:] / smoothed[:, :1])
+    d[np.arange(1, d.shape[1] + 1)[None, :] > top[:, None]] = np.nan
     c = np.full(data.n_items, 0.2) if model == "3pl" else np.zeros(data.n_items)
     return ItemParameters(np.ones(data.n_items), d, c)
 

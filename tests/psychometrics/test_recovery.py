@@ -122,3 +122,20 @@ def test_eap_posterior_sd_matches_actual_error() -> None:
     bias, rmse = bias_and_rmse(estimate, theta)
     assert abs(bias) < 0.03
     assert rmse == pytest.approx(np.sqrt(np.mean(sd**2)), rel=0.1)
+
+
+def test_mixed_one_mark_and_multi_mark_bank() -> None:
+    """10 one-mark (K = 1) and 10 three-mark items in one GPCM calibration, 3000 x 12 each.
+
+    One-mark items keep a single intercept (the others stay NaN); limits RMSE < 0.12 (a), < 0.2 (d).
+    """
+    rng = np.random.default_rng(18)
+    a = rng.lognormal(0, 0.25, 20)
+    d = gpcm_intercepts_from_steps(a, np.sort(rng.normal(0, 1, (20, 3)), axis=1))
+    d[:10, 1:] = np.nan
+    items = ItemParameters.gpcm(a, d)
+    responses = simulate_responses(rng.normal(size=3000), items, rng, random_design(3000, 20, 12, rng))
+    fit = calibrate(responses, "gpcm")
+    np.testing.assert_array_equal(np.isnan(fit.items.d), np.isnan(d))
+    assert bias_and_rmse(fit.items.a, a)[1] < 0.12
+    assert bias_and_rmse(fit.items.d[~np.isnan(d)], d[~np.isnan(d)])[1] < 0.2
