@@ -145,7 +145,10 @@ def _report_reliability(scores: np.ndarray, complete: np.ndarray) -> None:
                f"SEM: {sem:.4f} marks  (n = {int(complete.sum())} complete rows)", err=True)
 
 
-def _distractors(choices: np.ndarray, key: np.ndarray, header: list[str], columns: list[np.ndarray]):
+Columns = tuple[list[str], list[np.ndarray]]
+
+
+def _distractors(choices: np.ndarray, key: np.ndarray, header: list[str], columns: list[np.ndarray]) -> Columns:
     table = classical.distractor_analysis(choices, key)
     for k, option in enumerate(table.options):
         header += [f"option_{option:g}_share", f"option_{option:g}_mean_total"]
@@ -153,7 +156,7 @@ def _distractors(choices: np.ndarray, key: np.ndarray, header: list[str], column
     return header, columns
 
 
-def _dif(scores: np.ndarray, focal: np.ndarray, header: list[str], columns: list[np.ndarray]):
+def _dif(scores: np.ndarray, focal: np.ndarray, header: list[str], columns: list[np.ndarray]) -> Columns:
     complete = ~np.isnan(scores).any(axis=1)
     if (~complete).any():
         click.echo(f"warning: DIF uses the {int(complete.sum())} persons who took every item", err=True)

@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from exam_engine.psychometrics.estep import EStep, ResponseMatrix, e_step
 from exam_engine.psychometrics.models import ItemParameters
-from exam_engine.psychometrics.mstep import gpcm_m_step, three_pl_m_step
+from exam_engine.psychometrics.mstep import SLOPES, gpcm_m_step, three_pl_m_step
 from exam_engine.psychometrics.quadrature import Quadrature, normal_grid, rescale
 from exam_engine.psychometrics.standard_errors import cross_product_standard_errors
 
@@ -38,7 +38,6 @@ FloatArray = NDArray[np.float64]
 Progress = Callable[[int, float, float], None]
 
 MODELS = ("rasch", "1pl", "2pl", "3pl", "gpcm", "pcm")
-SLOPES = {"rasch": "fixed", "pcm": "fixed", "1pl": "common", "2pl": "free", "3pl": "free", "gpcm": "free"}
 DEFAULT_GUESSING_PRIOR = (5.0, 17.0)
 """Beta(5, 17): mode 0.2, BILOG's default for five-option items (20 p + 1, 20 (1 - p) + 1)."""
 

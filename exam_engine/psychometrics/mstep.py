@@ -33,6 +33,9 @@ from exam_engine.psychometrics.models import gpcm_probability
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
+SLOPES = {"rasch": "fixed", "pcm": "fixed", "1pl": "common", "2pl": "free", "3pl": "free", "gpcm": "free"}
+"""How each model treats slopes: one per item, one shared (1PL), or fixed at 1 (Rasch, PCM)."""
+
 MAX_STEP = 1.0
 """Largest change of any parameter in one Newton step (logits); guards early cycles."""
 
