@@ -116,6 +116,8 @@ def calibrate(
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     data = responses if isinstance(responses, ResponseMatrix) else ResponseMatrix.from_dense(responses)
+    answered_any = np.diff(data.indicator.indptr) > 0  # persons with no responses tell nothing
+    data = ResponseMatrix(data.indicator, data.weights * answered_any, data.n_items, data.max_score)
     if model not in ("gpcm", "pcm") and data.max_score > 1:
         raise ValueError(f"model {model!r} needs 0/1 scores; use gpcm or pcm for multi-mark items")
     grid = quadrature or normal_grid()
