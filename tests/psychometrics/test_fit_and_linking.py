@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from exam_engine.psychometrics.calibration import calibrate
-from exam_engine.psychometrics.fit import s_x2
+from exam_engine.psychometrics.fit import mean_squares, s_x2
 from exam_engine.psychometrics.linking import Link, mean_sigma, stocking_lord, transform
 from exam_engine.psychometrics.models import ItemParameters, category_probability
+from exam_engine.psychometrics.simulation import random_design, simulate_responses
 
 # mirt test-01-mirtOne.R: itemfit(<LSAT7 2PL>)$S_X2, df.S_X2 = 2 for every item.
 MIRT_LSAT7_S_X2 = [4.749440, 14.451071, 1.270381, 5.237400, 0.941125]
@@ -42,3 +43,23 @@ def test_known_link_is_recovered_exactly(method) -> None:
     found = method(source, transform(source, link))
     assert found.slope == pytest.approx(link.slope, abs=1e-5)
     assert found.intercept == pytest.approx(link.intercept, abs=1e-5)
+
+
+def test_mean_squares_are_one_for_fitting_items_and_large_for_noise() -> None:
+    """Rasch data scored at the true abilities (4000 x 20, 10 each, ~2000 answers per item).
+
+    Infit within 0.1 of 1; outfit, unweighted and so dominated by the few
+    off-target answers on extreme items, within 0.2.
+
+    Item 0 is replaced by coin flips, which the model cannot explain: outfit > 1.3.
+    """
+    rng = np.random.default_rng(21)
+    items = ItemParameters.dichotomous(np.ones(20), rng.normal(0, 1, 20))
+    theta = rng.normal(0, 1.5, 4000)
+    responses = simulate_responses(theta, items, rng, random_design(4000, 20, 10, rng))
+    given = ~np.isnan(responses[:, 0])
+    responses[given, 0] = rng.integers(0, 2, given.sum())
+    result = mean_squares(responses, theta, items)
+    np.testing.assert_allclose(result.infit[1:], 1.0, atol=0.1)
+    np.testing.assert_allclose(result.outfit[1:], 1.0, atol=0.2)
+    assert result.outfit[0] > 1.3 and result.infit[0] > 1.3
