@@ -48,10 +48,11 @@ def test_known_link_is_recovered_exactly(method) -> None:
 def test_mean_squares_are_one_for_fitting_items_and_large_for_noise() -> None:
     """Rasch data scored at the true abilities (4000 x 20, 10 each, ~2000 answers per item).
 
-    Infit within 0.1 of 1; outfit, unweighted and so dominated by the few
-    off-target answers on extreme items, within 0.2.
+    With abilities spread SD 1.5 many answers are off target, so the mean squares
+    vary more than sqrt(2 / n) suggests: infit within 0.15 of 1; outfit,
+    unweighted and so dominated by the off-target answers, within 0.3.
 
-    Item 0 is replaced by coin flips, which the model cannot explain: outfit > 1.3.
+    Item 0 is replaced by coin flips, which the model cannot explain: infit > 1.3, outfit > 1.5.
     """
     rng = np.random.default_rng(21)
     items = ItemParameters.dichotomous(np.ones(20), rng.normal(0, 1, 20))
@@ -60,6 +61,6 @@ def test_mean_squares_are_one_for_fitting_items_and_large_for_noise() -> None:
     given = ~np.isnan(responses[:, 0])
     responses[given, 0] = rng.integers(0, 2, given.sum())
     result = mean_squares(responses, theta, items)
-    np.testing.assert_allclose(result.infit[1:], 1.0, atol=0.1)
-    np.testing.assert_allclose(result.outfit[1:], 1.0, atol=0.2)
-    assert result.outfit[0] > 1.3 and result.infit[0] > 1.3
+    np.testing.assert_allclose(result.infit[1:], 1.0, atol=0.15)
+    np.testing.assert_allclose(result.outfit[1:], 1.0, atol=0.3)
+    assert result.outfit[0] > 1.5 and result.infit[0] > 1.3
