@@ -17,6 +17,7 @@ from exam_engine.psychometrics import classical
 from exam_engine.psychometrics.ability import eap_many, map_estimate, ml_estimate, wle
 from exam_engine.psychometrics.calibration import Calibration, calibrate as run_calibration
 from exam_engine.psychometrics.dif import mantel_haenszel
+from exam_engine.psychometrics.models import ItemParameters
 from exam_engine.psychometrics.quadrature import normal_grid
 from exam_engine.psychometrics.response_table import (
     ResponseTable,
@@ -51,11 +52,16 @@ def _emit(out: Path | None, header: list[str], rows: list[list[object]]) -> None
 @click.option("--model", type=click.Choice(["rasch", "1pl", "2pl", "3pl", "gpcm", "pcm"]), default="2pl",
               show_default=True, help="Item response model.")
 @click.option("--out", type=OUTPUT, required=True, help="PARAMS.csv to write.")
+@click.option("--fixed", "fixed_file", type=INPUT,
+              help="PARAMS.csv of live items to hold fixed, so the other (pretest) items land on their scale.")
 @click.option("--tolerance", type=float, default=1e-5, show_default=True, help="EM stops below this change.")
 @click.option("--max-iterations", type=int, default=2000, show_default=True)
-def calibrate(responses: Path, model: str, out: Path, tolerance: float, max_iterations: int) -> None:
+def calibrate(
+    responses: Path, model: str, out: Path, fixed_file: Path | None, tolerance: float, max_iterations: int
+) -> None:
     """Calibrate items by marginal maximum likelihood (Bock-Aitkin EM)."""
     table = _load(responses)
+    fixed, fixed_mask = _fixed_items(fixed_file, table.items)
     problems = problems_for_calibration(table)
     if problems:
         raise click.ClickException(f"{responses}: cannot calibrate:\n  " + "\n  ".join(problems))
@@ -68,18 +74,35 @@ def calibrate(responses: Path, model: str, out: Path, tolerance: float, max_iter
                    err=True, nl=False)
 
     try:
-        fit = run_calibration(table.scores, model, tolerance=tolerance, max_iterations=max_iterations,
-                              progress=progress)
+        fit = run_calibration(table.scores, model, fixed=fixed, fixed_mask=fixed_mask, tolerance=tolerance,
+                              max_iterations=max_iterations, progress=progress)
     except ValueError as error:
         raise click.ClickException(f"{responses}: {error}") from None
     click.echo("", err=True)
     _write_parameters(out, table.items, fit)
     click.echo(f"log-likelihood: {fit.log_likelihood:.4f}")
     click.echo(f"iterations: {fit.iterations} ({'converged' if fit.converged else 'NOT converged'})")
-    if model in ("rasch", "pcm"):
+    if fixed_mask is not None:
+        click.echo(f"held {int(fixed_mask.sum())} item(s) fixed; ability mean {fit.mean:.4f}, SD {fit.sd:.4f}")
+    elif model in ("rasch", "pcm"):
         click.echo(f"ability SD: {fit.sd:.4f} (score with --prior-sd {fit.sd:.4f})")
     if not fit.converged:
         click.echo("warning: EM did not converge; raise --max-iterations", err=True)
+
+
+def _fixed_items(path: Path | None, items: list[str]) -> tuple[ItemParameters | None, np.ndarray | None]:
+    """Parameters of the items listed in ``path``, aligned with ``items``, and the mask of those items."""
+    if path is None:
+        return None, None
+    try:
+        names, bank = read_parameters(path)
+    except TableError as error:
+        raise click.ClickException(str(error)) from None
+    mask = np.array([item in names for item in items])
+    if not mask.any():
+        raise click.ClickException(f"{path}: none of its items appear in the responses")
+    position = np.array([names.index(item) if item in names else 0 for item in items])
+    return bank.subset(position), mask
 
 
 def _write_parameters(out: Path, items: list[str], fit: Calibration) -> None:
