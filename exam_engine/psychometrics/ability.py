@@ -69,7 +69,9 @@ def eap(responses: ArrayLike, items: ItemParameters, grid: Quadrature = DEFAULT_
     return AbilityEstimate(mean, float(np.sqrt(max(post @ (grid.nodes - mean) ** 2, 0.0))))
 
 
-def eap_many(responses: ArrayLike, items: ItemParameters, grid: Quadrature = DEFAULT_GRID) -> tuple[FloatArray, FloatArray]:
+def eap_many(
+    responses: ArrayLike, items: ItemParameters, grid: Quadrature = DEFAULT_GRID
+) -> tuple[FloatArray, FloatArray]:
     """EAP abilities and posterior SDs of many learners, ``(n,)`` each (see `eap`)."""
     data = ResponseMatrix.from_dense(responses)
     log_post = person_log_likelihood(data, items, grid.nodes) + np.log(grid.weights)
