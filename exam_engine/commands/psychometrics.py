@@ -186,8 +186,8 @@ def _dif(scores: np.ndarray, focal: np.ndarray, header: list[str], columns: list
     if np.nanmax(scores) > 1:
         raise click.UsageError("Mantel-Haenszel DIF needs one-mark (0/1) items")
     result = mantel_haenszel(scores[complete], focal[complete])
-    header += ["mh_alpha", "mh_delta", "mh_chi_square", "mh_p", "ets_category"]
-    columns += [result.alpha, result.delta, result.chi_square, result.p_value, result.category]
+    header += ["mh_alpha", "mh_delta", "mh_delta_se", "mh_chi_square", "mh_p", "ets_category"]
+    columns += [result.alpha, result.delta, result.delta_se, result.chi_square, result.p_value, result.category]
     return header, columns
 
 

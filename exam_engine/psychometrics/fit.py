@@ -144,4 +144,5 @@ def s_x2(
         o, e, size = _pool(observed, expected, n_k[scores], min_expected)
         statistic[j] = np.sum(size * (o - e) ** 2 / (e * (1 - e)))
         df[j] = o.size - n_parameters
-    return ItemFit(statistic, df, chi2.sf(statistic, np.maximum(df, 1)))
+    p_value = np.where(df > 0, chi2.sf(statistic, np.maximum(df, 1)), np.nan)  # no df left: no test
+    return ItemFit(statistic, df, p_value)
