@@ -76,8 +76,8 @@ def calibrate(
     try:
         fit = run_calibration(table.scores, model, fixed=fixed, fixed_mask=fixed_mask, tolerance=tolerance,
                               max_iterations=max_iterations, progress=progress)
-    except ValueError as error:
-        raise click.ClickException(f"{responses}: {error}") from None
+    except (ValueError, np.linalg.LinAlgError) as error:
+        raise click.ClickException(f"{responses}: calibration failed: {error}") from None
     click.echo("", err=True)
     _write_parameters(out, table.items, fit)
     click.echo(f"log-likelihood: {fit.log_likelihood:.4f}")

@@ -40,8 +40,13 @@ MAX_STEP = 1.0
 """Largest change of any parameter in one Newton step (logits); guards early cycles."""
 
 
+RIDGE = 1e-8
+"""Added to the information's diagonal so parameters the data cannot move (e.g. ``c -> 0``) stay put."""
+
+
 def _solve(information: FloatArray, gradient: FloatArray) -> FloatArray:
-    step = np.linalg.solve(information, gradient[..., None])[..., 0]
+    ridge = RIDGE * np.eye(information.shape[-1])
+    step = np.linalg.solve(information + ridge, gradient[..., None])[..., 0]
     return np.clip(step, -MAX_STEP, MAX_STEP)
 
 
