@@ -85,9 +85,13 @@ def cross_product_standard_errors(
     free: NDArray[np.bool_],
     model: str,
     sd: float,
-    guessing_prior: tuple[float, float] = (5.0, 17.0),
+    guessing_prior: tuple[float, float],
 ) -> StandardErrors:
-    """Standard errors of the free parameters of `calibrate` (see module docstring)."""
+    """Standard errors of the free parameters of `calibrate` (see module docstring).
+
+    ``free`` marks the estimated items; ``sd`` is the ability SD (the Rasch slope
+    in 1PL form); ``guessing_prior`` is the 3PL's Beta prior on ``c``.
+    """
     m, width = items.n_items, items.d.shape[1]
     per_item = width + 2
     prior = guessing_prior if model == "3pl" else None
