@@ -155,7 +155,7 @@ def read_parameters(path: Path) -> tuple[list[str], ItemParameters]:
 
 
 def _cell(value: float) -> str:
-    return "" if math.isnan(value) else f"{value:.6g}"
+    return "" if math.isnan(value) else f"{value:.10g}"
 
 
 def write_table(path: Path | None, header: list[str], rows: list[list[object]]) -> str:
