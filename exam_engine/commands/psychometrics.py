@@ -22,12 +22,12 @@ from exam_engine.psychometrics.quadrature import normal_grid
 from exam_engine.psychometrics.response_table import (
     ResponseTable,
     TableError,
+    format_table,
     problems_for_calibration,
     read_groups,
     read_key,
     read_parameters,
     read_responses,
-    write_table,
 )
 
 INPUT = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -42,9 +42,11 @@ def _load(path: Path) -> ResponseTable:
 
 
 def _emit(out: Path | None, header: list[str], rows: list[list[object]]) -> None:
-    text = write_table(out, header, rows)
+    text = format_table(header, rows)
     if out is None:
         click.echo(text, nl=False)
+    else:
+        out.write_text(text)
 
 
 @click.command()
@@ -115,7 +117,7 @@ def _write_parameters(out: Path, items: list[str], fit: Calibration) -> None:
         header = ["item", "a", "d", "b", "c", "se_a", "se_d", "loglik"]
         rows = [[name, a[j], d[j, 0], -d[j, 0] / a[j], c[j], fit.se_a[j], fit.se_d[j, 0], fit.log_likelihood]
                 for j, name in enumerate(items)]
-    write_table(out, header, rows)
+    out.write_text(format_table(header, rows))
 
 
 @click.command("item-stats")

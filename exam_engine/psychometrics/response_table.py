@@ -158,12 +158,9 @@ def _cell(value: float) -> str:
     return "" if math.isnan(value) else f"{value:.10g}"
 
 
-def write_table(path: Path | None, header: list[str], rows: list[list[object]]) -> str:
-    """Write rows as CSV to ``path`` (or return the text when ``path`` is None)."""
+def format_table(header: list[str], rows: list[list[object]]) -> str:
+    """CSV text of ``rows`` under ``header``; floats to 10 significant digits, NaN as empty."""
     lines = [",".join(header)]
     for row in rows:
         lines.append(",".join(_cell(x) if isinstance(x, float) else str(x) for x in row))
-    text = "\n".join(lines) + "\n"
-    if path is not None:
-        path.write_text(text)
-    return text
+    return "\n".join(lines) + "\n"
