@@ -30,7 +30,8 @@ One learner's ability after any subset of items (``responses`` (m,), NaN for
 items not given)::
 
     from exam_engine.psychometrics.ability import eap, map_estimate, ml_estimate, wle
-    theta, se = eap(responses, bank)          # ~0.05-0.2 ms for 30 answers
+    theta, se = eap(responses, bank)          # ~0.1 ms for 30 answers
+    theta, se = eap(values, bank, administered=mask)   # or mark the items given with a mask
 
 ``ability.eap_many`` scores many learners at once.
 
