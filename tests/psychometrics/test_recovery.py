@@ -46,7 +46,9 @@ def test_3pl_with_guessing_prior() -> None:
     """4000 simulees x 30 items, complete, c in [0.1, 0.3] under a Beta(5, 17) prior.
 
     The 3PL is weakly identified (Baker & Kim, 2004, ch. 7), so limits are
-    wider: RMSE < 0.35 (a), < 0.5 (d), < 0.07 (c), |bias c| < 0.03.
+    wider: RMSE < 0.35 (a), < 0.5 (d), < 0.07 (c), |bias c| < 0.03.  The
+    standard errors must give 95% intervals covering at least 80% of the 30
+    true values of each parameter (binomial: below 80% happens with p < 0.01).
     """
     rng = np.random.default_rng(12)
     items = ItemParameters.dichotomous(rng.lognormal(0.1, 0.2, 30), rng.normal(0, 1, 30), rng.uniform(0.1, 0.3, 30))
@@ -55,6 +57,9 @@ def test_3pl_with_guessing_prior() -> None:
     assert bias_and_rmse(fit.items.d, items.d)[1] < 0.5
     bias_c, rmse_c = bias_and_rmse(fit.items.c, items.c)
     assert abs(bias_c) < 0.03 and rmse_c < 0.07
+    for estimate, truth, se in [(fit.items.a, items.a, fit.se_a), (fit.items.d, items.d, fit.se_d),
+                                (fit.items.c, items.c, fit.se_c)]:
+        assert np.mean(np.abs(estimate - truth) < 1.96 * se) >= 0.8
 
 
 def test_gpcm_sparse_design() -> None:
