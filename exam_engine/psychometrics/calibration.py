@@ -14,7 +14,9 @@ Items can be held fixed at known values (``fixed``) so that new items are
 calibrated onto the scale of the fixed ones; the ability distribution's mean
 and SD are then estimated from the data (fixed-parameter calibration, e.g.
 Kim, 2006).  The ability distribution is updated each cycle from posterior
-moments (Mislevy, 1984).
+moments (Mislevy, 1984).  Every third cycle the item parameters are
+extrapolated by Ramsay's (1975) acceleration, as mirt does; this halves the
+number of cycles without changing the fixed point.
 
 Standard errors come from the cross-product of the persons' score vectors
 (Bock & Aitkin, 1981, eq. 18; mirt's ``SE.type = "crossprod"``).
@@ -132,9 +134,13 @@ def calibrate(
 
     converged = False
     iteration = 0
+    history: list[FloatArray] = []
     for iteration in range(1, max_iterations + 1):
         step = e_step(data, items, rescale(grid, mean, sd))
         new_items = _m_step(step, grid.nodes, items, free, model, guessing_prior)
+        history = (history + [_flatten(new_items)])[-3:]
+        if len(history) == 3 and iteration % 3 == 0:
+            new_items = _unflatten(_ramsay(*history), new_items)
         new_mean, new_sd = _population(step, grid.nodes, data.weights, mean, estimate_mean, estimate_sd)
         change = max(_max_change(items, new_items), abs(new_mean - mean), abs(new_sd - sd))
         items, mean, sd = new_items, new_mean, new_sd
@@ -150,6 +156,34 @@ def calibrate(
         model, items, errors.a, errors.d, errors.c, mean, sd, errors.sd,
         final.log_likelihood, iteration, converged,
     )
+
+
+def _flatten(items: ItemParameters) -> FloatArray:
+    """Slopes, intercepts and logit(c) as one vector (NaN intercepts kept in place)."""
+    logit_c = np.log(np.clip(items.c, 1e-12, None) / (1 - items.c))
+    return np.concatenate([items.a, items.d.ravel(), logit_c])
+
+
+def _unflatten(vector: FloatArray, like: ItemParameters) -> ItemParameters:
+    m, width = like.d.shape
+    c = np.where(like.c > 0, 1 / (1 + np.exp(-vector[m + m * width :])), 0.0)
+    return ItemParameters(vector[:m], vector[m : m + m * width].reshape(m, width), c)
+
+
+def _ramsay(older: FloatArray, old: FloatArray, new: FloatArray) -> FloatArray:
+    """Ramsay's (1975) acceleration of EM from three successive iterates (as in mirt).
+
+    ``r = 1 - sqrt(|dX_t|^2 / |dX_t - dX_{t-1}|^2)``, bounded below by -5;
+    the accelerated iterate is ``(1 - r) X_t + r X_{t-1}``.
+    """
+    ok = ~np.isnan(new)
+    step, previous = (new - old)[ok], (old - older)[ok]
+    curvature = np.sum((step - previous) ** 2)
+    if curvature == 0:
+        return new
+    r = max(1 - np.sqrt(np.sum(step**2) / curvature), -5.0)
+    moving = ok & (new != old)  # held parameters stay bit-for-bit
+    return np.where(moving, (1 - r) * new + r * old, new)
 
 
 def _merge(start: ItemParameters, fixed: ItemParameters | None, held: NDArray[np.bool_]) -> ItemParameters:
