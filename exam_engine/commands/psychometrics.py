@@ -64,7 +64,8 @@ def calibrate(
     """Calibrate items by marginal maximum likelihood (Bock-Aitkin EM)."""
     table = _load(responses)
     fixed, fixed_mask = _fixed_items(fixed_file, table.items)
-    problems = problems_for_calibration(table)
+    held = set() if fixed_mask is None else {item for item, is_held in zip(table.items, fixed_mask) if is_held}
+    problems = [problem for item, problem in problems_for_calibration(table).items() if item not in held]
     if problems:
         raise click.ClickException(f"{responses}: cannot calibrate:\n  " + "\n  ".join(problems))
     unanswered = int(np.isnan(table.scores).all(axis=1).sum())
@@ -135,7 +136,7 @@ def item_stats(responses: Path, key_file: Path | None, group_file: Path | None, 
     except TableError as error:
         raise click.ClickException(str(error)) from None
     scores = table.scores if key is None else np.where(np.isnan(table.scores), np.nan, table.scores == key)
-    for problem in problems_for_calibration(ResponseTable(table.persons, table.items, scores)):
+    for problem in problems_for_calibration(ResponseTable(table.persons, table.items, scores)).values():
         click.echo(f"warning: {problem}", err=True)
 
     taken = (~np.isnan(scores)).sum(axis=0)

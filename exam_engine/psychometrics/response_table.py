@@ -89,19 +89,19 @@ def read_responses(path: Path) -> ResponseTable:
     return ResponseTable(persons, items, scores)
 
 
-def problems_for_calibration(table: ResponseTable) -> list[str]:
-    """Items that make calibration impossible: never answered, or given one score by everyone."""
-    problems = []
+def problems_for_calibration(table: ResponseTable) -> dict[str, str]:
+    """Items that cannot be calibrated (never answered, or one score from everyone), with the reason."""
+    problems = {}
     for j, item in enumerate(table.items):
         column = table.scores[:, j]
         seen = np.unique(column[~np.isnan(column)])
         if seen.size == 0:
-            problems.append(f"item {item!r}: no one answered it")
+            problems[item] = f"item {item!r}: no one answered it"
         elif seen.size == 1:
-            problems.append(f"item {item!r}: every response is {seen[0]:g}, so its parameters cannot be estimated")
+            problems[item] = f"item {item!r}: every response is {seen[0]:g}, so its parameters cannot be estimated"
         elif not np.array_equal(seen, np.arange(seen[-1] + 1)):
             missing = sorted(set(range(int(seen[-1]) + 1)) - set(seen.astype(int)))
-            problems.append(f"item {item!r}: no one scored {', '.join(map(str, missing))}; scores must run 0..max")
+            problems[item] = f"item {item!r}: no one scored {', '.join(map(str, missing))}; scores must run 0..max"
     return problems
 
 
