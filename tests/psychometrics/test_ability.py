@@ -74,3 +74,8 @@ def test_an_administered_mask_replaces_nan_marking() -> None:
     marked = np.where(mask, pattern, np.nan)
     assert eap(pattern, ITEMS, administered=mask) == pytest.approx(eap(marked, ITEMS))
     assert map_estimate(pattern, ITEMS, administered=mask) == pytest.approx(map_estimate(marked, ITEMS))
+
+
+def test_scores_must_be_whole_numbers() -> None:
+    with pytest.raises(ValueError, match="whole numbers"):
+        eap_many(np.array([[0.5, 1.0]]), ITEMS.subset(slice(0, 2)))
