@@ -175,6 +175,27 @@ def _record_status(version: ItemVersion, status: ItemStatus, who: str, comment: 
     version.status = status
 
 
+@dataclass(frozen=True)
+class TagCounts:
+    """How many items in service (not retired) are tagged to each criterion and point."""
+
+    criteria: Counter[str]
+    amplification: Counter[str]
+
+
+def tag_counts(unit_reference: str) -> TagCounts:
+    versions = db.session.scalars(
+        select(ItemVersion).join(Item)
+        .where(Item.unit_reference == unit_reference, ItemVersion.status != ItemStatus.RETIRED)
+    )
+    criteria: Counter[str] = Counter()
+    amplification: Counter[str] = Counter()
+    for version in versions:
+        criteria.update(version.criteria)
+        amplification.update(version.amplification)
+    return TagCounts(criteria, amplification)
+
+
 def export_unit(unit_reference: str) -> list[dict[str, Any]]:
     """The latest version of every item of a unit, in the documented export shape."""
     items = db.session.scalars(
