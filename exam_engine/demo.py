@@ -12,6 +12,7 @@ from sqlalchemy import select
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.extensions import db
+from invigilation.demo import load_invigilation_demo
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,9 @@ class DemoReport:
 
 
 def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoReport:
-    """Create the demo accounts in one transaction."""
+    """Create the demo accounts (one transaction), then the demo centre and today's session."""
     report = DemoReport()
+    users: dict[str, User] = {}
     for account in DEMO_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.username == account.username))
         if user is None:
@@ -50,7 +52,9 @@ def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoRe
         user.set_password(account.password)
         user.failed_logins = 0
         user.locked_until = None
+        users[account.username] = user
     db.session.commit()
     progress(f"Demo accounts: {len(report.created)} created, "
              f"{len(DEMO_ACCOUNTS) - len(report.created)} already there.")
+    load_invigilation_demo(users, progress)
     return report
