@@ -58,7 +58,8 @@ def test_booked_present_authorised_in_progress_paused_resumed_finished(started):
     conduct.resume(sitting, world.invigilator, now=START + timedelta(minutes=7))
     conduct.finish(sitting, world.learners[0], now=START + timedelta(minutes=30))
     assert states_of(sitting) == [S.PRESENT, S.AUTHORISED, S.IN_PROGRESS, S.PAUSED, S.IN_PROGRESS, S.FINISHED]
-    transitions = db.session.scalars(select(SittingTransition).where(SittingTransition.sitting_id == sitting.id)).all()
+    transitions = db.session.scalars(select(SittingTransition).where(SittingTransition.sitting_id == sitting.id)
+                                     .order_by(SittingTransition.id)).all()
     assert all(t.reason and t.at for t in transitions)
     assert transitions[0].actor_id == world.invigilator.id and transitions[2].actor_id == world.learners[0].id
     assert sitting.finished_at == START + timedelta(minutes=30)
