@@ -201,7 +201,7 @@ def grant_extra_time(sitting: Sitting, invigilator: User, minutes: float, reason
     now = now or utcnow()
     reason = _required(reason, "the reason for the extra time")
     if not 0 < minutes <= 240:
-        raise InvigilationError("extra time is between 1 and 240 minutes")
+        raise InvigilationError(f"extra time is more than 0 and at most 240 minutes, not {minutes:g}")
     if sitting.state.is_final:
         raise InvigilationError(f"the sitting is {sitting.state.label}; extra time no longer applies")
     sitting.extra_time_grants.append(ExtraTimeGrant(minutes=minutes, reason=reason, granted_by_id=invigilator.id,
