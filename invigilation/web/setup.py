@@ -190,4 +190,4 @@ def arrangements(candidate_id: int) -> str | Response:
             flash(f"Access arrangements saved for {candidate.name}.", "success")
             return back_to("invigilation.centre_home")
     return render_template("invigilation/arrangements.html", candidate=candidate,
-                           profile=candidate.arrangements)
+                           profile=candidate.arrangements, form=request.form)

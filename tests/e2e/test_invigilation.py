@@ -105,3 +105,40 @@ def test_an_invigilator_runs_a_session_while_learners_sit_the_test(page: Page, a
     assert download.value.suggested_filename == f"session-{session.id}-report.csv"
     db.session.expire_all()
     assert all(s.state is SittingState.FINISHED for s in sittings)
+
+
+def test_a_centre_administrator_sets_up_a_session_on_accessible_pages(page: Page, app):
+    world = build_world(candidates=1, extra_percent=0)
+    candidate = world.candidates[0]
+    sign_in(page, world.admin.username)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Centre administration")
+    assert blocking_violations(page) == []
+
+    page.get_by_role("link", name=f"edit access arrangements of {candidate.name}").click()
+    page.get_by_label("Extra time").fill("50")
+    page.get_by_role("button", name="Save access arrangements").click()
+    expect(page.get_by_role("alert")).to_contain_text("needs an approval reference")
+    expect(page.get_by_label("Extra time", exact=False).first).to_have_value("50")  # what was typed is kept
+    page.get_by_label("Approval reference (needed above 25%)").fill("AAO-2026-0042")
+    page.get_by_label("Reader or text-to-speech").check()
+    page.get_by_role("button", name="Save access arrangements").click()
+    expect(page.get_by_role("cell", name="50% extra time, reader")).to_be_visible()
+
+    page.get_by_role("link", name="Create a session").click()
+    assert blocking_violations(page) == []
+    page.get_by_label("Date").fill("2030-06-03")
+    page.get_by_label("Scheduled start").fill("10:15")
+    page.get_by_label("Unit reference(s)").fill("Y/506/2152")
+    page.get_by_label("Test length in minutes").fill("45")
+    page.get_by_label(world.invigilator.display_name).check()
+    page.get_by_role("button", name="Create session").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"Session \d+: Y/506/2152"))
+    expect(page.get_by_text("Monday 03 June 2030, 10:15")).to_be_visible()
+    expect(page.get_by_text("Session key")).to_have_count(0)  # for invigilators only
+
+    page.get_by_label("Workstation").select_option(label="WS-2 (A2)")
+    page.get_by_role("button", name="Book").click()
+    row = page.get_by_role("row", name=re.compile(re.escape(candidate.candidate_number)))
+    expect(row).to_contain_text("A2")
+    expect(row).to_contain_text("50% extra time, reader")
+    assert blocking_violations(page) == []
