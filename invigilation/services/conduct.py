@@ -284,8 +284,14 @@ def _finish(sitting: Sitting, actor: User | None, reason: str, now: datetime) ->
 
 
 def finish(sitting: Sitting, learner: User | None, now: datetime | None = None) -> None:
-    """The candidate submitted the test."""
-    _finish(sitting, learner, "submitted by the candidate", now or utcnow())
+    """The candidate submitted the test; a submission after the clock ran out is a time-out
+    at the deadline instead (the server's clock decides, not the learner's screen)."""
+    now = now or utcnow()
+    clock = timing(sitting, now)
+    if sitting.state is S.IN_PROGRESS and clock.remaining.total_seconds() <= 0:
+        _close(sitting, S.TIMED_OUT, None, "time ran out", clock.deadline or now)
+    else:
+        _finish(sitting, learner, "submitted by the candidate", now)
     db.session.commit()
 
 

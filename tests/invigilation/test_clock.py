@@ -159,3 +159,14 @@ def test_moving_to_a_spare_workstation_keeps_the_time(world):
     assert sitting.state is SittingState.PAUSED and sitting.workstation is spare
     conduct.resume(sitting, world.invigilator, now=START + minutes(13))
     assert remaining_time(sitting, START + minutes(13)) == minutes(35)
+
+
+def test_a_submission_after_the_clock_ran_out_is_a_time_out_at_the_deadline(world):
+    session = world.session()
+    sitting = world.book(session, 1)
+    conduct.start_session(session, world.invigilator, now=START)
+    conduct.check_in(sitting, world.invigilator, IdentityDocument.PASSPORT, now=START)
+    conduct.authorise(sitting, world.invigilator, now=START)
+    conduct.start_clock(sitting, world.learners[1], now=START)
+    conduct.finish(sitting, world.learners[1], now=START + minutes(46))
+    assert sitting.state is SittingState.TIMED_OUT and sitting.finished_at == START + minutes(45)
