@@ -2,20 +2,22 @@
 
 from flask import Response, abort, flash, jsonify, render_template, request
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import Role
 from exam_engine.database import utcnow
+from exam_engine.extensions import db
 from invigilation.errors import InvigilationError
 from invigilation.event_log import verify_log
-from invigilation.services.access import can_conduct
+from invigilation.services.access import can_conduct, visible_sessions
 from invigilation.services.conduct import expire_overdue
 from invigilation.services.incidents import alert_to_incident, dismiss_alert, malpractice_report, record_incident
 from invigilation.services.report import (CENTRE_TIME_ZONE, dashboard_rows, local, report_csv, report_rows,
                                           time_text)
 from invigilation.services.sessions import ratio_warning
-from invigilation.session_models import IncidentCategory, SessionState
+from invigilation.session_models import Incident, IncidentCategory, SessionState
 from invigilation.web import bp
 from invigilation.web.common import (back_to, failed, form_text, load_alert, load_incident, load_session,
                                      parse_local)
@@ -99,6 +101,16 @@ def alert_action(alert_id: int, action: str) -> BaseResponse:
     except ValueError as error:
         failed(error)
     return back_to("invigilation.dashboard", session_id=session_id)
+
+
+@bp.route("/oversight")
+@roles_required(Role.AWARDING_BODY_ADMIN)
+def oversight() -> str:
+    """The awarding body's view: every centre's sessions and every suspected malpractice report."""
+    suspected = db.session.scalars(select(Incident).where(Incident.category == IncidentCategory.SUSPECTED_MALPRACTICE)
+                                   .order_by(Incident.occurred_at.desc())).all()
+    return render_template("invigilation/oversight.html", sessions=visible_sessions(current_user),
+                           suspected=suspected, local=local)
 
 
 @bp.route("/sessions/<int:session_id>/report")

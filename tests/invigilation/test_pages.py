@@ -10,9 +10,9 @@ from exam_engine.extensions import db
 from invigilation.event_log import verify_log
 from invigilation.models import Candidate, CentreStaff
 from invigilation.services import conduct
-from invigilation.services.incidents import raise_alert
+from invigilation.services.incidents import raise_alert, record_incident
 from invigilation.services.sessions import book_candidate, ratio_warning
-from invigilation.session_models import IdentityDocument, SittingState
+from invigilation.session_models import IdentityDocument, IncidentCategory, SittingState
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import csrf_token_from, sign_in
 from tests.invigilation.conftest import build_world, quick_user
@@ -166,3 +166,16 @@ def test_a_centre_admin_registers_candidates_rooms_and_invigilators(client, app)
     token = csrf_token_from(c.get("/invigilation/centre").get_data(as_text=True))
     assert c.post("/invigilation/centre/rooms", data={"csrf_token": token, "centre": other.centre.id, "name": "X",
                                                       "workstations": "3", "spares": "1"}).status_code == 403
+
+
+def test_the_awarding_body_sees_every_centres_sessions_and_malpractice_reports(client, two_centres):
+    home, other, mine, theirs, _ = two_centres
+    record_incident(theirs, other.invigilator, IncidentCategory.SUSPECTED_MALPRACTICE, "Crib sheet found")
+    admin = quick_user(Role.AWARDING_BODY_ADMIN, "ab-admin")
+    db.session.commit()
+    c = signed_in(client, admin)
+    page = c.get("/invigilation/oversight").get_data(as_text=True)
+    assert "Crib sheet found" in page and "North College" in page and "South College" in page
+    assert c.get(f"/invigilation/incidents/{theirs.incidents[0].id}").status_code == 200
+    centre_admin = signed_in(client.application.test_client(), home.admin)
+    assert centre_admin.get("/invigilation/oversight").status_code == 403
