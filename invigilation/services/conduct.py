@@ -79,12 +79,27 @@ def check_in(sitting: Sitting, invigilator: User, document: IdentityDocument,
     db.session.commit()
 
 
+def _authorise(sitting: Sitting, invigilator: User, now: datetime) -> None:
+    _move(sitting, S.AUTHORISED, invigilator, "authorised by the invigilator", now)
+    sitting.authorised_by_id, sitting.authorised_at = invigilator.id, now
+
+
 def authorise(sitting: Sitting, invigilator: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     _require_started(sitting.session)
-    _move(sitting, S.AUTHORISED, invigilator, "authorised by the invigilator", now)
-    sitting.authorised_by_id, sitting.authorised_at = invigilator.id, now
+    _authorise(sitting, invigilator, now)
     db.session.commit()
+
+
+def authorise_everyone_present(session: TestSession, invigilator: User, now: datetime | None = None) -> list[Sitting]:
+    """Unlock the test for every candidate who is present (identity checked)."""
+    now = now or utcnow()
+    _require_started(session)
+    present = [s for s in session.sittings if s.state is S.PRESENT]
+    for sitting in present:
+        _authorise(sitting, invigilator, now)
+    db.session.commit()
+    return present
 
 
 def authorise_with_key(sitting: Sitting, key: str, learner: User, now: datetime | None = None) -> None:

@@ -193,3 +193,12 @@ def test_every_legal_transition_is_reachable_through_the_services(started, curre
 
 def test_the_edges_tested_are_all_the_edges():
     assert {(c, t) for c, targets in TRANSITIONS.items() for t in targets} == set(EDGES)
+
+
+def test_authorising_everyone_present_leaves_the_others_alone(started):
+    world, session, (first, second, third) = started
+    conduct.check_in(first, world.invigilator, PASSPORT, now=START)
+    conduct.check_in(second, world.invigilator, PASSPORT, now=START)
+    assert conduct.authorise_everyone_present(session, world.invigilator, now=START) == [first, second]
+    assert [s.state for s in (first, second, third)] == [S.AUTHORISED, S.AUTHORISED, S.BOOKED]
+    assert first.authorised_by_id == world.invigilator.id
