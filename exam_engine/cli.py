@@ -11,6 +11,7 @@ from exam_engine.commands.accounts import create_user_command, load_demo_command
 from exam_engine.commands.database import db_group
 from exam_engine.commands.psychometrics import calibrate, item_stats, score
 from item_bank.commands import export_taxonomy_command, import_spec_command
+from invigilation.commands import rehearse_command, verify_log_command
 from item_bank.items.commands import export_items_command, load_items_command
 
 
@@ -25,6 +26,7 @@ _COMMANDS: tuple[click.Command, ...] = (
     import_spec_command, export_taxonomy_command,
     load_items_command, export_items_command,
     calibrate, item_stats, score,
+    verify_log_command, rehearse_command,
 )
 
 for _command in _COMMANDS:
