@@ -111,3 +111,15 @@ def export_package(unit_reference: str, qti: QtiVersion) -> ExportResult:
             exported.append(item.code)
         archive.writestr("imsmanifest.xml", manifest_xml(entries, qti, unit_reference))
     return ExportResult(buffer.getvalue(), exported, not_exported)
+
+
+def summary(report: ImportReport, dry_run: bool = False) -> str:
+    """One line saying what happened to the package as a whole."""
+    if report.rejected:
+        return (f"{report.package}: rejected; {len(report.rejected)} problem(s), "
+                f"so nothing was written ({len(report.accepted)} item(s) were acceptable).")
+    if not report.accepted:
+        return f"{report.package}: no items found, nothing was written."
+    if dry_run:
+        return f"{report.package}: {len(report.accepted)} item(s) acceptable; dry run, nothing was written."
+    return f"{report.package}: {len(report.accepted)} item(s) imported."
