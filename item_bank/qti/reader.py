@@ -84,7 +84,7 @@ def _item_files(package: PackageFiles, contents: PackageContents) -> list[tuple[
         if not href:
             contents.rejected.append(Rejection(MANIFEST, f"item resource {resource.get('identifier')!r} has no href"))
             continue
-        referenced = [href] + [f.get("href", "") for f in resource if _local(f.tag) == "file"]
+        referenced = dict.fromkeys([href] + [f.get("href", "") for f in resource if _local(f.tag) == "file"])
         missing = [name for name in referenced if safe_member_path(name, package.name) not in package.files]
         if missing:
             contents.rejected.append(Rejection(href, f"listed in {MANIFEST} but not in the package: {', '.join(missing)}"))

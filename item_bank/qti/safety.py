@@ -96,7 +96,7 @@ def parse_xml(data: bytes, where: str) -> Element:
     try:
         return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
-        raise ValueError(f"{where}: refused, the XML declares a DTD or entities ({type(error).__name__})") from error
+        raise ValueError(f"{where}: refused, the XML declares a DTD or entities, which are not allowed") from error
     except ParseError as error:
         raise ValueError(f"{where}: is not well-formed XML ({error})") from error
 
