@@ -21,6 +21,7 @@ MAX_ENTRIES = 2000
 MAX_TOTAL_BYTES = 50 * 1024 * 1024  # uncompressed, whole package
 MAX_ENTRY_BYTES = 5 * 1024 * 1024  # uncompressed, one file
 MAX_RATIO = 100  # uncompressed / compressed size of one entry
+MAX_PACKAGE_BYTES = 20 * 1024 * 1024  # a .zip as read or uploaded
 
 
 class UnsafePackage(ValueError):
@@ -43,12 +44,22 @@ def read_source(path: Path) -> PackageFiles:
         return _read_folder(path)
     if not path.is_file():
         raise UnsafePackage(f"{path}: no such file or folder")
-    if path.suffix.lower() == ".zip":
-        return read_zip(path.read_bytes(), path.name)
-    if path.suffix.lower() == ".xml":
-        _check_size(path.name, path.stat().st_size)
-        return PackageFiles(path.name, {path.name: path.read_bytes()})
+    if path.suffix.lower() in (".zip", ".xml"):
+        _check_size(path.name, path.stat().st_size, path.suffix.lower() == ".zip")
+        return read_file(path.name, path.read_bytes())
     raise UnsafePackage(f"{path}: expected a .zip package, a folder or an item .xml file")
+
+
+def read_file(name: str, data: bytes) -> PackageFiles:
+    """An uploaded or named file: a .zip package or a single item .xml file."""
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in (".zip", ".xml"):
+        _check_size(name, len(data), suffix == ".zip")
+    if suffix == ".zip":
+        return read_zip(data, name)
+    if suffix == ".xml":
+        return PackageFiles(name, {PurePosixPath(name).name: data})
+    raise UnsafePackage(f"{name}: expected a .zip package or an item .xml file")
 
 
 def read_zip(data: bytes, name: str) -> PackageFiles:
@@ -130,6 +141,7 @@ def _read_folder(root: Path) -> PackageFiles:
     return PackageFiles(root.name, files)
 
 
-def _check_size(where: str, size: int) -> None:
-    if size > MAX_ENTRY_BYTES:
-        raise UnsafePackage(f"{where}: is {size} bytes, more than the limit of {MAX_ENTRY_BYTES} for one file")
+def _check_size(where: str, size: int, package: bool = False) -> None:
+    limit, what = (MAX_PACKAGE_BYTES, "a package") if package else (MAX_ENTRY_BYTES, "one file")
+    if size > limit:
+        raise UnsafePackage(f"{where}: is {size} bytes, more than the limit of {limit} for {what}")
