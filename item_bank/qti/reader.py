@@ -12,11 +12,10 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from item_bank.items.files import FileProblem, ItemSpec, ScenarioSpec, check_item
-from item_bank.qti.safety import PackageFiles, UnsafePackage, parse_xml, safe_member_path
+from item_bank.qti.safety import MANIFEST, PackageFiles, UnsafePackage, parse_xml, safe_member_path
 from item_bank.qti.versions import BY_NAMESPACE, METADATA_NAMESPACE, RESOURCE_TYPES, QtiVersion
 
 MD = f"{{{METADATA_NAMESPACE}}}"
-MANIFEST = "imsmanifest.xml"
 MEDIA = frozenset({"img", "object", "audio", "video", "math", "include"})
 
 
@@ -78,6 +77,8 @@ def _item_files(package: PackageFiles, contents: PackageContents) -> list[tuple[
         if _local(resource.tag) != "resource":
             continue
         kind, href = resource.get("type", ""), resource.get("href")
+        if package.only is not None and (not href or safe_member_path(href, package.name) != package.only):
+            continue
         if kind not in RESOURCE_TYPES:
             contents.skipped.append(f"{href or resource.get('identifier')} ({kind or 'no type'})")
             continue

@@ -22,6 +22,7 @@ MAX_TOTAL_BYTES = 50 * 1024 * 1024  # uncompressed, whole package
 MAX_ENTRY_BYTES = 5 * 1024 * 1024  # uncompressed, one file
 MAX_RATIO = 100  # uncompressed / compressed size of one entry
 MAX_PACKAGE_BYTES = 20 * 1024 * 1024  # a .zip as read or uploaded
+MANIFEST = "imsmanifest.xml"
 
 
 class UnsafePackage(ValueError):
@@ -34,6 +35,7 @@ class PackageFiles:
 
     name: str
     files: dict[str, bytes]
+    only: str | None = None  # the one item file to read, when a manifest came along for its tags
 
 
 def read_source(path: Path) -> PackageFiles:
@@ -46,6 +48,8 @@ def read_source(path: Path) -> PackageFiles:
         raise UnsafePackage(f"{path}: no such file or folder")
     if path.suffix.lower() in (".zip", ".xml"):
         _check_size(path.name, path.stat().st_size, path.suffix.lower() == ".zip")
+        if path.suffix.lower() == ".xml":
+            return _read_item_file(path)
         return read_file(path.name, path.read_bytes())
     raise UnsafePackage(f"{path}: expected a .zip package, a folder or an item .xml file")
 
@@ -119,6 +123,18 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> b
     if len(content) > info.file_size:
         raise UnsafePackage(f"{name}: entry {info.filename!r} is larger than its header says")
     return content
+
+
+def _read_item_file(path: Path) -> PackageFiles:
+    """One item file, with the manifest of the package it came from (its folder or the
+    one above) when there is one, since that is where the item's tags are."""
+    for folder in (path.parent, path.parent.parent):
+        manifest = folder / MANIFEST
+        if manifest.is_file() and not manifest.is_symlink():
+            _check_size(str(manifest), manifest.stat().st_size)
+            relative = path.relative_to(folder).as_posix()
+            return PackageFiles(path.name, {MANIFEST: manifest.read_bytes(), relative: path.read_bytes()}, relative)
+    return read_file(path.name, path.read_bytes())
 
 
 def _read_folder(root: Path) -> PackageFiles:
