@@ -66,18 +66,24 @@ def read_package(package: PackageFiles, unit: str | None, writer: str) -> Packag
 
 def _item_files(package: PackageFiles, contents: PackageContents) -> list[tuple[str, Element | None]]:
     """(href, our metadata) of each item file: from the manifest, or every .xml without one."""
-    if MANIFEST not in package.files:
+    manifests = sorted((name for name in package.files if name.rsplit("/", 1)[-1] == MANIFEST), key=len)
+    if not manifests:
         return [(name, None) for name in sorted(package.files) if name.lower().endswith(".xml")]
     try:
-        manifest = parse_xml(package.files[MANIFEST], f"{package.name}: {MANIFEST}")
+        manifest = parse_xml(package.files[manifests[0]], f"{package.name}: {manifests[0]}")
     except ValueError as error:
         raise UnsafePackage(str(error)) from error
+    base = manifests[0].removesuffix(MANIFEST)  # hrefs are relative to the manifest's folder
+
+    def member(href: str) -> str:
+        return safe_member_path(base + href, package.name)
+
     found = []
     for resource in manifest.iter():
         if _local(resource.tag) != "resource":
             continue
         kind, href = resource.get("type", ""), resource.get("href")
-        if package.only is not None and (not href or safe_member_path(href, package.name) != package.only):
+        if package.only is not None and (not href or member(href) != package.only):
             continue
         if kind not in RESOURCE_TYPES:
             contents.skipped.append(f"{href or resource.get('identifier')} ({kind or 'no type'})")
@@ -86,11 +92,11 @@ def _item_files(package: PackageFiles, contents: PackageContents) -> list[tuple[
             contents.rejected.append(Rejection(MANIFEST, f"item resource {resource.get('identifier')!r} has no href"))
             continue
         referenced = dict.fromkeys([href] + [f.get("href", "") for f in resource if _local(f.tag) == "file"])
-        missing = [name for name in referenced if safe_member_path(name, package.name) not in package.files]
+        missing = [name for name in referenced if member(name) not in package.files]
         if missing:
             contents.rejected.append(Rejection(href, f"listed in {MANIFEST} but not in the package: {', '.join(missing)}"))
             continue
-        found.append((safe_member_path(href, package.name), resource.find(f".//{MD}item")))
+        found.append((member(href), resource.find(f".//{MD}item")))
     return found
 
 
@@ -108,16 +114,14 @@ def _read_item(data: bytes, href: str, metadata: Element | None, unit: str | Non
     interaction = _the_interaction(body, qti)
     entry = _entry_from_item(root, body, interaction, qti)
     tags = _tags(metadata, writer)
-    entry.update(tags.pop("entry"))
-    item_unit = tags["unit"] or unit
-    if unit and tags["unit"] and unit != tags["unit"]:
-        raise _Rejected(f"belongs to unit {tags['unit']}, not {unit}")
+    entry.update(tags.fields)
+    if unit and tags.unit and unit != tags.unit:
+        raise _Rejected(f"belongs to unit {tags.unit}, not {unit}")
+    item_unit = tags.unit or unit
     if item_unit is None:
         raise _Rejected("names no unit in its metadata; give one with --unit")
-    criterion = tags["criterion"] or (entry["criteria"] or ["AC0.0"])[0]
-    scenario = tags["scenario"]
-    return entry, item_unit, criterion, None if scenario is None else ScenarioSpec(
-        scenario.get("id", ""), item_unit, scenario.get("title", "").strip(), " ".join((scenario.text or "").split()))
+    criterion = tags.criterion or next(iter(entry["criteria"]), "")
+    return entry, item_unit, criterion, _scenario(tags.scenario, item_unit)
 
 
 def _the_interaction(body: Element, qti: QtiVersion) -> Element:
@@ -166,36 +170,57 @@ def _entry_from_item(root: Element, body: Element, interaction: Element, qti: Qt
 
 
 def _stem(body: Element, interaction: Element, qti: QtiVersion) -> str:
-    """The prompt, after any body text outside the interaction and our scenario block."""
-    parts = [_text(el) for el in body if el is not interaction and el.get("class") != "scenario"
-             and interaction not in el.iter()]
+    """Body text outside the interaction and our scenario block, then the prompt."""
+    skipped = {interaction, *(el for el in body.iter() if el.get("class") == "scenario")}
+
+    def outside(element: Element) -> str:
+        parts = [element.text or ""]
+        for child in element:
+            parts += ["" if child in skipped else outside(child), child.tail or ""]
+        return " ".join(parts)
+
     prompt = _child(interaction, qti, "prompt", required=False)
-    if prompt is not None:
-        parts.append(_text(prompt))
-    return " ".join(part for part in parts if part)
+    return " ".join((outside(body) + " " + (_text(prompt) if prompt is not None else "")).split())
 
 
-def _tags(metadata: Element | None, writer: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Tags:
+    """What the manifest metadata says about an item beyond its QTI content."""
+
+    unit: str | None
+    criterion: str | None
+    scenario: Element | None
+    fields: dict[str, Any]  # item entry fields, named as in the YAML item files
+
+
+def _tags(metadata: Element | None, writer: str) -> _Tags:
     """Our tags from the manifest metadata; absent ones are left for validation to report."""
     if metadata is None:
-        return {"unit": None, "criterion": None, "scenario": None,
-                "entry": {"criteria": [], "amplification": [], "difficulty_rating": None,
-                          "rationale": {}, "writer": writer}}
+        return _Tags(None, None, None, {"criteria": [], "amplification": [], "difficulty_rating": None,
+                                        "rationale": {}, "writer": writer})
     scenario = metadata.find(f"{MD}scenario")
-    return {
-        "unit": metadata.get("unit"), "criterion": metadata.get("criterion"), "scenario": scenario,
-        "entry": {
-            **({"id": metadata.get("id")} if metadata.get("id") else {}),
-            "criteria": [_text(el) for el in metadata.findall(f"{MD}criterion")],
-            "amplification": [_text(el) for el in metadata.findall(f"{MD}amplification")],
-            "difficulty_rating": metadata.get("difficulty"),
-            "enemy_set": metadata.get("enemy-set"),
-            "scenario": None if scenario is None else scenario.get("id"),
-            "rationale": {el.get("option"): (el.text or "").strip() for el in metadata.findall(f"{MD}rationale")},
-            "notes": (metadata.findtext(f"{MD}notes") or "").strip() or None,
-            "writer": metadata.get("writer") or writer,
-        },
+    fields = {
+        "criteria": [_text(el) for el in metadata.findall(f"{MD}criterion")],
+        "amplification": [_text(el) for el in metadata.findall(f"{MD}amplification")],
+        "difficulty_rating": metadata.get("difficulty"),
+        "enemy_set": metadata.get("enemy-set"),
+        "scenario": None if scenario is None else scenario.get("id"),
+        "rationale": {el.get("option"): (el.text or "").strip() for el in metadata.findall(f"{MD}rationale")},
+        "notes": (metadata.findtext(f"{MD}notes") or "").strip() or None,
+        "writer": metadata.get("writer") or writer,
     }
+    if metadata.get("id"):
+        fields["id"] = metadata.get("id")
+    return _Tags(metadata.get("unit"), metadata.get("criterion"), scenario, fields)
+
+
+def _scenario(element: Element | None, unit: str) -> ScenarioSpec | None:
+    if element is None:
+        return None
+    spec = ScenarioSpec(element.get("id", ""), unit, element.get("title", "").strip(), (element.text or "").strip())
+    if not (spec.id and spec.title and spec.text):
+        raise _Rejected("its scenario metadata needs an id, a title and a text")
+    return spec
 
 
 def _check_package_wide(contents: PackageContents) -> None:

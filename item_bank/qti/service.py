@@ -18,8 +18,8 @@ from sqlalchemy.orm import selectinload
 
 from exam_engine.extensions import db
 from item_bank.items.bank import LoadReport, content_hash, sync_specs
-from item_bank.items.files import ItemFileError, ItemSpec, Review
-from item_bank.items.models import Item, ItemStatus, ItemVersion
+from item_bank.items.files import ItemFileError, ItemSpec, Review, ScenarioSpec
+from item_bank.items.models import Item, ItemStatus, ItemVersion, Scenario
 from item_bank.items.scoring import ItemType
 from item_bank.qti.reader import PackageContents, Rejection, problem_text, read_package
 from item_bank.qti.safety import PackageFiles
@@ -49,18 +49,37 @@ class ExportResult:
 def import_package(package: PackageFiles, unit: str | None, writer: str, dry_run: bool = False) -> ImportReport:
     """Read, check and (unless anything is rejected or `dry_run`) write a package's items."""
     contents = read_package(package, unit, writer)
+    new_scenarios = _new_scenarios(contents)
     report = ImportReport(package.name, rejected=list(contents.rejected), skipped=contents.skipped)
     specs, outcomes = _with_bank_status(contents)
     report.accepted = [(spec.id, outcomes[spec.id]) for spec in specs if spec.source not in _rejected_files(report)]
     if report.rejected or not specs:
         return report
     try:
-        report.load = sync_specs(specs, contents.scenarios, dry_run=dry_run)
+        report.load = sync_specs(specs, new_scenarios, dry_run=dry_run)
     except ItemFileError as error:
         report.rejected = [Rejection(problem.path, problem_text(problem)) for problem in error.problems]
         return report
     report.written = not dry_run
     return report
+
+
+def _new_scenarios(contents: PackageContents) -> list[ScenarioSpec]:
+    """Scenarios the bank lacks. One it has must be the same (items of other units and
+    live items read it), else the items using it are rejected; it is never overwritten."""
+    existing = {scenario.code: scenario for scenario in db.session.scalars(
+        select(Scenario).where(Scenario.code.in_([spec.id for spec in contents.scenarios])))}
+    new = []
+    for spec in contents.scenarios:
+        found = existing.get(spec.id)
+        if found is None:
+            new.append(spec)
+        elif (found.unit_reference, found.title, found.text) != (spec.unit, spec.title, spec.text):
+            contents.rejected.extend(
+                Rejection(item.source, f"scenario {spec.id} differs from the bank's scenario of that id, "
+                                       f"which an import does not change")
+                for item in contents.items if item.scenario == spec.id)
+    return new
 
 
 def _with_bank_status(contents: PackageContents) -> tuple[list[ItemSpec], dict[str, str]]:
@@ -74,11 +93,19 @@ def _with_bank_status(contents: PackageContents) -> tuple[list[ItemSpec], dict[s
             latest = item.latest
             review = None if latest.review is None else Review(**latest.review)
             specs.append(dataclasses.replace(spec, status=latest.status.value, review=review))
-            outcomes[spec.id] = f"same content as the bank, stays {latest.status.value}"
+            corrected = ", tags or notes corrected" if _tags_of(latest) != _tags_of(spec) else ""
+            outcomes[spec.id] = f"same content as the bank{corrected}, stays {latest.status.value}"
         else:
             specs.append(spec)
             outcomes[spec.id] = "new item, draft" if item is None else "changed: new version, draft"
     return specs, outcomes
+
+
+def _tags_of(item: ItemSpec | ItemVersion) -> tuple[object, ...]:
+    """The fields an import may correct in place (as `item_bank.items.bank` allows)."""
+    scenario = item.scenario.code if isinstance(item, ItemVersion) and item.scenario else item.scenario
+    return (list(item.criteria), list(item.amplification), item.difficulty_rating, scenario,
+            item.enemy_set, dict(item.rationale), item.notes, item.writer)
 
 
 def _rejected_files(report: ImportReport) -> set[str]:
