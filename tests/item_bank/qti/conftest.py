@@ -8,7 +8,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from exam_engine.extensions import db
-from item_bank.items.bank import load_bank
+from item_bank.items.bank import BANK_FOLDER, sync_specs
+from item_bank.items.files import read_bank
 from item_bank.items.models import Item, ItemVersion, Scenario, StatusChange
 from item_bank.qti.service import export_package
 from item_bank.qti.versions import VERSIONS
@@ -16,11 +17,18 @@ from item_bank.qti.versions import VERSIONS
 UNIT = "Y/506/2152"
 
 
-@pytest.fixture(scope="module")
+def load_unit() -> None:
+    """Load the real bank's items and scenarios of UNIT (the others only slow tests down)."""
+    bank = read_bank(BANK_FOLDER)
+    sync_specs([item for item in bank.items if item.unit == UNIT],
+               [scenario for scenario in bank.scenarios if scenario.unit == UNIT])
+
+
+@pytest.fixture(scope="session")
 def exported(migrated_app: Flask) -> dict[str, bytes]:
     """The unit's package in each QTI version, exported from the loaded bank; the database is left empty."""
     with migrated_app.app_context():
-        load_bank()
+        load_unit()
         packages = {label: export_package(UNIT, qti).data for label, qti in VERSIONS.items()}
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())

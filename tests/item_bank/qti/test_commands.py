@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from exam_engine.cli import cli
 from exam_engine.extensions import db
-from item_bank.items.bank import load_bank
 from item_bank.items.models import Item
-from tests.item_bank.qti.conftest import UNIT, read_entry, rezip, row_counts
+from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip, row_counts
 
 
 @pytest.fixture
@@ -20,7 +19,7 @@ def run(app):
 
 
 def test_export_then_import_into_an_empty_bank(run, app, tmp_path):
-    load_bank()
+    load_unit()
     out = tmp_path / "unit.zip"
     result = run("export-qti", "--unit", UNIT, "--out", out, "--version", "3.0")
     assert result.exit_code == 0, result.output

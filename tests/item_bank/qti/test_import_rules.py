@@ -6,11 +6,10 @@ from io import BytesIO
 from sqlalchemy import select
 
 from exam_engine.extensions import db
-from item_bank.items.bank import load_bank
 from item_bank.items.models import Item, Scenario
 from item_bank.qti.safety import read_zip
 from item_bank.qti.service import import_package
-from tests.item_bank.qti.conftest import UNIT, read_entry, rezip, row_counts
+from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip, row_counts
 
 
 
@@ -28,7 +27,7 @@ def test_a_package_inside_a_top_folder_imports(app, exported):
 
 
 def test_a_scenario_differing_from_the_banks_rejects_its_items(app, exported):
-    load_bank()
+    load_unit()
     manifest = read_entry(exported["2.2"], "imsmanifest.xml")
     scenario = db.session.scalar(select(Scenario).where(Scenario.unit_reference == UNIT))
     users = [item.code for item in db.session.scalars(select(Item)) if item.latest.scenario == scenario]
@@ -44,7 +43,7 @@ def test_a_scenario_differing_from_the_banks_rejects_its_items(app, exported):
 
 
 def test_tag_corrections_to_items_in_the_bank_are_reported_and_applied_in_place(app, exported):
-    load_bank()
+    load_unit()
     manifest = read_entry(exported["2.2"], "imsmanifest.xml").replace(
         b'id="U2-AC1.1-01" unit="Y/506/2152" criterion="AC1.1" difficulty="easy"',
         b'id="U2-AC1.1-01" unit="Y/506/2152" criterion="AC1.1" difficulty="medium"')

@@ -8,12 +8,11 @@ from sqlalchemy import func, select
 
 from exam_engine.auth.roles import Role
 from exam_engine.extensions import db
-from item_bank.items.bank import load_bank
 from item_bank.items.models import Item, ItemStatus
 from item_bank.qti import safety, views
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import csrf_token_from, sign_in
-from tests.item_bank.qti.conftest import UNIT, read_entry, rezip, row_counts
+from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip, row_counts
 
 PAGE = "/workbench/qti/"
 
@@ -44,7 +43,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, client):
 
 
 def test_a_reviewer_downloads_a_package_but_may_not_import(app, client, make_user):
-    load_bank()
+    load_unit()
     sign_in(client, make_user(Role.REVIEWER).username, TEST_PASSWORD)
     page = client.get(PAGE).get_data(as_text=True)
     assert UNIT in page and "Import a package" not in page

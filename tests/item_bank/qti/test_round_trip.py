@@ -4,13 +4,13 @@ import pytest
 from sqlalchemy import select
 
 from exam_engine.extensions import db
-from item_bank.items.bank import BANK_FOLDER, load_bank
+from item_bank.items.bank import BANK_FOLDER
 from item_bank.items.files import read_bank
 from item_bank.items.models import Item, ItemStatus
 from item_bank.items.scoring import ItemType
 from item_bank.qti.safety import read_zip
 from item_bank.qti.service import import_package
-from tests.item_bank.qti.conftest import UNIT, read_entry, rezip
+from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_export_reimports_to_the_same_items(app, exported, unit_files, version):
 
 
 def test_items_already_in_the_bank_keep_their_status_and_changed_ones_become_drafts(app, exported):
-    load_bank()
+    load_unit()
     package = exported["3.0"]
     changed = read_entry(package, "items/U2-AC1.1-01.xml").replace(b"Which value", b"Which one value")
     report = import_package(read_zip(rezip(package, {"items/U2-AC1.1-01.xml": changed}), "unit.zip"), None, "me")
