@@ -1,6 +1,7 @@
 """A real unit of the bank exported once per database, and helpers to tamper with packages."""
 
 import zipfile
+from functools import cache
 from io import BytesIO
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 
 from exam_engine.extensions import db
 from item_bank.items.bank import BANK_FOLDER, sync_specs
-from item_bank.items.files import read_bank
+from item_bank.items.files import ItemSpec, ScenarioSpec, read_bank
 from item_bank.items.models import Item, ItemVersion, Scenario, StatusChange
 from item_bank.qti.service import export_package
 from item_bank.qti.versions import VERSIONS
@@ -17,11 +18,17 @@ from item_bank.qti.versions import VERSIONS
 UNIT = "Y/506/2152"
 
 
-def load_unit() -> None:
-    """Load the real bank's items and scenarios of UNIT (the others only slow tests down)."""
+@cache
+def unit_files() -> tuple[list[ItemSpec], list[ScenarioSpec]]:
+    """The real bank's item and scenario specs of UNIT, read once."""
     bank = read_bank(BANK_FOLDER)
-    sync_specs([item for item in bank.items if item.unit == UNIT],
-               [scenario for scenario in bank.scenarios if scenario.unit == UNIT])
+    return ([item for item in bank.items if item.unit == UNIT],
+            [scenario for scenario in bank.scenarios if scenario.unit == UNIT])
+
+
+def load_unit() -> None:
+    """Load UNIT's items into the bank (the other units would only slow the tests down)."""
+    sync_specs(*unit_files())
 
 
 @pytest.fixture(scope="session")

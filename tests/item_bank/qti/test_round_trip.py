@@ -4,27 +4,18 @@ import pytest
 from sqlalchemy import select
 
 from exam_engine.extensions import db
-from item_bank.items.bank import BANK_FOLDER
-from item_bank.items.files import read_bank
 from item_bank.items.models import Item, ItemStatus
 from item_bank.items.scoring import ItemType
 from item_bank.qti.safety import read_zip
 from item_bank.qti.service import import_package
-from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip
-
-
-@pytest.fixture(scope="module")
-def unit_files():
-    bank = read_bank(BANK_FOLDER)
-    items = {spec.id: spec for spec in bank.items if spec.unit == UNIT}
-    scenarios = {scenario.id: scenario for scenario in bank.scenarios if scenario.unit == UNIT}
-    return items, scenarios
+from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip, unit_files
 
 
 @pytest.mark.parametrize("version", ["2.2", "3.0"])
-def test_export_reimports_to_the_same_items(app, exported, unit_files, version):
-    files, scenarios = unit_files
-    choice_items = {code: spec for code, spec in files.items() if spec.type is not ItemType.ORDERING}
+def test_export_reimports_to_the_same_items(app, exported, version):
+    items, scenario_specs = unit_files()
+    scenarios = {scenario.id: scenario for scenario in scenario_specs}
+    choice_items = {spec.id: spec for spec in items if spec.type is not ItemType.ORDERING}
     assert len(choice_items) > 100 and {spec.type for spec in choice_items.values()} == {
         ItemType.SINGLE_BEST_ANSWER, ItemType.MULTIPLE_RESPONSE}
 
