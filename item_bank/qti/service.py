@@ -52,16 +52,22 @@ def import_package(package: PackageFiles, unit: str | None, writer: str, dry_run
     new_scenarios = _new_scenarios(contents)
     report = ImportReport(package.name, rejected=list(contents.rejected), skipped=contents.skipped)
     specs, outcomes = _with_bank_status(contents)
-    report.accepted = [(spec.id, outcomes[spec.id]) for spec in specs if spec.source not in _rejected_files(report)]
+    report.accepted = _accepted(specs, outcomes, report.rejected)
     if report.rejected or not specs:
         return report
     try:
         report.load = sync_specs(specs, new_scenarios, dry_run=dry_run)
-    except ItemFileError as error:
+    except ItemFileError as error:  # tags the imported taxonomy does not have
         report.rejected = [Rejection(problem.path, problem_text(problem)) for problem in error.problems]
+        report.accepted = _accepted(specs, outcomes, report.rejected)
         return report
     report.written = not dry_run
     return report
+
+
+def _accepted(specs: list[ItemSpec], outcomes: dict[str, str], rejected: list[Rejection]) -> list[tuple[str, str]]:
+    rejected_files = {rejection.file for rejection in rejected}
+    return [(spec.id, outcomes[spec.id]) for spec in specs if spec.source not in rejected_files]
 
 
 def _new_scenarios(contents: PackageContents) -> list[ScenarioSpec]:
@@ -106,10 +112,6 @@ def _tags_of(item: ItemSpec | ItemVersion) -> tuple[object, ...]:
     scenario = item.scenario.code if isinstance(item, ItemVersion) and item.scenario else item.scenario
     return (list(item.criteria), list(item.amplification), item.difficulty_rating, scenario,
             item.enemy_set, dict(item.rationale), item.notes, item.writer)
-
-
-def _rejected_files(report: ImportReport) -> set[str]:
-    return {rejection.file for rejection in report.rejected}
 
 
 def export_package(unit_reference: str, qti: QtiVersion) -> ExportResult:

@@ -9,6 +9,9 @@ from exam_engine.extensions import db
 from item_bank.items.models import Item, Scenario
 from item_bank.qti.safety import read_zip
 from item_bank.qti.service import import_package
+from item_bank.specification import DATA_DIR, parse_specification
+from item_bank.taxonomy_import import import_specification
+from tests.item_bank.specification_counts import PEARSON
 from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip, row_counts
 
 
@@ -59,3 +62,15 @@ def test_the_unit_given_must_agree_with_the_metadata(app, exported):
     report = import_package(read_zip(exported["3.0"], "x.zip"), "D/506/1942", "me")
     assert not report.written and row_counts() == (0, 0, 0, 0)
     assert "belongs to unit Y/506/2152, not D/506/1942" in report.rejected[0].reason
+
+
+def test_tags_the_imported_taxonomy_lacks_reject_the_package(app, exported):
+    import_specification(parse_specification(DATA_DIR / PEARSON))
+    manifest = read_entry(exported["3.0"], "imsmanifest.xml").replace(
+        b"<ee:amplification>AC1.1/1</ee:amplification>", b"<ee:amplification>AC1.1/9</ee:amplification>", 1)
+    before = row_counts()
+    report = import_package(read_zip(rezip(exported["3.0"], {"imsmanifest.xml": manifest}), "x.zip"), None, "me")
+    assert not report.written and row_counts() == before
+    assert [str(r) for r in report.rejected] == [
+        "items/U2-AC1.1-01.xml: item U2-AC1.1-01, field 'amplification': AC1.1/9 is not in unit Y/506/2152 as imported"]
+    assert "U2-AC1.1-01" not in dict(report.accepted) and "U2-AC1.1-02" in dict(report.accepted)
