@@ -22,6 +22,7 @@ MAX_TOTAL_BYTES = 50 * 1024 * 1024  # uncompressed, whole package
 MAX_ENTRY_BYTES = 5 * 1024 * 1024  # uncompressed, one file
 MAX_RATIO = 100  # uncompressed / compressed size of one entry
 MAX_PACKAGE_BYTES = 20 * 1024 * 1024  # a .zip as read or uploaded
+MAX_DEPTH = 64  # element nesting in one XML file
 MANIFEST = "imsmanifest.xml"
 
 
@@ -107,13 +108,21 @@ def safe_member_path(raw: str, package: str) -> str:
 
 
 def parse_xml(data: bytes, where: str) -> Element:
-    """Parse XML with DTDs, entities and external references refused; raises ValueError."""
+    """Parse XML with DTDs, entities and external references refused, and nesting limited
+    (deep nesting would exhaust recursion in later processing); raises ValueError."""
     try:
-        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
         raise ValueError(f"{where}: refused, the XML declares a DTD or entities, which are not allowed") from error
     except ParseError as error:
         raise ValueError(f"{where}: is not well-formed XML ({error})") from error
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"{where}: refused, elements are nested more than {MAX_DEPTH} deep")
+        stack.extend((child, depth + 1) for child in element)
+    return root
 
 
 def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:

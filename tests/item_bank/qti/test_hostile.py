@@ -117,3 +117,10 @@ def test_an_item_failing_our_rules_rejects_the_package(app, exported):
     item = read_entry(exported["2.2"], ITEM).replace(b'identifier="D"', b'identifier="B"')
     [reason] = refused_item(rezip(exported["2.2"], {ITEM: item}))
     assert "option ids must be unique" in reason
+
+
+def test_deeply_nested_xml_is_rejected(app, exported):
+    item = read_entry(exported["3.0"], ITEM).replace(
+        b"<qti-prompt>", b"<qti-prompt>" + b"<span>" * 5000 + b"x" + b"</span>" * 5000, 1)
+    [reason] = refused_item(rezip(exported["3.0"], {ITEM: item}))
+    assert reason == f"{ITEM}: refused, elements are nested more than 64 deep"
