@@ -59,7 +59,8 @@ def _register_blueprints(app: Flask) -> None:
     from exam_engine.auth.views import bp as auth_bp
     from exam_engine.delivery.views import bp as delivery_bp
     from invigilation.views import bp as invigilation_bp
+    from item_bank.qti.views import bp as qti_bp
     from item_bank.views import bp as item_bank_bp
 
-    for blueprint in (auth_bp, admin_bp, delivery_bp, invigilation_bp, item_bank_bp):
+    for blueprint in (auth_bp, admin_bp, delivery_bp, invigilation_bp, item_bank_bp, qti_bp):
         app.register_blueprint(blueprint)

@@ -13,6 +13,7 @@ from exam_engine.commands.psychometrics import calibrate, item_stats, score
 from item_bank.commands import export_taxonomy_command, import_spec_command
 from invigilation.commands import rehearse_command, verify_log_command
 from item_bank.items.commands import export_items_command, load_items_command
+from item_bank.qti.commands import export_qti_command, import_qti_command
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -24,7 +25,7 @@ def cli() -> None:
 _COMMANDS: tuple[click.Command, ...] = (
     db_group, create_user_command, load_demo_command,
     import_spec_command, export_taxonomy_command,
-    load_items_command, export_items_command,
+    load_items_command, export_items_command, import_qti_command, export_qti_command,
     calibrate, item_stats, score,
     verify_log_command, rehearse_command,
 )
