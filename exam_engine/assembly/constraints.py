@@ -156,17 +156,23 @@ class ConstraintModel:
                                tuple(n for n, k in zip(self.names, keep) if k),
                                tuple(k for k in self.kinds if k != kind), self.forced)
 
+    def needed(self) -> NDArray[np.bool_]:
+        """Rows that some 0-1 choice could break; the others cannot bind and need not reach the solver."""
+        low_x = self.forced.astype(float)
+        lowest = np.minimum(self.matrix * low_x, self.matrix).sum(axis=1)
+        highest = np.maximum(self.matrix * low_x, self.matrix).sum(axis=1)
+        return (lowest < self.lower - 1e-9) | (highest > self.upper + 1e-9)
+
     def binding(self, chosen: NDArray[np.bool_]) -> list[str]:
         """Rules at a bound in the test ``chosen`` (over candidates), e.g. ``LO2 marks = 7 (max)``."""
         activity = self.matrix @ chosen.astype(float)
+        at_max = np.isclose(activity, self.upper) & (self.lower != self.upper)
+        at_min = np.isclose(activity, self.lower) & (self.lower > 0) & ~at_max
         found = []
-        for name, kind, value, low, high in zip(self.names, self.kinds, activity, self.lower, self.upper):
-            if kind == "total" or low == high:
-                continue
-            if np.isclose(value, high) and kind != "enemy":
-                found.append(f"{name} = {value:g} (max)")
-            elif np.isclose(value, high):
+        for r in np.flatnonzero(at_max | at_min):
+            name, kind, value = self.names[r], self.kinds[r], activity[r]
+            if kind == "enemy":
                 found.append(f"{name}: one used")
-            elif np.isclose(value, low) and low > 0:
-                found.append(f"{name} = {value:g} (min)")
+            else:
+                found.append(f"{name} = {value:g} ({'max' if at_max[r] else 'min'})")
         return found

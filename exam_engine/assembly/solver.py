@@ -49,13 +49,14 @@ def _run(model: ConstraintModel, cost: NDArray[np.float64], extra: int = 0,
     n = model.candidates.size
     lower_bounds = np.r_[model.forced.astype(float), np.zeros(extra)]
     upper_bounds = np.r_[np.ones(n), np.full(extra, np.inf)]
-    constraints = [LinearConstraint(np.hstack([model.matrix, np.zeros((model.matrix.shape[0], extra))]),
-                                    model.lower, model.upper)]
+    rows = model.needed()
+    matrix = np.hstack([model.matrix[rows], np.zeros((int(rows.sum()), extra))])
+    constraints = [LinearConstraint(matrix, model.lower[rows], model.upper[rows])] if rows.any() else []
     if extra_rows is not None:
         constraints.append(LinearConstraint(extra_rows, extra_lower, np.inf))
     integrality = np.r_[np.ones(n), np.zeros(extra)]
     return milp(cost, constraints=constraints, integrality=integrality, bounds=Bounds(lower_bounds, upper_bounds),
-                options={"time_limit": TIME_LIMIT_SECONDS})
+                options={"time_limit": TIME_LIMIT_SECONDS, "presolve": False})
 
 
 def _solution(model: ConstraintModel, result, extra: int = 0) -> Solution:
