@@ -13,11 +13,14 @@ from blueprints.model import Blueprint
 from exam_engine.assembly.pool import ItemPool
 
 
-def breaches(blueprint: Blueprint, pool: ItemPool, scored: Sequence[str], pretest: Sequence[str] = ()) -> list[str]:
-    """Every rule of ``blueprint`` that the test (scored and pretest item ids) breaks."""
+def breaches(blueprint: Blueprint, pool: ItemPool, scored: Sequence[str], pretest: Sequence[str] = (),
+             pretest_pool: ItemPool | None = None) -> list[str]:
+    """Every rule of ``blueprint`` that the test breaks: ``scored`` items of ``pool`` and
+    ``pretest`` items of ``pretest_pool``."""
     where = pool.index()
     found: list[str] = []
-    unknown = [item for item in list(scored) + list(pretest) if item not in where]
+    unknown = [item for item in scored if item not in where]
+    unknown += [item for item in pretest if pretest_pool is None or item not in pretest_pool.index()]
     if unknown:
         return [f"items not in the pool: {', '.join(unknown)}"]
     if len(set(scored) | set(pretest)) != len(scored) + len(pretest):
@@ -58,21 +61,23 @@ def breaches(blueprint: Blueprint, pool: ItemPool, scored: Sequence[str], pretes
         found.append(f"expected time {seconds + blueprint.pretest_seconds} s exceeds {blueprint.seconds} s")
     if len(pretest) > blueprint.pretest_slots:
         found.append(f"{len(pretest)} pretest items in {blueprint.pretest_slots} slots")
-    found += _enemy_breaches(blueprint, pool, list(scored) + list(pretest))
+    labels = {item: pool.enemies[where[item]] for item in scored}
+    if pretest_pool is not None:
+        labels |= {item: pretest_pool.enemies[pretest_pool.index()[item]] for item in pretest}
+    found += _enemy_breaches(blueprint, labels)
     return found
 
 
-def _enemy_breaches(blueprint: Blueprint, pool: ItemPool, items: list[str]) -> list[str]:
-    where = pool.index()
+def _enemy_breaches(blueprint: Blueprint, labels: dict[str, frozenset[str]]) -> list[str]:
     found = []
     holders: dict[str, list[str]] = {}
-    for item in items:
-        for label in pool.enemies[where[item]]:
+    for item, item_labels in labels.items():
+        for label in item_labels:
             holders.setdefault(label, []).append(item)
     for label, members in holders.items():
         if len(members) > 1:
             found.append(f"enemies together ({label}): {', '.join(members)}")
-    chosen = set(items)
+    chosen = set(labels)
     for group in blueprint.enemy_sets:
         together = [item for item in group if item in chosen]
         if len(together) > 1:

@@ -7,8 +7,8 @@ curve of linear tests, the reference form and the fixed forms - and assembles:
   and contains the items already given (van der Linden & Reese, 1998);
 * `linear_test` - a whole test with the least shortfall below the target information
   curve, ties broken by the given weights (fixed forms and linear-on-the-fly);
-* `fixed_forms` - item-disjoint parallel forms, enough that each is drawn for at most
-  the blueprint's maximum exposure of sittings, if the bank allows.
+* `fixed_forms` - item-disjoint parallel forms, one more than ``1 / max exposure`` so
+  that chance in drawing a form per sitting stays under the target, if the bank allows.
 """
 
 from __future__ import annotations
@@ -82,8 +82,8 @@ class Engine:
 
     @cached_property
     def fixed_forms(self) -> list[IntArray]:
-        """Item-disjoint forms, ``ceil(1 / max exposure)`` of them or as many as the bank allows."""
-        wanted = math.ceil(1.0 / self.blueprint.max_exposure - 1e-9)
+        """Item-disjoint forms, ``ceil(1 / max exposure) + 1`` of them or as many as the bank allows."""
+        wanted = math.ceil(1.0 / self.blueprint.max_exposure - 1e-9) + 1
         tie_break = self.pool.information(self.blueprint.cut_theta)[0]
         allowed = self.layout.usable.copy()
         forms: list[IntArray] = []

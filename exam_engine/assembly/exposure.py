@@ -58,11 +58,12 @@ class ExposureControl:
         """Eligibility for one learner's sitting, drawn as the test reaches each class."""
         return Eligibility(self.edges, self.probabilities(), rng)
 
-    def record(self, eligibility: "Eligibility", final_theta: float, administered: NDArray[np.int64]) -> None:
-        """Count a finished sitting in the class of its final ability estimate."""
-        g = self.ability_class(final_theta)
+    def record(self, eligibility: "Eligibility", theta: float, administered: NDArray[np.int64]) -> None:
+        """Count a finished sitting in the class of ``theta``: the final estimate of an adaptive
+        test, the prior mean of a linear one (whose eligibility was drawn there)."""
+        g = self.ability_class(theta)
         self.learners[g] += 1
-        self.eligible[g] += eligibility.mask(final_theta)
+        self.eligible[g] += eligibility.mask(theta)
         self.administered[g, administered] += 1
 
     def exposure_rates(self) -> NDArray[np.float64]:
