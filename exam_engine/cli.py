@@ -7,7 +7,9 @@ import click
 from flask.cli import FlaskGroup
 
 from exam_engine import create_app
+from blueprints.commands import blueprint_check_command
 from exam_engine.commands.accounts import create_user_command, load_demo_command
+from exam_engine.commands.assembly import replay_command, simulate_command
 from exam_engine.commands.database import db_group
 from item_bank.items.commands import export_items_command, load_items_command
 
@@ -21,6 +23,7 @@ def cli() -> None:
 _COMMANDS: tuple[click.Command, ...] = (
     db_group, create_user_command, load_demo_command,
     load_items_command, export_items_command,
+    blueprint_check_command, simulate_command, replay_command,
 )
 
 for _command in _COMMANDS:
