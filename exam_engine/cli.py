@@ -11,6 +11,8 @@ from blueprints.commands import blueprint_check_command
 from exam_engine.commands.accounts import create_user_command, load_demo_command
 from exam_engine.commands.assembly import replay_command, simulate_command
 from exam_engine.commands.database import db_group
+from exam_engine.commands.psychometrics import calibrate, item_stats, score
+from item_bank.commands import export_taxonomy_command, import_spec_command
 from item_bank.items.commands import export_items_command, load_items_command
 
 
@@ -22,7 +24,9 @@ def cli() -> None:
 
 _COMMANDS: tuple[click.Command, ...] = (
     db_group, create_user_command, load_demo_command,
+    import_spec_command, export_taxonomy_command,
     load_items_command, export_items_command,
+    calibrate, item_stats, score,
     blueprint_check_command, simulate_command, replay_command,
 )
 
