@@ -1,4 +1,5 @@
-"""``exam-engine blueprint-check``: validate blueprints and prove the bank can meet them."""
+"""``exam-engine blueprint-check`` (validate blueprints, prove the bank can meet them) and
+``blueprint-defaults`` (write default blueprints for knowledge units from the taxonomy)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import json
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
-from blueprints.files import BlueprintError, load_all
+from blueprints.defaults import default_blueprint
+from blueprints.files import BLUEPRINT_FOLDER, BlueprintError, consistency_problems, dump, load_all
 from blueprints.resolve import find_blueprint, find_pools
+from blueprints.taxonomy import knowledge_units
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.feasibility import FeasibilityReport, feasibility
 
@@ -19,6 +23,7 @@ INPUT = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.argument("names", nargs=-1)
 @click.option("--bank", type=INPUT, help="BANK.csv to check against; default: the unit's live bank.")
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+@with_appcontext
 def blueprint_check_command(names: tuple[str, ...], bank: Path | None, as_json: bool) -> None:
     """Validate blueprints (files or unit references; default all) and check each against the bank.
 
@@ -29,17 +34,22 @@ def blueprint_check_command(names: tuple[str, ...], bank: Path | None, as_json: 
             names = tuple(load_all())
         except BlueprintError as error:
             raise click.ClickException(str(error)) from None
-    reports = []
+    reports, failed = [], []
     for name in names:
         blueprint = find_blueprint(name)
-        pool, pretest = find_pools(blueprint, bank)
+        try:
+            pool, pretest = find_pools(blueprint, bank)
+        except click.ClickException as error:
+            click.echo(f"Unit {blueprint.unit}: {error.message}")
+            failed.append(blueprint.unit)
+            continue
         reports.append(feasibility(Engine(blueprint, pool, pretest)))
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in reports], indent=2))
     else:
         for report in reports:
             _print(report)
-    failed = [r.unit for r in reports if not r.feasible]
+    failed += [r.unit for r in reports if not r.feasible]
     if failed:
         raise click.ClickException(f"no test meets the blueprint of {', '.join(failed)}")
 
@@ -64,3 +74,30 @@ def _print(report: FeasibilityReport) -> None:
         click.echo(f"  item-disjoint tests: {report.disjoint_tests} (exposure target needs {report.tests_needed}: "
                    f"the bank {verdict} it)")
         click.echo(f"  pass mark: {report.pass_marks} marks on the reference form of {len(report.reference_form)} items")
+
+
+@click.command("blueprint-defaults")
+@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path), default=BLUEPRINT_FOLDER,
+              show_default=True, help="Folder to write the blueprint files to.")
+@with_appcontext
+def blueprint_defaults_command(folder: Path) -> None:
+    """Write a default blueprint for every knowledge unit in the taxonomy that has none (for review)."""
+    existing = set(load_all(folder)) if folder.is_dir() else set()
+    units = knowledge_units()
+    if not units:
+        raise click.ClickException("the taxonomy holds no knowledge units; import specifications first "
+                                   "(exam-engine import-spec)")
+    folder.mkdir(parents=True, exist_ok=True)
+    for unit in units:
+        if unit.reference in existing:
+            click.echo(f"{unit.reference}: has a blueprint, left as it is")
+            continue
+        blueprint = default_blueprint(unit.reference, unit.title, unit.outcomes, unit.minutes, unit.marks)
+        problems = consistency_problems(blueprint)
+        if problems:
+            click.echo(f"{unit.reference}: no default ({'; '.join(problems)})")
+            continue
+        path = folder / f"default-{unit.reference.replace('/', '-')}.yaml"
+        path.write_text(f"# Default blueprint generated from the taxonomy for {unit.reference}; review before use.\n"
+                        + dump(blueprint), encoding="utf-8")
+        click.echo(f"{unit.reference}: wrote {path.name} ({blueprint.total_marks} marks, {blueprint.minutes} minutes)")

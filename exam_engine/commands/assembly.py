@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 from blueprints.resolve import find_blueprint, find_pools
 from exam_engine.assembly.engine import Engine
@@ -28,6 +29,7 @@ OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 @click.option("--mode", type=click.Choice(MODES), help="Default: the blueprint's mode.")
 @click.option("--json", "json_out", type=OUTPUT, help="Write the figures to this JSON file.")
 @click.option("--records", type=OUTPUT, help="Write every sitting's record to this JSON file (for replay).")
+@with_appcontext
 def simulate_command(bank: Path | None, blueprint_name: str, examinees: int, seed: int, mode: str | None,
                      json_out: Path | None, records: Path | None) -> None:
     """Simulate sittings of a blueprint and report precision, rule breaches, exposure and speed."""
@@ -57,6 +59,7 @@ def simulate_command(bank: Path | None, blueprint_name: str, examinees: int, see
 @click.option("--index", type=click.IntRange(min=0), default=0, show_default=True, help="Which record of a list.")
 @click.option("--bank", type=INPUT, help="The BANK.csv the sitting used; default: the unit's live bank.")
 @click.option("--blueprint", "blueprint_name", help="Blueprint file; default: the unit's.")
+@with_appcontext
 def replay_command(record_file: Path, index: int, bank: Path | None, blueprint_name: str | None) -> None:
     """Re-run a sitting from its record, check it gives the same items, and explain each choice."""
     data = json.loads(record_file.read_text(encoding="utf-8"))
