@@ -13,6 +13,7 @@ curve of linear tests, the reference form and the fixed forms - and assembles:
 
 from __future__ import annotations
 
+import hashlib
 import math
 from functools import cached_property
 
@@ -37,6 +38,16 @@ class Engine:
         self.pool = pool
         self.pretest = pretest
         self.layout = RuleLayout.build(blueprint, pool)
+
+    @cached_property
+    def bank_digest(self) -> str:
+        """Digest of the scored pool, recorded with each sitting so a replay can check its bank."""
+        return self.pool.digest()
+
+    @cached_property
+    def blueprint_digest(self) -> str:
+        """Digest of the blueprint's rules (not where its file lives)."""
+        return hashlib.sha256(repr(self.blueprint).encode()).hexdigest()
 
     @property
     def target_thetas(self) -> NDArray[np.float64]:

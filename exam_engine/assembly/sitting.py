@@ -41,8 +41,8 @@ def sit(engine: Engine, mode: str, respond: Respond, seed: int, eligibility: Eli
     seen = sorted(set(seen))
     pretest = _choose_pretest(engine, rng, set(seen))
     available = ~np.isin(np.array(pool.ids), seen) & ~engine.enemies_of([p["item"] for p in pretest])
-    record = SittingRecord(ENGINE_VERSION, mode, engine.blueprint.unit, pool.digest(), seed, seen,
-                           list(eligibility.edges), {}, pretest)
+    record = SittingRecord(ENGINE_VERSION, mode, engine.blueprint.unit, engine.bank_digest, engine.blueprint_digest,
+                           seed, seen, list(eligibility.edges), {}, pretest)
     scores = np.full(pool.size, np.nan)
     runner = {"fixed": _fixed, "loft": _loft, "cat": _adaptive, "maxinfo": _maximum_information}[mode]
     runner(engine, record, available, eligibility, rng, _Administer(engine, record, respond, scores))
