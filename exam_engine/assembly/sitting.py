@@ -32,6 +32,12 @@ PRIOR = (0.0, 1.0)
 Respond = Callable[[str], float]
 
 
+def allows_review(mode: str) -> bool:
+    """Whether learners may go back and change answers: linear tests yes, adaptive tests no
+    (each item there depends on the answers before it)."""
+    return mode in ("fixed", "loft")
+
+
 def sit(engine: Engine, mode: str, respond: Respond, seed: int, eligibility: Eligibility,
         seen: Iterable[str] = ()) -> SittingRecord:
     """Administer and score one sitting; ``seen`` are items of the learner's earlier sittings."""

@@ -54,3 +54,8 @@ def test_linear_tests_are_known_whole_at_the_start(engine, mode):
     items = linear_items(engine, mode, 4, eligibility)
     whole = sit(engine, mode, answers(engine.pool, 1), seed=4, eligibility=eligibility)
     assert items == whole.items
+
+
+def test_only_linear_tests_allow_review():
+    from exam_engine.assembly.sitting import allows_review
+    assert allows_review("fixed") and allows_review("loft") and not allows_review("cat")
