@@ -21,8 +21,8 @@ class Step:
     position: int
     item: str
     pretest: bool
-    theta: float  # estimate the choice was made at (logits)
-    se: float
+    theta: float | None  # estimate the choice was made at (logits); None for pretest items
+    se: float | None
     eligible_pool: int  # items the rules and exposure control left to choose from
     reason: str
     ability_class: int | None = None

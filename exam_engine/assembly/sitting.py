@@ -72,8 +72,8 @@ class _Administer:
         for slot in self.record.pretest:
             done = any(step.item == slot["item"] for step in self.record.steps)
             if not done and (slot["after"] <= self.scored or final):
-                self.record.steps.append(Step(len(self.record.steps) + 1, slot["item"], True, float("nan"),
-                                              float("nan"), 0, "pretest item, unscored, in its seeded place",
+                self.record.steps.append(Step(len(self.record.steps) + 1, slot["item"], True, None, None, 0,
+                                              "pretest item, unscored, in its seeded place",
                                               score=float(self.respond(slot["item"]))))
 
     def scored_item(self, index: int, step: Step) -> None:

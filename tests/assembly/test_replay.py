@@ -71,3 +71,8 @@ def test_replay_names_a_changed_blueprint(engine, records):
     changed = Engine(small_blueprint(max_items_per_criterion=3), engine.pool, engine.pretest)
     report = replay(changed, _through_json(records[0]))
     assert not report.reproduced and any("blueprint's rules differ" in p for p in report.problems)
+
+
+def test_records_are_strict_json(records):
+    text = json.dumps([r.as_dict() for r in records], allow_nan=False)  # storable in a JSON column
+    assert json.loads(text)[0]["engine_version"]
