@@ -120,6 +120,9 @@ class Engine:
 
     def enemies_of(self, pretest_items: list[str]) -> BoolArray:
         """Scored items that share an enemy label with any of the given pretest items."""
-        labels = set().union(*(self.pretest.enemies[self.pretest.index()[item]] for item in pretest_items)) \
-            if pretest_items and self.pretest is not None else set()
+        labels: set[str] = set()
+        if self.pretest is not None:
+            where = self.pretest.index()
+            for item in pretest_items:
+                labels |= self.pretest.enemies[where[item]]
         return np.array([bool(labels & enemy) for enemy in self.pool.enemies], bool)
