@@ -1,4 +1,5 @@
-"""Demo data for trying the product: accounts for every role, clearly marked as demo.
+"""Demo data for trying the product: accounts for every role, clearly marked as demo,
+and the qualification data and item bank that ship with the product.
 
 Loading is idempotent: accounts that exist are left as they are, except that their
 password is reset to the printed one so the printed sign-in always works.
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.extensions import db
+from item_bank.items.bank import load_bank
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class DemoReport:
 
 
 def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoReport:
-    """Create the demo accounts in one transaction."""
+    """Create the demo accounts, then load the item bank kept in the repository."""
     report = DemoReport()
     for account in DEMO_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.username == account.username))
@@ -53,4 +55,7 @@ def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoRe
     db.session.commit()
     progress(f"Demo accounts: {len(report.created)} created, "
              f"{len(DEMO_ACCOUNTS) - len(report.created)} already there.")
+    items = load_bank()
+    progress(f"Item bank: {sum(items.per_unit.values())} items in {len(items.per_unit)} units "
+             f"({items.created} new, {items.new_versions} new versions).")
     return report

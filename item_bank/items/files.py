@@ -64,6 +64,7 @@ class ItemSpec:
 
     id: str
     unit: str
+    criterion: str  # the assessment criterion whose file holds the item
     type: ItemType
     marks: int
     difficulty_rating: str
@@ -239,7 +240,7 @@ class _ItemChecker:
         if self.problems:
             return None
         return ItemSpec(
-            id=entry["id"], unit=self.unit, type=item_type, marks=entry["marks"],
+            id=entry["id"], unit=self.unit, criterion=self.criterion, type=item_type, marks=entry["marks"],
             difficulty_rating=entry["difficulty_rating"], criteria=criteria,
             amplification=amplification, scenario=entry.get("scenario"),
             enemy_set=entry.get("enemy_set"), stem=" ".join(entry["stem"].split()),

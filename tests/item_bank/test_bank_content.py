@@ -1,0 +1,92 @@
+"""The reviewed bank for Pearson's three onscreen units meets its content targets.
+
+The assessment criteria of each unit are written down here from the specification
+(document 001), not taken from the parser, so a missing criterion fails the test.
+"""
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+from item_bank.items.bank import BANK_FOLDER
+from item_bank.items.files import ItemSpec, read_bank
+from item_bank.items.scoring import ItemType
+
+CRITERIA_BY_UNIT: dict[str, list[str]] = {
+    "Y/506/2152": ["1.1", "1.2", "1.3", "1.4", "1.5", "2.1", "2.2", "2.3",
+                   "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "4.1", "4.2"],
+    "D/506/1942": ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "2.4", "2.5",
+                   "3.1", "3.2", "3.3", "4.1", "4.2", "5.1", "5.2", "5.3", "5.4", "5.5"],
+    "J/506/2910": ["1.1", "1.2", "1.3", "1.4", "1.5", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6",
+                   "3.1", "3.2", "3.3"],
+}
+MIN_LIVE_ITEMS_PER_CRITERION = 8
+MAX_STEM_WORDS = 60
+
+
+@pytest.fixture(scope="module")
+def bank_items() -> list[ItemSpec]:
+    return read_bank(BANK_FOLDER).items
+
+
+def live(items: list[ItemSpec]) -> list[ItemSpec]:
+    return [item for item in items if item.status == "live" and item.review is not None]
+
+
+def test_the_bank_folder_is_in_the_repository():
+    assert BANK_FOLDER == Path(__file__).resolve().parents[2] / "item_bank" / "data" / "items"
+
+
+@pytest.mark.parametrize("unit", sorted(CRITERIA_BY_UNIT))
+def test_every_criterion_has_enough_live_items_across_difficulties(bank_items, unit):
+    by_criterion: dict[str, Counter[str]] = defaultdict(Counter)
+    for item in live(bank_items):
+        if item.unit == unit:
+            by_criterion[item.criterion][item.difficulty_rating] += 1
+    for number in CRITERIA_BY_UNIT[unit]:
+        ratings = by_criterion[f"AC{number}"]
+        assert sum(ratings.values()) >= MIN_LIVE_ITEMS_PER_CRITERION, f"{unit} AC{number}: {dict(ratings)}"
+        assert set(ratings) == {"easy", "medium", "hard"}, f"{unit} AC{number} lacks a difficulty: {dict(ratings)}"
+    assert set(by_criterion) == {f"AC{number}" for number in CRITERIA_BY_UNIT[unit]}
+
+
+@pytest.mark.parametrize("unit", sorted(CRITERIA_BY_UNIT))
+def test_every_learning_outcome_has_every_item_type(bank_items, unit):
+    outcomes = {number.split(".")[0] for number in CRITERIA_BY_UNIT[unit]}
+    types: dict[str, set[ItemType]] = defaultdict(set)
+    for item in live(bank_items):
+        if item.unit == unit:
+            types[item.criterion[2:].split(".")[0]].add(item.type)
+    for outcome in sorted(outcomes):
+        assert types[outcome] == set(ItemType), f"{unit} LO{outcome} has only {sorted(types[outcome])}"
+
+
+def test_every_item_is_reviewed_by_someone_else(bank_items):
+    assert bank_items, "the bank is empty"
+    for item in bank_items:
+        assert item.review is not None and item.review.reviewer != item.writer, item.id
+
+
+def test_items_follow_the_writing_rules(bank_items):
+    banned = ("all of the above", "none of the above")
+    for item in bank_items:
+        text = " ".join([item.stem, *(option.text for option in item.options)]).lower()
+        assert not any(phrase in text for phrase in banned), item.id
+        assert len(item.stem.split()) <= MAX_STEM_WORDS, f"{item.id} stem has {len(item.stem.split())} words"
+        if item.type is ItemType.MULTIPLE_RESPONSE:
+            wanted = {2: "TWO", 3: "THREE"}[len(item.key)]
+            assert f"Select {wanted}" in item.stem, f"{item.id} must say 'Select {wanted}'"
+
+
+def test_replaced_laws_are_tested_as_they_stand_now(bank_items):
+    """The specification names the Data Protection Act 1998; items must test today's law."""
+    for item in bank_items:
+        text = " ".join([item.stem, *(option.text for option in item.options)])
+        if "Data Protection Act 1998" in text or "1998 Act" in text:
+            assert item.notes and "UK GDPR" in item.notes, f"{item.id} tests the 1998 Act without saying so"
+
+
+def test_data_protection_items_test_the_uk_gdpr(bank_items):
+    data_protection = [item for item in bank_items if item.unit == "Y/506/2152" and item.criterion == "AC4.2"]
+    assert any("UK GDPR" in (item.notes or "") for item in data_protection)
