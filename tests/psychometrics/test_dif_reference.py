@@ -1,0 +1,55 @@
+"""Mantel-Haenszel DIF reproduces difR on the Verbal Aggression data.
+
+Published values: difR's test snapshot for ``difMH(verbal, group = 25,
+focal.name = 1)`` (tests/testthat/_snaps/difMH.md): reference group women
+(Gender 0), focal men, total-score matching, continuity correction.  Printed
+to 4 decimals, so the tolerance is 0.00005 (0.0001 for the chi-square, whose
+rounding compounds).
+
+The ETS codes follow this engine's rule (C needs significance); difR prints C
+from |delta| alone, so the three items with |delta| >= 1.5 but p >= 0.05 are
+expected to be B here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from exam_engine.psychometrics.dif import mantel_haenszel
+
+pytestmark = pytest.mark.reference_data
+
+DIFR_CHI_SQUARE = [1.7076, 2.1486, 0.9926, 1.9302, 2.9540, 9.6032, 0.0013, 0.6752, 0.8185, 1.6292, 0.0152, 4.1188,
+                   0.1324, 2.7501, 0.0683, 6.3029, 6.8395, 0.2170, 5.7817, 3.8880, 0.2989, 1.1220, 1.4491, 0.8390]
+DIFR_P_VALUE = [0.1913, 0.1427, 0.3191, 0.1647, 0.0857, 0.0019, 0.9711, 0.4112, 0.3656, 0.2018, 0.9020, 0.0424,
+                0.7160, 0.0972, 0.7938, 0.0121, 0.0089, 0.6414, 0.0162, 0.0486, 0.5846, 0.2895, 0.2287, 0.3597]
+DIFR_ALPHA = [1.7005, 1.7702, 1.4481, 1.9395, 1.9799, 2.8804, 0.9439, 0.7194, 1.5281, 1.6849, 1.0901, 2.3458,
+              0.7967, 0.4995, 1.1765, 0.3209, 0.3746, 0.7931, 0.4616, 0.4727, 0.6373, 0.6444, 0.6385, 1.6053]
+DIFR_DELTA = [-1.2476, -1.3420, -0.8701, -1.5567, -1.6052, -2.4861, 0.1358, 0.7741, -0.9965, -1.2260, -0.2028,
+              -2.0036, 0.5340, 1.6313, -0.3821, 2.6709, 2.3072, 0.5447, 1.8165, 1.7606, 1.0585, 1.0327, 1.0541,
+              -1.1123]
+DIFR_CODES = "BBACCCAAABACACACCACCBBBB"
+NOT_SIGNIFICANT_LARGE = {3: "S2WantCurse", 4: "S2WantScold", 13: "S1DoScold"}
+
+
+@pytest.fixture(scope="module")
+def result(load_table):
+    header, table = load_table("verbal.csv")
+    assert header[24:] == ["Anger", "Gender"]
+    return mantel_haenszel(table[:, :24], table[:, 25] == 1)
+
+
+def test_odds_ratios_and_deltas_match_difr(result) -> None:
+    np.testing.assert_allclose(result.alpha, DIFR_ALPHA, atol=5e-5)
+    np.testing.assert_allclose(result.delta, DIFR_DELTA, atol=5e-5)
+
+
+def test_chi_squares_and_p_values_match_difr(result) -> None:
+    np.testing.assert_allclose(result.chi_square, DIFR_CHI_SQUARE, atol=1e-4)
+    np.testing.assert_allclose(result.p_value, DIFR_P_VALUE, atol=5e-5)
+
+
+def test_ets_codes(result) -> None:
+    expected = ["B" if j in NOT_SIGNIFICANT_LARGE else code for j, code in enumerate(DIFR_CODES)]
+    assert list(result.category) == expected
