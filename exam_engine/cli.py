@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup
 from exam_engine import create_app
 from exam_engine.commands.accounts import create_user_command, load_demo_command
 from exam_engine.commands.database import db_group
+from invigilation.commands import rehearse_command, verify_log_command
 from item_bank.items.commands import export_items_command, load_items_command
 
 
@@ -21,6 +22,7 @@ def cli() -> None:
 _COMMANDS: tuple[click.Command, ...] = (
     db_group, create_user_command, load_demo_command,
     load_items_command, export_items_command,
+    verify_log_command, rehearse_command,
 )
 
 for _command in _COMMANDS:

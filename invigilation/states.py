@@ -7,6 +7,8 @@ illegal change is refused with a message saying what the sitting is and what is 
 
 from enum import StrEnum
 
+from invigilation.errors import InvigilationError
+
 
 class SittingState(StrEnum):
     BOOKED = "booked"
@@ -32,10 +34,10 @@ S = SittingState
 
 TRANSITIONS: dict[SittingState, frozenset[SittingState]] = {
     S.BOOKED: frozenset({S.PRESENT, S.ABSENT, S.VOIDED}),
-    # a present candidate may still be voided (e.g. identity doubts) before authorisation
-    S.PRESENT: frozenset({S.AUTHORISED, S.VOIDED}),
+    # present or authorised but never started: absent (did not sit) when the session ends
+    S.PRESENT: frozenset({S.AUTHORISED, S.ABSENT, S.VOIDED}),
     # the candidate can cancel on the confirmation screen before the clock starts
-    S.AUTHORISED: frozenset({S.IN_PROGRESS, S.PRESENT, S.VOIDED}),
+    S.AUTHORISED: frozenset({S.IN_PROGRESS, S.PRESENT, S.ABSENT, S.VOIDED}),
     S.IN_PROGRESS: frozenset({S.PAUSED, S.FINISHED, S.TIMED_OUT, S.VOIDED}),
     # an unescorted exit or the end of the session finishes a paused candidate
     S.PAUSED: frozenset({S.IN_PROGRESS, S.FINISHED, S.VOIDED}),
@@ -48,7 +50,7 @@ TRANSITIONS: dict[SittingState, frozenset[SittingState]] = {
 ACTIVE_STATES = frozenset({S.IN_PROGRESS, S.PAUSED})
 
 
-class IllegalTransition(ValueError):
+class IllegalTransition(InvigilationError):
     """A change of state the rules do not allow; the message says why."""
 
 
