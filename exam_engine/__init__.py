@@ -63,6 +63,9 @@ def _register_blueprints(app: Flask) -> None:
     from invigilation.views import bp as invigilation_bp
     from item_bank.views import bp as item_bank_bp
 
+    from exam_engine.delivery.progress import register as register_delivery_progress
+
+    register_delivery_progress()
     for blueprint in (auth_bp, admin_bp, delivery_bp, delivery_reports_bp, runner_api_bp, invigilation_bp,
                       item_bank_bp):
         app.register_blueprint(blueprint)

@@ -20,7 +20,7 @@ from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.locking import lock_attempt
 from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem, Response
 from exam_engine.delivery.presenters import status_view
-from exam_engine.delivery.sittings import is_accepting_answers, raise_alert
+from exam_engine.delivery.sittings import InvigilationError, is_accepting_answers, raise_alert
 from exam_engine.delivery.submission import close_if_time_up
 from exam_engine.extensions import db
 from invigilation.event_log import append_event
@@ -74,8 +74,7 @@ def _entry(attempt: Attempt, position: int) -> AttemptItem:
 def _check_open(attempt: Attempt) -> None:
     """Refuse unless the clock is running (closing a timed-out attempt first, which is committed)."""
     now = utcnow()
-    if close_if_time_up(attempt, now):
-        db.session.commit()
+    close_if_time_up(attempt, now)
     if not attempt.is_open:
         raise DeliveryError("Your test has ended; answers are no longer accepted. Answers saved before the end are "
                             "kept.", "attempt_ended")
@@ -164,5 +163,7 @@ def alert(learner: User, attempt_id: int, position: int | None, message: str) ->
         if entry is None:
             raise DeliveryError(f"item {position} is not part of your test", "not_found", 404)
         item_ref = f"{entry.item_version.item.code} v{entry.item_version.number} (item {position})"
-    raise_alert(attempt.sitting, item_ref, message, learner, utcnow())
-    db.session.commit()
+    try:
+        raise_alert(attempt.sitting, item_ref, message, utcnow())
+    except InvigilationError as error:
+        raise DeliveryError(str(error), "alert_refused") from error

@@ -52,8 +52,7 @@ def body() -> dict[str, Any]:
 def refreshed(attempt_id: int) -> Any:
     """The attempt with a run-out clock closed first (so every status says the truth)."""
     attempt = attempts.own_attempt(current_user, attempt_id)
-    if submission.close_if_time_up(attempt, utcnow()):
-        db.session.commit()
+    submission.close_if_time_up(attempt, utcnow())
     return attempt
 
 

@@ -16,8 +16,10 @@ from exam_engine.database import utcnow
 from exam_engine.delivery import engine
 from exam_engine.delivery.engine import PoolItem
 from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.locking import lock_sitting
 from exam_engine.delivery.models import Attempt, AttemptItem, AttemptMode
-from exam_engine.delivery.sittings import authorise_with_key, move, sitting_for_key
+from exam_engine.delivery.sittings import (InvigilationError, authorise_with_key, cancel_before_start as cancel,
+                                           sitting_for_key, start_clock)
 from exam_engine.extensions import db
 from invigilation.models import Candidate
 from invigilation.session_models import Sitting
@@ -38,8 +40,10 @@ def sign_in_candidate(candidate_number: str, key: str) -> tuple[User, Sitting]:
     if not learner.active:
         raise DeliveryError("This account is disabled; ask your invigilator.", "sign_in_refused", 401)
     if sitting.state is SittingState.PRESENT:
-        authorise_with_key(sitting, learner, utcnow())
-    db.session.commit()
+        try:
+            authorise_with_key(sitting, key, learner, utcnow())
+        except InvigilationError as error:
+            raise DeliveryError(str(error), "sign_in_refused", 401) from error
     return learner, sitting
 
 
@@ -78,12 +82,12 @@ def cancel_before_start(learner: User, sitting_id: int) -> None:
     if sitting.state is not SittingState.AUTHORISED:
         raise DeliveryError("This test has already started, so it cannot be cancelled here; tell your invigilator.",
                             "already_started")
-    move(sitting, SittingState.PRESENT, learner, "candidate cancelled on the confirmation screen", utcnow())
-    db.session.commit()
+    cancel(sitting, learner, utcnow())
 
 
 def start(learner: User, sitting_id: int, declaration_accepted: bool) -> Attempt:
     """Start the clock and assemble the attempt; on a sitting already under way, return its attempt (resume)."""
+    lock_sitting(sitting_id)
     sitting = own_sitting(learner, sitting_id)
     existing = attempt_of(sitting)
     if existing is not None:
@@ -95,9 +99,10 @@ def start(learner: User, sitting_id: int, declaration_accepted: bool) -> Attempt
         raise DeliveryError("Confirm the candidate declaration before you start.", "declaration_required", 422)
     now = utcnow()
     attempt = _assemble(sitting, now)
-    move(sitting, SittingState.IN_PROGRESS, learner, "candidate started the test", now)
-    sitting.started_at = now
-    db.session.commit()
+    try:
+        start_clock(sitting, learner, now)  # commits the attempt with the start
+    except InvigilationError as error:
+        raise DeliveryError(str(error), "not_authorised") from error
     return attempt
 
 

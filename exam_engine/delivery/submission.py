@@ -20,25 +20,18 @@ from exam_engine.delivery.attempts import marks_of, own_attempt, pool_item
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.locking import lock_attempt
 from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptEnd, CentreResultSetting
-from exam_engine.delivery.sittings import move, timing
+from exam_engine.delivery.sittings import finish, time_out, timing
 from exam_engine.extensions import db
 from invigilation.event_log import append_event, verify_log
 from invigilation.states import SittingState
 
 
 def close(attempt: Attempt, end: AttemptEnd, actor: User | None, now: datetime) -> None:
-    """Score the attempt and finish the sitting (no commit: the caller's transaction)."""
+    """Score and end the attempt, logging counts (no commit: the caller's transaction)."""
     items = [replace(pool_item(entry.item_version), pretest=entry.pretest) for entry in attempt.items]
     attempt.score = engine.score(items, marks_of(attempt.items), float(attempt.blueprint["design"]["cut_theta"]))
     attempt.ended_at, attempt.end = now, end
     sitting = attempt.sitting
-    target = SittingState.TIMED_OUT if end is AttemptEnd.TIMED_OUT else SittingState.FINISHED
-    if sitting.state is SittingState.PAUSED and target is SittingState.TIMED_OUT:
-        target = SittingState.FINISHED
-    if not sitting.state.is_final:
-        move(sitting, target, actor, "candidate submitted the test" if end is AttemptEnd.SUBMITTED
-             else "the time allowed ran out", now)
-        sitting.finished_at = now
     append_event(sitting.session_id, "attempt.ended", {
         "attempt": attempt.id, "sitting": sitting.id, "end": end.value,
         "answer_events": attempt.next_sequence - 1,
@@ -47,12 +40,21 @@ def close(attempt: Attempt, end: AttemptEnd, actor: User | None, now: datetime) 
 
 
 def close_if_time_up(attempt: Attempt, now: datetime) -> bool:
-    """Close an open attempt whose clock has run out (no commit); True if it closed it now."""
-    if not attempt.is_open or attempt.sitting.state is not SittingState.IN_PROGRESS:
+    """Close an open attempt whose clock has run out, or whose sitting invigilation has ended
+    (session ended, voided); True if it closed it now (committed)."""
+    if not attempt.is_open:
         return False
-    if timing(attempt.sitting, now).remaining.total_seconds() > 0:
+    sitting = attempt.sitting
+    if sitting.state.is_final:
+        close(attempt, AttemptEnd.TIMED_OUT if sitting.state is SittingState.TIMED_OUT
+              else AttemptEnd.ENDED_BY_INVIGILATOR, None, now)
+        db.session.commit()
+        return True
+    if sitting.state is not SittingState.IN_PROGRESS or timing(sitting, now).remaining.total_seconds() > 0:
         return False
     close(attempt, AttemptEnd.TIMED_OUT, None, now)
+    time_out(sitting, now)
+    db.session.commit()
     return True
 
 
@@ -65,6 +67,7 @@ def submit(learner: User, attempt_id: int) -> Attempt:
         if attempt.sitting.state is not SittingState.IN_PROGRESS:
             raise DeliveryError("Your test is paused; you can submit when it resumes.", "paused", 423)
         close(attempt, AttemptEnd.SUBMITTED, learner, now)
+        finish(attempt.sitting, learner, now)  # commits
     db.session.commit()
     return attempt
 

@@ -124,8 +124,7 @@ def _own_attempt(attempt_id: int) -> Attempt:
         attempt = attempts.own_attempt(current_user, attempt_id)
     except DeliveryError:
         abort(404)
-    if submission.close_if_time_up(attempt, utcnow()):
-        db.session.commit()
+    submission.close_if_time_up(attempt, utcnow())
     return attempt
 
 

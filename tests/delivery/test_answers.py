@@ -147,3 +147,17 @@ def test_adaptive_tests_go_forward_only(app, make_user, design):
     assert runner.call("POST", f"/api/runner/attempts/{attempt}/next").status_code == 409
     records = [entry.selection for entry in db.session.get(Attempt, attempt).items]
     assert [r["step"] for r in records] == [1, 2, 3] and all("theta" in r for r in records)
+
+
+def test_alert_reaches_invigilation_and_progress_shows_on_the_dashboard(app, make_user, design):
+    from invigilation.progress import sitting_progress
+    from invigilation.session_models import Alert
+
+    setup, runner, attempt = started(app, make_user, design)
+    assert sitting_progress(setup.sitting).label == "0 of 4 answered"
+    runner.answer(attempt, 1, first_option(runner, attempt, 1), "p1")
+    assert sitting_progress(setup.sitting).label == "1 of 4 answered"
+    raised = runner.call("POST", f"/api/runner/attempts/{attempt}/alerts", {"position": 2, "message": "Typo in B"})
+    assert raised.status_code == 201
+    alert = db.session.scalar(select(Alert))
+    assert alert.sitting_id == setup.sitting.id and alert.message == "Typo in B" and "(item 2)" in alert.item_ref
