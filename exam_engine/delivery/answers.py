@@ -136,8 +136,11 @@ def set_flag(learner: User, attempt_id: int, position: int, flagged: bool) -> No
 
 
 def next_item(learner: User, attempt_id: int) -> int:
-    """Adaptive tests: confirm the current item and get the next one chosen; returns its position."""
-    lock_attempt(attempt_id)
+    """Adaptive tests: confirm the current item and get the next one chosen; returns its position.
+
+    The choice is computed before the write lock is taken (it only reads what this learner's
+    own answers changed) and checked to still be due once the lock is held.
+    """
     attempt = own_attempt(learner, attempt_id)
     if attempt.mode.allows_review:
         raise DeliveryError("this test gives every item at the start; move between items freely", "not_adaptive")
@@ -146,7 +149,13 @@ def next_item(learner: User, attempt_id: int) -> int:
         raise DeliveryError("that was the last item; submit your test", "no_more_items")
     given = [entry.item_version_id for entry in attempt.items]
     choice = engine.adaptive_choice(snapshot_pool(attempt), given, marks_of(attempt.items), attempt.seed)
-    position = len(attempt.items) + 1
+    lock_attempt(attempt_id)
+    db.session.expire_all()
+    attempt = own_attempt(learner, attempt_id)
+    if [entry.item_version_id for entry in attempt.items] != given:
+        db.session.commit()
+        return len(attempt.items)  # the same request, answered meanwhile: its item stands
+    position = len(given) + 1
     attempt.items.append(AttemptItem(position=position, item_version_id=choice.item_id, pretest=choice.pretest,
                                      selection=choice.record, assigned_at=utcnow()))
     db.session.commit()
@@ -155,6 +164,7 @@ def next_item(learner: User, attempt_id: int) -> int:
 
 def alert(learner: User, attempt_id: int, position: int | None, message: str) -> None:
     """The learner raises an alert about an item for the invigilator."""
+    lock_attempt(attempt_id)
     attempt = own_attempt(learner, attempt_id)
     message = message.strip()[:500] or "The learner asked for help with this item."
     item_ref = None

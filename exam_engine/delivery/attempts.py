@@ -6,10 +6,12 @@ else is "not found", so ids of other learners' attempts reveal nothing.
 """
 
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from exam_engine.auth.models import User
 from exam_engine.database import utcnow
@@ -36,6 +38,7 @@ def sign_in_candidate(candidate_number: str, key: str) -> tuple[User, Sitting]:
     if sitting is None:
         raise DeliveryError("That candidate number and key do not match a test that is open now. Check both with "
                             "your invigilator.", "sign_in_refused", 401)
+    lock_sitting(sitting.id)
     learner = sitting.candidate.user
     if not learner.active:
         raise DeliveryError("This account is disabled; ask your invigilator.", "sign_in_refused", 401)
@@ -86,19 +89,25 @@ def cancel_before_start(learner: User, sitting_id: int) -> None:
 
 
 def start(learner: User, sitting_id: int, declaration_accepted: bool) -> Attempt:
-    """Start the clock and assemble the attempt; on a sitting already under way, return its attempt (resume)."""
-    lock_sitting(sitting_id)
+    """Start the clock and assemble the attempt; on a sitting already under way, return its attempt (resume).
+
+    The test is planned before the write lock is taken (planning only reads), so learners
+    starting together queue only for the short write.
+    """
     sitting = own_sitting(learner, sitting_id)
     existing = attempt_of(sitting)
     if existing is not None:
         return existing
-    if sitting.state is not SittingState.AUTHORISED:
-        raise DeliveryError(f"This test cannot start: it is {sitting.state.label}. Ask your invigilator.",
-                            "not_authorised")
-    if not declaration_accepted:
-        raise DeliveryError("Confirm the candidate declaration before you start.", "declaration_required", 422)
+    _check_startable(sitting, declaration_accepted)
+    plan = _plan(sitting)
+    lock_sitting(sitting_id)
+    db.session.refresh(sitting)
+    existing = attempt_of(sitting)
+    if existing is not None:  # started meanwhile from another workstation
+        return existing
+    _check_startable(sitting, declaration_accepted)
     now = utcnow()
-    attempt = _assemble(sitting, now)
+    attempt = _attempt(sitting, plan, now)
     try:
         start_clock(sitting, learner, now)  # commits the attempt with the start
     except InvigilationError as error:
@@ -106,11 +115,19 @@ def start(learner: User, sitting_id: int, declaration_accepted: bool) -> Attempt
     return attempt
 
 
+def _check_startable(sitting: Sitting, declaration_accepted: bool) -> None:
+    if sitting.state is not SittingState.AUTHORISED:
+        raise DeliveryError(f"This test cannot start: it is {sitting.state.label}. Ask your invigilator.",
+                            "not_authorised")
+    if not declaration_accepted:
+        raise DeliveryError("Confirm the candidate declaration before you start.", "declaration_required", 422)
+
+
 def pool_for(sitting: Sitting) -> list[PoolItem]:
     """Latest live (scored) and pretest-approved versions of the unit's items; a resit excludes items already seen."""
     unit = sitting.unit.unit_reference
     versions = db.session.scalars(
-        select(ItemVersion).join(Item).where(Item.unit_reference == unit,
+        select(ItemVersion).join(Item).options(joinedload(ItemVersion.item)).where(Item.unit_reference == unit,
                                              ItemVersion.status.in_((ItemStatus.LIVE, ItemStatus.APPROVED_FOR_PRETEST)))
         .order_by(Item.code, ItemVersion.number)).all()
     latest: dict[int, ItemVersion] = {}
@@ -129,7 +146,8 @@ def pool_item(version: ItemVersion) -> PoolItem:
 
 def snapshot_pool(attempt: Attempt) -> list[PoolItem]:
     """The pool the attempt was assembled from, as recorded at its start (for adaptive steps and replay)."""
-    versions = db.session.scalars(select(ItemVersion).where(ItemVersion.id.in_(attempt.blueprint["pool"]))).all()
+    versions = db.session.scalars(select(ItemVersion).options(joinedload(ItemVersion.item))
+                                  .where(ItemVersion.id.in_(attempt.blueprint["pool"]))).all()
     pretest = set(attempt.blueprint.get("pretest", []))
     return sorted((replace(pool_item(v), pretest=v.id in pretest) for v in versions), key=lambda item: item.code)
 
@@ -140,7 +158,16 @@ def marks_of(entries: list[AttemptItem]) -> list[int]:
             for e in entries]
 
 
-def _assemble(sitting: Sitting, now: datetime) -> Attempt:
+@dataclass(frozen=True)
+class _Plan:
+    mode: AttemptMode
+    design: dict[str, Any]
+    pool: list[PoolItem]
+    seed: int
+    choices: list[engine.Choice]
+
+
+def _plan(sitting: Sitting) -> _Plan:
     unit = sitting.unit.unit_reference
     design = engine.design_for(unit)
     pool = pool_for(sitting)
@@ -150,14 +177,18 @@ def _assemble(sitting: Sitting, now: datetime) -> Attempt:
                             "Tell your invigilator.", "bank_too_small", 503)
     seed = secrets.randbelow(2**31)
     mode = AttemptMode(design["mode"])
-    snapshot = {"unit": unit, "design": design, "pool": [item.id for item in pool],
-                "pretest": [item.id for item in pool if item.pretest]}
-    attempt = Attempt(sitting=sitting, mode=mode, blueprint_version=engine.BLUEPRINT_VERSION, blueprint=snapshot,
-                      seed=seed, planned_items=count, created_at=now)
-    db.session.add(attempt)
     choices = (engine.linear_form(mode.value, pool, count, seed) if mode.allows_review
                else [engine.adaptive_choice(pool, [], [], seed)])
-    for position, choice in enumerate(choices, start=1):
+    return _Plan(mode, design, pool, seed, choices)
+
+
+def _attempt(sitting: Sitting, plan: _Plan, now: datetime) -> Attempt:
+    snapshot = {"unit": sitting.unit.unit_reference, "design": plan.design, "pool": [item.id for item in plan.pool],
+                "pretest": [item.id for item in plan.pool if item.pretest]}
+    attempt = Attempt(sitting=sitting, mode=plan.mode, blueprint_version=engine.BLUEPRINT_VERSION,
+                      blueprint=snapshot, seed=plan.seed, planned_items=int(plan.design["items"]), created_at=now)
+    db.session.add(attempt)
+    for position, choice in enumerate(plan.choices, start=1):
         attempt.items.append(AttemptItem(position=position, item_version_id=choice.item_id, pretest=choice.pretest,
                                          selection=choice.record, assigned_at=now))
     db.session.flush()

@@ -28,6 +28,7 @@ from invigilation.states import SittingState
 
 def close(attempt: Attempt, end: AttemptEnd, actor: User | None, now: datetime) -> None:
     """Score and end the attempt, logging counts (no commit: the caller's transaction)."""
+    lock_attempt(attempt.id)
     items = [replace(pool_item(entry.item_version), pretest=entry.pretest) for entry in attempt.items]
     attempt.score = engine.score(items, marks_of(attempt.items), float(attempt.blueprint["design"]["cut_theta"]))
     attempt.ended_at, attempt.end = now, end
