@@ -21,6 +21,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/exam-engine db upgrade
+	$(BIN)/exam-engine import-spec item_bank/data/specifications
 	$(BIN)/exam-engine load-demo
 	@echo ""
 	@echo "Serving the exam engine at http://$(HOST):$(PORT)/ (Ctrl+C stops it)."

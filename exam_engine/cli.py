@@ -7,9 +7,13 @@ import click
 from flask.cli import FlaskGroup
 
 from exam_engine import create_app
+from blueprints.commands import blueprint_check_command, blueprint_defaults_command
 from exam_engine.commands.accounts import create_user_command, load_demo_command
+from exam_engine.commands.assembly import replay_command, simulate_command
 from exam_engine.commands.database import db_group
 from invigilation.commands import rehearse_command, verify_log_command
+from exam_engine.commands.psychometrics import calibrate, item_stats, score
+from item_bank.commands import export_taxonomy_command, import_spec_command
 from item_bank.items.commands import export_items_command, load_items_command
 
 
@@ -21,8 +25,11 @@ def cli() -> None:
 
 _COMMANDS: tuple[click.Command, ...] = (
     db_group, create_user_command, load_demo_command,
+    import_spec_command, export_taxonomy_command,
     load_items_command, export_items_command,
     verify_log_command, rehearse_command,
+    calibrate, item_stats, score,
+    blueprint_check_command, blueprint_defaults_command, simulate_command, replay_command,
 )
 
 for _command in _COMMANDS:

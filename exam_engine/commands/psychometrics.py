@@ -17,16 +17,17 @@ from exam_engine.psychometrics import classical
 from exam_engine.psychometrics.ability import eap_many, map_estimate, ml_estimate, wle
 from exam_engine.psychometrics.calibration import Calibration, calibrate as run_calibration
 from exam_engine.psychometrics.dif import mantel_haenszel
+from exam_engine.psychometrics.models import ItemParameters
 from exam_engine.psychometrics.quadrature import normal_grid
 from exam_engine.psychometrics.response_table import (
     ResponseTable,
     TableError,
+    format_table,
     problems_for_calibration,
     read_groups,
     read_key,
     read_parameters,
     read_responses,
-    write_table,
 )
 
 INPUT = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -41,9 +42,11 @@ def _load(path: Path) -> ResponseTable:
 
 
 def _emit(out: Path | None, header: list[str], rows: list[list[object]]) -> None:
-    text = write_table(out, header, rows)
+    text = format_table(header, rows)
     if out is None:
         click.echo(text, nl=False)
+    else:
+        out.write_text(text)
 
 
 @click.command()
@@ -51,12 +54,18 @@ def _emit(out: Path | None, header: list[str], rows: list[list[object]]) -> None
 @click.option("--model", type=click.Choice(["rasch", "1pl", "2pl", "3pl", "gpcm", "pcm"]), default="2pl",
               show_default=True, help="Item response model.")
 @click.option("--out", type=OUTPUT, required=True, help="PARAMS.csv to write.")
+@click.option("--fixed", "fixed_file", type=INPUT,
+              help="PARAMS.csv of live items to hold fixed, so the other (pretest) items land on their scale.")
 @click.option("--tolerance", type=float, default=1e-5, show_default=True, help="EM stops below this change.")
 @click.option("--max-iterations", type=int, default=2000, show_default=True)
-def calibrate(responses: Path, model: str, out: Path, tolerance: float, max_iterations: int) -> None:
+def calibrate(
+    responses: Path, model: str, out: Path, fixed_file: Path | None, tolerance: float, max_iterations: int
+) -> None:
     """Calibrate items by marginal maximum likelihood (Bock-Aitkin EM)."""
     table = _load(responses)
-    problems = problems_for_calibration(table)
+    fixed, fixed_mask = _fixed_items(fixed_file, table.items)
+    held = set() if fixed_mask is None else {item for item, is_held in zip(table.items, fixed_mask) if is_held}
+    problems = [problem for item, problem in problems_for_calibration(table).items() if item not in held]
     if problems:
         raise click.ClickException(f"{responses}: cannot calibrate:\n  " + "\n  ".join(problems))
     unanswered = int(np.isnan(table.scores).all(axis=1).sum())
@@ -68,18 +77,35 @@ def calibrate(responses: Path, model: str, out: Path, tolerance: float, max_iter
                    err=True, nl=False)
 
     try:
-        fit = run_calibration(table.scores, model, tolerance=tolerance, max_iterations=max_iterations,
-                              progress=progress)
-    except ValueError as error:
-        raise click.ClickException(f"{responses}: {error}") from None
+        fit = run_calibration(table.scores, model, fixed=fixed, fixed_mask=fixed_mask, tolerance=tolerance,
+                              max_iterations=max_iterations, progress=progress)
+    except (ValueError, np.linalg.LinAlgError) as error:
+        raise click.ClickException(f"{responses}: calibration failed: {error}") from None
     click.echo("", err=True)
     _write_parameters(out, table.items, fit)
     click.echo(f"log-likelihood: {fit.log_likelihood:.4f}")
     click.echo(f"iterations: {fit.iterations} ({'converged' if fit.converged else 'NOT converged'})")
-    if model in ("rasch", "pcm"):
+    if fixed_mask is not None:
+        click.echo(f"held {int(fixed_mask.sum())} item(s) fixed; ability mean {fit.mean:.4f}, SD {fit.sd:.4f}")
+    elif model in ("rasch", "pcm"):
         click.echo(f"ability SD: {fit.sd:.4f} (score with --prior-sd {fit.sd:.4f})")
     if not fit.converged:
         click.echo("warning: EM did not converge; raise --max-iterations", err=True)
+
+
+def _fixed_items(path: Path | None, items: list[str]) -> tuple[ItemParameters | None, np.ndarray | None]:
+    """Parameters of the items listed in ``path``, aligned with ``items``, and the mask of those items."""
+    if path is None:
+        return None, None
+    try:
+        names, bank = read_parameters(path)
+    except TableError as error:
+        raise click.ClickException(str(error)) from None
+    mask = np.array([item in names for item in items])
+    if not mask.any():
+        raise click.ClickException(f"{path}: none of its items appear in the responses")
+    position = np.array([names.index(item) if item in names else 0 for item in items])
+    return bank.subset(position), mask
 
 
 def _write_parameters(out: Path, items: list[str], fit: Calibration) -> None:
@@ -92,7 +118,7 @@ def _write_parameters(out: Path, items: list[str], fit: Calibration) -> None:
         header = ["item", "a", "d", "b", "c", "se_a", "se_d", "loglik"]
         rows = [[name, a[j], d[j, 0], -d[j, 0] / a[j], c[j], fit.se_a[j], fit.se_d[j, 0], fit.log_likelihood]
                 for j, name in enumerate(items)]
-    write_table(out, header, rows)
+    out.write_text(format_table(header, rows))
 
 
 @click.command("item-stats")
@@ -110,7 +136,7 @@ def item_stats(responses: Path, key_file: Path | None, group_file: Path | None, 
     except TableError as error:
         raise click.ClickException(str(error)) from None
     scores = table.scores if key is None else np.where(np.isnan(table.scores), np.nan, table.scores == key)
-    for problem in problems_for_calibration(ResponseTable(table.persons, table.items, scores)):
+    for problem in problems_for_calibration(ResponseTable(table.persons, table.items, scores)).values():
         click.echo(f"warning: {problem}", err=True)
 
     taken = (~np.isnan(scores)).sum(axis=0)
@@ -145,7 +171,10 @@ def _report_reliability(scores: np.ndarray, complete: np.ndarray) -> None:
                f"SEM: {sem:.4f} marks  (n = {int(complete.sum())} complete rows)", err=True)
 
 
-def _distractors(choices: np.ndarray, key: np.ndarray, header: list[str], columns: list[np.ndarray]):
+Columns = tuple[list[str], list[np.ndarray]]
+
+
+def _distractors(choices: np.ndarray, key: np.ndarray, header: list[str], columns: list[np.ndarray]) -> Columns:
     table = classical.distractor_analysis(choices, key)
     for k, option in enumerate(table.options):
         header += [f"option_{option:g}_share", f"option_{option:g}_mean_total"]
@@ -153,15 +182,15 @@ def _distractors(choices: np.ndarray, key: np.ndarray, header: list[str], column
     return header, columns
 
 
-def _dif(scores: np.ndarray, focal: np.ndarray, header: list[str], columns: list[np.ndarray]):
+def _dif(scores: np.ndarray, focal: np.ndarray, header: list[str], columns: list[np.ndarray]) -> Columns:
     complete = ~np.isnan(scores).any(axis=1)
     if (~complete).any():
         click.echo(f"warning: DIF uses the {int(complete.sum())} persons who took every item", err=True)
     if np.nanmax(scores) > 1:
         raise click.UsageError("Mantel-Haenszel DIF needs one-mark (0/1) items")
     result = mantel_haenszel(scores[complete], focal[complete])
-    header += ["mh_alpha", "mh_delta", "mh_chi_square", "mh_p", "ets_category"]
-    columns += [result.alpha, result.delta, result.chi_square, result.p_value, result.category]
+    header += ["mh_alpha", "mh_delta", "mh_delta_se", "mh_chi_square", "mh_p", "ets_category"]
+    columns += [result.alpha, result.delta, result.delta_se, result.chi_square, result.p_value, result.category]
     return header, columns
 
 

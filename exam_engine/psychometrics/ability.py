@@ -1,7 +1,7 @@
 """Ability estimation for one learner or many.
 
-Responses are scores with NaN for items not administered, so any subset of
-a bank can be scored.  All estimators return finite values:
+Responses are scores with NaN for items not administered (or any values plus
+an ``administered`` mask), so any subset of a bank can be scored.  All estimators return finite values:
 
 * `eap` - posterior mean and SD on a quadrature grid (Bock & Mislevy, 1982).
   Always finite; with all-correct / all-wrong patterns it is pulled in by the
@@ -44,13 +44,18 @@ class AbilityEstimate(NamedTuple):
     se: float
 
 
-def _answered(responses: ArrayLike, items: ItemParameters) -> tuple[FloatArray, ItemParameters]:
+def _answered(
+    responses: ArrayLike, items: ItemParameters, administered: ArrayLike | None
+) -> tuple[FloatArray, ItemParameters]:
+    """The scores and items that count: ``administered`` if given, else the non-NaN responses."""
     responses = np.asarray(responses, dtype=float)
-    mask = ~np.isnan(responses)
+    mask = ~np.isnan(responses) if administered is None else np.asarray(administered, bool)
     return responses[mask], items.subset(mask)
 
 
-def eap(responses: ArrayLike, items: ItemParameters, grid: Quadrature = DEFAULT_GRID) -> AbilityEstimate:
+def eap(
+    responses: ArrayLike, items: ItemParameters, grid: Quadrature = DEFAULT_GRID, administered: ArrayLike | None = None
+) -> AbilityEstimate:
     """Expected a posteriori ability of one learner (Bock & Mislevy, 1982).
 
     ``theta = sum_q theta_q L(theta_q) w_q / sum_q L(theta_q) w_q`` and the
@@ -61,15 +66,18 @@ def eap(responses: ArrayLike, items: ItemParameters, grid: Quadrature = DEFAULT_
     ----------
     responses : (m,) scores, NaN where not administered.
     items : the m items.
+    administered : optional (m,) mask of the items given (instead of NaN marking).
     """
-    scores, taken = _answered(responses, items)
+    scores, taken = _answered(responses, items, administered)
     log_post = log_likelihood(grid.nodes, scores, taken) + np.log(grid.weights)
     post = _normalise(log_post)
     mean = float(post @ grid.nodes)
     return AbilityEstimate(mean, float(np.sqrt(max(post @ (grid.nodes - mean) ** 2, 0.0))))
 
 
-def eap_many(responses: ArrayLike, items: ItemParameters, grid: Quadrature = DEFAULT_GRID) -> tuple[FloatArray, FloatArray]:
+def eap_many(
+    responses: ArrayLike, items: ItemParameters, grid: Quadrature = DEFAULT_GRID
+) -> tuple[FloatArray, FloatArray]:
     """EAP abilities and posterior SDs of many learners, ``(n,)`` each (see `eap`)."""
     data = ResponseMatrix.from_dense(responses)
     log_post = person_log_likelihood(data, items, grid.nodes) + np.log(grid.weights)
@@ -100,14 +108,14 @@ def _maximise(objective: Callable[[FloatArray], FloatArray], bounds: tuple[float
 
 def map_estimate(
     responses: ArrayLike, items: ItemParameters, prior_mean: float = 0.0, prior_sd: float = 1.0,
-    bounds: tuple[float, float] = DEFAULT_BOUNDS,
+    bounds: tuple[float, float] = DEFAULT_BOUNDS, administered: ArrayLike | None = None,
 ) -> AbilityEstimate:
     """Maximum a posteriori ability with a N(prior_mean, prior_sd^2) prior.
 
     Maximises ``log L(theta) - (theta - mu)^2 / (2 sd^2)``; the SE is
     ``1 / sqrt(I(theta) + 1 / sd^2)`` with the test information ``I``.
     """
-    scores, taken = _answered(responses, items)
+    scores, taken = _answered(responses, items, administered)
     theta = _maximise(
         lambda t: log_likelihood(t, scores, taken) - 0.5 * ((t - prior_mean) / prior_sd) ** 2, bounds
     )
@@ -116,20 +124,24 @@ def map_estimate(
 
 
 def ml_estimate(
-    responses: ArrayLike, items: ItemParameters, bounds: tuple[float, float] = DEFAULT_BOUNDS
+    responses: ArrayLike, items: ItemParameters, bounds: tuple[float, float] = DEFAULT_BOUNDS,
+    administered: ArrayLike | None = None,
 ) -> AbilityEstimate:
     """Maximum likelihood ability within ``bounds``; SE ``1 / sqrt(I(theta))``.
 
     All-correct and all-wrong patterns return the upper and lower bound.
     """
-    scores, taken = _answered(responses, items)
+    scores, taken = _answered(responses, items, administered)
     theta = _maximise(lambda t: log_likelihood(t, scores, taken), bounds)
     return AbilityEstimate(theta, _information_se(theta, taken))
 
 
-def wle(responses: ArrayLike, items: ItemParameters, bounds: tuple[float, float] = DEFAULT_BOUNDS) -> AbilityEstimate:
+def wle(
+    responses: ArrayLike, items: ItemParameters, bounds: tuple[float, float] = DEFAULT_BOUNDS,
+    administered: ArrayLike | None = None,
+) -> AbilityEstimate:
     """Weighted likelihood ability (Warm, 1989): maximises ``log L + 0.5 log I``; SE ``1 / sqrt(I)``."""
-    scores, taken = _answered(responses, items)
+    scores, taken = _answered(responses, items, administered)
     theta = _maximise(
         lambda t: log_likelihood(t, scores, taken) + 0.5 * np.log(total_information(t, taken)), bounds
     )

@@ -14,7 +14,9 @@ Items can be held fixed at known values (``fixed``) so that new items are
 calibrated onto the scale of the fixed ones; the ability distribution's mean
 and SD are then estimated from the data (fixed-parameter calibration, e.g.
 Kim, 2006).  The ability distribution is updated each cycle from posterior
-moments (Mislevy, 1984).
+moments (Mislevy, 1984).  Every third cycle the item parameters are
+extrapolated by Ramsay's (1975) acceleration, as mirt does; this halves the
+number of cycles without changing the fixed point.
 
 Standard errors come from the cross-product of the persons' score vectors
 (Bock & Aitkin, 1981, eq. 18; mirt's ``SE.type = "crossprod"``).
@@ -30,15 +32,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from exam_engine.psychometrics.estep import EStep, ResponseMatrix, e_step
 from exam_engine.psychometrics.models import ItemParameters
-from exam_engine.psychometrics.mstep import gpcm_m_step, three_pl_m_step
-from exam_engine.psychometrics.quadrature import Quadrature, normal_grid, normal_weights
+from exam_engine.psychometrics.mstep import SLOPES, gpcm_m_step, three_pl_m_step
+from exam_engine.psychometrics.quadrature import Quadrature, normal_grid, rescale
 from exam_engine.psychometrics.standard_errors import cross_product_standard_errors
 
 FloatArray = NDArray[np.float64]
 Progress = Callable[[int, float, float], None]
 
 MODELS = ("rasch", "1pl", "2pl", "3pl", "gpcm", "pcm")
-SLOPES = {"rasch": "fixed", "pcm": "fixed", "1pl": "common", "2pl": "free", "3pl": "free", "gpcm": "free"}
 DEFAULT_GUESSING_PRIOR = (5.0, 17.0)
 """Beta(5, 17): mode 0.2, BILOG's default for five-option items (20 p + 1, 20 (1 - p) + 1)."""
 
@@ -74,9 +75,15 @@ class Calibration:
 
 
 def starting_values(data: ResponseMatrix, model: str) -> ItemParameters:
-    """Slopes 1, intercepts ``log(n_k / n_0)`` from the score frequencies, ``c`` at the prior mode."""
-    counts = data.counts() + 0.5
-    d = np.log(counts[:, 1:] / counts[:, :1])
+    """Slopes 1, intercepts ``log(n_k / n_0)`` from the score frequencies, ``c`` at the prior mode.
+
+    Scores above an item's highest observed score do not exist for that item (NaN intercepts).
+    """
+    counts = data.counts()
+    top = (counts > 0).cumsum(axis=1).argmax(axis=1)  # highest observed score of each item
+    smoothed = counts + 0.5
+    d = np.log(smoothed[:, 1:] / smoothed[:, :1])
+    d[np.arange(1, d.shape[1] + 1)[None, :] > top[:, None]] = np.nan
     c = np.full(data.n_items, 0.2) if model == "3pl" else np.zeros(data.n_items)
     return ItemParameters(np.ones(data.n_items), d, c)
 
@@ -102,7 +109,8 @@ def calibrate(
     model : one of `MODELS`.
     fixed, fixed_mask : item parameters and an (m,) mask of the items to hold at
         those values; the others are estimated on their scale.
-    quadrature : nodes for the integration (default 61 nodes on [-6, 6], as mirt).
+    quadrature : standard-normal rule for the integration (default 61 nodes on [-6, 6], as mirt;
+        `gauss_hermite` reproduces ltm).
     guessing_prior : Beta(alpha, beta) prior on the 3PL lower asymptote.
     tolerance : stop when no parameter changes by more than this in a cycle.
     progress : called as ``progress(iteration, log_likelihood, max_change)`` each cycle.
@@ -110,6 +118,8 @@ def calibrate(
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
     data = responses if isinstance(responses, ResponseMatrix) else ResponseMatrix.from_dense(responses)
+    answered_any = np.diff(data.indicator.indptr) > 0  # persons with no responses tell nothing
+    data = ResponseMatrix(data.indicator, data.weights * answered_any, data.n_items, data.max_score)
     if model not in ("gpcm", "pcm") and data.max_score > 1:
         raise ValueError(f"model {model!r} needs 0/1 scores; use gpcm or pcm for multi-mark items")
     grid = quadrature or normal_grid()
@@ -124,10 +134,13 @@ def calibrate(
 
     converged = False
     iteration = 0
+    history: list[FloatArray] = []
     for iteration in range(1, max_iterations + 1):
-        weights = Quadrature(grid.nodes, normal_weights(grid.nodes, mean, sd))
-        step = e_step(data, items, weights)
+        step = e_step(data, items, rescale(grid, mean, sd))
         new_items = _m_step(step, grid.nodes, items, free, model, guessing_prior)
+        history = (history + [_flatten(new_items)])[-3:]
+        if len(history) == 3 and iteration % 3 == 0:
+            new_items = _unflatten(_ramsay(*history), new_items)
         new_mean, new_sd = _population(step, grid.nodes, data.weights, mean, estimate_mean, estimate_sd)
         change = max(_max_change(items, new_items), abs(new_mean - mean), abs(new_sd - sd))
         items, mean, sd = new_items, new_mean, new_sd
@@ -137,13 +150,40 @@ def calibrate(
             converged = True
             break
 
-    final_grid = Quadrature(grid.nodes, normal_weights(grid.nodes, mean, sd))
-    final = e_step(data, items, final_grid)
+    final = e_step(data, items, rescale(grid, mean, sd))
     errors = cross_product_standard_errors(data, final, items, grid.nodes, free, model, sd, guessing_prior)
     return Calibration(
         model, items, errors.a, errors.d, errors.c, mean, sd, errors.sd,
         final.log_likelihood, iteration, converged,
     )
+
+
+def _flatten(items: ItemParameters) -> FloatArray:
+    """Slopes, intercepts and logit(c) as one vector (NaN intercepts kept in place)."""
+    logit_c = np.log(np.clip(items.c, 1e-12, None) / (1 - items.c))
+    return np.concatenate([items.a, items.d.ravel(), logit_c])
+
+
+def _unflatten(vector: FloatArray, like: ItemParameters) -> ItemParameters:
+    m, width = like.d.shape
+    c = np.where(like.c > 0, 1 / (1 + np.exp(-vector[m + m * width :])), 0.0)
+    return ItemParameters(vector[:m], vector[m : m + m * width].reshape(m, width), c)
+
+
+def _ramsay(older: FloatArray, old: FloatArray, new: FloatArray) -> FloatArray:
+    """Ramsay's (1975) acceleration of EM from three successive iterates (as in mirt).
+
+    ``r = 1 - sqrt(|dX_t|^2 / |dX_t - dX_{t-1}|^2)``, bounded below by -5;
+    the accelerated iterate is ``(1 - r) X_t + r X_{t-1}``.
+    """
+    ok = ~np.isnan(new)
+    step, previous = (new - old)[ok], (old - older)[ok]
+    curvature = np.sum((step - previous) ** 2)
+    if curvature == 0:
+        return new
+    r = max(1 - np.sqrt(np.sum(step**2) / curvature), -5.0)
+    moving = ok & (new != old)  # held parameters stay bit-for-bit
+    return np.where(moving, (1 - r) * new + r * old, new)
 
 
 def _merge(start: ItemParameters, fixed: ItemParameters | None, held: NDArray[np.bool_]) -> ItemParameters:

@@ -11,6 +11,13 @@ table of group (reference / focal) by answer (right / wrong) has counts
 * chi-square (1 df)  ``(|sum A_k - sum E(A_k)| - 1/2)^2 / sum Var(A_k)`` with
   ``E(A_k) = n_Rk m_1k / N_k`` and ``Var(A_k) = n_Rk n_Fk m_1k m_0k / (N_k^2 (N_k - 1))``.
 
+* standard error of ``ln alpha_MH`` (Robins, Breslow & Greenland, 1986), with
+  ``P = (A + D) / N``, ``Q = (B + C) / N``, ``R = A D / N``, ``S = B C / N``::
+
+      Var = sum P R / (2 (sum R)^2) + sum (P S + Q R) / (2 sum R sum S) + sum Q S / (2 (sum S)^2)
+
+  and so ``SE(D-DIF) = 2.35 SE(ln alpha_MH)``, for intervals on small samples.
+
 Score levels with fewer than two test takers carry no information and are skipped.
 
 ETS classification (Zwick, 2012, after Dorans & Holland, 1993), as specified
@@ -35,6 +42,7 @@ class MantelHaenszel(NamedTuple):
 
     alpha: FloatArray
     delta: FloatArray
+    delta_se: FloatArray
     chi_square: FloatArray
     p_value: FloatArray
     category: NDArray[np.str_]
@@ -80,11 +88,18 @@ def mantel_haenszel(
     use = (n >= 2).ravel()
     a, b, c, d, n, n_ref, n_foc = (x[use] for x in (a, b, c, d, n, n_ref, n_foc))
 
-    alpha = (a * d / n).sum(axis=0) / (b * c / n).sum(axis=0)
+    r, s = a * d / n, b * c / n
+    alpha = r.sum(axis=0) / s.sum(axis=0)
+    p, q = (a + d) / n, (b + c) / n
+    sum_r, sum_s = r.sum(axis=0), s.sum(axis=0)
+    log_variance = ((p * r).sum(axis=0) / (2 * sum_r**2) + (p * s + q * r).sum(axis=0) / (2 * sum_r * sum_s)
+                    + (q * s).sum(axis=0) / (2 * sum_s**2))
     right, wrong = a + c, b + d
     expected = n_ref * right / n
     variance = (n_ref * n_foc * right * wrong / (n**2 * (n - 1))).sum(axis=0)
     statistic = (np.abs(a.sum(axis=0) - expected.sum(axis=0)) - 0.5) ** 2 / variance
     p_value = chi2.sf(statistic, df=1)
     delta = -2.35 * np.log(alpha)
-    return MantelHaenszel(alpha, delta, statistic, p_value, ets_category(delta, p_value, significance))
+    return MantelHaenszel(
+        alpha, delta, 2.35 * np.sqrt(log_variance), statistic, p_value, ets_category(delta, p_value, significance)
+    )

@@ -47,7 +47,10 @@ class ResponseMatrix:
         responses = np.asarray(responses, dtype=float)
         n, m = responses.shape
         rows, cols = np.nonzero(~np.isnan(responses))
-        scores = responses[rows, cols].astype(np.int64)
+        values = responses[rows, cols]
+        if np.any(values < 0) or np.any(values != np.floor(values)):
+            raise ValueError("scores must be whole numbers 0, 1, 2, ... (NaN where not administered)")
+        scores = values.astype(np.int64)
         max_score = int(scores.max()) if scores.size else 1
         width = max_score + 1
         indicator = sparse.csr_matrix(

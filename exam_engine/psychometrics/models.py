@@ -256,10 +256,15 @@ def log_likelihood(theta: ArrayLike, responses: ArrayLike, items: ItemParameters
     responses = np.asarray(responses, dtype=float)
     single = responses.ndim == 1
     responses = np.atleast_2d(responses)
-    log_p = category_log_probability(theta, items)  # (t, m, K+1)
     answered = ~np.isnan(responses)
     scores = np.where(answered, responses, 0).astype(int)
-    picked = log_p[:, np.arange(items.n_items)[None, :], scores]  # (t, p, m)
+    if items.d.shape[1] == 1 and not np.any(items.c):
+        # One-mark items without guessing: log P(x) = -log(1 + exp(-(2x - 1) z)), z = a theta + d.
+        z = _column(theta) * items.a + items.d[:, 0]  # (t, m)
+        picked = -np.logaddexp(0.0, (1 - 2 * scores)[None] * z[:, None, :])  # (t, p, m)
+    else:
+        log_p = category_log_probability(theta, items)  # (t, m, K+1)
+        picked = log_p[:, np.arange(items.n_items)[None, :], scores]  # (t, p, m)
     total = np.where(answered[None], picked, 0.0).sum(axis=2).T
     return total[0] if single else total
 

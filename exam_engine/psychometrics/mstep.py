@@ -33,12 +33,20 @@ from exam_engine.psychometrics.models import gpcm_probability
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
+SLOPES = {"rasch": "fixed", "pcm": "fixed", "1pl": "common", "2pl": "free", "3pl": "free", "gpcm": "free"}
+"""How each model treats slopes: one per item, one shared (1PL), or fixed at 1 (Rasch, PCM)."""
+
 MAX_STEP = 1.0
 """Largest change of any parameter in one Newton step (logits); guards early cycles."""
 
 
+RIDGE = 1e-8
+"""Added to the information's diagonal so parameters the data cannot move (e.g. ``c -> 0``) stay put."""
+
+
 def _solve(information: FloatArray, gradient: FloatArray) -> FloatArray:
-    step = np.linalg.solve(information, gradient[..., None])[..., 0]
+    ridge = RIDGE * np.eye(information.shape[-1])
+    step = np.linalg.solve(information + ridge, gradient[..., None])[..., 0]
     return np.clip(step, -MAX_STEP, MAX_STEP)
 
 

@@ -56,3 +56,14 @@ def gauss_hermite(n_nodes: int = 21) -> Quadrature:
     """
     x, w = np.polynomial.hermite.hermgauss(n_nodes)
     return Quadrature(np.sqrt(2.0) * x, w / np.sqrt(np.pi))
+
+
+def rescale(rule: Quadrature, mean: float, sd: float) -> Quadrature:
+    """Re-weight a standard-normal rule for a N(mean, sd^2) ability on the same nodes.
+
+    ``w'_q ~ w_q N(theta_q; mean, sd) / N(theta_q; 0, 1)``, normalised; for the
+    equally spaced grid this is exactly `normal_weights`.
+    """
+    log_ratio = norm.logpdf(rule.nodes, loc=mean, scale=sd) - norm.logpdf(rule.nodes)
+    weights = rule.weights * np.exp(log_ratio - log_ratio.max())
+    return Quadrature(rule.nodes, weights / weights.sum())

@@ -89,19 +89,19 @@ def read_responses(path: Path) -> ResponseTable:
     return ResponseTable(persons, items, scores)
 
 
-def problems_for_calibration(table: ResponseTable) -> list[str]:
-    """Items that make calibration impossible: never answered, or given one score by everyone."""
-    problems = []
+def problems_for_calibration(table: ResponseTable) -> dict[str, str]:
+    """Items that cannot be calibrated (never answered, or one score from everyone), with the reason."""
+    problems = {}
     for j, item in enumerate(table.items):
         column = table.scores[:, j]
         seen = np.unique(column[~np.isnan(column)])
         if seen.size == 0:
-            problems.append(f"item {item!r}: no one answered it")
+            problems[item] = f"item {item!r}: no one answered it"
         elif seen.size == 1:
-            problems.append(f"item {item!r}: every response is {seen[0]:g}, so its parameters cannot be estimated")
+            problems[item] = f"item {item!r}: every response is {seen[0]:g}, so its parameters cannot be estimated"
         elif not np.array_equal(seen, np.arange(seen[-1] + 1)):
             missing = sorted(set(range(int(seen[-1]) + 1)) - set(seen.astype(int)))
-            problems.append(f"item {item!r}: no one scored {', '.join(map(str, missing))}; scores must run 0..max")
+            problems[item] = f"item {item!r}: no one scored {', '.join(map(str, missing))}; scores must run 0..max"
     return problems
 
 
@@ -155,15 +155,12 @@ def read_parameters(path: Path) -> tuple[list[str], ItemParameters]:
 
 
 def _cell(value: float) -> str:
-    return "" if math.isnan(value) else f"{value:.6g}"
+    return "" if math.isnan(value) else f"{value:.10g}"
 
 
-def write_table(path: Path | None, header: list[str], rows: list[list[object]]) -> str:
-    """Write rows as CSV to ``path`` (or return the text when ``path`` is None)."""
+def format_table(header: list[str], rows: list[list[object]]) -> str:
+    """CSV text of ``rows`` under ``header``; floats to 10 significant digits, NaN as empty."""
     lines = [",".join(header)]
     for row in rows:
         lines.append(",".join(_cell(x) if isinstance(x, float) else str(x) for x in row))
-    text = "\n".join(lines) + "\n"
-    if path is not None:
-        path.write_text(text)
-    return text
+    return "\n".join(lines) + "\n"

@@ -28,7 +28,8 @@ from scipy import sparse
 from scipy.special import expit
 
 from exam_engine.psychometrics.estep import EStep, ResponseMatrix
-from exam_engine.psychometrics.models import gpcm_probability
+from exam_engine.psychometrics.models import ItemParameters, gpcm_probability
+from exam_engine.psychometrics.mstep import SLOPES
 
 FloatArray = NDArray[np.float64]
 
@@ -49,17 +50,18 @@ def _observations(data: ResponseMatrix) -> tuple[NDArray[np.int64], NDArray[np.i
     return coo.row, coo.col // width, coo.col % width
 
 
-def _score_columns(step: EStep, items, nodes: FloatArray, data: ResponseMatrix, prior) -> FloatArray:
+def _score_columns(
+    step: EStep, items: ItemParameters, nodes: FloatArray, data: ResponseMatrix, three_pl: bool
+) -> FloatArray:
     """Per-observation derivatives ``(n_obs, K + 2)`` in ``(a, d_1..d_K, logit c)``."""
     rows, item, score = _observations(data)
     post = step.posterior
     width = items.d.shape[1]
     columns = np.zeros((rows.size, width + 2))
-    if prior is None:
+    if not three_pl:
         p = gpcm_probability(nodes, items.a, items.d)  # (Q, m, K+1)
         mean = p @ np.arange(p.shape[2])  # (Q, m)
-        theta_bar = post @ nodes
-        columns[:, 0] = score * theta_bar[rows] - (post @ (nodes[:, None] * mean))[rows, item]
+        columns[:, 0] = score * (post @ nodes)[rows] - (post @ (nodes[:, None] * mean))[rows, item]
         for v in range(1, width + 1):
             columns[:, v] = (score == v) - (post @ p[:, :, v])[rows, item]
         return columns
@@ -67,35 +69,40 @@ def _score_columns(step: EStep, items, nodes: FloatArray, data: ResponseMatrix, 
     p_star = expit(nodes[:, None] * a + d)  # (Q, m)
     p = c + (1 - c) * p_star
     slope = (1 - c) * p_star * (1 - p_star)
-    for t, dp in enumerate((slope * nodes[:, None], slope, c * (1 - c) * (1 - p_star))):
+    derivatives = (slope * nodes[:, None], slope, c * (1 - c) * (1 - p_star))  # dP/da, dP/dd, dP/dlogit(c)
+    for column, dp in zip((0, 1, width + 1), derivatives):
         right = (post @ (dp / p))[rows, item]
         wrong = (post @ (-dp / (1 - p)))[rows, item]
-        columns[:, 0 if t == 0 else (1 if t == 1 else width + 1)] = np.where(score == 1, right, wrong)
+        columns[:, column] = np.where(score == 1, right, wrong)
     return columns
 
 
 def cross_product_standard_errors(
     data: ResponseMatrix,
     step: EStep,
-    items,
+    items: ItemParameters,
     nodes: FloatArray,
     free: NDArray[np.bool_],
     model: str,
     sd: float,
-    guessing_prior: tuple[float, float] = (5.0, 17.0),
+    guessing_prior: tuple[float, float],
 ) -> StandardErrors:
-    """Standard errors of the free parameters of `calibrate` (see module docstring)."""
+    """Standard errors of the free parameters of `calibrate` (see module docstring).
+
+    ``free`` marks the estimated items; ``sd`` is the ability SD (the Rasch slope
+    in 1PL form); ``guessing_prior`` is the 3PL's Beta prior on ``c``.
+    """
     m, width = items.n_items, items.d.shape[1]
     per_item = width + 2
     prior = guessing_prior if model == "3pl" else None
-    columns = _score_columns(step, items, nodes, data, prior)
+    columns = _score_columns(step, items, nodes, data, prior is not None)
     rows, item, _ = _observations(data)
 
     raw_index = np.arange(m * per_item).reshape(m, per_item)
     estimated = np.zeros((m, per_item), bool)
     estimated[:, 1 : width + 1] = free[:, None] & ~np.isnan(items.d)
     estimated[:, width + 1] = free & (model == "3pl")
-    slopes = {"rasch": "fixed", "pcm": "fixed", "1pl": "common"}.get(model, "free")
+    slopes = SLOPES[model]
     estimated[:, 0] = free & (slopes == "free")
     shared_slope = slopes == "common" or (slopes == "fixed" and free.all())
 

@@ -40,13 +40,15 @@ class LoadReport:
 def provisional_parameters(item_type: ItemType, rating: str) -> tuple[float, list[float]]:
     """Slope and intercepts (slope-intercept form, D = 1) implied by a difficulty rating.
 
-    One-mark items: d = -a b. Two-mark items (generalised partial credit): the steps
-    b - s and b + s give intercepts d_k = -a b_k (Muraki 1992).
+    One-mark items: d = -a b. Two-mark items (generalised partial credit, Muraki 1992,
+    in `exam_engine.psychometrics`' form P_k ~ exp(a k theta + d_k), d_0 = 0): steps at
+    b - s and b + s give the cumulative intercepts d_1 = -a b_1, d_2 = -a (b_1 + b_2).
     """
     b = PROVISIONAL_DIFFICULTY[rating]
     a = PROVISIONAL_SLOPE
     if item_type is ItemType.MULTIPLE_RESPONSE:
-        return a, [-a * (b - PROVISIONAL_STEP_SPREAD), -a * (b + PROVISIONAL_STEP_SPREAD)]
+        steps = (b - PROVISIONAL_STEP_SPREAD, b + PROVISIONAL_STEP_SPREAD)
+        return a, [-a * steps[0], -a * (steps[0] + steps[1])]
     return a, [-a * b]
 
 

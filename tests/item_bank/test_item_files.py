@@ -156,3 +156,20 @@ def test_command_line_load_and_export(app, tmp_path):
     bad = write_bank(tmp_path / "bad", [{**SBA_ITEM, "key": "Z"}])
     failed = runner.invoke(cli, ["load-items", str(bad)])
     assert failed.exit_code == 1 and "field 'key'" in failed.output
+
+
+def test_provisional_parameters_put_a_two_mark_item_around_its_rated_difficulty():
+    """The GPCM steps sit either side of the rated difficulty, so the expected score is
+    half the marks there (in the psychometrics core's cumulative-intercept form)."""
+    import numpy as np
+
+    from exam_engine.psychometrics import models
+    from item_bank.items.bank import PROVISIONAL_DIFFICULTY, provisional_parameters
+    from item_bank.items.scoring import ItemType
+
+    for rating, b in PROVISIONAL_DIFFICULTY.items():
+        a, d = provisional_parameters(ItemType.MULTIPLE_RESPONSE, rating)
+        probabilities = models.gpcm_probability(np.array([b]), np.array([a]), np.array([d]))[0, 0]
+        assert probabilities @ np.arange(3) == pytest.approx(1.0)
+        a, d = provisional_parameters(ItemType.SINGLE_BEST_ANSWER, rating)
+        assert models.probability(np.array([b]), np.array([a]), np.array(d))[0, 0] == pytest.approx(0.5)

@@ -66,3 +66,16 @@ def test_gpcm_items_can_be_scored() -> None:
     items = ItemParameters.gpcm([1.0, 0.7], [[1.0, 1.5, np.nan], [0.5, 0.0, -1.0]])
     low, high = eap(np.array([0.0, 0.0]), items), eap(np.array([2.0, 3.0]), items)
     assert low.theta < 0 < high.theta
+
+
+def test_an_administered_mask_replaces_nan_marking() -> None:
+    pattern = np.array([1.0, 0.0, 0.0, 1.0, 1.0])
+    mask = np.array([True, False, True, False, True])
+    marked = np.where(mask, pattern, np.nan)
+    assert eap(pattern, ITEMS, administered=mask) == pytest.approx(eap(marked, ITEMS))
+    assert map_estimate(pattern, ITEMS, administered=mask) == pytest.approx(map_estimate(marked, ITEMS))
+
+
+def test_scores_must_be_whole_numbers() -> None:
+    with pytest.raises(ValueError, match="whole numbers"):
+        eap_many(np.array([[0.5, 1.0]]), ITEMS.subset(slice(0, 2)))

@@ -1,8 +1,9 @@
 """Classical statistics reproduce mirt's ``itemstats`` on LSAT7 and SAT12.
 
-Published values: mirt's reference page for ``itemstats`` (rendered examples),
+Published values: mirt's reference pages (rendered examples) for ``itemstats``,
 ``itemstats(expand.table(LSAT7))`` and ``itemstats(key2binary(SAT12, key),
-ts.tables = TRUE)``.  They are printed to 3 decimals, so the tolerance is
+ts.tables = TRUE)``, and for ``Science``, ``itemstats(Science)`` (four-point
+items, so facility is the mean mark over the maximum).  They are printed to 3 decimals, so the tolerance is
 0.0005 (0.00001 for the 5-decimal mean totals).
 """
 
@@ -32,6 +33,11 @@ SAT12_ALPHA_IF_RM = [0.793, 0.785, 0.789, 0.796, 0.791, 0.791, 0.793, 0.795, 0.7
 # total.score_means[, "1"] for the first five items: mean total of those choosing the key.
 SAT12_KEY_MEAN_TOTAL = [21.25294, 20.57478, 21.81548, 20.30396, 19.87634]
 
+SCIENCE_ALPHA, SCIENCE_SEM = 0.598, 1.27
+SCIENCE_MEAN = [3.120, 2.722, 2.990, 2.837]  # on the 1..4 scale
+SCIENCE_REST_R = [0.352, 0.332, 0.488, 0.363]
+SCIENCE_ALPHA_IF_RM = [0.552, 0.567, 0.437, 0.541]
+
 
 def test_lsat7_itemstats(load_table) -> None:
     data = load_table("lsat7.csv")[1]
@@ -54,3 +60,16 @@ def test_sat12_itemstats_and_key_choosers(load_table, reference_data) -> None:
     key_column = np.searchsorted(table.options, key)
     key_means = table.mean_total[np.arange(32), key_column]
     np.testing.assert_allclose(key_means[:5], SAT12_KEY_MEAN_TOTAL, atol=1e-5)
+
+
+def test_science_itemstats_for_multi_mark_items(load_table) -> None:
+    """Recoded 0..3: the mean mark is mirt's mean minus 1, the facility that over 3.
+
+    mirt prints this SEM to 2 decimals (1.27), so its tolerance is 0.005.
+    """
+    data = load_table("science.csv")[1] - 1
+    np.testing.assert_allclose(classical.facility(data) * 3 + 1, SCIENCE_MEAN, atol=ROUNDED)
+    np.testing.assert_allclose(classical.item_rest_correlation(data), SCIENCE_REST_R, atol=ROUNDED)
+    np.testing.assert_allclose(classical.alpha_if_deleted(data), SCIENCE_ALPHA_IF_RM, atol=ROUNDED)
+    assert classical.cronbach_alpha(data) == pytest.approx(SCIENCE_ALPHA, abs=ROUNDED)
+    assert classical.standard_error_of_measurement(data) == pytest.approx(SCIENCE_SEM, abs=0.005)

@@ -122,3 +122,22 @@ def test_gpcm_parameters_round_trip(tmp_path: Path) -> None:
     result = CliRunner().invoke(score, [str(responses), "--params", str(params), "--method", "map"])
     assert result.exit_code == 0, result.output
     assert len(result.output.strip().splitlines()) == 301
+
+
+def test_calibrate_with_fixed_live_items(tmp_path: Path) -> None:
+    """Live items q1-q8 held at their bank values; pretest q9-q10 estimated on that scale."""
+    rng = np.random.default_rng(4)
+    a, d = rng.uniform(0.8, 1.6, 10), rng.normal(0, 1, 10)
+    theta = rng.normal(0.4, 1.1, 3000)
+    data = (rng.random((3000, 10)) < 1 / (1 + np.exp(-(np.outer(theta, a) + d)))).astype(int)
+    responses = write(tmp_path / "r.csv", ",".join(f"q{j}" for j in range(1, 11)) + "\n"
+                      + "".join(",".join(map(str, row)) + "\n" for row in data))
+    live = write(tmp_path / "live.csv", "item,a,d,b,c\n"
+                 + "".join(f"q{j + 1},{a[j]},{d[j]},{-d[j] / a[j]},0\n" for j in range(8)))
+    params = tmp_path / "p.csv"
+    result = CliRunner().invoke(calibrate, [str(responses), "--fixed", str(live), "--out", str(params)])
+    assert result.exit_code == 0, result.output
+    assert "held 8 item(s) fixed" in result.output
+    rows = read(params)
+    assert float(rows[0]["a"]) == pytest.approx(a[0], rel=1e-5) and rows[0]["se_a"] == ""
+    np.testing.assert_allclose([float(r["d"]) for r in rows[8:]], d[8:], atol=0.15)

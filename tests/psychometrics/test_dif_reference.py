@@ -29,6 +29,10 @@ DIFR_ALPHA = [1.7005, 1.7702, 1.4481, 1.9395, 1.9799, 2.8804, 0.9439, 0.7194, 1.
 DIFR_DELTA = [-1.2476, -1.3420, -0.8701, -1.5567, -1.6052, -2.4861, 0.1358, 0.7741, -0.9965, -1.2260, -0.2028,
               -2.0036, 0.5340, 1.6313, -0.3821, 2.6709, 2.3072, 0.5447, 1.8165, 1.7606, 1.0585, 1.0327, 1.0541,
               -1.1123]
+# difMH(..., MHstat = "logOR"): ln(alpha_MH) / SE with the Robins-Breslow-Greenland variance.
+DIFR_LOG_OR_STAT = [1.4759, 1.6751, 1.1404, 1.6327, 1.9103, 3.1373, -0.1889, -0.9984, 1.1136, 1.4869, 0.2735, 2.2368,
+                    -0.5675, -1.8434, 0.4495, -2.6614, -2.6876, -0.6396, -2.4687, -2.1368, -0.8366, -1.2436, -1.3810,
+                    1.1203]
 DIFR_CODES = "BBACCCAAABACACACCACCBBBB"
 NOT_SIGNIFICANT_LARGE = {3: "S2WantCurse", 4: "S2WantScold", 13: "S1DoScold"}
 
@@ -48,6 +52,11 @@ def test_odds_ratios_and_deltas_match_difr(result) -> None:
 def test_chi_squares_and_p_values_match_difr(result) -> None:
     np.testing.assert_allclose(result.chi_square, DIFR_CHI_SQUARE, atol=1e-4)
     np.testing.assert_allclose(result.p_value, DIFR_P_VALUE, atol=5e-5)
+
+
+def test_log_odds_ratio_standard_errors_match_difr(result) -> None:
+    """ln(alpha) / SE = -delta / SE(delta); tolerance 0.0001 on the printed 4 decimals."""
+    np.testing.assert_allclose(-result.delta / result.delta_se, DIFR_LOG_OR_STAT, atol=1e-4)
 
 
 def test_ets_codes(result) -> None:

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from exam_engine.psychometrics.calibration import calibrate
-from exam_engine.psychometrics.fit import s_x2
+from exam_engine.psychometrics.fit import mean_squares, s_x2
 from exam_engine.psychometrics.linking import Link, mean_sigma, stocking_lord, transform
 from exam_engine.psychometrics.models import ItemParameters, category_probability
+from exam_engine.psychometrics.simulation import random_design, simulate_responses
 
 # mirt test-01-mirtOne.R: itemfit(<LSAT7 2PL>)$S_X2, df.S_X2 = 2 for every item.
 MIRT_LSAT7_S_X2 = [4.749440, 14.451071, 1.270381, 5.237400, 0.941125]
@@ -42,3 +43,24 @@ def test_known_link_is_recovered_exactly(method) -> None:
     found = method(source, transform(source, link))
     assert found.slope == pytest.approx(link.slope, abs=1e-5)
     assert found.intercept == pytest.approx(link.intercept, abs=1e-5)
+
+
+def test_mean_squares_are_one_for_fitting_items_and_large_for_noise() -> None:
+    """Rasch data scored at the true abilities (4000 x 20, 10 each, ~2000 answers per item).
+
+    With abilities spread SD 1.5 many answers are off target, so the mean squares
+    vary more than sqrt(2 / n) suggests: infit within 0.15 of 1; outfit,
+    unweighted and so dominated by the off-target answers, within 0.3.
+
+    Item 0 is replaced by coin flips, which the model cannot explain: infit > 1.3, outfit > 1.5.
+    """
+    rng = np.random.default_rng(21)
+    items = ItemParameters.dichotomous(np.ones(20), rng.normal(0, 1, 20))
+    theta = rng.normal(0, 1.5, 4000)
+    responses = simulate_responses(theta, items, rng, random_design(4000, 20, 10, rng))
+    given = ~np.isnan(responses[:, 0])
+    responses[given, 0] = rng.integers(0, 2, given.sum())
+    result = mean_squares(responses, theta, items)
+    np.testing.assert_allclose(result.infit[1:], 1.0, atol=0.15)
+    np.testing.assert_allclose(result.outfit[1:], 1.0, atol=0.3)
+    assert result.outfit[0] > 1.5 and result.infit[0] > 1.3

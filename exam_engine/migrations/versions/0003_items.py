@@ -1,7 +1,7 @@
 """Items, item versions, scenarios and review status history.
 
-Revision ID: 0002_items
-Revises: 0001_accounts
+Revision ID: 0003_items
+Revises: 0002_taxonomy
 Create Date: 2026-11-22 13:19:02.888263
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import exam_engine.database
 
 
-revision = '0002_items'
-down_revision = '0001_accounts'
+revision = '0003_items'
+down_revision = '0002_taxonomy'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,41 @@
+"""Item writers and reviewers browse qualification -> unit -> LO -> AC -> amplification."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from exam_engine.auth.roles import Role
+from exam_engine.extensions import db
+from item_bank.specification import DATA_DIR, parse_specification
+from item_bank.taxonomy_import import import_specification
+from item_bank.taxonomy_models import Qualification, Unit, UnitVersion
+from tests.conftest import TEST_PASSWORD
+from tests.helpers import sign_in
+
+from .specification_counts import PEARSON
+
+
+@pytest.mark.parametrize("role", [Role.ITEM_WRITER, Role.REVIEWER])
+def test_browse_from_qualification_to_amplification(app, client, make_user, role):
+    import_specification(parse_specification(DATA_DIR / PEARSON))
+    qualification = db.session.scalar(select(Qualification))
+    version = db.session.scalar(select(UnitVersion).join(Unit).where(Unit.reference == "J/506/2910"))
+    sign_in(client, make_user(role).username, TEST_PASSWORD)
+    listing = client.get("/workbench/taxonomy/").get_data(as_text=True)
+    assert "Pearson BTEC Level 3 Diploma in Customer Service" in listing
+    units = client.get(f"/workbench/taxonomy/qualifications/{qualification.id}").get_data(as_text=True)
+    assert "J/506/2910" in units and "35 minutes, 25 marks" in units and "Group C" in units
+    page = client.get(f"/workbench/taxonomy/units/{version.id}").get_data(as_text=True)
+    assert "Understand Customer Relationship Management (CRM)" in page
+    assert "AC1.3/2/1" in page and "AC3.3/1/1/1" in page
+
+
+@pytest.mark.parametrize("role", [Role.LEARNER, Role.INVIGILATOR, Role.CENTRE_ADMIN])
+def test_other_roles_are_refused(app, client, make_user, role):
+    sign_in(client, make_user(role).username, TEST_PASSWORD)
+    assert client.get("/workbench/taxonomy/").status_code == 403
+
+
+def test_unknown_unit_is_not_found(app, client, make_user):
+    sign_in(client, make_user(Role.REVIEWER).username, TEST_PASSWORD)
+    assert client.get("/workbench/taxonomy/units/999999").status_code == 404
