@@ -6,17 +6,13 @@ else is "not found", so ids of other learners' attempts reveal nothing.
 """
 
 import secrets
-from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from exam_engine.auth.models import User
 from exam_engine.database import utcnow
 from exam_engine.delivery import engine
-from exam_engine.delivery.engine import PoolItem
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.locking import lock_sitting
 from exam_engine.delivery.models import Attempt, AttemptItem, AttemptMode
@@ -123,33 +119,13 @@ def _check_startable(sitting: Sitting, declaration_accepted: bool) -> None:
         raise DeliveryError("Confirm the candidate declaration before you start.", "declaration_required", 422)
 
 
-def pool_for(sitting: Sitting) -> list[PoolItem]:
-    """Latest live (scored) and pretest-approved versions of the unit's items; a resit excludes items already seen."""
-    unit = sitting.unit.unit_reference
-    versions = db.session.scalars(
-        select(ItemVersion).join(Item).options(joinedload(ItemVersion.item)).where(Item.unit_reference == unit,
-                                             ItemVersion.status.in_((ItemStatus.LIVE, ItemStatus.APPROVED_FOR_PRETEST)))
-        .order_by(Item.code, ItemVersion.number)).all()
-    latest: dict[int, ItemVersion] = {}
-    for version in versions:
-        latest[version.item_id] = version
-    seen = set(db.session.scalars(
-        select(ItemVersion.item_id).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
-        .join(Attempt).join(Sitting).where(Sitting.candidate_id == sitting.candidate_id, Sitting.id != sitting.id)))
-    return [pool_item(v) for item_id, v in latest.items() if item_id not in seen]
-
-
-def pool_item(version: ItemVersion) -> PoolItem:
-    return PoolItem(version.id, version.item.code, version.criteria[0], version.marks, version.irt_a,
-                    tuple(version.irt_d), version.irt_c, version.status is ItemStatus.APPROVED_FOR_PRETEST)
-
-
-def snapshot_pool(attempt: Attempt) -> list[PoolItem]:
-    """The pool the attempt was assembled from, as recorded at its start (for adaptive steps and replay)."""
-    versions = db.session.scalars(select(ItemVersion).options(joinedload(ItemVersion.item))
-                                  .where(ItemVersion.id.in_(attempt.blueprint["pool"]))).all()
-    pretest = set(attempt.blueprint.get("pretest", []))
-    return sorted((replace(pool_item(v), pretest=v.id in pretest) for v in versions), key=lambda item: item.code)
+def seen_items(sitting: Sitting) -> list[str]:
+    """Codes of the items the candidate was given in earlier sittings of the unit (a resit gets others)."""
+    return sorted(set(db.session.scalars(
+        select(Item.code).join(ItemVersion).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
+        .join(Attempt).join(Sitting, Sitting.id == Attempt.sitting_id)
+        .where(Sitting.candidate_id == sitting.candidate_id, Sitting.id != sitting.id,
+               Attempt.unit_reference == sitting.unit.unit_reference))))
 
 
 def marks_of(entries: list[AttemptItem]) -> list[int]:
@@ -158,38 +134,24 @@ def marks_of(entries: list[AttemptItem]) -> list[int]:
             for e in entries]
 
 
-@dataclass(frozen=True)
-class _Plan:
-    mode: AttemptMode
-    design: dict[str, Any]
-    pool: list[PoolItem]
-    seed: int
-    choices: list[engine.Choice]
+def _plan(sitting: Sitting) -> engine.Plan:
+    return engine.plan(sitting.unit.unit_reference, seen_items(sitting), secrets.randbelow(2**31))
 
 
-def _plan(sitting: Sitting) -> _Plan:
+def _attempt(sitting: Sitting, plan: engine.Plan, now: datetime) -> Attempt:
     unit = sitting.unit.unit_reference
-    design = engine.design_for(unit)
-    pool = pool_for(sitting)
-    count = int(design["items"])
-    if len(pool) < count:
-        raise DeliveryError(f"The item bank holds {len(pool)} unseen items for unit {unit}; the test needs {count}. "
-                            "Tell your invigilator.", "bank_too_small", 503)
-    seed = secrets.randbelow(2**31)
-    mode = AttemptMode(design["mode"])
-    choices = (engine.linear_form(mode.value, pool, count, seed) if mode.allows_review
-               else [engine.adaptive_choice(pool, [], [], seed)])
-    return _Plan(mode, design, pool, seed, choices)
-
-
-def _attempt(sitting: Sitting, plan: _Plan, now: datetime) -> Attempt:
-    snapshot = {"unit": sitting.unit.unit_reference, "design": plan.design, "pool": [item.id for item in plan.pool],
-                "pretest": [item.id for item in plan.pool if item.pretest]}
-    attempt = Attempt(sitting=sitting, mode=plan.mode, blueprint_version=engine.BLUEPRINT_VERSION,
-                      blueprint=snapshot, seed=plan.seed, planned_items=int(plan.design["items"]), created_at=now)
+    attempt = Attempt(sitting=sitting, unit_reference=unit, mode=AttemptMode(plan.mode),
+                      blueprint_version=plan.blueprint_version, blueprint=plan.snapshot, seed=plan.seed,
+                      planned_items=plan.planned_items, created_at=now)
     db.session.add(attempt)
-    for position, choice in enumerate(plan.choices, start=1):
-        attempt.items.append(AttemptItem(position=position, item_version_id=choice.item_id, pretest=choice.pretest,
-                                         selection=choice.record, assigned_at=now))
+    versions = engine.version_ids(unit, [code for code, _, _ in plan.items])
+    for position, (code, pretest, record) in enumerate(plan.items, start=1):
+        attempt.items.append(AttemptItem(position=position, item_version_id=versions[code], pretest=pretest,
+                                         selection=record, assigned_at=now))
     db.session.flush()
     return attempt
+
+
+def given_marks(attempt: Attempt) -> list[tuple[str, float]]:
+    """(item code, marks earned) of every item given, in order: what the engine's runs respond with."""
+    return [(entry.item_version.item.code, float(marks)) for entry, marks in zip(attempt.items, marks_of(attempt.items))]
