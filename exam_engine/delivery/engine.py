@@ -41,6 +41,7 @@ from exam_engine.assembly.scoring import score as engine_score
 from exam_engine.assembly.sitting import sit
 from exam_engine.assembly.solver import Infeasible
 from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.models import Attempt
 from exam_engine.extensions import db
 from item_bank.items.models import Item, ItemVersion
 
@@ -107,8 +108,6 @@ def version_ids(unit: str, codes: list[str]) -> dict[str, int]:
 
 def _exposure(engine: Engine, unit: str) -> ExposureControl:
     """Sympson-Hetter counts rebuilt from the unit's recorded sittings (most recent first)."""
-    from exam_engine.delivery.models import Attempt  # the attempt table holds the records
-
     blueprint = engine.blueprint
     control = ExposureControl(blueprint.max_exposure, tuple(blueprint.exposure_edges), engine.pool.size)
     position = engine.pool.index()
@@ -144,14 +143,19 @@ def plan(unit: str, seen: list[str], seed: int) -> Plan:
                 "exposure_edges": list(blueprint.exposure_edges), "eligibility": ineligible,
                 "bank_digest": engine.pool.digest()}
     try:
-        whole = _run(engine, snapshot, lambda item: 0.0)
+        if blueprint.mode.value == "cat":
+            first = due_item(snapshot, [])
+            items = [(first, is_pretest(snapshot, first), {"position": 1, "item": first})]
+            planned = len(engine.reference_form) + blueprint.pretest_slots  # a full test's length, as planned
+        else:
+            whole = _run(engine, snapshot, lambda item: 0.0)  # linear tests: choices do not depend on marks
+            items = [(step.item, step.pretest, step_record(step)) for step in whole.steps]
+            planned = len(items)
     except Infeasible as error:
         raise DeliveryError(f"No test for unit {unit} meets its blueprint now: {error}. Tell your invigilator.",
                             "bank_too_small", 503) from error
-    steps = whole.steps if blueprint.mode.value != "cat" else whole.steps[:1]
-    items = [(step.item, step.pretest, step_record(step)) for step in steps]
     version = f"{blueprint.source}@{hashlib.sha256(text.encode()).hexdigest()[:12]}"
-    return Plan(blueprint.mode.value, version, snapshot, seed, items, len(whole.steps))
+    return Plan(blueprint.mode.value, version, snapshot, seed, items, planned)
 
 
 def step_record(step: Any) -> dict[str, Any]:
