@@ -15,6 +15,7 @@ on PostgreSQL, with a note of the machine (the learners run on the same machine)
 import argparse
 import os
 import platform
+import random
 import statistics
 import sys
 import tempfile
@@ -90,8 +91,10 @@ def book_learners(url: str, learners: int, run: int) -> list[str]:
     return numbers
 
 
-def sit(base_url: str, number: str, items: int, barrier: threading.Barrier, results: Latencies) -> None:
-    """One learner: sign in, start, then fetch, answer and move on for `items` items, and submit."""
+def sit(base_url: str, number: str, items: int, think: float, barrier: threading.Barrier,
+        results: Latencies) -> None:
+    """One learner: sign in, start, then fetch, answer (after `think` s on average) and move on, and submit."""
+    pause = random.Random(number)
     client = RunnerClient(base_url, timeout=120)
     try:
         sitting = client.sign_in(number, KEY)
@@ -107,6 +110,8 @@ def sit(base_url: str, number: str, items: int, barrier: threading.Barrier, resu
         base = f"/api/runner/attempts/{status['attempt']}"
         for position in range(1, items + 1):
             item = client.call("GET", f"{base}/items/{position}")[1]["item"]
+            if think:
+                time.sleep(pause.expovariate(1 / think))
             code, _, seconds = client.call("POST", f"{base}/answers", {
                 "position": position, "answer": some_answer(item), "idempotency_key": f"{number}-{position}"})
             with results.lock:
@@ -121,14 +126,14 @@ def sit(base_url: str, number: str, items: int, barrier: threading.Barrier, resu
             results.errors.append(f"{number}: {error}")
 
 
-def one_run(url: str, learners: int, items: int, run: int, workers: int) -> Latencies:
+def one_run(url: str, learners: int, items: int, think: float, run: int, workers: int) -> Latencies:
     numbers = book_learners(url, learners, run)
     server = Server(url, {}, free_port(), workers=workers, threads=THREADS)
     server.start()
     results = Latencies()
     try:
         barrier = threading.Barrier(learners)
-        threads = [threading.Thread(target=sit, args=(server.url, n, items, barrier, results)) for n in numbers]
+        threads = [threading.Thread(target=sit, args=(server.url, n, items, think, barrier, results)) for n in numbers]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -175,19 +180,21 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=5,
                         help="items each learner answers of the Unit 2 adaptive test (then submits)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a learner spends on an item before answering (exponential); 0: none")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"),
                         help="PostgreSQL server URL (a database is created and dropped)")
     args = parser.parse_args()
     print(f"Machine: {machine()}", flush=True)
     print(f"{args.learners} concurrent learners each answer {args.items} items of the Unit 2 adaptive test "
-          f"(blueprints/data), no think time; gunicorn {args.workers} workers x {THREADS} threads on loopback; "
+          f"(blueprints/data), think time {args.think:g} s on average; gunicorn {args.workers} workers x {THREADS} threads on loopback; "
           f"{args.runs} runs per database.", flush=True)
     for label, (url, name) in database_urls(args.postgres).items():
         saves, nexts = [], []
         for run in range(args.runs):
             started = time.perf_counter()
-            result = one_run(url, args.learners, args.items, run, args.workers)
+            result = one_run(url, args.learners, args.items, args.think, run, args.workers)
             save, next_item = percentiles(result.save), percentiles(result.next_item)
             saves.append(save)
             nexts.append(next_item)
