@@ -47,7 +47,7 @@ from item_bank.items.bank import load_bank  # noqa: E402
 
 UNIT = "Y/506/2152"
 KEY = "BENCH2"
-THREADS = 8
+THREADS = 4
 
 
 @dataclass
@@ -182,7 +182,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean seconds a learner spends on an item before answering (exponential); 0: none")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"),
                         help="PostgreSQL server URL (a database is created and dropped)")
     args = parser.parse_args()

@@ -155,6 +155,9 @@ def next_item(learner: User, attempt_id: int) -> int:
     _check_open(attempt)
     given = given_marks(attempt)
     due = engine.due_item(attempt.blueprint, given)
+    if due is not None:
+        version = engine.version_ids(attempt.unit_reference, [due])[due]
+        pretest = engine.is_pretest(attempt.blueprint, due)
     lock_attempt(attempt_id)
     db.session.expire_all()
     attempt = own_attempt(learner, attempt_id)
@@ -167,9 +170,7 @@ def next_item(learner: User, attempt_id: int) -> int:
         raise DeliveryError("that was the last question; submit your test", "no_more_items")
     position = len(given) + 1
     attempt.planned_items = max(attempt.planned_items, position)
-    version = engine.version_ids(attempt.unit_reference, [due])[due]
-    attempt.items.append(AttemptItem(position=position, item_version_id=version,
-                                     pretest=engine.is_pretest(attempt.blueprint, due),
+    attempt.items.append(AttemptItem(position=position, item_version_id=version, pretest=pretest,
                                      selection={"position": position, "item": due,
                                                 "reason": "chosen by the shadow test after the answers so far; "
                                                           "the full record is written at the end"},
