@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import yaml
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from blueprints.files import BlueprintError, dump, load_all, parse
 from blueprints.model import Blueprint
@@ -43,10 +43,10 @@ from exam_engine.assembly.solver import Infeasible
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt
 from exam_engine.extensions import db
-from item_bank.items.models import Item, ItemVersion
+from item_bank.items.models import Item, ItemVersion, StatusChange
 
 EXPOSURE_HISTORY = 2000  # recorded sittings the exposure counts are rebuilt from
-_engines: dict[tuple[str, str], Engine] = {}
+_engines: dict[tuple[str, tuple[Any, ...]], Engine] = {}
 _engines_lock = threading.Lock()
 
 
@@ -82,17 +82,29 @@ def blueprint_for(unit: str) -> Blueprint:
     return blueprints[unit]
 
 
+def _bank_state(unit: str) -> tuple[Any, ...]:
+    """A cheap fingerprint of the unit's bank: changes with any new version, status change or calibration."""
+    return tuple(db.session.execute(
+        select(func.count(ItemVersion.id), func.max(ItemVersion.id), func.max(StatusChange.id),
+               func.max(ItemVersion.calibrated_at))
+        .select_from(ItemVersion).join(Item).outerjoin(StatusChange, StatusChange.item_version_id == ItemVersion.id)
+        .where(Item.unit_reference == unit)).one())
+
+
 def _engine(blueprint_text: str) -> Engine:
-    """The engine for a blueprint over the unit's current bank (cached per process: its forms are costly)."""
+    """The engine for a blueprint over the unit's current bank, cached per process while the bank is
+    unchanged (reading the bank and building the engine's forms are the costly parts)."""
     blueprint = parse(yaml.safe_load(blueprint_text), source="attempt snapshot")
+    key = (blueprint_text, _bank_state(blueprint.unit))
+    with _engines_lock:
+        cached = _engines.get(key)
+    if cached is not None:
+        return cached
     pool, pretest = unit_pools(blueprint.unit)
     if pool is None:
         raise DeliveryError(f"Unit {blueprint.unit} has no live items.", "bank_too_small", 503)
-    key = (blueprint_text, pool.digest() + (pretest.digest() if pretest else ""))
     with _engines_lock:
-        if key not in _engines:
-            _engines[key] = Engine(blueprint, pool, pretest)
-        return _engines[key]
+        return _engines.setdefault(key, Engine(blueprint, pool, pretest))
 
 
 def version_ids(unit: str, codes: list[str]) -> dict[str, int]:
