@@ -88,7 +88,7 @@ class Blueprint:
     target_fraction: float = 0.8
     exposure_edges: tuple[float, ...] = ()
     reference_form: tuple[str, ...] = ()
-    source: str = field(default="", compare=False)
+    source: str = field(default="", compare=False, repr=False)
 
     @property
     def criteria(self) -> dict[str, str]:

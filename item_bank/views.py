@@ -6,6 +6,7 @@ from sqlalchemy import select
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import Role
 from exam_engine.extensions import db
+from item_bank.items.bank import tag_counts
 from item_bank.taxonomy_import import current_versions
 from item_bank.taxonomy_models import Qualification, UnitVersion
 
@@ -37,4 +38,5 @@ def qualification(qualification_id: int) -> str:
 @roles_required(Role.ITEM_WRITER, Role.REVIEWER)
 def unit_version(version_id: int) -> str:
     version = db.get_or_404(UnitVersion, version_id)
-    return render_template("item_bank/taxonomy/unit.html", version=version)
+    return render_template("item_bank/taxonomy/unit.html", version=version,
+                           counts=tag_counts(version.unit.reference))

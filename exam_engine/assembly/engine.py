@@ -13,6 +13,7 @@ curve of linear tests, the reference form and the fixed forms - and assembles:
 
 from __future__ import annotations
 
+import hashlib
 import math
 from functools import cached_property
 
@@ -37,6 +38,16 @@ class Engine:
         self.pool = pool
         self.pretest = pretest
         self.layout = RuleLayout.build(blueprint, pool)
+
+    @cached_property
+    def bank_digest(self) -> str:
+        """Digest of the scored pool, recorded with each sitting so a replay can check its bank."""
+        return self.pool.digest()
+
+    @cached_property
+    def blueprint_digest(self) -> str:
+        """Digest of the blueprint's rules (not where its file lives)."""
+        return hashlib.sha256(repr(self.blueprint).encode()).hexdigest()
 
     @property
     def target_thetas(self) -> NDArray[np.float64]:
@@ -109,6 +120,9 @@ class Engine:
 
     def enemies_of(self, pretest_items: list[str]) -> BoolArray:
         """Scored items that share an enemy label with any of the given pretest items."""
-        labels = set().union(*(self.pretest.enemies[self.pretest.index()[item]] for item in pretest_items)) \
-            if pretest_items and self.pretest is not None else set()
+        labels: set[str] = set()
+        if self.pretest is not None:
+            where = self.pretest.index()
+            for item in pretest_items:
+                labels |= self.pretest.enemies[where[item]]
         return np.array([bool(labels & enemy) for enemy in self.pool.enemies], bool)

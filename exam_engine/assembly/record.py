@@ -3,7 +3,7 @@
 For every administered item it holds the ability estimate and SE the choice was made
 at, the eligible pool size, the rules at a bound in the shadow test, the exposure state
 of the item and the engine's reason; for the sitting, the random seed, the engine
-version, a digest of the bank, the items excluded for a resit and the exposure
+version, digests of the bank and the blueprint, the items excluded for a resit and the exposure
 eligibility draws. With the bank and blueprint this is enough for `replay` to re-run
 the engine and reproduce the sequence exactly (for appeals).
 """
@@ -21,8 +21,8 @@ class Step:
     position: int
     item: str
     pretest: bool
-    theta: float  # estimate the choice was made at (logits)
-    se: float
+    theta: float | None  # estimate the choice was made at (logits); None for pretest items
+    se: float | None
     eligible_pool: int  # items the rules and exposure control left to choose from
     reason: str
     ability_class: int | None = None
@@ -44,6 +44,7 @@ class SittingRecord:
     mode: str
     unit: str
     bank_digest: str
+    blueprint_digest: str
     seed: int
     seen: list[str]
     exposure_edges: list[float]

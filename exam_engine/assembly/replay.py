@@ -38,8 +38,10 @@ def replay(engine: Engine, record: SittingRecord) -> ReplayReport:
     problems = []
     if record.engine_version != ENGINE_VERSION:
         problems.append(f"recorded by engine {record.engine_version}, replayed by {ENGINE_VERSION}")
-    if record.bank_digest != engine.pool.digest():
+    if record.bank_digest != engine.bank_digest:
         problems.append("the bank differs from the one the sitting used (digest mismatch)")
+    if record.blueprint_digest != engine.blueprint_digest:
+        problems.append("the blueprint's rules differ from those the sitting used (digest mismatch)")
     marks = {step.item: step.score for step in record.steps}
     position = engine.pool.index()
     draws = {int(g): ~np.isin(np.array(engine.pool.ids), ids) for g, ids in record.eligibility.items()}

@@ -32,6 +32,12 @@ PRIOR = (0.0, 1.0)
 Respond = Callable[[str], float]
 
 
+def allows_review(mode: str) -> bool:
+    """Whether learners may go back and change answers: linear tests yes, adaptive tests no
+    (each item there depends on the answers before it)."""
+    return mode in ("fixed", "loft")
+
+
 def sit(engine: Engine, mode: str, respond: Respond, seed: int, eligibility: Eligibility,
         seen: Iterable[str] = ()) -> SittingRecord:
     """Administer and score one sitting; ``seen`` are items of the learner's earlier sittings."""
@@ -41,8 +47,8 @@ def sit(engine: Engine, mode: str, respond: Respond, seed: int, eligibility: Eli
     seen = sorted(set(seen))
     pretest = _choose_pretest(engine, rng, set(seen))
     available = ~np.isin(np.array(pool.ids), seen) & ~engine.enemies_of([p["item"] for p in pretest])
-    record = SittingRecord(ENGINE_VERSION, mode, engine.blueprint.unit, pool.digest(), seed, seen,
-                           list(eligibility.edges), {}, pretest)
+    record = SittingRecord(ENGINE_VERSION, mode, engine.blueprint.unit, engine.bank_digest, engine.blueprint_digest,
+                           seed, seen, list(eligibility.edges), {}, pretest)
     scores = np.full(pool.size, np.nan)
     runner = {"fixed": _fixed, "loft": _loft, "cat": _adaptive, "maxinfo": _maximum_information}[mode]
     runner(engine, record, available, eligibility, rng, _Administer(engine, record, respond, scores))
@@ -66,8 +72,8 @@ class _Administer:
         for slot in self.record.pretest:
             done = any(step.item == slot["item"] for step in self.record.steps)
             if not done and (slot["after"] <= self.scored or final):
-                self.record.steps.append(Step(len(self.record.steps) + 1, slot["item"], True, float("nan"),
-                                              float("nan"), 0, "pretest item, unscored, in its seeded place",
+                self.record.steps.append(Step(len(self.record.steps) + 1, slot["item"], True, None, None, 0,
+                                              "pretest item, unscored, in its seeded place",
                                               score=float(self.respond(slot["item"]))))
 
     def scored_item(self, index: int, step: Step) -> None:

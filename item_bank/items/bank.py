@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exam_engine.extensions import db
-from item_bank.items.files import ItemSpec, read_bank
+from item_bank.items.files import FileProblem, ItemFileError, ItemSpec, read_bank
 from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource, Scenario, StatusChange
 from item_bank.items.scoring import ItemType
+from item_bank.taxonomy_models import Unit, UnitVersion
 
 BANK_FOLDER = Path(__file__).resolve().parent.parent / "data" / "items"
 
@@ -64,6 +65,9 @@ def content_hash(spec: ItemSpec) -> str:
 def load_bank(root: Path = BANK_FOLDER) -> LoadReport:
     """Bring the database in line with the item files under `root`, in one transaction."""
     files = read_bank(root)
+    problems = _untagged_in_taxonomy(files.items)
+    if problems:
+        raise ItemFileError(problems)
     report = LoadReport()
     try:
         scenarios = _sync_scenarios(files.scenarios, report)
@@ -79,6 +83,44 @@ def load_bank(root: Path = BANK_FOLDER) -> LoadReport:
         db.session.rollback()
         raise
     return report
+
+
+def _untagged_in_taxonomy(items: list[ItemSpec]) -> list[FileProblem]:
+    """Tags naming criteria or amplification points the imported taxonomy does not have.
+
+    Units not imported yet are not checked here (the files' own schema still is).
+    """
+    known: dict[str, set[str] | None] = {}
+    problems = []
+    for item in items:
+        if item.unit not in known:
+            known[item.unit] = _taxonomy_identifiers(item.unit)
+        identifiers = known[item.unit]
+        if identifiers is None:
+            continue
+        for tag in (*item.criteria, *item.amplification):
+            if tag not in identifiers:
+                field_name = "amplification" if "/" in tag else "criteria"
+                problems.append(FileProblem(item.source, item.id, field_name,
+                                            f"{tag} is not in unit {item.unit} as imported"))
+    return problems
+
+
+def _taxonomy_identifiers(unit_reference: str) -> set[str] | None:
+    """Every criterion and amplification id of a unit's current versions, or None if absent."""
+    versions = db.session.scalars(
+        select(UnitVersion).join(Unit)
+        .where(Unit.reference == unit_reference, UnitVersion.superseded_at.is_(None))
+    ).all()
+    if not versions:
+        return None
+    identifiers: set[str] = set()
+    for version in versions:
+        for outcome in version.learning_outcomes:
+            for criterion in outcome.criteria:
+                identifiers.add(criterion.identifier)
+                identifiers.update(point.identifier for point in criterion.points)
+    return identifiers
 
 
 def _sync_scenarios(specs: list[Any], report: LoadReport) -> dict[str, Scenario]:
@@ -173,6 +215,27 @@ def _record_status(version: ItemVersion, status: ItemStatus, who: str, comment: 
         from_status=version.status, to_status=status, changed_by=who, comment=comment,
     ))
     version.status = status
+
+
+@dataclass(frozen=True)
+class TagCounts:
+    """How many items in service (not retired) are tagged to each criterion and point."""
+
+    criteria: Counter[str]
+    amplification: Counter[str]
+
+
+def tag_counts(unit_reference: str) -> TagCounts:
+    versions = db.session.scalars(
+        select(ItemVersion).join(Item)
+        .where(Item.unit_reference == unit_reference, ItemVersion.status != ItemStatus.RETIRED)
+    )
+    criteria: Counter[str] = Counter()
+    amplification: Counter[str] = Counter()
+    for version in versions:
+        criteria.update(version.criteria)
+        amplification.update(version.amplification)
+    return TagCounts(criteria, amplification)
 
 
 def export_unit(unit_reference: str) -> list[dict[str, Any]]:

@@ -65,3 +65,14 @@ def test_replay_refuses_another_bank(records):
 def test_linear_tests_replay_too(engine, mode):
     record = _through_json(simulate(engine, mode, examinees=3, seed=4).records[-1])
     assert replay(engine, record).reproduced
+
+
+def test_replay_names_a_changed_blueprint(engine, records):
+    changed = Engine(small_blueprint(max_items_per_criterion=3), engine.pool, engine.pretest)
+    report = replay(changed, _through_json(records[0]))
+    assert not report.reproduced and any("blueprint's rules differ" in p for p in report.problems)
+
+
+def test_records_are_strict_json(records):
+    text = json.dumps([r.as_dict() for r in records], allow_nan=False)  # storable in a JSON column
+    assert json.loads(text)[0]["engine_version"]

@@ -90,3 +90,47 @@ def test_replaced_laws_are_tested_as_they_stand_now(bank_items):
 def test_data_protection_items_test_the_uk_gdpr(bank_items):
     data_protection = [item for item in bank_items if item.unit == "Y/506/2152" and item.criterion == "AC4.2"]
     assert any("UK GDPR" in (item.notes or "") for item in data_protection)
+
+
+@pytest.fixture(scope="module")
+def pearson_amplification() -> dict[tuple[str, str], list[str]]:
+    """Every amplification id of the three units, as the taxonomy importer parses them,
+    keyed by (unit, criterion); top-level ids have one '/'."""
+    from item_bank.specification import DATA_DIR, parse_specification
+
+    parsed = parse_specification(DATA_DIR / "001_104cb6e23c3ebe91.txt")
+    ids: dict[tuple[str, str], list[str]] = {}
+
+    def walk(prefix: str, points: list) -> list[str]:
+        found = []
+        for position, point in enumerate(points, start=1):
+            identifier = f"{prefix}/{position}"
+            found += [identifier, *walk(identifier, point.children)]
+        return found
+
+    for unit in parsed.units:
+        if unit.reference in CRITERIA_BY_UNIT:
+            for outcome in unit.learning_outcomes:
+                for criterion in outcome.criteria:
+                    ids[(unit.reference, f"AC{criterion.number}")] = walk(f"AC{criterion.number}", criterion.amplification)
+    return ids
+
+
+def test_every_tag_names_a_real_criterion_and_amplification_point(bank_items, pearson_amplification):
+    assert sorted(pearson_amplification) == sorted(
+        (unit, f"AC{number}") for unit, numbers in CRITERIA_BY_UNIT.items() for number in numbers
+    )
+    for item in bank_items:
+        for criterion in item.criteria:
+            assert (item.unit, criterion) in pearson_amplification, f"{item.id}: no {criterion} in {item.unit}"
+        for point in item.amplification:
+            criterion = point.split("/")[0]
+            assert point in pearson_amplification[(item.unit, criterion)], f"{item.id}: no amplification point {point}"
+
+
+def test_every_top_level_amplification_point_is_tested(bank_items, pearson_amplification):
+    tested = {(item.unit, point.split("/")[0] + "/" + point.split("/")[1])
+              for item in live(bank_items) for point in item.amplification}
+    untested = [f"{unit} {point}" for (unit, _), points in pearson_amplification.items()
+                for point in points if point.count("/") == 1 and (unit, point) not in tested]
+    assert untested == []

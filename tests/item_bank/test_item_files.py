@@ -173,3 +173,16 @@ def test_provisional_parameters_put_a_two_mark_item_around_its_rated_difficulty(
         assert probabilities @ np.arange(3) == pytest.approx(1.0)
         a, d = provisional_parameters(ItemType.SINGLE_BEST_ANSWER, rating)
         assert models.probability(np.array([b]), np.array([a]), np.array(d))[0, 0] == pytest.approx(0.5)
+
+
+def test_tags_are_checked_against_the_imported_taxonomy(app, tmp_path):
+    from item_bank.specification import DATA_DIR, parse_specification
+    from item_bank.taxonomy_import import import_specification
+
+    import_specification(parse_specification(DATA_DIR / "001_104cb6e23c3ebe91.txt"))
+    good = {**SBA_ITEM, "criteria": ["AC1.1"], "amplification": ["AC1.1/1"]}
+    assert load_bank(write_bank(tmp_path, [good])).created == 1
+    wrong = {**SBA_ITEM, "id": "T-AC1.1-09", "amplification": ["AC1.1/7"]}
+    with pytest.raises(ItemFileError, match="AC1.1/7 is not in unit Y/506/2152 as imported"):
+        load_bank(write_bank(tmp_path, [good, wrong]))
+    assert db.session.scalar(select(func.count()).select_from(Item)) == 1

@@ -39,3 +39,18 @@ def test_other_roles_are_refused(app, client, make_user, role):
 def test_unknown_unit_is_not_found(app, client, make_user):
     sign_in(client, make_user(Role.REVIEWER).username, TEST_PASSWORD)
     assert client.get("/workbench/taxonomy/units/999999").status_code == 404
+
+
+def test_the_unit_page_counts_items_per_criterion_and_point(app, client, make_user):
+    from item_bank.items.bank import load_bank, tag_counts
+
+    import_specification(parse_specification(DATA_DIR / PEARSON))
+    load_bank()
+    counts = tag_counts("Y/506/2152")
+    version = db.session.scalar(select(UnitVersion).join(Unit).where(Unit.reference == "Y/506/2152"))
+    sign_in(client, make_user(Role.ITEM_WRITER).username, TEST_PASSWORD)
+    page = client.get(f"/workbench/taxonomy/units/{version.id}").get_data(as_text=True)
+    assert counts.criteria["AC4.2"] >= 8
+    assert f'<span class="item-count">({counts.criteria["AC4.2"]} items)</span></h3>' in page
+    assert ('AC4.2/1</span> The Data Protection Act 1998, eight principles: '
+            f'<span class="item-count">({counts.amplification["AC4.2/1"]} items)</span>') in page
