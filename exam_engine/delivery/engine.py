@@ -7,7 +7,7 @@ the marks so far. Delivery keeps all of these in the attempt's snapshot, so at a
 it can run the sitting again with the learner's recorded marks:
 
 * at the start, fixed and linear-on-the-fly tests are run through once to get the whole
-  test; adaptive tests are run up to the first item (`_Due` stops the run there);
+  test; adaptive tests are run up to the first item (`exam_engine.assembly.stepwise`);
 * for each next adaptive item, the run is repeated with the marks so far and stops at the
   first item not yet given, which is the next item (forward only);
 * at submit, the run with every recorded mark is the sitting's record (selection record per
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +37,7 @@ from exam_engine.assembly.exposure import Eligibility, ExposureControl
 from exam_engine.assembly.record import SittingRecord
 from exam_engine.assembly.replay import ReplayReport, replay
 from exam_engine.assembly.scoring import score as engine_score
-from exam_engine.assembly.sitting import sit
+from exam_engine.assembly import stepwise
 from exam_engine.assembly.solver import Infeasible
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt
@@ -48,14 +47,6 @@ from item_bank.items.models import Item, ItemVersion, StatusChange
 EXPOSURE_HISTORY = 2000  # recorded sittings the exposure counts are rebuilt from
 _engines: dict[tuple[str, tuple[Any, ...]], Engine] = {}
 _engines_lock = threading.Lock()
-
-
-class _Due(Exception):
-    """Raised by `respond` to stop a run at the first item the learner has not been given."""
-
-    def __init__(self, item: str) -> None:
-        super().__init__(item)
-        self.item = item
 
 
 @dataclass(frozen=True)
@@ -136,10 +127,14 @@ def _exposure(engine: Engine, unit: str) -> ExposureControl:
     return control
 
 
-def _run(engine: Engine, snapshot: dict[str, Any], respond: Callable[[str], float]) -> SittingRecord:
+def _eligibility(engine: Engine, snapshot: dict[str, Any]) -> Eligibility:
     draws = {int(g): ~np.isin(np.array(engine.pool.ids), ids) for g, ids in snapshot["eligibility"].items()}
-    return sit(engine, snapshot["mode"], respond, snapshot["seed"],
-               Eligibility.given(tuple(snapshot["exposure_edges"]), draws), snapshot["seen"])
+    return Eligibility.given(tuple(snapshot["exposure_edges"]), draws)
+
+
+def _arguments(snapshot: dict[str, Any]) -> tuple[Engine, str, int, Eligibility, list[str]]:
+    engine = _engine(snapshot["blueprint"])
+    return engine, snapshot["mode"], snapshot["seed"], _eligibility(engine, snapshot), snapshot["seen"]
 
 
 def plan(unit: str, seen: list[str], seed: int) -> Plan:
@@ -156,16 +151,15 @@ def plan(unit: str, seen: list[str], seed: int) -> Plan:
                 "bank_digest": engine.pool.digest()}
     try:
         if blueprint.mode.value == "cat":
-            first = due_item(snapshot, [])
-            items = [(first, is_pretest(snapshot, first), {"position": 1, "item": first})]
+            codes = [due_item(snapshot, [])]
             planned = len(engine.reference_form) + blueprint.pretest_slots  # a full test's length, as planned
         else:
-            whole = _run(engine, snapshot, lambda item: 0.0)  # linear tests: choices do not depend on marks
-            items = [(step.item, step.pretest, step_record(step)) for step in whole.steps]
-            planned = len(items)
+            codes = stepwise.linear_items(*_arguments(snapshot))
+            planned = len(codes)
     except Infeasible as error:
         raise DeliveryError(f"No test for unit {unit} meets its blueprint now: {error}. Tell your invigilator.",
                             "bank_too_small", 503) from error
+    items = [(code, is_pretest(snapshot, code), {"position": n, "item": code}) for n, code in enumerate(codes, 1)]
     version = f"{blueprint.source}@{hashlib.sha256(text.encode()).hexdigest()[:12]}"
     return Plan(blueprint.mode.value, version, snapshot, seed, items, planned)
 
@@ -182,38 +176,18 @@ def is_pretest(snapshot: dict[str, Any], code: str) -> bool:
 
 def due_item(snapshot: dict[str, Any], given: list[tuple[str, float]]) -> str | None:
     """The adaptive test's next item after `given` (item code, marks) in order; None when the test is complete."""
-    engine = _engine(snapshot["blueprint"])
-    marks = dict(given)
-    order = iter(code for code, _ in given)
-
-    def respond(item: str) -> float:
-        if item not in marks:
-            raise _Due(item)
-        expected = next(order, None)
-        if item != expected:
-            raise DeliveryError(f"the engine no longer reproduces this test (gave {item}, recorded {expected})",
-                                "engine_diverged", 500)
-        return marks[item]
-
     try:
-        _run(engine, snapshot, respond)
-    except _Due as due:
-        return due.item
-    return None
+        return stepwise.next_item(*_arguments(snapshot), given)
+    except stepwise.AnswersDoNotMatch as error:
+        raise DeliveryError(f"the engine no longer reproduces this test: {error}", "engine_diverged", 500) from error
 
 
 def final_record(snapshot: dict[str, Any], given: list[tuple[str, float]]) -> SittingRecord | None:
     """The complete sitting record with the learner's marks; None if the test stopped before its end."""
     try:
-        return _run(_engine(snapshot["blueprint"]), snapshot, lambda item: _lookup(dict(given), item))
-    except _Due:
+        return stepwise.finish(*_arguments(snapshot), given)
+    except stepwise.AnswersDoNotMatch:
         return None
-
-
-def _lookup(marks: dict[str, float], item: str) -> float:
-    if item not in marks:
-        raise _Due(item)
-    return marks[item]
 
 
 def score(snapshot: dict[str, Any], scored: list[tuple[str, float]]) -> dict[str, Any]:
