@@ -13,6 +13,7 @@ from sqlalchemy import select
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.extensions import db
+from invigilation.demo import load_invigilation_demo
 from item_bank.items.bank import load_bank
 
 
@@ -41,8 +42,10 @@ class DemoReport:
 
 
 def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoReport:
-    """Create the demo accounts, then load the item bank kept in the repository."""
+    """Create the demo accounts (one transaction), load the item bank kept in the repository,
+    then the demo centre and today's session."""
     report = DemoReport()
+    users: dict[str, User] = {}
     for account in DEMO_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.username == account.username))
         if user is None:
@@ -52,10 +55,12 @@ def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoRe
         user.set_password(account.password)
         user.failed_logins = 0
         user.locked_until = None
+        users[account.username] = user
     db.session.commit()
     progress(f"Demo accounts: {len(report.created)} created, "
              f"{len(DEMO_ACCOUNTS) - len(report.created)} already there.")
     items = load_bank()
     progress(f"Item bank: {sum(items.per_unit.values())} items in {len(items.per_unit)} units "
              f"({items.created} new, {items.new_versions} new versions).")
+    load_invigilation_demo(users, progress)
     return report

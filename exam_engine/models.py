@@ -8,3 +8,7 @@ def import_all_models() -> None:
     import exam_engine.auth.models  # noqa: F401
     import item_bank.items.models  # noqa: F401
     import item_bank.taxonomy_models  # noqa: F401
+    import invigilation.models  # noqa: F401
+    import invigilation.session_models  # noqa: F401
+    import invigilation.event_log  # noqa: F401
+    import exam_engine.delivery.models  # noqa: F401

@@ -1,20 +1,5 @@
-"""Invigilators' and centre administrators' pages."""
+"""Invigilators' and centre administrators' pages (the routes live in `invigilation.web`)."""
 
-from flask import Blueprint, render_template
+from invigilation.web import bp, conduct, records, setup  # noqa: F401 - importing registers the routes
 
-from exam_engine.auth.access import roles_required
-from exam_engine.auth.roles import Role
-
-bp = Blueprint("invigilation", __name__, url_prefix="/invigilation", template_folder="templates")
-
-
-@bp.route("/")
-@roles_required(Role.INVIGILATOR)
-def home() -> str:
-    return render_template("invigilation/home.html")
-
-
-@bp.route("/centre")
-@roles_required(Role.CENTRE_ADMIN)
-def centre_home() -> str:
-    return render_template("invigilation/centre_home.html")
+__all__ = ["bp"]

@@ -1,0 +1,1 @@
+"""Invigilation services: each public function is one transaction (commit or nothing)."""

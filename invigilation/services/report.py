@@ -1,0 +1,120 @@
+"""What invigilators read: the live dashboard's rows and the session report (page and CSV)."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from exam_engine.database import utcnow
+from invigilation.progress import sitting_progress
+from invigilation.services.timing import timing
+from invigilation.session_models import Incident, Sitting, TestSession
+from invigilation.states import ACTIVE_STATES
+
+
+def clock_text(span: timedelta) -> str:
+    """A duration as h:mm:ss (or m:ss under an hour)."""
+    seconds = int(span.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+CENTRE_TIME_ZONE = ZoneInfo("Europe/London")  # centres are in the UK; times are shown as the room's clock
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone(CENTRE_TIME_ZONE)
+
+
+def time_text(moment: datetime | None) -> str:
+    return local(moment).strftime("%H:%M:%S") if moment else ""
+
+
+def dashboard_rows(session: TestSession, now: datetime | None = None) -> list[dict[str, object]]:
+    """One row per sitting for the live dashboard (and its JSON)."""
+    now = now or utcnow()
+    rows = []
+    for sitting in session.sittings:
+        clock = timing(sitting, now)
+        arrangements = sitting.candidate.arrangements
+        rows.append({
+            "id": sitting.id,
+            "candidate": sitting.candidate.name,
+            "candidate_number": sitting.candidate.candidate_number,
+            "unit": sitting.unit.unit_reference,
+            "seat": sitting.workstation.seat if sitting.workstation else "",
+            "workstation": sitting.workstation.label if sitting.workstation else "",
+            "state": sitting.state.value,
+            "state_label": sitting.state.label,
+            "progress": sitting_progress(sitting).label,
+            "remaining": clock_text(clock.remaining) if not sitting.state.is_final else "",
+            "deadline": time_text(clock.deadline) if sitting.state in ACTIVE_STATES else "",
+            "arrangements": ", ".join(arrangements.summary()) if arrangements else "",
+            "very_late": sitting.very_late,
+            "open_alerts": [{"id": a.id, "item": a.item_ref, "message": a.message, "raised_at": time_text(a.raised_at)}
+                            for a in sitting.alerts if a.is_open],
+        })
+    return rows
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    sitting: Sitting
+    scheduled_start: datetime
+    scheduled_finish: datetime
+    actual_start: datetime | None
+    actual_finish: datetime | None
+    pauses: list[str]
+    extra_time: list[str]
+    exits: list[str]
+    incidents: list[Incident]
+    outcome: str
+
+
+def report_rows(session: TestSession) -> list[ReportRow]:
+    """Per candidate: scheduled and actual start and finish, pauses and why, extra time, exits,
+    incidents and outcome. Scheduled finish counts the candidate's whole allowance."""
+    rows = []
+    for sitting in session.sittings:
+        allowed = timing(sitting, sitting.finished_at or utcnow()).allowed
+        extra = [f"{sitting.extra_time_percent}% (access arrangement)"] if sitting.extra_time_percent else []
+        extra += [f"{g.minutes:g} min at {time_text(g.granted_at)}: {g.reason}" for g in sitting.extra_time_grants]
+        rows.append(ReportRow(
+            sitting=sitting,
+            scheduled_start=session.scheduled_start,
+            scheduled_finish=session.scheduled_start + allowed,
+            actual_start=sitting.started_at,
+            actual_finish=sitting.finished_at,
+            pauses=[f"{time_text(p.started_at)}–{time_text(p.ended_at) or 'open'} {p.reason.label}"
+                    + (f" ({p.note})" if p.note else "") for p in sitting.pauses],
+            extra_time=extra,
+            exits=[f"out {time_text(e.left_at)}, " + (f"escorted by {e.escort}, back {time_text(e.returned_at)}"
+                                                       if e.escort else "unescorted (test ended)") for e in sitting.exits],
+            incidents=[i for i in session.incidents if sitting in i.sittings],
+            outcome=sitting.state.label + (f": {sitting.outcome_reason}" if sitting.outcome_reason else ""),
+        ))
+    return rows
+
+
+CSV_COLUMNS = ["candidate_number", "candidate", "unit", "workstation", "scheduled_start", "scheduled_finish",
+               "actual_start", "actual_finish", "pauses", "extra_time", "exits", "incidents", "outcome"]
+
+
+def report_csv(session: TestSession) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row in report_rows(session):
+        sitting = row.sitting
+        writer.writerow([
+            sitting.candidate.candidate_number, sitting.candidate.name, sitting.unit.unit_reference,
+            sitting.workstation.label if sitting.workstation else "",
+            row.scheduled_start.isoformat(), row.scheduled_finish.isoformat(),
+            row.actual_start.isoformat() if row.actual_start else "",
+            row.actual_finish.isoformat() if row.actual_finish else "",
+            "; ".join(row.pauses), "; ".join(row.extra_time), "; ".join(row.exits),
+            "; ".join(f"#{i.id} {i.category.label}" for i in row.incidents), row.outcome,
+        ])
+    return buffer.getvalue()

@@ -1,0 +1,73 @@
+"""A centre with a room, workstations (one spare), staff, candidates and a session."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from exam_engine.auth.models import User, new_session_token
+from exam_engine.auth.roles import Role
+from exam_engine.extensions import db
+from invigilation.models import AccessArrangement, Candidate, Centre, CentreStaff, Room, Workstation
+from invigilation.services.sessions import UnitRequest, book_candidate, create_session
+from invigilation.session_models import Sitting, TestSession
+from tests.conftest import TEST_PASSWORD
+
+UNIT = "Y/506/2152"
+_HASH = generate_password_hash(TEST_PASSWORD)  # hashed once: hashing per user makes tests slow
+START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+
+@dataclass
+class World:
+    centre: Centre
+    room: Room
+    workstations: list[Workstation]
+    invigilator: User
+    admin: User
+    learners: list[User] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+
+    def session(self, minutes: int = 45, start: datetime = START) -> TestSession:
+        return create_session(self.room, start.date(), start, [UnitRequest(UNIT, minutes)], [self.invigilator],
+                              self.admin)
+
+    def book(self, session: TestSession, index: int = 0) -> Sitting:
+        return book_candidate(session, self.candidates[index], UNIT, self.admin, self.workstations[index],
+                              now=START - timedelta(days=7))
+
+
+def quick_user(role: Role, username: str) -> User:
+    """An account that signs in with TEST_PASSWORD, without paying for a fresh hash."""
+    user = User(username=username, display_name=f"{role.label} {username}", role=role, password_hash=_HASH,
+                session_token=new_session_token())
+    db.session.add(user)
+    return user
+
+
+def build_world( name: str = "North College", number: str = "10001", candidates: int = 3,
+                extra_percent: int = 25) -> World:
+    centre = Centre(number=number, name=name)
+    room = Room(centre=centre, name="Room 1")
+    workstations = [Workstation(room=room, label=f"WS-{i}", seat=f"A{i}", spare=(i == 4)) for i in range(1, 5)]
+    db.session.add_all([centre, room, *workstations])
+    invigilator = quick_user(Role.INVIGILATOR, f"invigilator-{number}")
+    admin = quick_user(Role.CENTRE_ADMIN, f"admin-{number}")
+    db.session.add_all([CentreStaff(centre=centre, user=invigilator), CentreStaff(centre=centre, user=admin)])
+    world = World(centre, room, workstations, invigilator, admin)
+    for i in range(candidates):
+        learner = quick_user(Role.LEARNER, f"learner-{number}-{i + 1}")
+        candidate = Candidate(centre=centre, user=learner, candidate_number=f"{number}-{i + 1:04d}")
+        if i == 0 and extra_percent:
+            candidate.arrangements = AccessArrangement(extra_time_percent=extra_percent, rest_breaks=True)
+        db.session.add(candidate)
+        world.learners.append(learner)
+        world.candidates.append(candidate)
+    db.session.commit()
+    return world
+
+
+@pytest.fixture
+def world(app) -> World:
+    return build_world()

@@ -1,0 +1,57 @@
+"""`exam-engine verify-log`, `exam-engine rehearse` and the demo data for invigilation."""
+
+from sqlalchemy import select, text
+
+from exam_engine.cli import cli
+from exam_engine.demo import load_demo
+from exam_engine.extensions import db
+from invigilation.event_log import EventRecord
+from invigilation.models import Candidate
+from invigilation.session_models import SessionState, TestSession
+from invigilation.states import SittingState
+
+
+def invoke(app, *args):
+    return app.test_cli_runner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_rehearse_runs_a_whole_session_and_verify_log_checks_it(app):
+    result = invoke(app, "rehearse", "--unit", "Y/506/2152", "--candidates", "4", "--seed", "7", "--minutes", "45")
+    assert result.exit_code == 0, result.output
+    session_id = int(result.output.split("Session id: ")[1].split()[0])
+    session = db.session.get(TestSession, session_id)
+    assert session.state is SessionState.ENDED and session.signed_off_at is not None
+    assert len(session.sittings) == 4 and all(s.state.is_final and s.started_at for s in session.sittings)
+    assert any(p.reason.value == "technical_failure" for s in session.sittings for p in s.pauses)
+    assert len(session.incidents) == 1 and "intact" in result.output
+    assert "Answers: not simulated" in result.output
+
+    verified = invoke(app, "verify-log", "--session", str(session_id))
+    assert verified.exit_code == 0 and "intact" in verified.output
+    record = db.session.scalars(select(EventRecord).where(EventRecord.session_id == session_id)
+                                .order_by(EventRecord.sequence).offset(9).limit(1)).one()
+    db.session.execute(text("UPDATE session_events SET kind = 'edited' WHERE id = :id"), {"id": record.id})
+    db.session.commit()
+    broken = invoke(app, "verify-log", "--session", str(session_id))
+    assert broken.exit_code == 1 and "BROKEN at record 10" in broken.output
+
+
+def test_rehearse_refuses_a_unit_without_a_length_and_verify_log_an_unknown_session(app):
+    result = app.test_cli_runner().invoke(cli, ["rehearse", "--unit", "Z/999/9999", "--candidates", "2"])
+    assert result.exit_code == 1 and "no test length is recorded for unit Z/999/9999" in result.output
+    result = app.test_cli_runner().invoke(cli, ["verify-log", "--session", "424242"])
+    assert result.exit_code == 1 and "no test session 424242" in result.output
+
+
+def test_the_demo_has_a_centre_a_candidate_with_extra_time_and_a_session_today(app):
+    load_demo()
+    load_demo()  # idempotent
+    sessions = db.session.scalars(select(TestSession)).all()
+    assert len(sessions) == 1
+    session = sessions[0]
+    assert session.unit_references == "Y/506/2152" and session.units[0].test_minutes == 45
+    assert [u.username for u in session.invigilators] == ["demo-invigilator"]
+    assert any(w.spare for w in session.room.workstations)
+    candidate = db.session.scalars(select(Candidate)).one()
+    assert candidate.user.username == "demo-learner" and candidate.arrangements.extra_time_percent == 25
+    assert session.sittings[0].state is SittingState.BOOKED and session.sittings[0].extra_time_percent == 25

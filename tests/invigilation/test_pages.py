@@ -1,0 +1,140 @@
+"""The invigilation pages: object-level access, and the register driven over HTTP."""
+
+from datetime import timedelta
+
+import pytest
+
+from exam_engine.auth.roles import Role
+from exam_engine.database import utcnow
+from exam_engine.extensions import db
+from invigilation.event_log import verify_log
+from invigilation.services import conduct
+from invigilation.services.incidents import raise_alert
+from invigilation.session_models import IdentityDocument, SittingState
+from tests.conftest import TEST_PASSWORD
+from tests.helpers import csrf_token_from, sign_in
+from tests.invigilation.conftest import build_world, quick_user
+
+
+@pytest.fixture
+def two_centres(app):
+    home, other = build_world(), build_world(name="South College", number="20002", candidates=1)
+    home_session, other_session = home.session(), other.session()
+    home.book(home_session)
+    other.book(other_session)
+    unnamed = quick_user(Role.INVIGILATOR, "unnamed-invigilator")
+    from invigilation.models import CentreStaff
+    db.session.add(CentreStaff(centre=home.centre, user=unnamed))
+    db.session.commit()
+    return home, other, home_session, other_session, unnamed
+
+
+def signed_in(client, user):
+    sign_in(client, user.username, TEST_PASSWORD)
+    return client
+
+
+def test_staff_see_only_their_own_centres_sessions(client, two_centres):
+    home, other, mine, theirs, _ = two_centres
+    for user in (home.invigilator, home.admin):
+        c = signed_in(client, user)
+        for page in ("", "/register", "/dashboard", "/report", "/report.csv", "/status.json"):
+            assert c.get(f"/invigilation/sessions/{mine.id}{page}").status_code == 200, (user, page)
+            assert c.get(f"/invigilation/sessions/{theirs.id}{page}").status_code == 403, (user, page)
+        c.post("/logout", data={"csrf_token": csrf_token_from(c.get("/invigilation/centre" if user is home.admin
+                                                                    else "/invigilation/").get_data(as_text=True))})
+
+
+def test_learners_are_refused_and_unknown_sessions_are_404(client, two_centres):
+    home, *_ = two_centres
+    c = signed_in(client, home.learners[0])
+    assert client.get(f"/invigilation/sessions/{two_centres[2].id}").status_code == 403
+    c.get("/")
+
+
+def test_only_named_invigilators_conduct_and_the_key_is_shown_only_to_them(client, two_centres):
+    home, _, mine, _, unnamed = two_centres
+    c = signed_in(client, unnamed)
+    page = c.get(f"/invigilation/sessions/{mine.id}/register").get_data(as_text=True)
+    assert mine.session_key not in page and "Start the session" not in page
+    token = csrf_token_from(c.get("/invigilation/").get_data(as_text=True))
+    assert c.post(f"/invigilation/sessions/{mine.id}/start", data={"csrf_token": token}).status_code == 403
+    assert c.get("/invigilation/sessions/99999").status_code == 404
+
+
+def test_a_centre_admin_cannot_edit_another_centres_candidate(client, two_centres):
+    home, other, *_ = two_centres
+    c = signed_in(client, home.admin)
+    assert c.get(f"/invigilation/candidates/{other.candidates[0].id}/arrangements").status_code == 403
+    assert c.get(f"/invigilation/candidates/{home.candidates[0].id}/arrangements").status_code == 200
+
+
+def test_the_register_runs_a_session_over_http(client, two_centres):
+    home, _, session, _, _ = two_centres
+    sitting = session.sittings[0]
+    c = signed_in(client, home.invigilator)
+    register = f"/invigilation/sessions/{session.id}/register"
+
+    def post(url, **data):
+        token = csrf_token_from(c.get(register).get_data(as_text=True))
+        response = c.post(url, data={"csrf_token": token, **data}, follow_redirects=True)
+        assert response.status_code == 200
+        db.session.expire_all()  # the request changed rows behind this test's session
+        return response.get_data(as_text=True)
+
+    assert session.session_key in c.get(register).get_data(as_text=True)
+    post(f"/invigilation/sessions/{session.id}/start")
+    post(f"/invigilation/sittings/{sitting.id}/check-in", document="passport")
+    post(f"/invigilation/sittings/{sitting.id}/authorise")
+    conduct.start_clock(sitting, home.learners[0])
+    raise_alert(sitting, "U2-001", "Option C is cut off")
+    assert "Option C is cut off" in c.get(f"/invigilation/sessions/{session.id}/dashboard").get_data(as_text=True)
+    status = c.get(f"/invigilation/sessions/{session.id}/status.json").get_json()
+    assert status["rows"][0]["state"] == "in_progress" and status["rows"][0]["progress"] == "not started"
+    assert "Not done: give the reason for the extra time" in post(
+        f"/invigilation/sittings/{sitting.id}/extra-time", minutes="5", reason="")
+    post(f"/invigilation/sittings/{sitting.id}/extra-time", minutes="5", reason="power cut")
+    page = post(f"/invigilation/sittings/{sitting.id}/leave")
+    assert "confirm that the candidate left unescorted" in page
+    post(f"/invigilation/sessions/{session.id}/pause-all", note="fire drill")
+    post(f"/invigilation/sessions/{session.id}/resume-all")
+    page = post(f"/invigilation/sessions/{session.id}/incidents/new", category="suspected_malpractice",
+                description="Phone seen", sittings=str(sitting.id), witnesses="J. Smith")
+    assert "Suspected malpractice report" in page and "intact" in page
+    post(f"/invigilation/sessions/{session.id}/end")
+    page = post(f"/invigilation/sessions/{session.id}/sign", note="All well")
+    assert "Signed off by" in page and "verified intact" in page
+    csv_text = c.get(f"/invigilation/sessions/{session.id}/report.csv").get_data(as_text=True)
+    assert csv_text.splitlines()[0].startswith("candidate_number,candidate,unit")
+    assert "5 min" in csv_text and "power cut" in csv_text and "finished" in csv_text
+    db.session.expire_all()
+    assert sitting.state is SittingState.FINISHED and verify_log(session.id).ok
+
+
+def test_void_is_refused_to_invigilators_and_allowed_to_their_centre_admin(client, two_centres):
+    home, _, session, _, _ = two_centres
+    sitting = session.sittings[0]
+    conduct.start_session(session, home.invigilator)
+    conduct.check_in(sitting, home.invigilator, IdentityDocument.PASSPORT)
+    c = signed_in(client, home.invigilator)
+    token = csrf_token_from(c.get("/invigilation/").get_data(as_text=True))
+    assert c.post(f"/invigilation/sittings/{sitting.id}/void", data={"csrf_token": token, "reason": "x"}).status_code == 403
+    other = client.application.test_client()
+    sign_in(other, home.admin.username, TEST_PASSWORD)
+    token = csrf_token_from(other.get("/invigilation/centre").get_data(as_text=True))
+    other.post(f"/invigilation/sittings/{sitting.id}/void", data={"csrf_token": token, "reason": "impersonation"})
+    db.session.expire_all()
+    assert sitting.state is SittingState.VOIDED and "impersonation" in sitting.outcome_reason
+
+
+def test_ratio_warning_appears_when_invigilators_are_too_few(client, app):
+    world = build_world(candidates=21, extra_percent=0)
+    session = world.session()
+    from invigilation.services.sessions import book_candidate, ratio_warning
+    for candidate in world.candidates[:20]:
+        book_candidate(session, candidate, "Y/506/2152", world.admin, now=utcnow() - timedelta(days=1))
+    assert ratio_warning(session) is None
+    book_candidate(session, world.candidates[20], "Y/506/2152", world.admin)
+    assert ratio_warning(session) == "21 candidates need at least 2 invigilators at 1 to 20; this session has 1"
+    c = signed_in(client, world.invigilator)
+    assert "Invigilation ratio broken" in c.get(f"/invigilation/sessions/{session.id}").get_data(as_text=True)
