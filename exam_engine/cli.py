@@ -9,12 +9,9 @@ from flask.cli import FlaskGroup
 from exam_engine import create_app
 from exam_engine.commands.accounts import create_user_command, load_demo_command
 from exam_engine.commands.database import db_group
-<<<<<<< HEAD
 from exam_engine.commands.psychometrics import calibrate, item_stats, score
 from item_bank.commands import export_taxonomy_command, import_spec_command
-=======
 from invigilation.commands import rehearse_command, verify_log_command
->>>>>>> delivery
 from item_bank.items.commands import export_items_command, load_items_command
 
 
@@ -28,11 +25,8 @@ _COMMANDS: tuple[click.Command, ...] = (
     db_group, create_user_command, load_demo_command,
     import_spec_command, export_taxonomy_command,
     load_items_command, export_items_command,
-<<<<<<< HEAD
     calibrate, item_stats, score,
-=======
     verify_log_command, rehearse_command,
->>>>>>> delivery
 )
 
 for _command in _COMMANDS:

@@ -11,7 +11,7 @@ import exam_engine.database
 
 
 revision = 'invigilation_0001'
-down_revision = '0002_items'
+down_revision = '0003_items'
 branch_labels = None
 depends_on = None
 
