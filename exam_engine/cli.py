@@ -7,7 +7,9 @@ import click
 from flask.cli import FlaskGroup
 
 from exam_engine import create_app
+from blueprints.commands import blueprint_check_command, blueprint_defaults_command
 from exam_engine.commands.accounts import create_user_command, load_demo_command
+from exam_engine.commands.assembly import replay_command, simulate_command
 from exam_engine.commands.database import db_group
 from exam_engine.commands.psychometrics import calibrate, item_stats, score
 from item_bank.commands import export_taxonomy_command, import_spec_command
@@ -27,6 +29,7 @@ _COMMANDS: tuple[click.Command, ...] = (
     load_items_command, export_items_command,
     calibrate, item_stats, score,
     verify_log_command, rehearse_command,
+    blueprint_check_command, blueprint_defaults_command, simulate_command, replay_command,
 )
 
 for _command in _COMMANDS:

@@ -167,7 +167,7 @@ class ConstraintModel:
         """Rules at a bound in the test ``chosen`` (over candidates), e.g. ``LO2 marks = 7 (max)``."""
         activity = self.matrix @ chosen.astype(float)
         at_max = np.isclose(activity, self.upper) & (self.lower != self.upper)
-        at_min = np.isclose(activity, self.lower) & (self.lower > 0) & ~at_max
+        at_min = np.isclose(activity, self.lower) & (self.lower > 0) & (self.lower != self.upper) & ~at_max
         found = []
         for r in np.flatnonzero(at_max | at_min):
             name, kind, value = self.names[r], self.kinds[r], activity[r]

@@ -45,7 +45,11 @@ class Engine:
     def shadow_test(self, allowed: BoolArray, given: IntArray, weights: NDArray[np.float64]) -> Solution:
         """The full test maximising ``sum weights`` among ``allowed`` items, containing ``given``."""
         candidates = self.layout.candidates(allowed, given, weights)
-        return maximise(self.layout.model(candidates, given), weights[candidates])
+        try:
+            return maximise(self.layout.model(candidates, given), weights[candidates])
+        except Infeasible:  # diagnose on every allowed item: pruning alone can hide the way out
+            every = np.union1d(np.flatnonzero(allowed & self.layout.usable), given)
+            raise Infeasible(model=self.layout.model(every, given)) from None
 
     def linear_test(self, allowed: BoolArray, tie_break: NDArray[np.float64]) -> Solution:
         """The test closest to the target information curve (shortfall), among ``allowed`` items."""

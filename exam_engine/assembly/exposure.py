@@ -17,6 +17,12 @@ keeping every class at ``alpha_ig / n_g <= r_max`` keeps the overall exposure at
 ``r_max`` too. During a test, eligibility is drawn (once per class) for the class of the
 current ability estimate. Ineligible items are avoided; if the rules cannot be met
 without them, the assembly may still use them, at a penalty (vdL & Veldkamp, 2004).
+
+The ratio above only settles after many sittings; early on, and on a new bank, it lets
+popular items overshoot. So an item is also ineligible while giving it once more would
+take its running exposure over the target, ``alpha_i + 1 > max(1, r_max (n + 1))``:
+the exposure to date then never exceeds the target once ``n >= 1 / r_max`` (a running
+ceiling in the spirit of Chen, Lei & Liao's, 2008, "progressive restricted" method).
 """
 
 from __future__ import annotations
@@ -49,10 +55,13 @@ class ExposureControl:
         return int(np.searchsorted(self.edges, theta, side="right"))
 
     def probabilities(self) -> NDArray[np.float64]:
-        """``(G, m)`` eligibility probabilities ``min(1, r_max eps / alpha)`` (1 while unused)."""
+        """``(G, m)`` eligibility probabilities ``min(1, r_max eps / alpha)`` (1 while unused),
+        0 for items at the running ceiling."""
         ratio = np.divide(self.max_rate * self.eligible, self.administered,
                           out=np.ones_like(self.eligible), where=self.administered > 0)
-        return np.minimum(ratio, 1.0)
+        given = self.administered.sum(axis=0)
+        at_ceiling = given + 1 > max(1.0, self.max_rate * (self.learners.sum() + 1))
+        return np.where(at_ceiling, 0.0, np.minimum(ratio, 1.0))
 
     def sitting(self, rng: np.random.Generator) -> "Eligibility":
         """Eligibility for one learner's sitting, drawn as the test reaches each class."""

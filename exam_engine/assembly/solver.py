@@ -28,11 +28,25 @@ RULE_KINDS = ("total", "outcome", "criterion", "type", "time", "enemy")
 
 
 class Infeasible(Exception):
-    """No test meets the rules; ``reasons`` says which rules are in conflict."""
+    """No test meets the rules; ``reasons`` says which rules are in conflict.
 
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
+    Given a model instead of reasons, the diagnosis (several more solves) runs only when
+    the reasons are asked for, so callers that merely fall back pay nothing for it.
+    """
+
+    def __init__(self, reasons: list[str] | None = None, model: ConstraintModel | None = None) -> None:
+        super().__init__()
+        self._reasons = reasons
+        self._model = model
+
+    @property
+    def reasons(self) -> list[str]:
+        if self._reasons is None:
+            self._reasons = why_infeasible(self._model) if self._model is not None else ["no test meets the rules"]
+        return self._reasons
+
+    def __str__(self) -> str:
+        return "; ".join(self.reasons)
 
 
 @dataclass(frozen=True)
@@ -61,7 +75,7 @@ def _run(model: ConstraintModel, cost: NDArray[np.float64], extra: int = 0,
 
 def _solution(model: ConstraintModel, result, extra: int = 0) -> Solution:
     if result.x is None:
-        raise Infeasible(why_infeasible(model))
+        raise Infeasible(model=model)
     n = model.candidates.size
     chosen = result.x[:n] > 0.5
     return Solution(model.candidates[chosen], model.binding(chosen), result.x[n:n + extra])
