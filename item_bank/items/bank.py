@@ -65,7 +65,7 @@ def content_hash(spec: ItemSpec) -> str:
 def load_bank(root: Path = BANK_FOLDER) -> LoadReport:
     """Bring the database in line with the item files under `root`, in one transaction."""
     files = read_bank(root)
-    problems = _untagged_in_taxonomy(files.items)
+    problems = untagged_in_taxonomy(files.items)
     if problems:
         raise ItemFileError(problems)
     report = LoadReport()
@@ -85,7 +85,7 @@ def load_bank(root: Path = BANK_FOLDER) -> LoadReport:
     return report
 
 
-def _untagged_in_taxonomy(items: list[ItemSpec]) -> list[FileProblem]:
+def untagged_in_taxonomy(items: list[ItemSpec]) -> list[FileProblem]:
     """Tags naming criteria or amplification points the imported taxonomy does not have.
 
     Units not imported yet are not checked here (the files' own schema still is).
