@@ -9,12 +9,14 @@
 * REVIEWER: approves for pretest or returns (with a comment) items in review; promotes
   a pretested item to live only once a calibration proposes it, or returns it; retires.
 * AWARDING_BODY_ADMIN: retires items (e.g. after a security breach).
-* Nobody approves or promotes an item version they wrote. Returning, retiring and
-  promoting need a comment, which stays in the version's history.
+* Nobody approves or promotes an item version they wrote. Approving needs every point of
+  the review checklist (as the item files' `review`); returning, retiring and promoting
+  need a comment, which stays in the version's history.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -24,6 +26,7 @@ from exam_engine.auth.roles import Role
 from exam_engine.database import utcnow
 from exam_engine.extensions import db
 from item_bank.items.calibration_models import ItemCalibration
+from item_bank.items.files import REVIEW_CHECKLIST
 from item_bank.items.models import ItemStatus, ItemVersion, ParameterSource, StatusChange
 
 
@@ -85,7 +88,8 @@ def pending_calibration(version: ItemVersion) -> ItemCalibration | None:
     ).first()
 
 
-def move_item(version_id: int, move_name: str, user: User, comment: str | None) -> ItemVersion:
+def move_item(version_id: int, move_name: str, user: User, comment: str | None,
+              checklist: Collection[str] = ()) -> ItemVersion:
     """Make one move (one transaction); raise ReviewError saying why if it is not allowed."""
     version = db.session.get(ItemVersion, version_id)
     if version is None:
@@ -97,6 +101,9 @@ def move_item(version_id: int, move_name: str, user: User, comment: str | None) 
     reason = why_not(move, version, user)
     if reason is None and move.needs_comment and comment is None:
         reason = f"'{move.label}' needs a comment saying why"
+    unchecked = [point for point in REVIEW_CHECKLIST if point not in checklist]
+    if reason is None and move.name == "approve" and unchecked:
+        reason = f"the review checklist is not complete ({', '.join(p.replace('_', ' ') for p in unchecked)})"
     if reason is not None:
         raise ReviewError(f"{move.label}: {reason}.")
     try:
@@ -104,6 +111,9 @@ def move_item(version_id: int, move_name: str, user: User, comment: str | None) 
             _decide_calibration(version, promote=move.name == "promote")
         if move.name == "promote":
             _retire_older_live(version, user)
+        if move.name == "approve":
+            version.review = {"reviewer": user.username, "date": utcnow().date().isoformat(), "outcome": "approved",
+                              "checklist": {point: True for point in REVIEW_CHECKLIST}, "changes": comment}
         record_status(version, move.target, user.username, comment)
         db.session.commit()
     except Exception:
