@@ -66,7 +66,7 @@ def why_not(move: Move, version: ItemVersion, user: User) -> str | None:
     if version.status not in move.source:
         return f"an item {version.status.value.replace('_', ' ')} cannot be moved by '{move.label}'"
     if user.role not in move.roles:
-        return f"'{move.label}' is for {' or '.join(r.value.replace('_', ' ').lower() for r in move.roles)}s"
+        return f"'{move.label}' is for the {' or '.join(sorted(r.label for r in move.roles))} role"
     if move.not_by_writer and version.writer == user.username:
         return "you wrote this item version, so another reviewer must decide"
     if move.writer_only and version.writer != user.username:
