@@ -86,7 +86,7 @@ class Blueprint:
     enemy_sets: tuple[tuple[str, ...], ...] = ()
     information_offsets: tuple[float, ...] = (-1.0, 0.0, 1.0)
     target_fraction: float = 0.8
-    exposure_edges: tuple[float, ...] = (-1.0, 0.0, 1.0)
+    exposure_edges: tuple[float, ...] = ()
     reference_form: tuple[str, ...] = ()
     source: str = field(default="", compare=False)
 

@@ -19,7 +19,7 @@ DEMO_UNIT = "Y/506/2152"  # Unit 2: Understand the Customer Service Environment,
 DEMO_UNIT_MINUTES = 45
 
 
-def load_invigilation_demo(users: dict[str, User], progress: Callable[[str], None]) -> TestSession | None:
+def load_invigilation_demo(users: dict[str, User], progress: Callable[[str], None]) -> TestSession:
     """Idempotent: the centre and candidate are made once; a session for today is added if missing."""
     centre = db.session.scalar(select(Centre).where(Centre.number == DEMO_CENTRE_NUMBER))
     if centre is None:

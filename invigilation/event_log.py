@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exam_engine.auth.models import User
@@ -77,23 +77,30 @@ def append_event(session_id: int, kind: str, payload: dict[str, Any], actor: Use
                  at: datetime | None = None) -> EventRecord:
     """Add a record to the session's chain in the caller's transaction (no commit).
 
-    The session row is locked (FOR UPDATE on PostgreSQL) so concurrent appends queue up.
-    `payload` must be JSON-serialisable (give times as ISO strings).
+    The session's head is claimed first with an UPDATE, which takes the write lock (SQLite)
+    or the row lock (PostgreSQL) until commit, so concurrent appenders queue up and each
+    reads the head the one before it wrote. `payload` must be JSON-serialisable.
     """
-    session = db.session.scalar(select(TestSession).where(TestSession.id == session_id).with_for_update())
-    if session is None:
+    claimed = db.session.execute(
+        update(TestSession).where(TestSession.id == session_id)
+        .values(log_length=TestSession.log_length + 1).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
         raise LookupError(f"no test session {session_id}")
+    sequence, head = db.session.execute(
+        select(TestSession.log_length, TestSession.log_head).where(TestSession.id == session_id)).one()
+    previous = head or GENESIS
     recorded_at = at or utcnow()
     text = canonical_json(payload)
-    sequence = session.log_length + 1
-    previous = session.log_head or GENESIS
     name = actor_name(actor)
     digest = record_hash(session_id, sequence, kind, name, recorded_at, text, previous)
     record = EventRecord(session_id=session_id, sequence=sequence, kind=kind, actor=name,
                          recorded_at=recorded_at, payload=text, previous_hash=previous, hash=digest)
     db.session.add(record)
-    session.log_length = sequence
-    session.log_head = digest
+    db.session.execute(update(TestSession).where(TestSession.id == session_id).values(log_head=digest)
+                       .execution_options(synchronize_session=False))
+    cached = db.session.identity_map.get(db.session.identity_key(TestSession, session_id))  # type: ignore[arg-type]
+    if cached is not None:
+        db.session.expire(cached, ["log_length", "log_head"])
     db.session.flush()
     return record
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
@@ -27,6 +28,7 @@ from invigilation.models import Candidate, Centre, CentreStaff, Room, Workstatio
 from invigilation.services import conduct
 from invigilation.services.incidents import alert_to_incident, raise_alert
 from invigilation.services.report import report_rows
+from invigilation.services.timing import remaining_time
 from invigilation.services.sessions import UnitRequest, book_candidate, create_session
 from invigilation.session_models import IdentityDocument, IncidentCategory, PauseReason, TestSession
 from invigilation.units import unit_test_minutes
@@ -43,21 +45,20 @@ class RehearsalSummary:
     verification: Verification
 
 
-def _account(role: Role, username: str, name: str) -> User:
-    user = User(username=username, display_name=name, role=role)
-    user.set_password(secrets.token_urlsafe(24))  # nobody signs in as a simulated person
+def _account(role: Role, username: str, name: str, password_hash: str) -> User:
+    user = User(username=username, display_name=name, role=role, password_hash=password_hash)
     db.session.add(user)
     return user
 
 
-def _rehearsal_room(candidates: int, run: str) -> tuple[Room, list[Workstation], User]:
+def _rehearsal_room(candidates: int, run: str, password_hash: str) -> tuple[Room, list[Workstation], User]:
     centre = db.session.scalar(select(Centre).where(Centre.number == CENTRE_NUMBER))
     if centre is None:
         centre = Centre(number=CENTRE_NUMBER, name="Rehearsal centre (simulated)")
     room = Room(centre=centre, name=f"Rehearsal room {run}")
     stations = [Workstation(room=room, label=f"WS-{i:02d}", seat=f"S{i}", spare=i > candidates)
                 for i in range(1, candidates + 2)]
-    invigilator = _account(Role.INVIGILATOR, f"rehearsal-{run}-invigilator", "Rehearsal invigilator")
+    invigilator = _account(Role.INVIGILATOR, f"rehearsal-{run}-invigilator", "Rehearsal invigilator", password_hash)
     db.session.add_all([centre, room, *stations, CentreStaff(centre=centre, user=invigilator)])
     return room, stations, invigilator
 
@@ -71,19 +72,22 @@ def rehearse(unit_reference: str, candidates: int, seed: int | None = None, minu
         raise ValueError(f"no test length is recorded for unit {unit_reference}; give --minutes")
     rng = random.Random(seed)
     run = secrets.token_hex(3)
-    room, stations, invigilator = _rehearsal_room(candidates, run)
-    admin = _account(Role.CENTRE_ADMIN, f"rehearsal-{run}-admin", "Rehearsal centre administrator")
+    password_hash = generate_password_hash(secrets.token_urlsafe(24))  # nobody signs in as a simulated person
+    room, stations, invigilator = _rehearsal_room(candidates, run, password_hash)
+    admin = _account(Role.CENTRE_ADMIN, f"rehearsal-{run}-admin", "Rehearsal centre administrator", password_hash)
     db.session.add(CentreStaff(centre=room.centre, user=admin))
     people = []
     for i in range(1, candidates + 1):
-        learner = _account(Role.LEARNER, f"rehearsal-{run}-candidate-{i}", f"Simulated candidate {i}")
+        learner = _account(Role.LEARNER, f"rehearsal-{run}-candidate-{i}", f"Simulated candidate {i}", password_hash)
         people.append(Candidate(centre=room.centre, user=learner, candidate_number=f"{run}-{i:04d}"))
     db.session.add_all(people)
     db.session.commit()
     progress(f"Set up {room.centre.name}, {room.name} with {len(stations)} workstations (1 spare), "
              f"{candidates} simulated candidates.")
 
-    start = utcnow().replace(microsecond=0) - timedelta(minutes=minutes + 20)
+    # the session ends once every clock has run out (unit minutes x 1.5 + pauses); it ends about now
+    end = utcnow().replace(microsecond=0) - timedelta(minutes=2)
+    start = end - timedelta(minutes=minutes * 1.5 + 30)
     clock = [start - timedelta(minutes=15)]
 
     def at(step_minutes: float = 0.0) -> datetime:
@@ -93,16 +97,17 @@ def rehearse(unit_reference: str, candidates: int, seed: int | None = None, minu
     session = create_session(room, start.date(), start, [UnitRequest(unit_reference, minutes)], [invigilator], admin)
     sittings = [book_candidate(session, person, unit_reference, admin, stations[i], now=start - timedelta(days=30))
                 for i, person in enumerate(people)]
-    for sitting in sittings:
-        conduct.check_in(sitting, invigilator, rng.choice(list(IdentityDocument)[:4]), now=at(rng.uniform(0, 0.5)))
+    step = 2 / candidates  # minutes between one candidate and the next at each desk-by-desk step
+    for sitting in sittings:  # candidates arrive in the quarter hour before the start
+        conduct.check_in(sitting, invigilator, rng.choice(list(IdentityDocument)[:4]), now=at(rng.uniform(0, 5 * step)))
     clock[0] = start
     conduct.start_session(session, invigilator, now=start)
     for i, sitting in enumerate(sittings):
         if i % 2:
-            conduct.authorise_with_key(sitting, session.session_key, sitting.candidate.user, now=at(0.1))
+            conduct.authorise_with_key(sitting, session.session_key, sitting.candidate.user, now=at(step / 2))
         else:
-            conduct.authorise(sitting, invigilator, now=at(0.1))
-        conduct.start_clock(sitting, sitting.candidate.user, now=at(0.1))
+            conduct.authorise(sitting, invigilator, now=at(step / 2))
+        conduct.start_clock(sitting, sitting.candidate.user, now=at(step / 2))
     progress(f"Session {session.id}: {candidates} checked in, authorised and started.")
 
     failing = rng.choice(sittings)
@@ -118,11 +123,13 @@ def rehearse(unit_reference: str, candidates: int, seed: int | None = None, minu
     conduct.pause_all(session, invigilator, PauseReason.OTHER, "noise outside the room (simulated)", now=at(rng.uniform(5, 10)))
     conduct.resume_all(session, invigilator, now=at(rng.uniform(1, 2)))
 
-    for sitting in sittings:
-        if rng.random() < 0.85:
-            conduct.finish(sitting, sitting.candidate.user, now=at(rng.uniform(0.5, 2)))
-    conduct.end_session(session, invigilator, now=max(at(1), start + timedelta(minutes=minutes * 1.5 + 10)))
-    conduct.sign_register(session, invigilator, "Rehearsal; simulated candidates", now=at(1))
+    now = at(0)
+    submissions = sorted((now + remaining_time(s, now) * rng.uniform(0.3, 0.95), s.id, s)
+                         for s in sittings if rng.random() < 0.85)  # the rest run out of time
+    for when, _, sitting in submissions:
+        conduct.finish(sitting, sitting.candidate.user, now=when)
+    conduct.end_session(session, invigilator, now=end)
+    conduct.sign_register(session, invigilator, "Rehearsal; simulated candidates", now=end + timedelta(minutes=1))
     rows = report_rows(session)
     summary = RehearsalSummary(session, Counter(row.sitting.state.label for row in rows),
                                sum(len(row.pauses) for row in rows), len(session.incidents), verify_log(session.id))

@@ -87,7 +87,7 @@ class RuleLayout:
         cells = (self.criterion[open_items] * 64 + self.item_type[open_items]) * 8 + self.pool.marks[open_items]
         order = np.lexsort((-weights[open_items], cells))
         ranked, ranked_cells = open_items[order], cells[order]
-        starts = np.flatnonzero(np.r_[True, ranked_cells[1:] != ranked_cells[:-1]])
+        starts = np.flatnonzero(np.r_[ranked.size > 0, ranked_cells[1:] != ranked_cells[:-1]])
         ends = np.r_[starts[1:], ranked.size]
         for start, end in zip(starts, ends):
             members = ranked[start:end]

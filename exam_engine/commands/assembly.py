@@ -54,14 +54,32 @@ def simulate_command(bank: Path | None, blueprint_name: str, examinees: int, see
 
 
 @click.command("replay")
-@click.option("--record", "record_file", type=INPUT, required=True,
+@click.argument("attempt_id", type=int, required=False)
+@click.option("--record", "record_file", type=INPUT,
               help="A sitting record (JSON), or a list of them as written by simulate --records.")
 @click.option("--index", type=click.IntRange(min=0), default=0, show_default=True, help="Which record of a list.")
 @click.option("--bank", type=INPUT, help="The BANK.csv the sitting used; default: the unit's live bank.")
 @click.option("--blueprint", "blueprint_name", help="Blueprint file; default: the unit's.")
 @with_appcontext
-def replay_command(record_file: Path, index: int, bank: Path | None, blueprint_name: str | None) -> None:
-    """Re-run a sitting from its record, check it gives the same items, and explain each choice."""
+def replay_command(attempt_id: int | None, record_file: Path | None, index: int, bank: Path | None,
+                   blueprint_name: str | None) -> None:
+    """Re-run a sitting (ATTEMPT_ID of a learner's attempt, or --record), check it gives the same items,
+    and explain each choice."""
+    if attempt_id is not None:
+        from exam_engine.delivery.replay import replay_attempt  # delivery's hook: attempts keep their records
+
+        try:
+            result = replay_attempt(attempt_id)
+        except LookupError as error:
+            raise click.ClickException(str(error)) from None
+        for line in result.lines:
+            click.echo(line)
+        if not result.reproduced:
+            raise click.ClickException("the replay does NOT reproduce the attempt: " + "; ".join(result.problems))
+        click.echo("Reproduced: the engine gives the same items in the same order.")
+        return
+    if record_file is None:
+        raise click.UsageError("give an ATTEMPT_ID or --record FILE")
     data = json.loads(record_file.read_text(encoding="utf-8"))
     if isinstance(data, list):
         if index >= len(data):

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from exam_engine.auth.models import User
 from exam_engine.database import utcnow
 from exam_engine.delivery import engine
-from exam_engine.delivery.attempts import marks_of, own_attempt, snapshot_pool
+from exam_engine.delivery.attempts import given_marks, own_attempt
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.locking import lock_attempt
 from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem, Response
@@ -136,25 +136,43 @@ def set_flag(learner: User, attempt_id: int, position: int, flagged: bool) -> No
 
 
 def next_item(learner: User, attempt_id: int) -> int:
-    """Adaptive tests: confirm the current item and get the next one chosen; returns its position."""
-    lock_attempt(attempt_id)
+    """Adaptive tests: confirm the current item and get the next one chosen; returns its position.
+
+    The choice is computed before the write lock is taken (it only reads what this learner's
+    own answers changed) and checked to still be due once the lock is held.
+    """
     attempt = own_attempt(learner, attempt_id)
     if attempt.mode.allows_review:
         raise DeliveryError("this test gives every item at the start; move between items freely", "not_adaptive")
     _check_open(attempt)
-    if len(attempt.items) >= attempt.planned_items:
-        raise DeliveryError("that was the last item; submit your test", "no_more_items")
-    given = [entry.item_version_id for entry in attempt.items]
-    choice = engine.adaptive_choice(snapshot_pool(attempt), given, marks_of(attempt.items), attempt.seed)
-    position = len(attempt.items) + 1
-    attempt.items.append(AttemptItem(position=position, item_version_id=choice.item_id, pretest=choice.pretest,
-                                     selection=choice.record, assigned_at=utcnow()))
+    given = given_marks(attempt)
+    due = engine.due_item(attempt.blueprint, given)
+    lock_attempt(attempt_id)
+    db.session.expire_all()
+    attempt = own_attempt(learner, attempt_id)
+    if len(attempt.items) != len(given):
+        db.session.commit()
+        return len(attempt.items)  # the same request, answered meanwhile: its item stands
+    if due is None:
+        attempt.planned_items = len(attempt.items)
+        db.session.commit()
+        raise DeliveryError("that was the last question; submit your test", "no_more_items")
+    position = len(given) + 1
+    attempt.planned_items = max(attempt.planned_items, position)
+    version = engine.version_ids(attempt.unit_reference, [due])[due]
+    attempt.items.append(AttemptItem(position=position, item_version_id=version,
+                                     pretest=engine.is_pretest(attempt.blueprint, due),
+                                     selection={"position": position, "item": due,
+                                                "reason": "chosen by the shadow test after the answers so far; "
+                                                          "the full record is written at the end"},
+                                     assigned_at=utcnow()))
     db.session.commit()
     return position
 
 
 def alert(learner: User, attempt_id: int, position: int | None, message: str) -> None:
     """The learner raises an alert about an item for the invigilator."""
+    lock_attempt(attempt_id)
     attempt = own_attempt(learner, attempt_id)
     message = message.strip()[:500] or "The learner asked for help with this item."
     item_ref = None

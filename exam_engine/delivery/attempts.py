@@ -6,7 +6,6 @@ else is "not found", so ids of other learners' attempts reveal nothing.
 """
 
 import secrets
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,7 +13,6 @@ from sqlalchemy import select
 from exam_engine.auth.models import User
 from exam_engine.database import utcnow
 from exam_engine.delivery import engine
-from exam_engine.delivery.engine import PoolItem
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.locking import lock_sitting
 from exam_engine.delivery.models import Attempt, AttemptItem, AttemptMode
@@ -36,6 +34,7 @@ def sign_in_candidate(candidate_number: str, key: str) -> tuple[User, Sitting]:
     if sitting is None:
         raise DeliveryError("That candidate number and key do not match a test that is open now. Check both with "
                             "your invigilator.", "sign_in_refused", 401)
+    lock_sitting(sitting.id)
     learner = sitting.candidate.user
     if not learner.active:
         raise DeliveryError("This account is disabled; ask your invigilator.", "sign_in_refused", 401)
@@ -86,19 +85,25 @@ def cancel_before_start(learner: User, sitting_id: int) -> None:
 
 
 def start(learner: User, sitting_id: int, declaration_accepted: bool) -> Attempt:
-    """Start the clock and assemble the attempt; on a sitting already under way, return its attempt (resume)."""
-    lock_sitting(sitting_id)
+    """Start the clock and assemble the attempt; on a sitting already under way, return its attempt (resume).
+
+    The test is planned before the write lock is taken (planning only reads), so learners
+    starting together queue only for the short write.
+    """
     sitting = own_sitting(learner, sitting_id)
     existing = attempt_of(sitting)
     if existing is not None:
         return existing
-    if sitting.state is not SittingState.AUTHORISED:
-        raise DeliveryError(f"This test cannot start: it is {sitting.state.label}. Ask your invigilator.",
-                            "not_authorised")
-    if not declaration_accepted:
-        raise DeliveryError("Confirm the candidate declaration before you start.", "declaration_required", 422)
+    _check_startable(sitting, declaration_accepted)
+    plan = _plan(sitting)
+    lock_sitting(sitting_id)
+    db.session.refresh(sitting)
+    existing = attempt_of(sitting)
+    if existing is not None:  # started meanwhile from another workstation
+        return existing
+    _check_startable(sitting, declaration_accepted)
     now = utcnow()
-    attempt = _assemble(sitting, now)
+    attempt = _attempt(sitting, plan, now)
     try:
         start_clock(sitting, learner, now)  # commits the attempt with the start
     except InvigilationError as error:
@@ -106,32 +111,21 @@ def start(learner: User, sitting_id: int, declaration_accepted: bool) -> Attempt
     return attempt
 
 
-def pool_for(sitting: Sitting) -> list[PoolItem]:
-    """Latest live (scored) and pretest-approved versions of the unit's items; a resit excludes items already seen."""
-    unit = sitting.unit.unit_reference
-    versions = db.session.scalars(
-        select(ItemVersion).join(Item).where(Item.unit_reference == unit,
-                                             ItemVersion.status.in_((ItemStatus.LIVE, ItemStatus.APPROVED_FOR_PRETEST)))
-        .order_by(Item.code, ItemVersion.number)).all()
-    latest: dict[int, ItemVersion] = {}
-    for version in versions:
-        latest[version.item_id] = version
-    seen = set(db.session.scalars(
-        select(ItemVersion.item_id).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
-        .join(Attempt).join(Sitting).where(Sitting.candidate_id == sitting.candidate_id, Sitting.id != sitting.id)))
-    return [pool_item(v) for item_id, v in latest.items() if item_id not in seen]
+def _check_startable(sitting: Sitting, declaration_accepted: bool) -> None:
+    if sitting.state is not SittingState.AUTHORISED:
+        raise DeliveryError(f"This test cannot start: it is {sitting.state.label}. Ask your invigilator.",
+                            "not_authorised")
+    if not declaration_accepted:
+        raise DeliveryError("Confirm the candidate declaration before you start.", "declaration_required", 422)
 
 
-def pool_item(version: ItemVersion) -> PoolItem:
-    return PoolItem(version.id, version.item.code, version.criteria[0], version.marks, version.irt_a,
-                    tuple(version.irt_d), version.irt_c, version.status is ItemStatus.APPROVED_FOR_PRETEST)
-
-
-def snapshot_pool(attempt: Attempt) -> list[PoolItem]:
-    """The pool the attempt was assembled from, as recorded at its start (for adaptive steps and replay)."""
-    versions = db.session.scalars(select(ItemVersion).where(ItemVersion.id.in_(attempt.blueprint["pool"]))).all()
-    pretest = set(attempt.blueprint.get("pretest", []))
-    return sorted((replace(pool_item(v), pretest=v.id in pretest) for v in versions), key=lambda item: item.code)
+def seen_items(sitting: Sitting) -> list[str]:
+    """Codes of the items the candidate was given in earlier sittings of the unit (a resit gets others)."""
+    return sorted(set(db.session.scalars(
+        select(Item.code).join(ItemVersion).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
+        .join(Attempt).join(Sitting, Sitting.id == Attempt.sitting_id)
+        .where(Sitting.candidate_id == sitting.candidate_id, Sitting.id != sitting.id,
+               Attempt.unit_reference == sitting.unit.unit_reference))))
 
 
 def marks_of(entries: list[AttemptItem]) -> list[int]:
@@ -140,25 +134,24 @@ def marks_of(entries: list[AttemptItem]) -> list[int]:
             for e in entries]
 
 
-def _assemble(sitting: Sitting, now: datetime) -> Attempt:
+def _plan(sitting: Sitting) -> engine.Plan:
+    return engine.plan(sitting.unit.unit_reference, seen_items(sitting), secrets.randbelow(2**31))
+
+
+def _attempt(sitting: Sitting, plan: engine.Plan, now: datetime) -> Attempt:
     unit = sitting.unit.unit_reference
-    design = engine.design_for(unit)
-    pool = pool_for(sitting)
-    count = int(design["items"])
-    if len(pool) < count:
-        raise DeliveryError(f"The item bank holds {len(pool)} unseen items for unit {unit}; the test needs {count}. "
-                            "Tell your invigilator.", "bank_too_small", 503)
-    seed = secrets.randbelow(2**31)
-    mode = AttemptMode(design["mode"])
-    snapshot = {"unit": unit, "design": design, "pool": [item.id for item in pool],
-                "pretest": [item.id for item in pool if item.pretest]}
-    attempt = Attempt(sitting=sitting, mode=mode, blueprint_version=engine.BLUEPRINT_VERSION, blueprint=snapshot,
-                      seed=seed, planned_items=count, created_at=now)
+    attempt = Attempt(sitting=sitting, unit_reference=unit, mode=AttemptMode(plan.mode),
+                      blueprint_version=plan.blueprint_version, blueprint=plan.snapshot, seed=plan.seed,
+                      planned_items=plan.planned_items, created_at=now)
     db.session.add(attempt)
-    choices = (engine.linear_form(mode.value, pool, count, seed) if mode.allows_review
-               else [engine.adaptive_choice(pool, [], [], seed)])
-    for position, choice in enumerate(choices, start=1):
-        attempt.items.append(AttemptItem(position=position, item_version_id=choice.item_id, pretest=choice.pretest,
-                                         selection=choice.record, assigned_at=now))
+    versions = engine.version_ids(unit, [code for code, _, _ in plan.items])
+    for position, (code, pretest, record) in enumerate(plan.items, start=1):
+        attempt.items.append(AttemptItem(position=position, item_version_id=versions[code], pretest=pretest,
+                                         selection=record, assigned_at=now))
     db.session.flush()
     return attempt
+
+
+def given_marks(attempt: Attempt) -> list[tuple[str, float]]:
+    """(item code, marks earned) of every item given, in order: what the engine's runs respond with."""
+    return [(entry.item_version.item.code, float(marks)) for entry, marks in zip(attempt.items, marks_of(attempt.items))]

@@ -1,149 +1,215 @@
-"""The port between delivery and test assembly: what a sitting is given, item by item.
+"""The port between delivery and the assembly engine (`exam_engine.assembly`, `blueprints`).
 
-Delivery asks three things of assembly: the plan of a new attempt (mode, blueprint
-snapshot, seed, and for fixed and linear-on-the-fly tests every item in order), the next
-item of an adaptive test given the answers so far, and, for `exam-engine replay`, the
-same choices again from the recorded seed and responses. Every choice comes with a
-selection record saying why it was made.
+The assembly engine runs a whole sitting in one call, `sit(engine, mode, respond, ...)`,
+asking `respond(item)` for the marks of each item it gives; its choices depend only on the
+blueprint, the bank, the seed, the exposure eligibility draws, the items already seen and
+the marks so far. Delivery keeps all of these in the attempt's snapshot, so at any moment
+it can run the sitting again with the learner's recorded marks:
 
-Until the assembly branch's blueprints and shadow-test engine are merged, the choices
-here are made by a small stand-in with the same contract: a fixed form (criteria in
-turn, items in code order), a seeded linear-on-the-fly draw (criteria in turn, items
-drawn at random), and an adaptive maximum-information selection at the EAP ability with
-content balancing over criteria and randomesque exposure control (one of the three most
-informative items, Kingsbury & Zara, 1989). The pure selection works on plain data.
+* at the start, fixed and linear-on-the-fly tests are run through once to get the whole
+  test; adaptive tests are run up to the first item (`_Due` stops the run there);
+* for each next adaptive item, the run is repeated with the marks so far and stops at the
+  first item not yet given, which is the next item (forward only);
+* at submit, the run with every recorded mark is the sitting's record (selection record per
+  step, score by the engine's EAP, equivalent marks and pass/fail) that `replay` reproduces.
+
+Exposure control state is rebuilt from the recorded sittings of the unit (Sympson-Hetter
+counts per ability class), and each attempt's eligibility is drawn once at its start.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
+import hashlib
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import yaml
 from flask import current_app
+from sqlalchemy import select
 
-from exam_engine.psychometrics.ability import eap
-from exam_engine.psychometrics.models import ItemParameters, item_information
+from blueprints.files import BlueprintError, dump, load_all, parse
+from blueprints.model import Blueprint
+from blueprints.services import unit_pools
+from exam_engine.assembly.engine import Engine
+from exam_engine.assembly.exposure import Eligibility, ExposureControl
+from exam_engine.assembly.record import SittingRecord
+from exam_engine.assembly.replay import ReplayReport, replay
+from exam_engine.assembly.scoring import score as engine_score
+from exam_engine.assembly.sitting import sit
+from exam_engine.assembly.solver import Infeasible
+from exam_engine.delivery.errors import DeliveryError
+from exam_engine.extensions import db
+from item_bank.items.models import Item, ItemVersion
 
-RANDOMESQUE = 3  # choose among this many most informative items
-DEFAULT_DESIGN = {"mode": "cat", "items": 20, "cut_theta": 0.0}
-BLUEPRINT_VERSION = "provisional-1"
+EXPOSURE_HISTORY = 2000  # recorded sittings the exposure counts are rebuilt from
+_engines: dict[tuple[str, str], Engine] = {}
+_engines_lock = threading.Lock()
+
+
+class _Due(Exception):
+    """Raised by `respond` to stop a run at the first item the learner has not been given."""
+
+    def __init__(self, item: str) -> None:
+        super().__init__(item)
+        self.item = item
 
 
 @dataclass(frozen=True)
-class PoolItem:
-    """What selection knows of an item version."""
-
-    id: int
-    code: str
-    criterion: str
-    marks: int
-    a: float
-    d: tuple[float, ...]
-    c: float
-    pretest: bool = False
+class Plan:
+    mode: str
+    blueprint_version: str
+    snapshot: dict[str, Any]
+    seed: int
+    items: list[tuple[str, bool, dict[str, Any]]]  # (item code, pretest, selection record)
+    planned_items: int
 
 
-@dataclass(frozen=True)
-class Choice:
-    item_id: int
-    pretest: bool
-    record: dict[str, Any]
+def blueprint_for(unit: str) -> Blueprint:
+    """The unit's blueprint: from `DELIVERY_BLUEPRINTS` (mapping in file form) or `blueprints/data/`."""
+    override = current_app.config.get("DELIVERY_BLUEPRINTS", {}).get(unit)
+    try:
+        if override is not None:
+            return parse(override, source="configuration DELIVERY_BLUEPRINTS")
+        blueprints = load_all()
+    except BlueprintError as error:
+        raise DeliveryError(f"The test for unit {unit} cannot be set: {error}", "no_blueprint", 503) from error
+    if unit not in blueprints:
+        raise DeliveryError(f"Unit {unit} has no test blueprint; tell your invigilator.", "no_blueprint", 503)
+    return blueprints[unit]
 
 
-def design_for(unit_reference: str) -> dict[str, Any]:
-    """The mode, length and cut of a unit's test (config `DELIVERY_TEST_DESIGNS` per unit)."""
-    design = dict(DEFAULT_DESIGN)
-    design.update(current_app.config.get("DELIVERY_TEST_DESIGNS", {}).get(unit_reference, {}))
-    if design["mode"] not in ("fixed", "loft", "cat"):
-        raise ValueError(f"unit {unit_reference}: test mode must be fixed, loft or cat, not {design['mode']!r}")
-    if int(design["items"]) < 1:
-        raise ValueError(f"unit {unit_reference}: a test needs at least one item")
-    return design
+def _engine(blueprint_text: str) -> Engine:
+    """The engine for a blueprint over the unit's current bank (cached per process: its forms are costly)."""
+    blueprint = parse(yaml.safe_load(blueprint_text), source="attempt snapshot")
+    pool, pretest = unit_pools(blueprint.unit)
+    if pool is None:
+        raise DeliveryError(f"Unit {blueprint.unit} has no live items.", "bank_too_small", 503)
+    key = (blueprint_text, pool.digest() + (pretest.digest() if pretest else ""))
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = Engine(blueprint, pool, pretest)
+        return _engines[key]
 
 
-def parameters(items: Sequence[PoolItem]) -> ItemParameters:
-    """The items' IRT parameters (slope-intercept form; NaN pads one-mark items' second step)."""
-    width = max((len(item.d) for item in items), default=1)
-    d = np.full((len(items), width), np.nan)
-    for row, item in enumerate(items):
-        d[row, : len(item.d)] = item.d
-    return ItemParameters(np.array([i.a for i in items], float), d, np.array([i.c for i in items], float))
+def version_ids(unit: str, codes: list[str]) -> dict[str, int]:
+    """Item code -> id of its latest version (what the engine chose -> what the learner is shown)."""
+    rows = db.session.execute(select(Item.code, ItemVersion.id, ItemVersion.number).join(ItemVersion)
+                              .where(Item.unit_reference == unit, Item.code.in_(codes))).all()
+    latest: dict[str, tuple[int, int]] = {}
+    for code, version_id, number in rows:
+        if code not in latest or number > latest[code][1]:
+            latest[code] = (version_id, number)
+    return {code: version_id for code, (version_id, _) in latest.items()}
 
 
-def _in_turn(pool: Sequence[PoolItem], count: int, rng: random.Random | None) -> list[PoolItem]:
-    """`count` items taking the criteria in turn, in code order or drawn with `rng`."""
-    by_criterion: dict[str, list[PoolItem]] = {}
-    for item in sorted(pool, key=lambda i: i.code):
-        by_criterion.setdefault(item.criterion, []).append(item)
-    if rng is not None:
-        for items in by_criterion.values():
-            rng.shuffle(items)
-    chosen: list[PoolItem] = []
-    queues = [by_criterion[c] for c in sorted(by_criterion)]
-    while len(chosen) < count and any(queues):
-        for queue in queues:
-            if queue and len(chosen) < count:
-                chosen.append(queue.pop(0))
-    return chosen
+def _exposure(engine: Engine, unit: str) -> ExposureControl:
+    """Sympson-Hetter counts rebuilt from the unit's recorded sittings (most recent first)."""
+    from exam_engine.delivery.models import Attempt  # the attempt table holds the records
+
+    blueprint = engine.blueprint
+    control = ExposureControl(blueprint.max_exposure, tuple(blueprint.exposure_edges), engine.pool.size)
+    position = engine.pool.index()
+    records = db.session.scalars(select(Attempt.record).where(Attempt.record.is_not(None),
+                                                               Attempt.unit_reference == unit)
+                                 .order_by(Attempt.id.desc()).limit(EXPOSURE_HISTORY)).all()
+    for data in records:
+        record = SittingRecord.from_dict(data)
+        draws = {int(g): ~np.isin(np.array(engine.pool.ids), ids) for g, ids in record.eligibility.items()}
+        theta = float(record.score.get("theta", 0.0)) if record.mode == "cat" else 0.0  # linear: the prior mean
+        given = np.array([position[i] for i in record.scored_items if i in position], np.int64)
+        if draws:
+            control.record(Eligibility.given(tuple(record.exposure_edges), draws), theta, given)
+    return control
 
 
-def linear_form(mode: str, pool: Sequence[PoolItem], count: int, seed: int) -> list[Choice]:
-    """A fixed form (the same for every sitting) or a seeded linear-on-the-fly test."""
-    if len(pool) < count:
-        raise ValueError(f"the pool holds {len(pool)} items; the test needs {count}")
-    rng = None if mode == "fixed" else random.Random(seed)
-    rule = "fixed form: criteria in turn, items in code order" if rng is None else \
-        "linear on the fly: criteria in turn, items drawn with the attempt's seed"
-    return [Choice(item.id, item.pretest, {"step": step, "rule": rule, "item": item.code,
-                                           "criterion": item.criterion})
-            for step, item in enumerate(_in_turn(pool, count, rng), start=1)]
+def _run(engine: Engine, snapshot: dict[str, Any], respond: Callable[[str], float]) -> SittingRecord:
+    draws = {int(g): ~np.isin(np.array(engine.pool.ids), ids) for g, ids in snapshot["eligibility"].items()}
+    return sit(engine, snapshot["mode"], respond, snapshot["seed"],
+               Eligibility.given(tuple(snapshot["exposure_edges"]), draws), snapshot["seen"])
 
 
-def adaptive_choice(pool: Sequence[PoolItem], given: Sequence[int], scores: Sequence[float | None],
-                    seed: int) -> Choice:
-    """The next adaptive item after the items `given` (ids, in order) scored `scores` (None: unanswered, pretest)."""
-    by_id = {item.id: item for item in pool}
-    taken = [by_id[i] for i in given]
-    scored = [(item, s) for item, s in zip(taken, scores, strict=True) if not item.pretest]
-    if scored:
-        estimate = eap(np.array([np.nan if s is None else s for _, s in scored]), parameters([i for i, _ in scored]))
-        theta, se = estimate.theta, estimate.se
-    else:
-        theta, se = 0.0, 1.0
-    remaining = [item for item in pool if item.id not in set(given)]
-    if not remaining:
-        raise ValueError("the pool has no items left to give")
-    counts = {item.criterion: 0 for item in pool}
-    for item in taken:
-        counts[item.criterion] += 1
-    least = min(counts[item.criterion] for item in remaining)
-    eligible = sorted((item for item in remaining if counts[item.criterion] == least), key=lambda i: i.code)
-    information = item_information(np.array([theta]), parameters(eligible))[0]
-    ranked = sorted(zip(information.tolist(), eligible), key=lambda pair: (-pair[0], pair[1].code))[:RANDOMESQUE]
-    rng = random.Random(seed * 1000 + len(given) + 1)
-    info, chosen = ranked[rng.randrange(len(ranked))]
-    return Choice(chosen.id, chosen.pretest, {
-        "step": len(given) + 1, "rule": "maximum information at the EAP ability among the least-covered "
-        f"criteria; randomesque choice among the {len(ranked)} most informative",
-        "theta": round(theta, 4), "se": round(se, 4), "criterion": chosen.criterion, "item": chosen.code,
-        "candidates": [{"item": item.code, "information": round(value, 4)} for value, item in ranked],
-        "information": round(info, 4),
-    })
+def plan(unit: str, seen: list[str], seed: int) -> Plan:
+    """The new attempt: its snapshot and, for linear modes every item, for adaptive the first."""
+    blueprint = blueprint_for(unit)
+    text = dump(blueprint)
+    engine = _engine(text)
+    probabilities = _exposure(engine, unit).probabilities()
+    rng = np.random.default_rng(seed)
+    ineligible = {str(g): [engine.pool.ids[i] for i in np.flatnonzero(rng.random(engine.pool.size) >= p)]
+                  for g, p in enumerate(probabilities)}
+    snapshot = {"unit": unit, "mode": blueprint.mode.value, "blueprint": text, "seed": seed, "seen": sorted(seen),
+                "exposure_edges": list(blueprint.exposure_edges), "eligibility": ineligible,
+                "bank_digest": engine.pool.digest()}
+    try:
+        whole = _run(engine, snapshot, lambda item: 0.0)
+    except Infeasible as error:
+        raise DeliveryError(f"No test for unit {unit} meets its blueprint now: {error}. Tell your invigilator.",
+                            "bank_too_small", 503) from error
+    steps = whole.steps if blueprint.mode.value != "cat" else whole.steps[:1]
+    items = [(step.item, step.pretest, step_record(step)) for step in steps]
+    version = f"{blueprint.source}@{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    return Plan(blueprint.mode.value, version, snapshot, seed, items, len(whole.steps))
 
 
-def score(items: Sequence[PoolItem], marks: Sequence[int], cut_theta: float) -> dict[str, Any]:
-    """Marks on the scored items, EAP ability and SE, and pass or fail at the cut (pretest items unscored)."""
-    scored = [(item, mark) for item, mark in zip(items, marks, strict=True) if not item.pretest]
-    total = sum(mark for _, mark in scored)
-    available = sum(item.marks for item, _ in scored)
-    if scored:
-        estimate = eap(np.array([float(m) for _, m in scored]), parameters([i for i, _ in scored]))
-        theta, se = estimate.theta, estimate.se
-    else:
-        theta, se = 0.0, 1.0
-    return {"marks": total, "available_marks": available, "theta": round(theta, 4), "se": round(se, 4),
-            "cut_theta": cut_theta, "passed": theta >= cut_theta, "scored_items": len(scored),
-            "pretest_items": len(items) - len(scored)}
+def step_record(step: Any) -> dict[str, Any]:
+    record = {k: v for k, v in step.__dict__.items() if k not in ("score",)}
+    return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in record.items()}
+
+
+def is_pretest(snapshot: dict[str, Any], code: str) -> bool:
+    pretest = _engine(snapshot["blueprint"]).pretest
+    return pretest is not None and code in pretest.ids
+
+
+def due_item(snapshot: dict[str, Any], given: list[tuple[str, float]]) -> str | None:
+    """The adaptive test's next item after `given` (item code, marks) in order; None when the test is complete."""
+    engine = _engine(snapshot["blueprint"])
+    marks = dict(given)
+    order = iter(code for code, _ in given)
+
+    def respond(item: str) -> float:
+        if item not in marks:
+            raise _Due(item)
+        expected = next(order, None)
+        if item != expected:
+            raise DeliveryError(f"the engine no longer reproduces this test (gave {item}, recorded {expected})",
+                                "engine_diverged", 500)
+        return marks[item]
+
+    try:
+        _run(engine, snapshot, respond)
+    except _Due as due:
+        return due.item
+    return None
+
+
+def final_record(snapshot: dict[str, Any], given: list[tuple[str, float]]) -> SittingRecord | None:
+    """The complete sitting record with the learner's marks; None if the test stopped before its end."""
+    try:
+        return _run(_engine(snapshot["blueprint"]), snapshot, lambda item: _lookup(dict(given), item))
+    except _Due:
+        return None
+
+
+def _lookup(marks: dict[str, float], item: str) -> float:
+    if item not in marks:
+        raise _Due(item)
+    return marks[item]
+
+
+def score(snapshot: dict[str, Any], scored: list[tuple[str, float]]) -> dict[str, Any]:
+    """The engine's score (EAP ability, equivalent marks on the reference form, pass/fail) of the scored items."""
+    engine = _engine(snapshot["blueprint"])
+    position = engine.pool.index()
+    index = [position[code] for code, _ in scored]
+    result = engine_score(np.array([m for _, m in scored], float), engine.pool.parameters.subset(index),
+                          engine.pool.parameters.subset(engine.reference_form), engine.blueprint.cut_theta)
+    return result.as_dict()
+
+
+def replay_record(record: SittingRecord, snapshot: dict[str, Any]) -> ReplayReport:
+    """The assembly engine's replay of a recorded attempt (same blueprint snapshot, current bank)."""
+    return replay(_engine(snapshot["blueprint"]), record)

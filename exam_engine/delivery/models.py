@@ -44,16 +44,18 @@ class Attempt(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), unique=True)
+    unit_reference: Mapped[str] = mapped_column(String(16), index=True)
     mode: Mapped[AttemptMode] = mapped_column(enum_column(AttemptMode))
     blueprint_version: Mapped[str] = mapped_column(String(80))
-    blueprint: Mapped[dict[str, Any]] = mapped_column(JSON)  # the snapshot the test was built from
+    blueprint: Mapped[dict[str, Any]] = mapped_column(JSON)  # the snapshot the test is run from (see engine.py)
     seed: Mapped[int]
-    planned_items: Mapped[int]  # how many items the test will give (known up front in every mode)
+    planned_items: Mapped[int]  # items the test will give (adaptive: as planned at the start)
     next_sequence: Mapped[int] = mapped_column(default=1)  # the next answer event's number
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
     end: Mapped[AttemptEnd | None] = mapped_column(enum_column(AttemptEnd))
     score: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # marks, ability, pass/fail
+    record: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the engine's sitting record, for replay
 
     sitting: Mapped[Sitting] = relationship()
     items: Mapped[list["AttemptItem"]] = relationship(back_populates="attempt", order_by="AttemptItem.position")

@@ -7,7 +7,7 @@ item version's key, rationale, parameters, review or notes can never leak by acc
 from datetime import datetime
 from typing import Any
 
-from exam_engine.delivery.engine import design_for
+from exam_engine.delivery.engine import blueprint_for
 from exam_engine.delivery.models import Attempt, AttemptItem
 from exam_engine.delivery.sittings import timing
 from invigilation.session_models import Sitting
@@ -80,7 +80,7 @@ def review_view(attempt: Attempt) -> list[dict[str, Any]]:
 
 def sitting_view(sitting: Sitting, attempt: Attempt | None, now: datetime) -> dict[str, Any]:
     """What the candidate checks before the clock starts: who, which unit, which test, how long."""
-    design = design_for(sitting.unit.unit_reference)
+    blueprint = blueprint_for(sitting.unit.unit_reference)
     clock = timing(sitting, now)
     return {
         "sitting": sitting.id,
@@ -92,7 +92,7 @@ def sitting_view(sitting: Sitting, attempt: Attempt | None, now: datetime) -> di
         "test_minutes": sitting.test_minutes,
         "extra_time_percent": sitting.extra_time_percent,
         "allowed_minutes": round(clock.allowed.total_seconds() / 60, 1),
-        "mode": design["mode"],
-        "items": int(design["items"]),
+        "mode": blueprint.mode.value,
+        "marks": blueprint.total_marks,
         "attempt": attempt.id if attempt else None,
     }

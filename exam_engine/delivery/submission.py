@@ -7,7 +7,6 @@ any acknowledgements the page still holds in its journal against what is stored,
 verifies the session's hash-chained event log that every answer was appended to.
 """
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +15,7 @@ from sqlalchemy import select
 from exam_engine.auth.models import User
 from exam_engine.database import utcnow
 from exam_engine.delivery import engine
-from exam_engine.delivery.attempts import marks_of, own_attempt, pool_item
+from exam_engine.delivery.attempts import given_marks, own_attempt
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.locking import lock_attempt
 from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptEnd, CentreResultSetting
@@ -27,9 +26,30 @@ from invigilation.states import SittingState
 
 
 def close(attempt: Attempt, end: AttemptEnd, actor: User | None, now: datetime) -> None:
-    """Score and end the attempt, logging counts (no commit: the caller's transaction)."""
-    items = [replace(pool_item(entry.item_version), pretest=entry.pretest) for entry in attempt.items]
-    attempt.score = engine.score(items, marks_of(attempt.items), float(attempt.blueprint["design"]["cut_theta"]))
+    """Score and end the attempt, logging counts (no commit: the caller's transaction).
+
+    The engine runs the sitting once more with every recorded mark: a complete run is the
+    sitting record kept for replay (its steps become the items' selection records) and
+    carries the engine's score; an adaptive test ended early is scored on the items given.
+    Pretest items are never scored.
+    """
+    lock_attempt(attempt.id)
+    given = given_marks(attempt)
+    record = engine.final_record(attempt.blueprint, given)
+    if record is not None:
+        attempt.record = record.as_dict()
+        result = dict(record.score)
+        for entry, step in zip(attempt.items, record.steps):
+            entry.selection = engine.step_record(step)
+    else:
+        scored = [pair for pair, entry in zip(given, attempt.items) if not entry.pretest]
+        result = engine.score(attempt.blueprint, scored)
+    scored_entries = [entry for entry in attempt.items if not entry.pretest]
+    result.update(marks=int(sum(m for (_, m), e in zip(given, attempt.items) if not e.pretest)),
+                  available_marks=sum(entry.item_version.marks for entry in scored_entries),
+                  scored_items=len(scored_entries), pretest_items=len(attempt.items) - len(scored_entries),
+                  complete=record is not None)
+    attempt.score = result
     attempt.ended_at, attempt.end = now, end
     sitting = attempt.sitting
     append_event(sitting.session_id, "attempt.ended", {

@@ -79,12 +79,27 @@ def check_in(sitting: Sitting, invigilator: User, document: IdentityDocument,
     db.session.commit()
 
 
+def _authorise(sitting: Sitting, invigilator: User, now: datetime) -> None:
+    _move(sitting, S.AUTHORISED, invigilator, "authorised by the invigilator", now)
+    sitting.authorised_by_id, sitting.authorised_at = invigilator.id, now
+
+
 def authorise(sitting: Sitting, invigilator: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     _require_started(sitting.session)
-    _move(sitting, S.AUTHORISED, invigilator, "authorised by the invigilator", now)
-    sitting.authorised_by_id, sitting.authorised_at = invigilator.id, now
+    _authorise(sitting, invigilator, now)
     db.session.commit()
+
+
+def authorise_everyone_present(session: TestSession, invigilator: User, now: datetime | None = None) -> list[Sitting]:
+    """Unlock the test for every candidate who is present (identity checked)."""
+    now = now or utcnow()
+    _require_started(session)
+    present = [s for s in session.sittings if s.state is S.PRESENT]
+    for sitting in present:
+        _authorise(sitting, invigilator, now)
+    db.session.commit()
+    return present
 
 
 def authorise_with_key(sitting: Sitting, key: str, learner: User, now: datetime | None = None) -> None:
@@ -201,7 +216,7 @@ def grant_extra_time(sitting: Sitting, invigilator: User, minutes: float, reason
     now = now or utcnow()
     reason = _required(reason, "the reason for the extra time")
     if not 0 < minutes <= 240:
-        raise InvigilationError("extra time is between 1 and 240 minutes")
+        raise InvigilationError(f"extra time is more than 0 and at most 240 minutes, not {minutes:g}")
     if sitting.state.is_final:
         raise InvigilationError(f"the sitting is {sitting.state.label}; extra time no longer applies")
     sitting.extra_time_grants.append(ExtraTimeGrant(minutes=minutes, reason=reason, granted_by_id=invigilator.id,
@@ -284,8 +299,14 @@ def _finish(sitting: Sitting, actor: User | None, reason: str, now: datetime) ->
 
 
 def finish(sitting: Sitting, learner: User | None, now: datetime | None = None) -> None:
-    """The candidate submitted the test."""
-    _finish(sitting, learner, "submitted by the candidate", now or utcnow())
+    """The candidate submitted the test; a submission after the clock ran out is a time-out
+    at the deadline instead (the server's clock decides, not the learner's screen)."""
+    now = now or utcnow()
+    clock = timing(sitting, now)
+    if sitting.state is S.IN_PROGRESS and clock.remaining.total_seconds() <= 0:
+        _close(sitting, S.TIMED_OUT, None, "time ran out", clock.deadline or now)
+    else:
+        _finish(sitting, learner, "submitted by the candidate", now)
     db.session.commit()
 
 

@@ -64,6 +64,7 @@ class ReportRow:
     sitting: Sitting
     scheduled_start: datetime
     scheduled_finish: datetime
+    arrived: str  # when the candidate came under supervision, and whether late
     actual_start: datetime | None
     actual_finish: datetime | None
     pauses: list[str]
@@ -85,6 +86,7 @@ def report_rows(session: TestSession) -> list[ReportRow]:
             sitting=sitting,
             scheduled_start=session.scheduled_start,
             scheduled_finish=session.scheduled_start + allowed,
+            arrived=_arrival(sitting),
             actual_start=sitting.started_at,
             actual_finish=sitting.finished_at,
             pauses=[f"{time_text(p.started_at)}–{time_text(p.ended_at) or 'open'} {p.reason.label}"
@@ -98,8 +100,16 @@ def report_rows(session: TestSession) -> list[ReportRow]:
     return rows
 
 
+def _arrival(sitting: Sitting) -> str:
+    if sitting.arrived_at is None:
+        return ""
+    lateness = ("very late" if sitting.very_late else
+                "late" if sitting.arrived_at > sitting.session.scheduled_start else "on time")
+    return f"{time_text(sitting.arrived_at)} ({lateness})"
+
+
 CSV_COLUMNS = ["candidate_number", "candidate", "unit", "workstation", "scheduled_start", "scheduled_finish",
-               "actual_start", "actual_finish", "pauses", "extra_time", "exits", "incidents", "outcome"]
+               "arrived", "actual_start", "actual_finish", "pauses", "extra_time", "exits", "incidents", "outcome"]
 
 
 def report_csv(session: TestSession) -> str:
@@ -111,7 +121,7 @@ def report_csv(session: TestSession) -> str:
         writer.writerow([
             sitting.candidate.candidate_number, sitting.candidate.name, sitting.unit.unit_reference,
             sitting.workstation.label if sitting.workstation else "",
-            row.scheduled_start.isoformat(), row.scheduled_finish.isoformat(),
+            row.scheduled_start.isoformat(), row.scheduled_finish.isoformat(), row.arrived,
             row.actual_start.isoformat() if row.actual_start else "",
             row.actual_finish.isoformat() if row.actual_finish else "",
             "; ".join(row.pauses), "; ".join(row.extra_time), "; ".join(row.exits),

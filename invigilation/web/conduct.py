@@ -34,6 +34,8 @@ def register(session_id: int) -> str:
 
 SESSION_ACTIONS: dict[str, tuple[Callable[..., object], str]] = {
     "start": (lambda s, u: conduct.start_session(s, u), "Session started."),
+    "authorise-present": (lambda s, u: conduct.authorise_everyone_present(s, u),
+                          "Every candidate who is present is authorised."),
     "pause-all": (lambda s, u: conduct.pause_all(s, u, PauseReason.OTHER, form_text("note") or "paused by the invigilator"),
                   "Every candidate in progress is paused."),
     "resume-all": (lambda s, u: conduct.resume_all(s, u), "Every paused candidate in the room is resumed."),

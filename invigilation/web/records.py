@@ -2,19 +2,22 @@
 
 from flask import Response, abort, flash, jsonify, render_template, request
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import Role
 from exam_engine.database import utcnow
+from exam_engine.extensions import db
 from invigilation.errors import InvigilationError
 from invigilation.event_log import verify_log
-from invigilation.services.access import can_conduct
+from invigilation.services.access import can_conduct, visible_sessions
 from invigilation.services.conduct import expire_overdue
 from invigilation.services.incidents import alert_to_incident, dismiss_alert, malpractice_report, record_incident
-from invigilation.services.report import dashboard_rows, local, report_csv, report_rows, time_text
+from invigilation.services.report import (CENTRE_TIME_ZONE, dashboard_rows, local, report_csv, report_rows,
+                                          time_text)
 from invigilation.services.sessions import ratio_warning
-from invigilation.session_models import IncidentCategory, SessionState
+from invigilation.session_models import Incident, IncidentCategory, SessionState
 from invigilation.web import bp
 from invigilation.web.common import (back_to, failed, form_text, load_alert, load_incident, load_session,
                                      parse_local)
@@ -47,22 +50,29 @@ def new_incident(session_id: int) -> str | BaseResponse:
     session = load_session(session_id, can_conduct)
     if request.method == "POST":
         try:
-            category = IncidentCategory(form_text("category"))
+            category = _category()
             chosen = [s for s in session.sittings if str(s.id) in request.form.getlist("sittings")]
             duration = form_text("duration")
             if duration and not duration.isdigit():
                 raise InvigilationError("the duration is a whole number of minutes")
-            when = (parse_local(session.session_date.isoformat(), form_text("time"), local(utcnow()).tzinfo)
+            when = (parse_local(session.session_date.isoformat(), form_text("time"), CENTRE_TIME_ZONE)
                     if form_text("time") else None)
             incident = record_incident(session, current_user, category, form_text("description"), chosen, when,
                                        form_text("seat"), int(duration) if duration else None, form_text("witnesses"))
         except ValueError as error:
-            failed(error if str(error) else InvigilationError("choose a category"))
+            failed(error)
         else:
             flash(f"Incident #{incident.id} recorded.", "success")
             return back_to("invigilation.incident", incident_id=incident.id)
     return render_template("invigilation/new_incident.html", session=session, categories=list(IncidentCategory),
                            form=request.form)
+
+
+def _category() -> IncidentCategory:
+    try:
+        return IncidentCategory(form_text("category") or "candidate")
+    except ValueError:
+        raise InvigilationError("choose one of the incident categories") from None
 
 
 @bp.route("/incidents/<int:incident_id>")
@@ -84,13 +94,23 @@ def alert_action(alert_id: int, action: str) -> BaseResponse:
             dismiss_alert(alert, current_user)
             flash("Alert dismissed.", "success")
         elif action == "incident":
-            made = alert_to_incident(alert, current_user, IncidentCategory(form_text("category") or "candidate"))
+            made = alert_to_incident(alert, current_user, _category())
             return back_to("invigilation.incident", incident_id=made.id)
         else:
             abort(404)
     except ValueError as error:
         failed(error)
     return back_to("invigilation.dashboard", session_id=session_id)
+
+
+@bp.route("/oversight")
+@roles_required(Role.AWARDING_BODY_ADMIN)
+def oversight() -> str:
+    """The awarding body's view: every centre's sessions and every suspected malpractice report."""
+    suspected = db.session.scalars(select(Incident).where(Incident.category == IncidentCategory.SUSPECTED_MALPRACTICE)
+                                   .order_by(Incident.occurred_at.desc())).all()
+    return render_template("invigilation/oversight.html", sessions=visible_sessions(current_user),
+                           suspected=suspected, local=local)
 
 
 @bp.route("/sessions/<int:session_id>/report")

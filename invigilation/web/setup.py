@@ -12,14 +12,15 @@ from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.extensions import db
 from invigilation.errors import InvigilationError
-from invigilation.models import Candidate, CentreStaff, Room, Workstation
+from invigilation.models import Candidate, Centre, CentreStaff, Room, Workstation
 from invigilation.services.access import (can_administer, can_conduct, can_void, centre_ids_of, centres_of,
                                           visible_sessions)
 from invigilation.services.report import CENTRE_TIME_ZONE, local
 from invigilation.services.sessions import (UnitRequest, assign_workstation, book_candidate, create_session,
                                             ratio_warning, save_arrangements, spare_workstations)
 from invigilation.web import bp
-from invigilation.web.common import back_to, failed, form_text, load_session, load_sitting, parse_local
+from invigilation.services.centres import add_invigilator, add_room, register_candidate
+from invigilation.web.common import back_to, failed, form_int, form_text, load_session, load_sitting, parse_local
 
 STAFF = (Role.INVIGILATOR, Role.CENTRE_ADMIN, Role.AWARDING_BODY_ADMIN)
 
@@ -44,6 +45,38 @@ def _centre_invigilators(centre_ids: set[int]) -> list[User]:
     return list(db.session.scalars(select(User).join(CentreStaff, CentreStaff.user_id == User.id)
                                    .where(CentreStaff.centre_id.in_(centre_ids or {-1}),
                                           User.role == Role.INVIGILATOR).order_by(User.display_name)))
+
+
+def _my_centre() -> Centre:
+    centre = db.session.get(Centre, int(form_text("centre") or 0))
+    if centre is None or centre.id not in centre_ids_of(current_user):
+        abort(403)
+    return centre
+
+
+@bp.route("/centre/<record>", methods=["POST"])
+@roles_required(Role.CENTRE_ADMIN)
+def add_centre_record(record: str) -> Response:
+    """Register a candidate, add a room with workstations, or add an invigilator to the centre."""
+    if record not in ("candidates", "rooms", "invigilators"):
+        abort(404)
+    centre = _my_centre()
+    try:
+        if record == "candidates":
+            born = form_text("date_of_birth")
+            candidate = register_candidate(centre, form_text("username"), form_text("candidate_number"),
+                                           date.fromisoformat(born) if born else None, form_text("sex"),
+                                           form_text("groups"))
+            flash(f"{candidate.name} is candidate {candidate.candidate_number}.", "success")
+        elif record == "rooms":
+            room = add_room(centre, form_text("name"), form_int("workstations", "Workstations"),
+                            form_int("spares", "Spare workstations"))
+            flash(f"{room.name} added with {len(room.workstations)} workstations.", "success")
+        else:
+            flash(f"{add_invigilator(centre, form_text('username')).display_name} added as an invigilator.", "success")
+    except ValueError as error:
+        failed(error)
+    return back_to("invigilation.centre_home")
 
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
@@ -157,4 +190,4 @@ def arrangements(candidate_id: int) -> str | Response:
             flash(f"Access arrangements saved for {candidate.name}.", "success")
             return back_to("invigilation.centre_home")
     return render_template("invigilation/arrangements.html", candidate=candidate,
-                           profile=candidate.arrangements)
+                           profile=candidate.arrangements, form=request.form)

@@ -108,3 +108,10 @@ def test_fixed_forms_are_disjoint_and_enough_for_the_exposure_target(engine):
 def test_linear_on_the_fly_tests_differ_between_learners(simulations):
     tests = {tuple(sorted(r.scored_items)) for r in simulations["loft"].records}
     assert len(tests) > 1
+
+
+def test_no_free_item_left_means_only_the_items_given(engine):
+    layout = engine.layout
+    nothing = np.zeros(engine.pool.size, bool)
+    given = np.array([3, 9], np.int64)
+    assert layout.candidates(nothing, given, np.ones(engine.pool.size)).tolist() == [3, 9]

@@ -3,17 +3,16 @@
 import pytest
 from flask import Flask
 
+from tests.delivery.factory import UNIT, blueprint
+
 
 @pytest.fixture
 def design(app: Flask):
-    """Set the test design (mode and length) of the test unit for one test."""
-    from tests.delivery.factory import UNIT
-
-    previous = app.config.get("DELIVERY_TEST_DESIGNS")
+    """Set the test unit's blueprint (mode and number of items) for one test."""
 
     def set_design(mode: str, items: int = 4) -> None:
-        app.config["DELIVERY_TEST_DESIGNS"] = {UNIT: {"mode": mode, "items": items, "cut_theta": 0.0}}
+        app.config["DELIVERY_BLUEPRINTS"] = {UNIT: blueprint(mode, items)}
 
     set_design("fixed")
     yield set_design
-    app.config["DELIVERY_TEST_DESIGNS"] = previous or {}
+    app.config["DELIVERY_BLUEPRINTS"] = {}

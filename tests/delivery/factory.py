@@ -19,7 +19,23 @@ KEY = "K3Y9AB"
 RATIONALE_MARK = "RATIONALE-SECRET"
 
 
-def make_items(count: int = 8, unit: str = UNIT) -> list[ItemVersion]:
+def blueprint(mode: str, items: int = 4) -> dict:
+    """A blueprint (file form) for the test bank: exactly `items` items, one multiple-response
+    and one ordering item, the rest single best answer; every criterion assessed."""
+    return {
+        "unit": UNIT, "title": "Test unit", "mode": mode, "minutes": 30, "total_marks": items + 1, "cut_theta": 0.0,
+        "max_exposure": 1.0, "pretest_slots": 0, "max_items_per_criterion": items,
+        "learning_outcomes": [{"number": "1", "min_marks": 1, "max_marks": items, "criteria": ["1.1"]},
+                              {"number": "2", "min_marks": 2, "max_marks": 2, "criteria": ["2.1"]},
+                              {"number": "3", "min_marks": 1, "max_marks": 1, "criteria": ["3.1"]}],
+        "item_types": [{"type": "single_best_answer", "min_items": items - 2, "max_items": items - 2, "seconds": 60},
+                       {"type": "multiple_response", "min_items": 1, "max_items": 1, "seconds": 60},
+                       {"type": "ordering", "min_items": 1, "max_items": 1, "seconds": 60}],
+        "exposure_edges": [],
+    }
+
+
+def make_items(count: int = 12, unit: str = UNIT) -> list[ItemVersion]:
     """A small bank mixing the three item types; every key and rationale is distinctive."""
     versions = []
     for n in range(1, count + 1):

@@ -46,7 +46,7 @@ def test_items_are_served_only_inside_a_live_sitting(app, make_user, design):
 
 
 def test_a_wrong_key_does_not_sign_in(app, make_user, design):
-    make_items(4)
+    make_items()
     setup = make_sitting(make_user)
     runner = Runner(app.test_client())
     assert runner.sign_in(setup.candidate_number, key="WRONG1").status_code == 401
@@ -110,7 +110,7 @@ def test_every_runner_route_is_in_the_openapi_document(app):
 
 
 def test_the_html_sign_in_confirm_and_cancel_flow(app, make_user, design):
-    make_items(4)
+    make_items()
     setup = make_sitting(make_user)
     client = app.test_client()
     token = csrf_token_from(client.get("/learner/sign-in").get_data(as_text=True))

@@ -7,13 +7,13 @@ from flask import Flask
 
 from benchmarks.server import Server, free_port
 from exam_engine.delivery.client import RunnerClient, some_answer
-from tests.delivery.factory import KEY, UNIT, make_items, make_sitting
+from tests.delivery.factory import KEY, UNIT, blueprint, make_items, make_sitting
 
 
 def test_a_server_restart_mid_test_loses_nothing(app: Flask, make_user):
-    make_items(8)
+    make_items()
     setup = make_sitting(make_user, minutes=30)
-    config = {"DELIVERY_TEST_DESIGNS": {UNIT: {"mode": "loft", "items": 4, "cut_theta": 0.0}}}
+    config = {"DELIVERY_BLUEPRINTS": {UNIT: blueprint("loft", 4)}}
     server = Server(app.config["SQLALCHEMY_DATABASE_URI"], config, free_port(), workers=1, threads=2)
     server.start()
     try:

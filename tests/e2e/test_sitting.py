@@ -13,7 +13,7 @@ from exam_engine.delivery.models import AnswerEvent, Attempt, Response
 from exam_engine.extensions import db
 from invigilation.session_models import Pause, PauseReason
 from invigilation.states import SittingState
-from tests.delivery.factory import KEY, UNIT, make_items, make_sitting, shift_start
+from tests.delivery.factory import KEY, UNIT, blueprint, make_items, make_sitting, shift_start
 from tests.e2e.accessibility import blocking_violations
 
 pytestmark = pytest.mark.e2e
@@ -22,14 +22,14 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def sitting_for(app: Flask, make_user):
     app.config["RUNNER_POLL_SECONDS"] = 1
-    make_items(8)
+    make_items()
 
     def build(mode: str, items: int = 4, **kwargs):
-        app.config["DELIVERY_TEST_DESIGNS"] = {UNIT: {"mode": mode, "items": items, "cut_theta": 0.0}}
+        app.config["DELIVERY_BLUEPRINTS"] = {UNIT: blueprint(mode, items)}
         return make_sitting(make_user, **kwargs)
 
     yield build
-    app.config["DELIVERY_TEST_DESIGNS"] = {}
+    app.config["DELIVERY_BLUEPRINTS"] = {}
     app.config["RUNNER_POLL_SECONDS"] = 15
 
 
@@ -176,7 +176,8 @@ def test_adaptive_test_goes_forward_with_a_confirm_step(page: Page, sitting_for)
     answer_current(page)
     submit(page)
     attempt = attempt_of(setup.sitting)
-    assert [entry.selection["step"] for entry in attempt.items] == [1, 2, 3]
+    assert [entry.selection["position"] for entry in attempt.items] == [1, 2, 3]
+    assert all("theta" in entry.selection and entry.selection["shadow_test"] for entry in attempt.items)
     assert stored_answers(attempt.id) == 3
     assert db.session.scalar(select(func.count(AnswerEvent.id)).where(AnswerEvent.attempt_id == attempt.id)) >= 3
 

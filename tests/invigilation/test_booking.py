@@ -11,7 +11,7 @@ from invigilation.services import conduct
 from invigilation.services.incidents import alert_to_incident, malpractice_report, raise_alert, record_incident
 from invigilation.services.sessions import book_candidate, save_arrangements
 from invigilation.session_models import IdentityDocument, IncidentCategory
-from tests.invigilation.conftest import START, UNIT
+from tests.invigilation.conftest import START, UNIT, build_world
 
 
 def sit_and_finish(world, session, index=0, at=START):
@@ -52,7 +52,6 @@ def test_resits_wait_their_period_count_against_the_limit_and_are_numbered(world
 
 
 def test_a_candidate_cannot_be_booked_twice_or_at_another_centre(world, app):
-    from tests.invigilation.conftest import build_world
     other = build_world(name="Elsewhere", number="30003", candidates=1)
     session = world.session()
     world.book(session)

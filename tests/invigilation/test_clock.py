@@ -6,8 +6,9 @@ import pytest
 
 from invigilation.clock import allowed_time, compute_timing, is_very_late
 from invigilation.services import conduct
+from invigilation.services.report import report_csv, report_rows
 from invigilation.services.timing import deadline, is_accepting_answers, remaining_time
-from invigilation.session_models import IdentityDocument, PauseReason
+from invigilation.session_models import IdentityDocument
 from invigilation.states import SittingState
 from tests.invigilation.conftest import START
 
@@ -158,3 +159,14 @@ def test_moving_to_a_spare_workstation_keeps_the_time(world):
     assert sitting.state is SittingState.PAUSED and sitting.workstation is spare
     conduct.resume(sitting, world.invigilator, now=START + minutes(13))
     assert remaining_time(sitting, START + minutes(13)) == minutes(35)
+
+
+def test_a_submission_after_the_clock_ran_out_is_a_time_out_at_the_deadline(world):
+    session = world.session()
+    sitting = world.book(session, 1)
+    conduct.start_session(session, world.invigilator, now=START)
+    conduct.check_in(sitting, world.invigilator, IdentityDocument.PASSPORT, now=START)
+    conduct.authorise(sitting, world.invigilator, now=START)
+    conduct.start_clock(sitting, world.learners[1], now=START)
+    conduct.finish(sitting, world.learners[1], now=START + minutes(46))
+    assert sitting.state is SittingState.TIMED_OUT and sitting.finished_at == START + minutes(45)

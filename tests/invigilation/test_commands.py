@@ -3,6 +3,7 @@
 from sqlalchemy import select, text
 
 from exam_engine.cli import cli
+from exam_engine.database import utcnow
 from exam_engine.demo import load_demo
 from exam_engine.extensions import db
 from invigilation.event_log import EventRecord
@@ -21,6 +22,8 @@ def test_rehearse_runs_a_whole_session_and_verify_log_checks_it(app):
     session_id = int(result.output.split("Session id: ")[1].split()[0])
     session = db.session.get(TestSession, session_id)
     assert session.state is SessionState.ENDED and session.signed_off_at is not None
+    assert session.started_at < session.ended_at < session.signed_off_at <= utcnow()
+    assert all(s.started_at < s.finished_at <= session.ended_at for s in session.sittings)
     assert len(session.sittings) == 4 and all(s.state.is_final and s.started_at for s in session.sittings)
     assert any(p.reason.value == "technical_failure" for s in session.sittings for p in s.pauses)
     assert len(session.incidents) == 1 and "intact" in result.output

@@ -124,3 +124,30 @@ def test_logs_of_other_sessions_are_independent(logged, world):
     other = world.session()
     run_sql("DELETE FROM session_events WHERE id = :id", id=rows(logged)[2].id)
     assert verify_log(other.id).ok and not verify_log(logged.id).ok
+
+
+def test_concurrent_appenders_queue_up_and_the_chain_stays_whole(app, world):
+    """Delivery appends answer events from many requests at once; none may fork the chain."""
+    import threading
+
+    session_id = world.session().id
+    errors: list[BaseException] = []
+
+    def appender(worker: int) -> None:
+        try:
+            with app.app_context():
+                for n in range(8):
+                    append_event(session_id, "answer.recorded", {"worker": worker, "n": n}, f"learner-{worker}")
+                    db.session.commit()
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=appender, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.expire_all()
+    result = verify_log(session_id)
+    assert result.ok and result.records == 1 + 4 * 8

@@ -8,9 +8,11 @@ from exam_engine.auth.roles import Role
 from exam_engine.database import utcnow
 from exam_engine.extensions import db
 from invigilation.event_log import verify_log
+from invigilation.models import Candidate, CentreStaff
 from invigilation.services import conduct
-from invigilation.services.incidents import raise_alert
-from invigilation.session_models import IdentityDocument, SittingState
+from invigilation.services.incidents import raise_alert, record_incident
+from invigilation.services.sessions import book_candidate, ratio_warning
+from invigilation.session_models import IdentityDocument, IncidentCategory, SittingState
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import csrf_token_from, sign_in
 from tests.invigilation.conftest import build_world, quick_user
@@ -23,7 +25,6 @@ def two_centres(app):
     home.book(home_session)
     other.book(other_session)
     unnamed = quick_user(Role.INVIGILATOR, "unnamed-invigilator")
-    from invigilation.models import CentreStaff
     db.session.add(CentreStaff(centre=home.centre, user=unnamed))
     db.session.commit()
     return home, other, home_session, other_session, unnamed
@@ -130,7 +131,6 @@ def test_void_is_refused_to_invigilators_and_allowed_to_their_centre_admin(clien
 def test_ratio_warning_appears_when_invigilators_are_too_few(client, app):
     world = build_world(candidates=21, extra_percent=0)
     session = world.session()
-    from invigilation.services.sessions import book_candidate, ratio_warning
     for candidate in world.candidates[:20]:
         book_candidate(session, candidate, "Y/506/2152", world.admin, now=utcnow() - timedelta(days=1))
     assert ratio_warning(session) is None
@@ -138,3 +138,44 @@ def test_ratio_warning_appears_when_invigilators_are_too_few(client, app):
     assert ratio_warning(session) == "21 candidates need at least 2 invigilators at 1 to 20; this session has 1"
     c = signed_in(client, world.invigilator)
     assert "Invigilation ratio broken" in c.get(f"/invigilation/sessions/{session.id}").get_data(as_text=True)
+
+
+def test_a_centre_admin_registers_candidates_rooms_and_invigilators(client, app):
+    world = build_world(candidates=0)
+    learner = quick_user(Role.LEARNER, "new-learner")
+    quick_user(Role.INVIGILATOR, "new-invigilator")
+    db.session.commit()
+    c = signed_in(client, world.admin)
+
+    def post(record, **data):
+        token = csrf_token_from(c.get("/invigilation/centre").get_data(as_text=True))
+        return c.post(f"/invigilation/centre/{record}", data={"csrf_token": token, "centre": world.centre.id, **data},
+                      follow_redirects=True).get_data(as_text=True)
+
+    assert "is candidate C-77" in post("candidates", username="new-learner", candidate_number="C-77",
+                                       date_of_birth="2001-02-03")
+    assert "already" in post("candidates", username="new-learner", candidate_number="C-78")
+    assert "no learner account" in post("candidates", username="new-invigilator", candidate_number="C-79")
+    assert "Lab 2 added with 8 workstations" in post("rooms", name="Lab 2", workstations="8", spares="1")
+    assert "at least one of them spare" in post("rooms", name="Lab 3", workstations="8", spares="0")
+    assert "added as an invigilator" in post("invigilators", username="new-invigilator")
+    db.session.expire_all()
+    candidate = db.session.scalars(db.select(Candidate).where(Candidate.user_id == learner.id)).one()
+    assert candidate.centre_id == world.centre.id and str(candidate.date_of_birth) == "2001-02-03"
+    other = build_world(name="Other", number="40004", candidates=0)
+    token = csrf_token_from(c.get("/invigilation/centre").get_data(as_text=True))
+    assert c.post("/invigilation/centre/rooms", data={"csrf_token": token, "centre": other.centre.id, "name": "X",
+                                                      "workstations": "3", "spares": "1"}).status_code == 403
+
+
+def test_the_awarding_body_sees_every_centres_sessions_and_malpractice_reports(client, two_centres):
+    home, other, mine, theirs, _ = two_centres
+    record_incident(theirs, other.invigilator, IncidentCategory.SUSPECTED_MALPRACTICE, "Crib sheet found")
+    admin = quick_user(Role.AWARDING_BODY_ADMIN, "ab-admin")
+    db.session.commit()
+    c = signed_in(client, admin)
+    page = c.get("/invigilation/oversight").get_data(as_text=True)
+    assert "Crib sheet found" in page and "North College" in page and "South College" in page
+    assert c.get(f"/invigilation/incidents/{theirs.incidents[0].id}").status_code == 200
+    centre_admin = signed_in(client.application.test_client(), home.admin)
+    assert centre_admin.get("/invigilation/oversight").status_code == 403

@@ -58,7 +58,8 @@ def test_booked_present_authorised_in_progress_paused_resumed_finished(started):
     conduct.resume(sitting, world.invigilator, now=START + timedelta(minutes=7))
     conduct.finish(sitting, world.learners[0], now=START + timedelta(minutes=30))
     assert states_of(sitting) == [S.PRESENT, S.AUTHORISED, S.IN_PROGRESS, S.PAUSED, S.IN_PROGRESS, S.FINISHED]
-    transitions = db.session.scalars(select(SittingTransition).where(SittingTransition.sitting_id == sitting.id)).all()
+    transitions = db.session.scalars(select(SittingTransition).where(SittingTransition.sitting_id == sitting.id)
+                                     .order_by(SittingTransition.id)).all()
     assert all(t.reason and t.at for t in transitions)
     assert transitions[0].actor_id == world.invigilator.id and transitions[2].actor_id == world.learners[0].id
     assert sitting.finished_at == START + timedelta(minutes=30)
@@ -192,3 +193,12 @@ def test_every_legal_transition_is_reachable_through_the_services(started, curre
 
 def test_the_edges_tested_are_all_the_edges():
     assert {(c, t) for c, targets in TRANSITIONS.items() for t in targets} == set(EDGES)
+
+
+def test_authorising_everyone_present_leaves_the_others_alone(started):
+    world, session, (first, second, third) = started
+    conduct.check_in(first, world.invigilator, PASSPORT, now=START)
+    conduct.check_in(second, world.invigilator, PASSPORT, now=START)
+    assert conduct.authorise_everyone_present(session, world.invigilator, now=START) == [first, second]
+    assert [s.state for s in (first, second, third)] == [S.AUTHORISED, S.AUTHORISED, S.BOOKED]
+    assert first.authorised_by_id == world.invigilator.id

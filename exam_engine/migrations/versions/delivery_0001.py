@@ -2,7 +2,7 @@
 
 Revision ID: delivery_0001
 Revises: invigilation_0001
-Create Date: 2026-11-22 13:28:05.233757
+Create Date: 2026-11-22 13:59:19.988604
 """
 
 from alembic import op
@@ -29,6 +29,7 @@ def upgrade() -> None:
     op.create_table('attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('sitting_id', sa.Integer(), nullable=False),
+    sa.Column('unit_reference', sa.String(length=16), nullable=False),
     sa.Column('mode', sa.Enum('fixed', 'loft', 'cat', name='attemptmode', native_enum=False, length=32), nullable=False),
     sa.Column('blueprint_version', sa.String(length=80), nullable=False),
     sa.Column('blueprint', sa.JSON(), nullable=False),
@@ -39,10 +40,14 @@ def upgrade() -> None:
     sa.Column('ended_at', exam_engine.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('end', sa.Enum('submitted', 'timed_out', 'ended_by_invigilator', name='attemptend', native_enum=False, length=32), nullable=True),
     sa.Column('score', sa.JSON(), nullable=True),
+    sa.Column('record', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['sitting_id'], ['sittings.id'], name=op.f('fk_attempts_sitting_id_sittings')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attempts')),
     sa.UniqueConstraint('sitting_id', name=op.f('uq_attempts_sitting_id'))
     )
+    with op.batch_alter_table('attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attempts_unit_reference'), ['unit_reference'], unique=False)
+
     op.create_table('attempt_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('attempt_id', sa.Integer(), nullable=False),
@@ -107,6 +112,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_attempt_items_attempt_id'))
 
     op.drop_table('attempt_items')
+    with op.batch_alter_table('attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attempts_unit_reference'))
+
     op.drop_table('attempts')
     op.drop_table('centre_result_settings')
     # ### end Alembic commands ###

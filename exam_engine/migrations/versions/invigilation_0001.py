@@ -1,7 +1,7 @@
 """Invigilation: centres, rooms, candidates, sessions, sittings, incidents, the event log
 
 Revision ID: invigilation_0001
-Revises: 0002_items
+Revises: 0003_items
 Create Date: 2026-11-22 13:23:44.205676
 """
 
