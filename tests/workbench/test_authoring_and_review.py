@@ -110,3 +110,19 @@ def test_an_item_in_review_is_not_edited(taxonomy, make_user):
     move_item(version.id, "submit", writer, None)
     with pytest.raises(AuthoringError, match="a reviewer must return it"):
         edit_item(version.item_id, entry_from_form(item_form(), writer.username), writer)
+
+
+def test_reloading_the_files_keeps_a_web_edit(taxonomy, make_user, tmp_path):
+    from item_bank.items.bank import load_bank
+    from item_bank.workbench.item_files import write_unit_files
+
+    writer = make_user(Role.ITEM_WRITER)
+    version = _draft(writer)
+    write_unit_files(UNIT, tmp_path)  # the files state version 1
+    version.status = ItemStatus.LIVE
+    db.session.commit()
+    edit_item(version.item_id, entry_from_form(item_form(stem="Edited on the web?"), writer.username), writer)
+    report = load_bank(tmp_path)
+    item = db.session.get(Item, version.item_id)
+    assert report.unchanged == 1 and [(v.number, v.status) for v in item.versions] == [
+        (1, ItemStatus.LIVE), (2, ItemStatus.DRAFT)]
