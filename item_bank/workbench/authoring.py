@@ -41,9 +41,10 @@ def entry_from_form(form: Any, writer: str) -> dict[str, Any]:
     item_type = form.get("type", "")
     raw_key = [part for part in re.split(r"[\s,]+", form.get("key", "").strip().upper()) if part]
     key: Any = raw_key[0] if item_type == ItemType.SINGLE_BEST_ANSWER.value and len(raw_key) == 1 else raw_key
+    known_type = item_type in {t.value for t in ItemType}
     entry = {
-        "id": "PENDING", "type": item_type, "marks": MARKS.get(ItemType(item_type), 0) if item_type in
-        {t.value for t in ItemType} else 0, "difficulty_rating": form.get("difficulty_rating", ""),
+        "id": "PENDING", "type": item_type, "marks": MARKS[ItemType(item_type)] if known_type else 0,
+        "difficulty_rating": form.get("difficulty_rating", ""),
         "criteria": form.getlist("criteria"), "amplification": form.getlist("amplification"),
         "scenario": form.get("scenario") or None, "enemy_set": form.get("enemy_set", "").strip() or None,
         "stem": form.get("stem", ""), "options": options, "key": key,

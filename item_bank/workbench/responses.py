@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem
 from exam_engine.extensions import db
 from invigilation.models import Candidate
-from invigilation.session_models import SessionUnit, Sitting
+from invigilation.session_models import Sitting
 from item_bank.items.models import Item, ItemVersion
 from item_bank.items.scoring import score
 
@@ -61,9 +61,8 @@ def unit_response_matrix(unit_reference: str, since: datetime | None = None,
                          until: datetime | None = None) -> ResponseMatrix:
     """Every finished attempt at `unit_reference` (begun within [since, until) if given)."""
     query = (
-        select(Attempt).join(Sitting, Attempt.sitting_id == Sitting.id)
-        .join(SessionUnit, Sitting.session_unit_id == SessionUnit.id)
-        .where(SessionUnit.unit_reference == unit_reference, Attempt.ended_at.is_not(None))
+        select(Attempt)
+        .where(Attempt.unit_reference == unit_reference, Attempt.ended_at.is_not(None))
         .order_by(Attempt.id)
         .options(
             selectinload(Attempt.items).selectinload(AttemptItem.response),

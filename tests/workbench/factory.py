@@ -84,7 +84,7 @@ def _store(n: int, taker: Taker, session: TestSession, start) -> None:
         candidate.arrangements = AccessArrangement(extra_time_percent=25)
     sitting = Sitting(session=session, unit=session.units[0], candidate=candidate, state=SittingState.FINISHED,
                       started_at=start, finished_at=start + timedelta(minutes=30))
-    attempt = Attempt(sitting=sitting, mode=AttemptMode.FIXED, blueprint_version="test", blueprint={}, seed=n,
+    attempt = Attempt(sitting=sitting, unit_reference=session.units[0].unit_reference, mode=AttemptMode.FIXED, blueprint_version="test", blueprint={}, seed=n,
                       planned_items=len(taker.answers), created_at=start, ended_at=start + timedelta(minutes=30),
                       end=AttemptEnd.SUBMITTED)
     db.session.add_all([user, candidate, sitting, attempt])
