@@ -159,9 +159,9 @@ def next_item(learner: User, attempt_id: int) -> int:
         raise DeliveryError("that was the last question; submit your test", "no_more_items")
     position = len(given) + 1
     attempt.planned_items = max(attempt.planned_items, position)
-    version = engine.version_ids(attempt.unit_reference, [due])[due]
-    attempt.items.append(AttemptItem(position=position, item_version_id=version,
-                                     pretest=engine.is_pretest(attempt.blueprint, due),
+    pretest = engine.is_pretest(attempt.blueprint, due)
+    version = engine.version_ids(attempt.unit_reference, [due], pretest)[due]
+    attempt.items.append(AttemptItem(position=position, item_version_id=version, pretest=pretest,
                                      selection={"position": position, "item": due,
                                                 "reason": "chosen by the shadow test after the answers so far; "
                                                           "the full record is written at the end"},

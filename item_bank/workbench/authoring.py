@@ -1,11 +1,11 @@
 """Writing and editing items on the web, checked by the same rules as the item files.
 
-A new item starts as a draft version 1. Editing a draft changes it in place; editing an
-item whose newest version is approved for pretest, live or retired makes a new draft
-version (the live version stays in service until the new one is promoted). An item in
-review is not edited: the reviewer returns it first. Web-authored versions live in the
-database; `exam-engine export-item-files` writes them back out as YAML for review into
-the repository's files.
+A new item starts as a draft version 1. Editing a draft no learner has been given changes
+it in place; editing any other version (a draft returned after pretesting, or one approved
+for pretest, live or retired) makes a new draft version; a live version stays in service
+until the new one is promoted. An item in review is not edited: the reviewer returns it
+first. Web-authored versions live in the database; `exam-engine export-item-files` writes
+them back out as YAML for review into the repository's files.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from exam_engine.auth.models import User
+from exam_engine.delivery.models import AttemptItem
 from exam_engine.extensions import db
 from item_bank.items.bank import content_hash, provisional_parameters, untagged_in_taxonomy
 from item_bank.items.files import FileProblem, ItemSpec, check_entry
@@ -95,7 +96,7 @@ def edit_item(item_id: int, entry: dict[str, Any], user: User) -> ItemVersion:
                                           "the item is in review: a reviewer must return it before it is edited")])
     spec = validate(item.unit_reference, entry)
     try:
-        if latest.status is ItemStatus.DRAFT:
+        if edits_in_place(latest):
             _apply(latest, spec, user)
             version = latest
         else:
@@ -121,6 +122,15 @@ def form_values(version: ItemVersion) -> dict[str, Any]:
         values[f"option_{option['id']}"] = option["text"]
         values[f"rationale_{option['id']}"] = version.rationale.get(option["id"], "")
     return values
+
+
+def edits_in_place(version: ItemVersion) -> bool:
+    """A draft no learner was given is edited in place (given versions' responses keep their meaning)."""
+    if version.status is not ItemStatus.DRAFT:
+        return False
+    given = db.session.scalar(select(func.count()).select_from(AttemptItem)
+                              .where(AttemptItem.item_version_id == version.id))
+    return given == 0
 
 
 def _new_code(unit_reference: str, criterion: str) -> str:

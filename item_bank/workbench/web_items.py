@@ -16,7 +16,7 @@ from item_bank.items.models import Item, ItemStatus, ItemVersion, Scenario
 from item_bank.items.scoring import ItemType
 from item_bank.views import bp
 from item_bank.workbench.authoring import (
-    OPTION_IDS, AuthoringError, create_item, edit_item, entry_from_form, form_values,
+    OPTION_IDS, AuthoringError, create_item, edit_item, edits_in_place, entry_from_form, form_values,
 )
 from item_bank.workbench.coverage import current_unit_version
 from item_bank.workbench.review import MOVES, ReviewError, allowed_moves, move_item, pending_calibration
@@ -98,7 +98,8 @@ def _form(reference: str, values, problems, item: Item | None) -> tuple[str, int
         Item.unit_reference == reference, ItemVersion.enemy_set.is_not(None)).distinct()).all()
     getlist = values.getlist if hasattr(values, "getlist") else (lambda name: values.get(name, []))
     return render_template("item_bank/workbench/item_form.html", unit=reference, unit_version=unit_version,
-                           item=item, values=values, getlist=getlist, problems=problems,
+                           item=item, in_place=item is not None and edits_in_place(item.latest),
+                           values=values, getlist=getlist, problems=problems,
                            scenarios=scenarios, enemy_sets=enemy_sets, option_ids=OPTION_IDS,
                            types=list(ItemType), ratings=DIFFICULTY_RATINGS), (422 if problems else 200)
 

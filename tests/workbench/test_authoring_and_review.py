@@ -102,6 +102,9 @@ def test_editing_a_live_item_makes_a_new_draft_version_and_the_live_one_stays(ta
 
     live, _ = unit_pools(UNIT)
     assert live is not None and live.ids == (version.item.code,)  # the live version stays in service
+    from exam_engine.delivery.engine import version_ids
+
+    assert version_ids(UNIT, [version.item.code]) == {version.item.code: version.id}  # learners never see the draft
 
 
 def test_an_item_in_review_is_not_edited(taxonomy, make_user):
@@ -126,3 +129,13 @@ def test_reloading_the_files_keeps_a_web_edit(taxonomy, make_user, tmp_path):
     item = db.session.get(Item, version.item_id)
     assert report.unchanged == 1 and [(v.number, v.status) for v in item.versions] == [
         (1, ItemStatus.LIVE), (2, ItemStatus.DRAFT)]
+
+
+def test_a_draft_returned_after_pretesting_is_not_edited_in_place(taxonomy, make_user):
+    from tests.workbench.factory import Taker, seed_attempts
+
+    writer = make_user(Role.ITEM_WRITER)
+    version = _draft(writer)
+    seed_attempts([Taker({version.id: "B"}, pretest=frozenset({version.id}))])
+    edited = edit_item(version.item_id, entry_from_form(item_form(key="C"), writer.username), writer)
+    assert (edited.number, version.key, edited.key) == (2, "B", "C")
