@@ -28,8 +28,9 @@ class Axis:
         return start + (value - self.low) / (self.high - self.low) * (end - start)
 
 
-def _frame(chart_id: str, title: str, description: str, body: list[str]) -> Markup:
-    head = (f'<svg class="chart" id="{escape(chart_id)}" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
+def _frame(chart_id: str, title: str, description: str, body: list[str], size: tuple[int, int] = (WIDTH, HEIGHT)
+           ) -> Markup:
+    head = (f'<svg class="chart" id="{escape(chart_id)}" role="img" viewBox="0 0 {size[0]} {size[1]}" '
             f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" xmlns="http://www.w3.org/2000/svg">'
             f'<title id="{escape(chart_id)}-title">{escape(title)}</title>'
             f'<desc id="{escape(chart_id)}-desc">{escape(description)}</desc>')
@@ -87,7 +88,7 @@ def bars(chart_id: str, title: str, description: str, rows: Sequence[tuple[str, 
         px, py = left + n * step + step * 0.15, y.scale(value, bottom, top)
         body.append(f'<rect class="bar" x="{px:.1f}" y="{py:.1f}" width="{step * 0.7:.1f}" height="{bottom - py:.1f}">'
                     f'<title>{escape(label)}: {value:g}</title></rect>')
-        if len(rows) <= 30:
+        if len(rows) <= 8:  # more would overlap; the table after the chart names every bar
             body.append(f'<text class="tick" x="{px + step * 0.35:.1f}" y="{bottom + 16}" text-anchor="middle">'
                         f'{escape(label[-8:])}</text>')
     return _frame(chart_id, title, description, body)
@@ -110,8 +111,7 @@ def heat_grid(chart_id: str, title: str, description: str, rows: Sequence[str], 
                         f'height="{cell_h - 2}"><title>{escape(name)}, {escape(columns[k])}: {count}</title></rect>'
                         f'<text class="cell-count" x="{label_w + (k + 0.5) * cell_w:.1f}" y="{y0 + 17}" '
                         f'text-anchor="middle">{count if count else "none"}</text>')
-    svg = _frame(chart_id, title, description, body)
-    return Markup(svg.replace(f'viewBox="0 0 {WIDTH} {HEIGHT}"', f'viewBox="0 0 {width} {height}"', 1))
+    return _frame(chart_id, title, description, body, (width, height))
 
 
 def _nice(value: float) -> float:
