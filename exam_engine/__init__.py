@@ -61,11 +61,12 @@ def _register_blueprints(app: Flask) -> None:
     from exam_engine.delivery.views import bp as delivery_bp
     from exam_engine.delivery.views import reports_bp as delivery_reports_bp
     from invigilation.views import bp as invigilation_bp
+    from item_bank.qti.views import bp as qti_bp
     from item_bank.views import bp as item_bank_bp
 
     from exam_engine.delivery.progress import register as register_delivery_progress
 
     register_delivery_progress()
     for blueprint in (auth_bp, admin_bp, delivery_bp, delivery_reports_bp, runner_api_bp, invigilation_bp,
-                      item_bank_bp):
+                      item_bank_bp, qti_bp):
         app.register_blueprint(blueprint)

@@ -18,6 +18,7 @@ from item_bank.items.commands import export_items_command, load_items_command
 from item_bank.workbench.commands import (
     calibrate_bank_command, export_item_files_command, item_statistics_command,
 )
+from item_bank.qti.commands import export_qti_command, import_qti_command
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -29,7 +30,7 @@ def cli() -> None:
 _COMMANDS: tuple[click.Command, ...] = (
     db_group, create_user_command, load_demo_command,
     import_spec_command, export_taxonomy_command,
-    load_items_command, export_items_command,
+    load_items_command, export_items_command, import_qti_command, export_qti_command,
     calibrate, item_stats, score,
     calibrate_bank_command, export_item_files_command, item_statistics_command,
     verify_log_command, rehearse_command,

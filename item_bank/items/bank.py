@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exam_engine.extensions import db
-from item_bank.items.files import FileProblem, ItemFileError, ItemSpec, read_bank
+from item_bank.items.files import FileProblem, ItemFileError, ItemSpec, ScenarioSpec, read_bank
 from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource, Scenario, StatusChange
 from item_bank.items.scoring import ItemType
 from item_bank.taxonomy_models import Unit, UnitVersion
@@ -67,20 +67,32 @@ def content_hash(spec: ItemSpec) -> str:
 def load_bank(root: Path = BANK_FOLDER) -> LoadReport:
     """Bring the database in line with the item files under `root`, in one transaction."""
     files = read_bank(root)
-    problems = untagged_in_taxonomy(files.items)
+    return sync_specs(files.items, files.scenarios)
+
+
+def sync_specs(items: list[ItemSpec], scenarios: list[ScenarioSpec], *, dry_run: bool = False) -> LoadReport:
+    """Write checked item specs (from YAML files or a QTI package) to the bank in one transaction.
+
+    Tags are checked against the imported taxonomy first; any problem raises ItemFileError
+    and writes nothing. With `dry_run` the report is computed and everything rolled back.
+    """
+    problems = untagged_in_taxonomy(items)
     if problems:
         raise ItemFileError(problems)
     report = LoadReport()
     try:
-        scenarios = _sync_scenarios(files.scenarios, report)
+        synced = _sync_scenarios(scenarios, report)
         existing = {
             item.code: item
             for item in db.session.scalars(select(Item).options(selectinload(Item.versions)))
         }
-        for spec in files.items:
-            _sync_item(spec, existing.get(spec.id), scenarios, report)
+        for spec in items:
+            _sync_item(spec, existing.get(spec.id), synced, report)
             report.per_unit[spec.unit] += 1
-        db.session.commit()
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
     except Exception:
         db.session.rollback()
         raise
@@ -125,7 +137,7 @@ def _taxonomy_identifiers(unit_reference: str) -> set[str] | None:
     return identifiers
 
 
-def _sync_scenarios(specs: list[Any], report: LoadReport) -> dict[str, Scenario]:
+def _sync_scenarios(specs: list[ScenarioSpec], report: LoadReport) -> dict[str, Scenario]:
     scenarios = {s.code: s for s in db.session.scalars(select(Scenario))}
     for spec in specs:
         scenario = scenarios.get(spec.id)

@@ -185,12 +185,22 @@ def _read_item_file(path: Path, data: dict[str, Any], problems: list[FileProblem
         return []
     items = []
     for index, entry in enumerate(entries, start=1):
-        checker = _ItemChecker(str(path), unit, criterion, index, entry)
-        item = checker.check()
-        problems.extend(checker.problems)
+        item = check_item(str(path), unit, criterion, index, entry, problems)
         if item is not None:
             items.append(item)
     return items
+
+
+def check_item(path: str, unit: str, criterion: str, index: int, entry: Any,
+               problems: list[FileProblem]) -> ItemSpec | None:
+    """Validate one item entry (as a YAML file or a QTI package states it) into a spec.
+
+    Every problem is appended to `problems`; None is returned if there was any.
+    """
+    checker = _ItemChecker(path, unit, criterion, index, entry)
+    item = checker.check()
+    problems.extend(checker.problems)
+    return item
 
 
 class _ItemChecker:

@@ -1,0 +1,16 @@
+"""QTI 2.2 and 3.0 import and export of items, in IMS content packages.
+
+A package is a zip with `imsmanifest.xml` and one item file per item (`items/<id>.xml`),
+each listed as a resource of type `imsqti_item_xmlv2p2` or `imsqti_item_xmlv3p0`.
+Single best answer and multiple response items are a `choiceInteraction`
+(`qti-choice-interaction`); ordering items are not exported, and any other interaction
+is rejected on import. Our tags travel in each resource's `<metadata>` as an
+`<ee:item>` element in the namespace `urn:exam-engine:item-metadata:1`: attributes
+id, unit, criterion, difficulty, writer and enemy-set, and child elements criterion,
+amplification, scenario (id, title, text), rationale (per option) and notes.
+
+- `safety`: reading zips, folders and files safely; XML without DTDs or entities.
+- `versions`: element, attribute and resource names of the two QTI versions.
+- `writer` / `reader`: item versions to QTI, and QTI to the YAML path's `ItemSpec`s.
+- `service`: the export and the all-or-nothing import; `commands`, `views`: their doors.
+"""

@@ -1,0 +1,258 @@
+"""Reading QTI 2.2 / 3.0 items into the same `ItemSpec`s the YAML item files give.
+
+Each item file becomes an entry shaped like a YAML item and goes through the same
+validation (`item_bank.items.files.check_item`). Only `choiceInteraction` items are
+accepted: one choice (single best answer) or `maxChoices` = the number of correct
+responses (multiple response). Any other interaction, media we cannot hold, a missing
+file or a malformed file rejects that file with a message naming it.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from item_bank.items.files import FileProblem, ItemSpec, ScenarioSpec, check_item
+from item_bank.qti.safety import MANIFEST, PackageFiles, UnsafePackage, parse_xml, safe_member_path
+from item_bank.qti.versions import BY_NAMESPACE, METADATA_NAMESPACE, RESOURCE_TYPES, QtiVersion
+
+MD = f"{{{METADATA_NAMESPACE}}}"
+MEDIA = frozenset({"img", "object", "audio", "video", "math", "include"})
+
+
+@dataclass(frozen=True)
+class Rejection:
+    file: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.reason}"
+
+
+@dataclass
+class PackageContents:
+    items: list[ItemSpec] = field(default_factory=list)
+    scenarios: list[ScenarioSpec] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # resources that are not items
+
+
+class _Rejected(Exception):
+    pass
+
+
+def read_package(package: PackageFiles, unit: str | None, writer: str) -> PackageContents:
+    """Every item of a package (or folder, or single file) as a spec, or why it was rejected.
+
+    `unit` is the unit to import into when the metadata names none (it must agree when
+    it does); `writer` is recorded for items whose metadata names no writer.
+    """
+    contents = PackageContents()
+    for href, metadata in _item_files(package, contents):
+        try:
+            entry, item_unit, criterion, scenario = _read_item(package.files[href], href, metadata, unit, writer)
+        except _Rejected as error:
+            contents.rejected.append(Rejection(href, str(error)))
+            continue
+        problems: list[FileProblem] = []
+        spec = check_item(href, item_unit, criterion, 1, entry, problems)
+        contents.rejected.extend(Rejection(href, problem_text(problem)) for problem in problems)
+        if spec is not None:
+            contents.items.append(spec)
+            if scenario is not None:
+                contents.scenarios.append(scenario)
+    _check_package_wide(contents)
+    return contents
+
+
+def _item_files(package: PackageFiles, contents: PackageContents) -> list[tuple[str, Element | None]]:
+    """(href, our metadata) of each item file: from the manifest, or every .xml without one."""
+    manifests = sorted((name for name in package.files if name.rsplit("/", 1)[-1] == MANIFEST), key=len)
+    if not manifests:
+        return [(name, None) for name in sorted(package.files) if name.lower().endswith(".xml")]
+    try:
+        manifest = parse_xml(package.files[manifests[0]], f"{package.name}: {manifests[0]}")
+    except ValueError as error:
+        raise UnsafePackage(str(error)) from error
+    base = manifests[0].removesuffix(MANIFEST)  # hrefs are relative to the manifest's folder
+
+    def member(href: str) -> str:
+        return safe_member_path(base + href, package.name)
+
+    found = []
+    for resource in manifest.iter():
+        if _local(resource.tag) != "resource":
+            continue
+        kind, href = resource.get("type", ""), resource.get("href")
+        if package.only is not None and (not href or member(href) != package.only):
+            continue
+        if kind not in RESOURCE_TYPES:
+            contents.skipped.append(f"{href or resource.get('identifier')} ({kind or 'no type'})")
+            continue
+        if not href:
+            contents.rejected.append(Rejection(MANIFEST, f"item resource {resource.get('identifier')!r} has no href"))
+            continue
+        referenced = dict.fromkeys([href] + [f.get("href", "") for f in resource if _local(f.tag) == "file"])
+        missing = [name for name in referenced if member(name) not in package.files]
+        if missing:
+            contents.rejected.append(Rejection(href, f"listed in {MANIFEST} but not in the package: {', '.join(missing)}"))
+            continue
+        found.append((member(href), resource.find(f".//{MD}item")))
+    return found
+
+
+def _read_item(data: bytes, href: str, metadata: Element | None, unit: str | None,
+               writer: str) -> tuple[dict[str, Any], str, str, ScenarioSpec | None]:
+    try:
+        root = parse_xml(data, href)
+    except ValueError as error:
+        raise _Rejected(str(error).removeprefix(f"{href}: ")) from error
+    namespace = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+    qti = BY_NAMESPACE.get(namespace)
+    if qti is None or qti.local(root.tag) != "assessmentItem":
+        raise _Rejected(f"is not a QTI 2.2 or 3.0 assessment item (root element {_local(root.tag)!r})")
+    body = _child(root, qti, "itemBody")
+    interaction = _the_interaction(body, qti)
+    entry = _entry_from_item(root, body, interaction, qti)
+    tags = _tags(metadata, writer)
+    entry.update(tags.fields)
+    if unit and tags.unit and unit != tags.unit:
+        raise _Rejected(f"belongs to unit {tags.unit}, not {unit}")
+    item_unit = tags.unit or unit
+    if item_unit is None:
+        raise _Rejected("names no unit in its metadata; give one with --unit")
+    criterion = tags.criterion or next(iter(entry["criteria"]), "")
+    return entry, item_unit, criterion, _scenario(tags.scenario, item_unit)
+
+
+def _the_interaction(body: Element, qti: QtiVersion) -> Element:
+    interactions = [el for el in body.iter() if qti.local(el.tag).endswith("Interaction")]
+    unsupported = sorted({_local(el.tag) for el in interactions if qti.local(el.tag) != "choiceInteraction"})
+    if unsupported:
+        raise _Rejected(f"uses {', '.join(unsupported)}, which we do not import "
+                        f"(only {qti.element('choiceInteraction')} is supported)")
+    if len(interactions) != 1:
+        raise _Rejected(f"has {len(interactions)} choice interactions; an item needs exactly one")
+    media = sorted({_local(el.tag) for el in body.iter() if _local(el.tag) in MEDIA})
+    if media:
+        raise _Rejected(f"contains {', '.join(media)}; the bank holds text items only")
+    return interactions[0]
+
+
+def _entry_from_item(root: Element, body: Element, interaction: Element, qti: QtiVersion) -> dict[str, Any]:
+    a = qti.attribute
+    response_id = interaction.get(a("responseIdentifier"))
+    declaration = next((el for el in root if qti.local(el.tag) == "responseDeclaration"
+                        and el.get("identifier") == response_id), None)
+    if declaration is None:
+        raise _Rejected(f"has no responseDeclaration for the interaction's response {response_id!r}")
+    correct = _child(declaration, qti, "correctResponse", required=False)
+    key = [_text(value) for value in correct if qti.local(value.tag) == "value"] if correct is not None else []
+    if not key:
+        raise _Rejected("declares no correctResponse, so it has no key")
+    max_choices = interaction.get(a("maxChoices"), "1")
+    if declaration.get("cardinality") == "single" and max_choices == "1":
+        item_type, answer, select = "single_best_answer", key[0], None
+    elif declaration.get("cardinality") == "multiple" and max_choices == str(len(key)):
+        item_type, answer, select = "multiple_response", key, len(key)
+    else:
+        raise _Rejected(f"cardinality {declaration.get('cardinality')!r} with maxChoices {max_choices} and "
+                        f"{len(key)} correct response(s) is neither single best answer (1 of 1) "
+                        f"nor multiple response (maxChoices = number correct)")
+    options = [{"id": choice.get("identifier"), "text": _text(choice)}
+               for choice in interaction if qti.local(choice.tag) == "simpleChoice"]
+    entry: dict[str, Any] = {
+        "id": root.get("identifier"), "type": item_type, "marks": 2 if select else 1,
+        "stem": _stem(body, interaction, qti), "options": options, "key": answer, "status": "draft",
+    }
+    if select:
+        entry["select"] = select
+    return entry
+
+
+def _stem(body: Element, interaction: Element, qti: QtiVersion) -> str:
+    """Body text outside the interaction and our scenario block, then the prompt."""
+    skipped = {interaction, *(el for el in body.iter() if el.get("class") == "scenario")}
+
+    def outside(element: Element) -> str:
+        parts = [element.text or ""]
+        for child in element:
+            parts += ["" if child in skipped else outside(child), child.tail or ""]
+        return " ".join(parts)
+
+    prompt = _child(interaction, qti, "prompt", required=False)
+    return " ".join((outside(body) + " " + (_text(prompt) if prompt is not None else "")).split())
+
+
+@dataclass(frozen=True)
+class _Tags:
+    """What the manifest metadata says about an item beyond its QTI content."""
+
+    unit: str | None
+    criterion: str | None
+    scenario: Element | None
+    fields: dict[str, Any]  # item entry fields, named as in the YAML item files
+
+
+def _tags(metadata: Element | None, writer: str) -> _Tags:
+    """Our tags from the manifest metadata; absent ones are left for validation to report."""
+    if metadata is None:
+        return _Tags(None, None, None, {"criteria": [], "amplification": [], "difficulty_rating": None,
+                                        "rationale": {}, "writer": writer})
+    scenario = metadata.find(f"{MD}scenario")
+    fields = {
+        "criteria": [_text(el) for el in metadata.findall(f"{MD}criterion")],
+        "amplification": [_text(el) for el in metadata.findall(f"{MD}amplification")],
+        "difficulty_rating": metadata.get("difficulty"),
+        "enemy_set": metadata.get("enemy-set"),
+        "scenario": None if scenario is None else scenario.get("id"),
+        "rationale": {el.get("option"): (el.text or "").strip() for el in metadata.findall(f"{MD}rationale")},
+        "notes": (metadata.findtext(f"{MD}notes") or "").strip() or None,
+        "writer": metadata.get("writer") or writer,
+    }
+    if metadata.get("id"):
+        fields["id"] = metadata.get("id")
+    return _Tags(metadata.get("unit"), metadata.get("criterion"), scenario, fields)
+
+
+def _scenario(element: Element | None, unit: str) -> ScenarioSpec | None:
+    if element is None:
+        return None
+    spec = ScenarioSpec(element.get("id", ""), unit, element.get("title", "").strip(), (element.text or "").strip())
+    if not (spec.id and spec.title and spec.text):
+        raise _Rejected("its scenario metadata needs an id, a title and a text")
+    return spec
+
+
+def _check_package_wide(contents: PackageContents) -> None:
+    """Ids are unique in the package; a scenario has one text throughout."""
+    seen: dict[str, str] = {}
+    for item in contents.items:
+        if item.id in seen:
+            contents.rejected.append(Rejection(item.source, f"item id {item.id} is also used by {seen[item.id]}"))
+        seen[item.id] = item.source
+    texts: dict[str, ScenarioSpec] = {}
+    for scenario in contents.scenarios:
+        first = texts.setdefault(scenario.id, scenario)
+        if first != scenario:
+            contents.rejected.append(Rejection(MANIFEST, f"scenario {scenario.id} has different texts in the package"))
+    contents.scenarios = list(texts.values())
+
+
+def _child(parent: Element, qti: QtiVersion, name: str, required: bool = True) -> Element | None:
+    found = next((el for el in parent if qti.local(el.tag) == name), None)
+    if found is None and required:
+        raise _Rejected(f"has no {qti.element(name)} element")
+    return found
+
+
+def problem_text(problem: FileProblem) -> str:
+    """A problem's text without its path (the report names the file already)."""
+    return str(FileProblem("", problem.item, problem.field, problem.message)).removeprefix(", ")
+
+
+def _text(element: Element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]

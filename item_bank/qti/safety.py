@@ -1,0 +1,172 @@
+"""Reading untrusted packages safely: zip limits, path checks and XML without DTDs.
+
+A QTI package is someone else's zip file. Before anything in it is parsed we refuse
+absolute paths, `..` components, symbolic links, too many entries, too much data once
+uncompressed and entries that expand suspiciously (a high compression ratio), and XML
+is parsed with defusedxml with DTDs forbidden, so entity expansion ("billion laughs")
+and external entities (XXE) never happen.
+"""
+
+import stat
+import zipfile
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path, PurePosixPath
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+MAX_ENTRIES = 2000
+MAX_TOTAL_BYTES = 50 * 1024 * 1024  # uncompressed, whole package
+MAX_ENTRY_BYTES = 5 * 1024 * 1024  # uncompressed, one file
+MAX_RATIO = 100  # uncompressed / compressed size of one entry
+MAX_PACKAGE_BYTES = 20 * 1024 * 1024  # a .zip as read or uploaded
+MAX_DEPTH = 64  # element nesting in one XML file
+MANIFEST = "imsmanifest.xml"
+
+
+class UnsafePackage(ValueError):
+    """The package as a whole is refused; the message says what and where."""
+
+
+@dataclass(frozen=True)
+class PackageFiles:
+    """The files of a package by their path inside it (POSIX, relative), read into memory."""
+
+    name: str
+    files: dict[str, bytes]
+    only: str | None = None  # the one item file to read, when a manifest came along for its tags
+
+
+def read_source(path: Path) -> PackageFiles:
+    """A .zip package, a folder (with or without a manifest) or a single item .xml file."""
+    if path.is_symlink():
+        raise UnsafePackage(f"{path}: is a symbolic link")
+    if path.is_dir():
+        return _read_folder(path)
+    if not path.is_file():
+        raise UnsafePackage(f"{path}: no such file or folder")
+    if path.suffix.lower() in (".zip", ".xml"):
+        _check_size(path.name, path.stat().st_size, path.suffix.lower() == ".zip")
+        if path.suffix.lower() == ".xml":
+            return _read_item_file(path)
+        return read_file(path.name, path.read_bytes())
+    raise UnsafePackage(f"{path}: expected a .zip package, a folder or an item .xml file")
+
+
+def read_file(name: str, data: bytes) -> PackageFiles:
+    """An uploaded or named file: a .zip package or a single item .xml file."""
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in (".zip", ".xml"):
+        _check_size(name, len(data), suffix == ".zip")
+    if suffix == ".zip":
+        return read_zip(data, name)
+    if suffix == ".xml":
+        return PackageFiles(name, {PurePosixPath(name).name: data})
+    raise UnsafePackage(f"{name}: expected a .zip package or an item .xml file")
+
+
+def read_zip(data: bytes, name: str) -> PackageFiles:
+    """Every entry of a zip archive after the safety checks; raises UnsafePackage."""
+    try:
+        archive = zipfile.ZipFile(BytesIO(data))
+    except zipfile.BadZipFile as error:
+        raise UnsafePackage(f"{name}: is not a readable zip archive ({error})") from error
+    with archive:
+        entries = [info for info in archive.infolist() if not info.is_dir()]
+        if len(entries) > MAX_ENTRIES:
+            raise UnsafePackage(f"{name}: has {len(entries)} entries, more than the limit of {MAX_ENTRIES}")
+        declared = sum(info.file_size for info in entries)
+        if declared > MAX_TOTAL_BYTES:
+            raise UnsafePackage(f"{name}: would uncompress to {declared} bytes, "
+                                f"more than the limit of {MAX_TOTAL_BYTES}")
+        files: dict[str, bytes] = {}
+        for info in entries:
+            entry = safe_member_path(info.filename, name)
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise UnsafePackage(f"{name}: entry {info.filename!r} is a symbolic link")
+            _check_size(f"{name}: entry {info.filename!r}", info.file_size)
+            if info.file_size > 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise UnsafePackage(f"{name}: entry {info.filename!r} expands {info.file_size // max(info.compress_size, 1)}"
+                                    f" times, more than the limit of {MAX_RATIO} (a zip bomb?)")
+            files[entry] = _read_entry(archive, info, name)
+        if sum(len(content) for content in files.values()) > MAX_TOTAL_BYTES:
+            raise UnsafePackage(f"{name}: uncompresses to more than the limit of {MAX_TOTAL_BYTES} bytes")
+    return PackageFiles(name, files)
+
+
+def safe_member_path(raw: str, package: str) -> str:
+    """A member path normalised to POSIX; absolute paths and `..` are refused."""
+    path = raw.replace("\\", "/")
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        raise UnsafePackage(f"{package}: entry {raw!r} has an absolute path")
+    parts = PurePosixPath(path).parts
+    if ".." in parts:
+        raise UnsafePackage(f"{package}: entry {raw!r} climbs out of the package with '..'")
+    return "/".join(part for part in parts if part != ".")
+
+
+def parse_xml(data: bytes, where: str) -> Element:
+    """Parse XML with DTDs, entities and external references refused, and nesting limited
+    (deep nesting would exhaust recursion in later processing); raises ValueError."""
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as error:
+        raise ValueError(f"{where}: refused, the XML declares a DTD or entities, which are not allowed") from error
+    except ParseError as error:
+        raise ValueError(f"{where}: is not well-formed XML ({error})") from error
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"{where}: refused, elements are nested more than {MAX_DEPTH} deep")
+        stack.extend((child, depth + 1) for child in element)
+    return root
+
+
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:
+    """Read at most the declared size plus one byte, so a lying header cannot blow up memory."""
+    with archive.open(info) as stream:
+        content = stream.read(min(info.file_size, MAX_ENTRY_BYTES) + 1)
+    if len(content) > info.file_size:
+        raise UnsafePackage(f"{name}: entry {info.filename!r} is larger than its header says")
+    return content
+
+
+def _read_item_file(path: Path) -> PackageFiles:
+    """One item file, with the manifest of the package it came from (its folder or the
+    one above) when there is one, since that is where the item's tags are."""
+    for folder in (path.parent, path.parent.parent):
+        manifest = folder / MANIFEST
+        if manifest.is_file() and not manifest.is_symlink():
+            _check_size(str(manifest), manifest.stat().st_size)
+            relative = path.relative_to(folder).as_posix()
+            return PackageFiles(path.name, {MANIFEST: manifest.read_bytes(), relative: path.read_bytes()}, relative)
+    return read_file(path.name, path.read_bytes())
+
+
+def _read_folder(root: Path) -> PackageFiles:
+    files: dict[str, bytes] = {}
+    total = 0
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            raise UnsafePackage(f"{root}: {relative} is a symbolic link")
+        if not path.is_file():
+            continue
+        if len(files) >= MAX_ENTRIES:
+            raise UnsafePackage(f"{root}: has more than the limit of {MAX_ENTRIES} files")
+        size = path.stat().st_size
+        _check_size(f"{root}: {relative}", size)
+        total += size
+        if total > MAX_TOTAL_BYTES:
+            raise UnsafePackage(f"{root}: holds more than the limit of {MAX_TOTAL_BYTES} bytes")
+        files[relative] = path.read_bytes()
+    return PackageFiles(root.name, files)
+
+
+def _check_size(where: str, size: int, package: bool = False) -> None:
+    limit, what = (MAX_PACKAGE_BYTES, "a package") if package else (MAX_ENTRY_BYTES, "one file")
+    if size > limit:
+        raise UnsafePackage(f"{where}: is {size} bytes, more than the limit of {limit} for {what}")

@@ -1,0 +1,71 @@
+"""A real unit of the bank exported once per database, and helpers to tamper with packages."""
+
+import zipfile
+from functools import cache
+from io import BytesIO
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from exam_engine.extensions import db
+from item_bank.items.bank import BANK_FOLDER, sync_specs
+from item_bank.items.files import ItemSpec, ScenarioSpec, read_bank
+from item_bank.items.models import Item, ItemVersion, Scenario, StatusChange
+from item_bank.qti.service import export_package
+from item_bank.qti.versions import VERSIONS
+
+UNIT = "Y/506/2152"
+
+
+@cache
+def unit_files() -> tuple[list[ItemSpec], list[ScenarioSpec]]:
+    """The real bank's item and scenario specs of UNIT, read once."""
+    bank = read_bank(BANK_FOLDER)
+    return ([item for item in bank.items if item.unit == UNIT],
+            [scenario for scenario in bank.scenarios if scenario.unit == UNIT])
+
+
+def load_unit() -> None:
+    """Load UNIT's items into the bank (the other units would only slow the tests down)."""
+    sync_specs(*unit_files())
+
+
+@pytest.fixture(scope="session")
+def exported(migrated_app: Flask) -> dict[str, bytes]:
+    """The unit's package in each QTI version, exported from the loaded bank; the database is left empty."""
+    with migrated_app.app_context():
+        load_unit()
+        packages = {label: export_package(UNIT, qti).data for label, qti in VERSIONS.items()}
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+    return packages
+
+
+def rezip(data: bytes, replace: dict[str, bytes | None] | None = None,
+          add: dict[str, bytes] | None = None) -> bytes:
+    """A copy of a zip with entries replaced (None removes them) or added."""
+    replace = replace or {}
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename in replace:
+                if replace[info.filename] is not None:
+                    target.writestr(info.filename, replace[info.filename])
+            else:
+                target.writestr(info, source.read(info))
+        for name, content in (add or {}).items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def read_entry(data: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        return archive.read(name)
+
+
+def row_counts() -> tuple[int, ...]:
+    return tuple(db.session.scalar(select(func.count()).select_from(model))
+                 for model in (Item, ItemVersion, Scenario, StatusChange))

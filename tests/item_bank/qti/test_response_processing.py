@@ -1,0 +1,97 @@
+"""The exported response processing scores every possible response as our scoring rule does.
+
+A small evaluator of the QTI expressions the export uses runs each exported item's
+responseProcessing over every subset of its options and compares with
+`item_bank.items.scoring.score`, so the 0/1/2 multiple-response rule survives export.
+"""
+
+import zipfile
+from collections.abc import Iterable
+from io import BytesIO
+from itertools import combinations
+from xml.etree.ElementTree import Element
+
+import pytest
+
+from item_bank.items.scoring import ItemType, score
+from item_bank.qti.safety import parse_xml
+from item_bank.qti.versions import VERSIONS, QtiVersion
+
+
+class Evaluator:
+    def __init__(self, item: Element, qti: QtiVersion, response: set[str]) -> None:
+        self.qti, self.response = qti, response
+        declaration = self.child(item, "responseDeclaration")
+        self.correct = {value.text for value in self.child(declaration, "correctResponse")}
+        mapping = self.child(declaration, "mapping")
+        self.default = float(mapping.get(qti.attribute("defaultValue"))) if mapping is not None else 0.0
+        self.mapped = {entry.get(qti.attribute("mapKey")): float(entry.get(qti.attribute("mappedValue")))
+                       for entry in (mapping if mapping is not None else [])}
+        self.outcome = 0.0
+
+    def child(self, parent: Element, name: str) -> Element | None:
+        return next((el for el in parent if self.qti.local(el.tag) == name), None)
+
+    def run(self, rules: Iterable[Element]) -> None:
+        for rule in rules:
+            name = self.qti.local(rule.tag)
+            if name == "setOutcomeValue":
+                assert rule.get("identifier") == "SCORE"
+                self.outcome = self.value(rule[0])
+            elif name == "responseCondition":
+                for branch in rule:
+                    kind = self.qti.local(branch.tag)
+                    if kind == "responseElse" or self.value(branch[0]):
+                        self.run(branch if kind == "responseElse" else list(branch)[1:])
+                        break
+            else:
+                raise AssertionError(f"unexpected rule {name}")
+
+    def value(self, expression: Element) -> float | bool:
+        name, args = self.qti.local(expression.tag), list(expression)
+        if name == "baseValue":
+            return float(expression.text)
+        if name == "containerSize":
+            return len(self.response)
+        if name == "mapResponse":
+            return sum(self.mapped.get(choice, self.default) for choice in self.response)
+        if name == "gt":
+            return self.value(args[0]) > self.value(args[1])
+        if name == "equal":
+            assert expression.get(self.qti.attribute("toleranceMode")) == "exact"
+            return self.value(args[0]) == self.value(args[1])
+        raise AssertionError(f"unexpected expression {name}")
+
+
+def items_of(package: bytes) -> list[Element]:
+    with zipfile.ZipFile(BytesIO(package)) as archive:
+        return [parse_xml(archive.read(name), name) for name in archive.namelist() if name.startswith("items/")]
+
+
+@pytest.mark.parametrize("version", ["2.2", "3.0"])
+def test_every_response_scores_as_our_rule_says(exported, version):
+    qti = VERSIONS[version]
+    checked = {ItemType.SINGLE_BEST_ANSWER: 0, ItemType.MULTIPLE_RESPONSE: 0}
+    for item in items_of(exported[version]):
+        body = next(el for el in item if qti.local(el.tag) == "itemBody")
+        interaction = next(el for el in body.iter() if qti.local(el.tag) == "choiceInteraction")
+        options = [choice.get("identifier") for choice in interaction]
+        options = [option for option in options if option]
+        processing = next(el for el in item if qti.local(el.tag) == "responseProcessing")
+        evaluator = Evaluator(item, qti, set())
+        if processing.get("template"):
+            # match_correct gives SCORE 1 exactly when the one chosen option is the one correct value
+            assert processing.get("template") == qti.match_correct()
+            assert len(evaluator.correct) == 1 and evaluator.correct <= set(options)
+            assert interaction.get(qti.attribute("maxChoices")) == "1"
+            checked[ItemType.SINGLE_BEST_ANSWER] += 1
+            continue
+        key = sorted(evaluator.correct)
+        assert interaction.get(qti.attribute("maxChoices")) == str(len(key))
+        for size in range(len(options) + 1):
+            for chosen in combinations(options, size):
+                evaluator = Evaluator(item, qti, set(chosen))
+                evaluator.run(processing)
+                assert evaluator.outcome == score(ItemType.MULTIPLE_RESPONSE, key, list(chosen)), (chosen, key)
+        checked[ItemType.MULTIPLE_RESPONSE] += 1
+    assert all(count > 10 for count in checked.values()), checked
