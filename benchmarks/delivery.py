@@ -2,8 +2,9 @@
 
 Each run books N learners (default 200) into a started session, serves the app under
 gunicorn on a loopback port and lets every learner, in its own thread and all at once,
-sign in with the session key, start an adaptive test and, item by item, fetch the item,
-save an answer and ask for the next item, then submit. It prints p50 and p95 of the
+sign in with the session key, start the Unit 2 adaptive test (its blueprint in
+blueprints/data, the real bank) and, item by item, fetch the item, save an answer and ask
+for the next item (a shadow-test selection), then submit. It prints p50 and p95 of the
 answer-save and next-item latencies per run and the median of the runs, on SQLite and
 on PostgreSQL, with a note of the machine (the learners run on the same machine).
 
@@ -14,6 +15,7 @@ on PostgreSQL, with a note of the machine (the learners run on the same machine)
 import argparse
 import os
 import platform
+import random
 import statistics
 import sys
 import tempfile
@@ -45,6 +47,7 @@ from item_bank.items.bank import load_bank  # noqa: E402
 
 UNIT = "Y/506/2152"
 KEY = "BENCH2"
+THREADS = 4
 
 
 @dataclass
@@ -88,7 +91,10 @@ def book_learners(url: str, learners: int, run: int) -> list[str]:
     return numbers
 
 
-def sit(base_url: str, number: str, barrier: threading.Barrier, results: Latencies) -> None:
+def sit(base_url: str, number: str, items: int, think: float, barrier: threading.Barrier,
+        results: Latencies) -> None:
+    """One learner: sign in, start, then fetch, answer (after `think` s on average) and move on, and submit."""
+    pause = random.Random(number)
     client = RunnerClient(base_url, timeout=120)
     try:
         sitting = client.sign_in(number, KEY)
@@ -102,13 +108,15 @@ def sit(base_url: str, number: str, barrier: threading.Barrier, results: Latenci
     try:
         status = client.start(sitting["sitting"])
         base = f"/api/runner/attempts/{status['attempt']}"
-        for position in range(1, status["items_planned"] + 1):
+        for position in range(1, items + 1):
             item = client.call("GET", f"{base}/items/{position}")[1]["item"]
+            if think:
+                time.sleep(pause.expovariate(1 / think))
             code, _, seconds = client.call("POST", f"{base}/answers", {
                 "position": position, "answer": some_answer(item), "idempotency_key": f"{number}-{position}"})
             with results.lock:
                 (results.save.append(seconds) if code == 200 else results.errors.append(f"save {code}"))
-            if position < status["items_planned"]:
+            if position < items:
                 code, _, seconds = client.call("POST", f"{base}/next")
                 with results.lock:
                     (results.next_item.append(seconds) if code == 201 else results.errors.append(f"next {code}"))
@@ -118,15 +126,14 @@ def sit(base_url: str, number: str, barrier: threading.Barrier, results: Latenci
             results.errors.append(f"{number}: {error}")
 
 
-def one_run(url: str, learners: int, items: int, run: int, workers: int) -> Latencies:
+def one_run(url: str, learners: int, items: int, think: float, run: int, workers: int) -> Latencies:
     numbers = book_learners(url, learners, run)
-    config = {"DELIVERY_TEST_DESIGNS": {UNIT: {"mode": "cat", "items": items, "cut_theta": 0.0}}}
-    server = Server(url, config, free_port(), workers=workers, threads=16)
+    server = Server(url, {}, free_port(), workers=workers, threads=THREADS)
     server.start()
     results = Latencies()
     try:
         barrier = threading.Barrier(learners)
-        threads = [threading.Thread(target=sit, args=(server.url, n, barrier, results)) for n in numbers]
+        threads = [threading.Thread(target=sit, args=(server.url, n, items, think, barrier, results)) for n in numbers]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -170,20 +177,24 @@ def drop(postgres: str, name: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=200)
-    parser.add_argument("--items", type=int, default=10, help="items per adaptive test")
+    parser.add_argument("--items", type=int, default=5,
+                        help="items each learner answers of the Unit 2 adaptive test (then submits)")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a learner spends on an item before answering (exponential); 0: none")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"),
                         help="PostgreSQL server URL (a database is created and dropped)")
     args = parser.parse_args()
     print(f"Machine: {machine()}", flush=True)
-    print(f"{args.learners} concurrent learners, adaptive tests of {args.items} items, gunicorn "
-          f"{args.workers} workers x 16 threads on loopback; {args.runs} runs per database.", flush=True)
+    print(f"{args.learners} concurrent learners each answer {args.items} items of the Unit 2 adaptive test "
+          f"(blueprints/data), think time {args.think:g} s on average; gunicorn {args.workers} workers x {THREADS} threads on loopback; "
+          f"{args.runs} runs per database.", flush=True)
     for label, (url, name) in database_urls(args.postgres).items():
         saves, nexts = [], []
         for run in range(args.runs):
             started = time.perf_counter()
-            result = one_run(url, args.learners, args.items, run, args.workers)
+            result = one_run(url, args.learners, args.items, args.think, run, args.workers)
             save, next_item = percentiles(result.save), percentiles(result.next_item)
             saves.append(save)
             nexts.append(next_item)

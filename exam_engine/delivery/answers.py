@@ -90,16 +90,24 @@ def save_answer(learner: User, attempt_id: int, position: int, answer: Any, key:
     if not key or len(key) > MAX_KEY_LENGTH:
         raise DeliveryError(f"an idempotency key of 1 to {MAX_KEY_LENGTH} characters is required",
                             "invalid_request", 422)
-    lock_attempt(attempt_id)
     attempt = own_attempt(learner, attempt_id)
     existing = _existing(attempt.id, key)
     if existing is not None:
-        db.session.commit()
         return _ack(existing, attempt, duplicate=True)
     _check_open(attempt)
     entry = _entry(attempt, position)
     answer = validate_answer(entry.item_version, answer)
+    lock_attempt(attempt_id)  # the checks above only read; from here on this attempt's answers queue up
+    db.session.expire_all()  # re-read under the lock: a pause or the end may have come meanwhile
+    existing = _existing(attempt.id, key)
+    if existing is not None:  # the same key, stored while this request was checking
+        db.session.commit()
+        return _ack(existing, attempt, duplicate=True)
     now = utcnow()
+    if not attempt.is_open or not is_accepting_answers(attempt.sitting, now):
+        db.session.rollback()
+        _check_open(attempt)
+        raise DeliveryError("Answers are not accepted now.", "not_accepting")
     sequence = attempt.next_sequence
     attempt.next_sequence = sequence + 1
     event = AnswerEvent(attempt_id=attempt.id, attempt_item=entry, sequence=sequence, idempotency_key=key,
@@ -147,6 +155,9 @@ def next_item(learner: User, attempt_id: int) -> int:
     _check_open(attempt)
     given = given_marks(attempt)
     due = engine.due_item(attempt.blueprint, given)
+    if due is not None:
+        pretest = engine.is_pretest(attempt.blueprint, due)
+        version = engine.version_ids(attempt.unit_reference, [due], pretest)[due]
     lock_attempt(attempt_id)
     db.session.expire_all()
     attempt = own_attempt(learner, attempt_id)
@@ -159,8 +170,6 @@ def next_item(learner: User, attempt_id: int) -> int:
         raise DeliveryError("that was the last question; submit your test", "no_more_items")
     position = len(given) + 1
     attempt.planned_items = max(attempt.planned_items, position)
-    pretest = engine.is_pretest(attempt.blueprint, due)
-    version = engine.version_ids(attempt.unit_reference, [due], pretest)[due]
     attempt.items.append(AttemptItem(position=position, item_version_id=version, pretest=pretest,
                                      selection={"position": position, "item": due,
                                                 "reason": "chosen by the shadow test after the answers so far; "

@@ -22,7 +22,7 @@ from exam_engine.extensions import db
 from invigilation.models import Candidate
 from invigilation.session_models import Sitting
 from invigilation.states import SittingState
-from item_bank.items.models import Item, ItemStatus, ItemVersion
+from item_bank.items.models import Item, ItemVersion
 from item_bank.items.scoring import score as mark
 
 NOT_FOUND = DeliveryError("There is no such test for you.", "not_found", 404)

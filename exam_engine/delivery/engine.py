@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import yaml
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from blueprints.files import BlueprintError, dump, load_all, parse
 from blueprints.model import Blueprint
@@ -41,11 +41,12 @@ from exam_engine.assembly.scoring import score as engine_score
 from exam_engine.assembly.sitting import sit
 from exam_engine.assembly.solver import Infeasible
 from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.models import Attempt
 from exam_engine.extensions import db
-from item_bank.items.models import Item, ItemStatus, ItemVersion
+from item_bank.items.models import Item, ItemStatus, ItemVersion, StatusChange
 
 EXPOSURE_HISTORY = 2000  # recorded sittings the exposure counts are rebuilt from
-_engines: dict[tuple[str, str], Engine] = {}
+_engines: dict[tuple[str, tuple[Any, ...]], Engine] = {}
 _engines_lock = threading.Lock()
 
 
@@ -81,17 +82,29 @@ def blueprint_for(unit: str) -> Blueprint:
     return blueprints[unit]
 
 
+def _bank_state(unit: str) -> tuple[Any, ...]:
+    """A cheap fingerprint of the unit's bank: changes with any new version, status change or calibration."""
+    return tuple(db.session.execute(
+        select(func.count(ItemVersion.id), func.max(ItemVersion.id), func.max(StatusChange.id),
+               func.max(ItemVersion.calibrated_at))
+        .select_from(ItemVersion).join(Item).outerjoin(StatusChange, StatusChange.item_version_id == ItemVersion.id)
+        .where(Item.unit_reference == unit)).one())
+
+
 def _engine(blueprint_text: str) -> Engine:
-    """The engine for a blueprint over the unit's current bank (cached per process: its forms are costly)."""
+    """The engine for a blueprint over the unit's current bank, cached per process while the bank is
+    unchanged (reading the bank and building the engine's forms are the costly parts)."""
     blueprint = parse(yaml.safe_load(blueprint_text), source="attempt snapshot")
+    key = (blueprint_text, _bank_state(blueprint.unit))
+    with _engines_lock:
+        cached = _engines.get(key)
+    if cached is not None:
+        return cached
     pool, pretest = unit_pools(blueprint.unit)
     if pool is None:
         raise DeliveryError(f"Unit {blueprint.unit} has no live items.", "bank_too_small", 503)
-    key = (blueprint_text, pool.digest() + (pretest.digest() if pretest else ""))
     with _engines_lock:
-        if key not in _engines:
-            _engines[key] = Engine(blueprint, pool, pretest)
-        return _engines[key]
+        return _engines.setdefault(key, Engine(blueprint, pool, pretest))
 
 
 def version_ids(unit: str, codes: list[str], pretest: bool = False) -> dict[str, int]:
@@ -110,8 +123,6 @@ def version_ids(unit: str, codes: list[str], pretest: bool = False) -> dict[str,
 
 def _exposure(engine: Engine, unit: str) -> ExposureControl:
     """Sympson-Hetter counts rebuilt from the unit's recorded sittings (most recent first)."""
-    from exam_engine.delivery.models import Attempt  # the attempt table holds the records
-
     blueprint = engine.blueprint
     control = ExposureControl(blueprint.max_exposure, tuple(blueprint.exposure_edges), engine.pool.size)
     position = engine.pool.index()
@@ -147,14 +158,19 @@ def plan(unit: str, seen: list[str], seed: int) -> Plan:
                 "exposure_edges": list(blueprint.exposure_edges), "eligibility": ineligible,
                 "bank_digest": engine.pool.digest()}
     try:
-        whole = _run(engine, snapshot, lambda item: 0.0)
+        if blueprint.mode.value == "cat":
+            first = due_item(snapshot, [])
+            items = [(first, is_pretest(snapshot, first), {"position": 1, "item": first})]
+            planned = len(engine.reference_form) + blueprint.pretest_slots  # a full test's length, as planned
+        else:
+            whole = _run(engine, snapshot, lambda item: 0.0)  # linear tests: choices do not depend on marks
+            items = [(step.item, step.pretest, step_record(step)) for step in whole.steps]
+            planned = len(items)
     except Infeasible as error:
         raise DeliveryError(f"No test for unit {unit} meets its blueprint now: {error}. Tell your invigilator.",
                             "bank_too_small", 503) from error
-    steps = whole.steps if blueprint.mode.value != "cat" else whole.steps[:1]
-    items = [(step.item, step.pretest, step_record(step)) for step in steps]
     version = f"{blueprint.source}@{hashlib.sha256(text.encode()).hexdigest()[:12]}"
-    return Plan(blueprint.mode.value, version, snapshot, seed, items, len(whole.steps))
+    return Plan(blueprint.mode.value, version, snapshot, seed, items, planned)
 
 
 def step_record(step: Any) -> dict[str, Any]:

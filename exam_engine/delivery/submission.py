@@ -25,7 +25,7 @@ from invigilation.event_log import append_event, verify_log
 from invigilation.states import SittingState
 
 
-def close(attempt: Attempt, end: AttemptEnd, actor: User | None, now: datetime) -> None:
+def close(attempt: Attempt, end: AttemptEnd, actor: User | None, now: datetime) -> bool:
     """Score and end the attempt, logging counts (no commit: the caller's transaction).
 
     The engine runs the sitting once more with every recorded mark: a complete run is the
@@ -33,9 +33,12 @@ def close(attempt: Attempt, end: AttemptEnd, actor: User | None, now: datetime) 
     carries the engine's score; an adaptive test ended early is scored on the items given.
     Pretest items are never scored.
     """
-    lock_attempt(attempt.id)
     given = given_marks(attempt)
-    record = engine.final_record(attempt.blueprint, given)
+    record = engine.final_record(attempt.blueprint, given)  # the engine's run, before the write lock
+    lock_attempt(attempt.id)
+    db.session.refresh(attempt)
+    if not attempt.is_open:
+        return False  # closed by another request meanwhile
     if record is not None:
         attempt.record = record.as_dict()
         result = dict(record.score)
@@ -57,6 +60,7 @@ def close(attempt: Attempt, end: AttemptEnd, actor: User | None, now: datetime) 
         "answer_events": attempt.next_sequence - 1,
         "answered_items": sum(1 for e in attempt.items if e.response and e.response.answer is not None),
         "items_given": len(attempt.items)}, actor, at=now)
+    return True
 
 
 def close_if_time_up(attempt: Attempt, now: datetime) -> bool:
@@ -66,28 +70,27 @@ def close_if_time_up(attempt: Attempt, now: datetime) -> bool:
         return False
     sitting = attempt.sitting
     if sitting.state.is_final:
-        close(attempt, AttemptEnd.TIMED_OUT if sitting.state is SittingState.TIMED_OUT
-              else AttemptEnd.ENDED_BY_INVIGILATOR, None, now)
+        closed = close(attempt, AttemptEnd.TIMED_OUT if sitting.state is SittingState.TIMED_OUT
+                       else AttemptEnd.ENDED_BY_INVIGILATOR, None, now)
         db.session.commit()
-        return True
+        return closed
     if sitting.state is not SittingState.IN_PROGRESS or timing(sitting, now).remaining.total_seconds() > 0:
         return False
-    close(attempt, AttemptEnd.TIMED_OUT, None, now)
-    time_out(sitting, now)
+    if close(attempt, AttemptEnd.TIMED_OUT, None, now):
+        time_out(sitting, now)
     db.session.commit()
     return True
 
 
 def submit(learner: User, attempt_id: int) -> Attempt:
     """The learner submits (or the page reports the time is up): end, score, finish the sitting."""
-    lock_attempt(attempt_id)
     attempt = own_attempt(learner, attempt_id)
     now = utcnow()
     if attempt.is_open and not close_if_time_up(attempt, now):
         if attempt.sitting.state is not SittingState.IN_PROGRESS:
             raise DeliveryError("Your test is paused; you can submit when it resumes.", "paused", 423)
-        close(attempt, AttemptEnd.SUBMITTED, learner, now)
-        finish(attempt.sitting, learner, now)  # commits
+        if close(attempt, AttemptEnd.SUBMITTED, learner, now):
+            finish(attempt.sitting, learner, now)  # commits
     db.session.commit()
     return attempt
 

@@ -19,7 +19,7 @@ from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt
 from exam_engine.delivery.presenters import sitting_view, status_view
 from exam_engine.extensions import db
-from invigilation.models import CentreStaff
+from invigilation.services.access import can_view
 from invigilation.session_models import Sitting
 from invigilation.states import SittingState
 
@@ -157,15 +157,9 @@ def finished(attempt_id: int) -> str | Response:
 def invigilator_reconciliation(sitting_id: int) -> str:
     """The invigilator's copy of a sitting's reconciliation report (linked from the session report)."""
     sitting = db.session.get(Sitting, sitting_id)
-    if sitting is None or not _staff_can_view(sitting):
+    if sitting is None or not can_view(current_user, sitting.session):
         abort(404)
     attempt = attempts.attempt_of(sitting)
     return render_template("delivery/reconciliation.html", sitting=sitting, attempt=attempt,
                            report=submission.reconciliation(attempt) if attempt else None)
 
-
-def _staff_can_view(sitting: Sitting) -> bool:
-    if current_user.role is Role.AWARDING_BODY_ADMIN:
-        return True
-    return db.session.query(CentreStaff.id).filter_by(centre_id=sitting.session.centre_id,
-                                                      user_id=current_user.id).first() is not None

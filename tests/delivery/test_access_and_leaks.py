@@ -122,3 +122,28 @@ def test_the_html_sign_in_confirm_and_cancel_flow(app, make_user, design):
     assert cancelled.status_code == 302
     db.session.refresh(setup.sitting)
     assert setup.sitting.state.value == "present"
+
+
+def test_the_invigilators_reconciliation_report_is_for_their_centre_only(app, make_user, design):
+    from exam_engine.auth.roles import Role
+    from invigilation.models import Centre, CentreStaff
+    from tests.conftest import TEST_PASSWORD
+    from tests.helpers import sign_in
+
+    setup, runner, attempt = started(app, make_user, design)
+    runner.answer(attempt, 1, first_option(runner, attempt, 1), "i1")
+    url = f"/delivery/sittings/{setup.sitting.id}/reconciliation"
+    own = app.test_client()
+    sign_in(own, setup.invigilator.username, TEST_PASSWORD)
+    page = own.get(url)
+    assert page.status_code == 200 and 'id="changes-stored">1<' in page.get_data(as_text=True)
+    stranger = make_user(Role.INVIGILATOR)
+    other_centre = Centre(number="OTHER", name="Other centre")
+    db.session.add(other_centre)
+    db.session.flush()
+    db.session.add(CentreStaff(centre_id=other_centre.id, user_id=stranger.id))
+    db.session.commit()
+    other = app.test_client()
+    sign_in(other, stranger.username, TEST_PASSWORD)
+    assert other.get(url).status_code == 404
+    assert runner.client.get(url).status_code == 403

@@ -181,3 +181,21 @@ def test_replay_reproduces_a_submitted_adaptive_attempt(app, make_user, design):
     result = app.test_cli_runner().invoke(cli, ["replay", str(attempt)])
     assert result.exit_code == 0, result.output
     assert "Reproduced" in result.output and done.items[0].item_version.item.code in result.output
+
+
+def test_the_result_is_shown_or_held_back_as_the_centre_says(app, make_user, design):
+    from exam_engine.delivery.models import CentreResultSetting
+
+    setup, runner, attempt = started(app, make_user, design)
+    runner.answer(attempt, 1, first_option(runner, attempt, 1), "x1")
+    assert runner.call("GET", f"/api/runner/attempts/{attempt}/result").get_json()["error"] == "attempt_open"
+    runner.call("POST", f"/api/runner/attempts/{attempt}/submit")
+    held = runner.call("GET", f"/api/runner/attempts/{attempt}/result").get_json()
+    assert held == {"shown": False, "message": "Your centre will tell you your result."}
+    assert "Your centre will tell you your result." in runner.client.get(f"/learner/attempts/{attempt}/finished").text
+    db.session.add(CentreResultSetting(centre_id=setup.sitting.session.centre_id, show_result=True))
+    db.session.commit()
+    shown = runner.call("GET", f"/api/runner/attempts/{attempt}/result").get_json()
+    score = db.session.get(Attempt, attempt).score
+    assert shown["shown"] and shown["passed"] == score["passed"] and shown["available_marks"] == 5
+    assert shown["marks"] == score["marks"] <= 5
