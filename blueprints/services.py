@@ -1,7 +1,7 @@
 """The bank of a unit as the assembly engine sees it, read from the database.
 
-The latest version of every item of the unit: live versions are the scored pool,
-versions approved for pretest the pretest pool. An item counts under its first
+Each item's newest live version is in the scored pool, its newest version approved for
+pretest in the pretest pool (a newer draft does not take a live version out of service). An item counts under its first
 criterion; its enemy labels are its enemy set and its scenario (items on one scenario
 must not meet in a test, as one may cue another).
 """
@@ -24,10 +24,19 @@ def unit_pools(unit_reference: str) -> tuple[ItemPool | None, ItemPool | None]:
         select(Item).where(Item.unit_reference == unit_reference).order_by(Item.code)
         .options(selectinload(Item.versions).selectinload(ItemVersion.scenario))
     ).all()
-    latest = [(item.code, item.latest) for item in items]
-    live = [(code, v) for code, v in latest if v.status is ItemStatus.LIVE]
-    pretest = [(code, v) for code, v in latest if v.status is ItemStatus.APPROVED_FOR_PRETEST]
+    live = _latest_in(items, ItemStatus.LIVE)
+    pretest = _latest_in(items, ItemStatus.APPROVED_FOR_PRETEST)
     return (_pool(live) if live else None), (_pool(pretest) if pretest else None)
+
+
+def _latest_in(items: list[Item], status: ItemStatus) -> list[tuple[str, ItemVersion]]:
+    """Each item's newest version in `status` (a newer draft does not take a live version out)."""
+    found = []
+    for item in items:
+        version = next((v for v in reversed(item.versions) if v.status is status), None)
+        if version is not None:
+            found.append((item.code, version))
+    return found
 
 
 def _pool(versions: list[tuple[str, ItemVersion]]) -> ItemPool:

@@ -15,6 +15,9 @@ from exam_engine.commands.psychometrics import calibrate, item_stats, score
 from item_bank.commands import export_taxonomy_command, import_spec_command
 from invigilation.commands import rehearse_command, verify_log_command
 from item_bank.items.commands import export_items_command, load_items_command
+from item_bank.workbench.commands import (
+    calibrate_bank_command, export_item_files_command, item_statistics_command,
+)
 from item_bank.qti.commands import export_qti_command, import_qti_command
 
 
@@ -29,6 +32,7 @@ _COMMANDS: tuple[click.Command, ...] = (
     import_spec_command, export_taxonomy_command,
     load_items_command, export_items_command, import_qti_command, export_qti_command,
     calibrate, item_stats, score,
+    calibrate_bank_command, export_item_files_command, item_statistics_command,
     verify_log_command, rehearse_command,
     blueprint_check_command, blueprint_defaults_command, simulate_command, replay_command,
 )

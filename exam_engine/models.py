@@ -7,6 +7,7 @@ Alembic and `create_app` call `import_all_models()`; each package owns its model
 def import_all_models() -> None:
     import exam_engine.auth.models  # noqa: F401
     import item_bank.items.models  # noqa: F401
+    import item_bank.items.calibration_models  # noqa: F401
     import item_bank.taxonomy_models  # noqa: F401
     import invigilation.models  # noqa: F401
     import invigilation.session_models  # noqa: F401

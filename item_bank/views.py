@@ -40,3 +40,7 @@ def unit_version(version_id: int) -> str:
     version = db.get_or_404(UnitVersion, version_id)
     return render_template("item_bank/taxonomy/unit.html", version=version,
                            counts=tag_counts(version.unit.reference))
+
+
+# The workbench's pages register on this blueprint (imported last: they import `bp`).
+from item_bank.workbench import web_evidence, web_items  # noqa: E402,F401

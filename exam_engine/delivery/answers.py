@@ -156,8 +156,8 @@ def next_item(learner: User, attempt_id: int) -> int:
     given = given_marks(attempt)
     due = engine.due_item(attempt.blueprint, given)
     if due is not None:
-        version = engine.version_ids(attempt.unit_reference, [due])[due]
         pretest = engine.is_pretest(attempt.blueprint, due)
+        version = engine.version_ids(attempt.unit_reference, [due], pretest)[due]
     lock_attempt(attempt_id)
     db.session.expire_all()
     attempt = own_attempt(learner, attempt_id)

@@ -144,9 +144,10 @@ def _attempt(sitting: Sitting, plan: engine.Plan, now: datetime) -> Attempt:
                       blueprint_version=plan.blueprint_version, blueprint=plan.snapshot, seed=plan.seed,
                       planned_items=plan.planned_items, created_at=now)
     db.session.add(attempt)
-    versions = engine.version_ids(unit, [code for code, _, _ in plan.items])
+    versions = {pretest: engine.version_ids(unit, [code for code, p, _ in plan.items if p is pretest], pretest)
+                for pretest in (False, True)}
     for position, (code, pretest, record) in enumerate(plan.items, start=1):
-        attempt.items.append(AttemptItem(position=position, item_version_id=versions[code], pretest=pretest,
+        attempt.items.append(AttemptItem(position=position, item_version_id=versions[pretest][code], pretest=pretest,
                                          selection=record, assigned_at=now))
     db.session.flush()
     return attempt

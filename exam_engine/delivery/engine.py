@@ -42,7 +42,7 @@ from exam_engine.assembly.solver import Infeasible
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt
 from exam_engine.extensions import db
-from item_bank.items.models import Item, ItemVersion, StatusChange
+from item_bank.items.models import Item, ItemStatus, ItemVersion, StatusChange
 
 EXPOSURE_HISTORY = 2000  # recorded sittings the exposure counts are rebuilt from
 _engines: dict[tuple[str, tuple[Any, ...]], Engine] = {}
@@ -98,10 +98,13 @@ def _engine(blueprint_text: str) -> Engine:
         return _engines.setdefault(key, Engine(blueprint, pool, pretest))
 
 
-def version_ids(unit: str, codes: list[str]) -> dict[str, int]:
-    """Item code -> id of its latest version (what the engine chose -> what the learner is shown)."""
+def version_ids(unit: str, codes: list[str], pretest: bool = False) -> dict[str, int]:
+    """Item code -> id of the version the engine chose: the newest live one, or for a pretest slot the
+    newest approved for pretest (a newer draft of a live item is never shown to learners)."""
+    status = ItemStatus.APPROVED_FOR_PRETEST if pretest else ItemStatus.LIVE
     rows = db.session.execute(select(Item.code, ItemVersion.id, ItemVersion.number).join(ItemVersion)
-                              .where(Item.unit_reference == unit, Item.code.in_(codes))).all()
+                              .where(Item.unit_reference == unit, Item.code.in_(codes),
+                                     ItemVersion.status == status)).all()
     latest: dict[str, tuple[int, int]] = {}
     for code, version_id, number in rows:
         if code not in latest or number > latest[code][1]:

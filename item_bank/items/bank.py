@@ -1,7 +1,9 @@
 """Loading the item files into the bank, and reading the bank back out.
 
 `load_bank` is one transaction: a folder with any problem writes nothing. Loading the
-same files again changes nothing; a scoring change in a file makes a new item version.
+same files again changes nothing; a scoring change in a file makes a new item version. A
+file that states an item's older version (the database has a newer one, e.g. edited on
+the workbench) leaves the item alone: `export-item-files` brings the files up to date.
 """
 
 import hashlib
@@ -74,7 +76,7 @@ def sync_specs(items: list[ItemSpec], scenarios: list[ScenarioSpec], *, dry_run:
     Tags are checked against the imported taxonomy first; any problem raises ItemFileError
     and writes nothing. With `dry_run` the report is computed and everything rolled back.
     """
-    problems = _untagged_in_taxonomy(items)
+    problems = untagged_in_taxonomy(items)
     if problems:
         raise ItemFileError(problems)
     report = LoadReport()
@@ -97,7 +99,7 @@ def sync_specs(items: list[ItemSpec], scenarios: list[ScenarioSpec], *, dry_run:
     return report
 
 
-def _untagged_in_taxonomy(items: list[ItemSpec]) -> list[FileProblem]:
+def untagged_in_taxonomy(items: list[ItemSpec]) -> list[FileProblem]:
     """Tags naming criteria or amplification points the imported taxonomy does not have.
 
     Units not imported yet are not checked here (the files' own schema still is).
@@ -157,6 +159,9 @@ def _sync_item(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario]
         report.created += 1
         return
     latest = item.latest
+    if any(v.content_hash == fingerprint for v in item.versions[:-1]) and latest.content_hash != fingerprint:
+        report.unchanged += 1  # the file states an older version: newer work (e.g. a web edit) is kept
+        return
     if latest.content_hash != fingerprint:
         _add_version(item, spec, fingerprint, scenarios, number=latest.number + 1)
         _supersede(latest, item.latest.number)

@@ -362,3 +362,10 @@ def _check_bank_wide(bank: BankFiles) -> None:
         if item.scenario is not None and (item.unit, item.scenario) not in scenarios:
             bank.problems.append(FileProblem(item.source, item.id, "scenario",
                                              f"{item.scenario} is not in the unit's scenarios.yaml"))
+
+
+def check_entry(source: str, unit: str, criterion: str, entry: dict[str, Any]) -> tuple[ItemSpec | None, list[FileProblem]]:
+    """Validate one item entry as if read from `criterion`'s file of `unit` (used by the web form)."""
+    checker = _ItemChecker(source, unit, criterion, 1, entry)
+    spec = checker.check()
+    return spec, checker.problems

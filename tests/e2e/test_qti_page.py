@@ -6,8 +6,7 @@ from playwright.sync_api import expect
 from exam_engine.auth.roles import Role
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.accessibility import blocking_violations
-from tests.e2e.conftest import browser, live_server, page  # noqa: F401 - fixtures used by these tests
-from tests.item_bank.qti.conftest import read_entry, rezip, row_counts
+from tests.item_bank.qti.conftest import exported, read_entry, rezip, row_counts  # noqa: F401 - exported is a fixture
 
 pytestmark = pytest.mark.e2e
 

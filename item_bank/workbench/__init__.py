@@ -1,0 +1,1 @@
+"""The item writers' and reviewers' workbench: authoring, review, coverage, statistics, pretest."""
