@@ -57,10 +57,15 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from exam_engine.admin.views import bp as admin_bp
     from exam_engine.auth.views import bp as auth_bp
+    from exam_engine.delivery.api import bp as runner_api_bp
     from exam_engine.delivery.views import bp as delivery_bp
+    from exam_engine.delivery.views import reports_bp as delivery_reports_bp
     from invigilation.views import bp as invigilation_bp
     from item_bank.qti.views import bp as qti_bp
     from item_bank.views import bp as item_bank_bp
+    from exam_engine.delivery.progress import register as register_delivery_progress
 
-    for blueprint in (auth_bp, admin_bp, delivery_bp, invigilation_bp, item_bank_bp, qti_bp):
+    register_delivery_progress()
+    for blueprint in (auth_bp, admin_bp, delivery_bp, delivery_reports_bp, runner_api_bp, invigilation_bp,
+                      item_bank_bp, qti_bp):
         app.register_blueprint(blueprint)

@@ -7,7 +7,9 @@ import click
 from flask.cli import FlaskGroup
 
 from exam_engine import create_app
+from blueprints.commands import blueprint_check_command, blueprint_defaults_command
 from exam_engine.commands.accounts import create_user_command, load_demo_command
+from exam_engine.commands.assembly import replay_command, simulate_command
 from exam_engine.commands.database import db_group
 from exam_engine.commands.psychometrics import calibrate, item_stats, score
 from item_bank.commands import export_taxonomy_command, import_spec_command
@@ -26,8 +28,9 @@ _COMMANDS: tuple[click.Command, ...] = (
     db_group, create_user_command, load_demo_command,
     import_spec_command, export_taxonomy_command,
     load_items_command, export_items_command, import_qti_command, export_qti_command,
-    calibrate, item_stats, score,
     verify_log_command, rehearse_command,
+    calibrate, item_stats, score,
+    blueprint_check_command, blueprint_defaults_command, simulate_command, replay_command,
 )
 
 for _command in _COMMANDS:

@@ -43,4 +43,4 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[object, int]:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return _render(500, InternalServerError.name, EXPLANATIONS[500])
+        return _render(500, InternalServerError().name, EXPLANATIONS[500])

@@ -11,3 +11,4 @@ def import_all_models() -> None:
     import invigilation.models  # noqa: F401
     import invigilation.session_models  # noqa: F401
     import invigilation.event_log  # noqa: F401
+    import exam_engine.delivery.models  # noqa: F401

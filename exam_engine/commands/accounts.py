@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 
 from exam_engine.auth.roles import Role
 from exam_engine.auth.services import AccountError, create_user
+from exam_engine.delivery.demo import sitting_instructions
 from exam_engine.demo import load_demo
 
 
@@ -32,3 +33,8 @@ def load_demo_command() -> None:
     click.echo("DEMO ACCOUNTS (for trying the product; not for live use):")
     for account in report.accounts:
         click.echo(f"  {account.role.label:<28} username {account.username:<20} password {account.password}")
+    instructions = sitting_instructions()
+    if instructions:
+        click.echo("")
+        for line in instructions:
+            click.echo(line)

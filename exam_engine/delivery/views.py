@@ -1,14 +1,165 @@
-"""The learner's pages."""
+"""The learner's pages: sign in with candidate number and key, confirm, declaration,
+instructions, the test runner (driven by `static/js/runner.js` through the JSON API),
+and the confirmation with the reconciliation report and the result (or a note that the
+centre holds it back). The invigilator's copy of the reconciliation report lives here too.
+"""
 
-from flask import Blueprint, render_template
+from typing import Any
 
-from exam_engine.auth.access import roles_required
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from exam_engine.auth.access import public, roles_required
 from exam_engine.auth.roles import Role
+from exam_engine.database import utcnow
+from exam_engine.delivery import attempts, submission
+from exam_engine.delivery.display import display_for
+from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.models import Attempt
+from exam_engine.delivery.presenters import sitting_view, status_view
+from exam_engine.extensions import db
+from invigilation.services.access import can_view
+from invigilation.session_models import Sitting
+from invigilation.states import SittingState
 
 bp = Blueprint("delivery", __name__, url_prefix="/learner", template_folder="templates")
+reports_bp = Blueprint("delivery_reports", __name__, url_prefix="/delivery", template_folder="templates")
+learner_only = roles_required(Role.LEARNER)
+DECLARED = "declared_sittings"
+
+
+def _next_page(sitting: Sitting) -> str:
+    attempt = attempts.attempt_of(sitting)
+    if attempt is not None:
+        return url_for("delivery.runner" if attempt.is_open else "delivery.finished", attempt_id=attempt.id)
+    return url_for("delivery.confirm", sitting_id=sitting.id)
 
 
 @bp.route("/")
-@roles_required(Role.LEARNER)
-def home() -> str:
+@learner_only
+def home() -> str | Response:
+    sitting = attempts.current_sitting(current_user)
+    if sitting is not None:
+        return redirect(_next_page(sitting))
     return render_template("delivery/home.html")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def sign_in() -> str | Response:
+    error = None
+    if request.method == "POST":
+        try:
+            learner, sitting = attempts.sign_in_candidate(request.form.get("candidate_number", ""),
+                                                          request.form.get("key", ""))
+        except DeliveryError as refused:
+            db.session.rollback()
+            error = str(refused)
+        else:
+            session.clear()
+            login_user(learner)
+            session.permanent = True
+            return redirect(_next_page(sitting))
+    return render_template("delivery/sign_in.html", error=error,
+                           candidate_number=request.form.get("candidate_number", "")), 401 if error else 200
+
+
+def _own_sitting(sitting_id: int) -> Sitting:
+    try:
+        return attempts.own_sitting(current_user, sitting_id)
+    except DeliveryError:
+        abort(404)
+
+
+@bp.route("/sittings/<int:sitting_id>/confirm", methods=["GET", "POST"])
+@learner_only
+def confirm(sitting_id: int) -> str | Response:
+    sitting = _own_sitting(sitting_id)
+    if sitting.state is not SittingState.AUTHORISED:
+        return redirect(_next_page(sitting)) if attempts.attempt_of(sitting) else redirect(url_for("delivery.home"))
+    if request.method == "POST":
+        if request.form.get("choice") == "cancel":
+            attempts.cancel_before_start(current_user, sitting.id)
+            logout_user()
+            session.clear()
+            flash("Your test has not started. Tell your invigilator what was wrong on the screen.", "info")
+            return redirect(url_for("delivery.sign_in"))
+        return redirect(url_for("delivery.declaration", sitting_id=sitting.id))
+    return render_template("delivery/confirm.html", sitting=sitting_view(sitting, None, utcnow()))
+
+
+@bp.route("/sittings/<int:sitting_id>/declaration", methods=["GET", "POST"])
+@learner_only
+def declaration(sitting_id: int) -> str | Response:
+    sitting = _own_sitting(sitting_id)
+    error = None
+    if request.method == "POST":
+        if request.form.get("declaration") == "accepted":
+            session[DECLARED] = [*session.get(DECLARED, []), sitting.id]
+            return redirect(url_for("delivery.instructions", sitting_id=sitting.id))
+        error = "Tick the box to confirm the declaration before you go on."
+    return render_template("delivery/declaration.html", sitting=sitting_view(sitting, None, utcnow()), error=error)
+
+
+@bp.route("/sittings/<int:sitting_id>/instructions", methods=["GET", "POST"])
+@learner_only
+def instructions(sitting_id: int) -> str | Response:
+    sitting = _own_sitting(sitting_id)
+    if sitting.id not in session.get(DECLARED, []) and attempts.attempt_of(sitting) is None:
+        return redirect(url_for("delivery.declaration", sitting_id=sitting.id))
+    if request.method == "POST":
+        try:
+            attempt = attempts.start(current_user, sitting.id, declaration_accepted=True)
+        except DeliveryError as refused:
+            db.session.rollback()
+            flash(str(refused), "error")
+            return redirect(url_for("delivery.home"))
+        return redirect(url_for("delivery.runner", attempt_id=attempt.id))
+    return render_template("delivery/instructions.html", sitting=sitting_view(sitting, None, utcnow()))
+
+
+def _own_attempt(attempt_id: int) -> Attempt:
+    try:
+        attempt = attempts.own_attempt(current_user, attempt_id)
+    except DeliveryError:
+        abort(404)
+    submission.close_if_time_up(attempt, utcnow())
+    return attempt
+
+
+def _display(attempt: Attempt) -> Any:
+    return display_for(attempt.id, attempt.sitting.candidate.arrangements)
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@learner_only
+def runner(attempt_id: int) -> str | Response:
+    attempt = _own_attempt(attempt_id)
+    if not attempt.is_open:
+        return redirect(url_for("delivery.finished", attempt_id=attempt.id))
+    return render_template("delivery/runner.html", attempt=attempt, status=status_view(attempt, utcnow()),
+                           sitting=sitting_view(attempt.sitting, attempt, utcnow()), display=_display(attempt))
+
+
+@bp.route("/attempts/<int:attempt_id>/finished")
+@learner_only
+def finished(attempt_id: int) -> str | Response:
+    attempt = _own_attempt(attempt_id)
+    if attempt.is_open:
+        return redirect(url_for("delivery.runner", attempt_id=attempt.id))
+    return render_template("delivery/finished.html", attempt=attempt, report=submission.reconciliation(attempt),
+                           show_result=submission.result_shown(attempt), display=_display(attempt))
+
+
+@reports_bp.route("/sittings/<int:sitting_id>/reconciliation")
+@roles_required(Role.INVIGILATOR, Role.CENTRE_ADMIN, Role.AWARDING_BODY_ADMIN)
+def invigilator_reconciliation(sitting_id: int) -> str:
+    """The invigilator's copy of a sitting's reconciliation report (linked from the session report)."""
+    sitting = db.session.get(Sitting, sitting_id)
+    if sitting is None or not can_view(current_user, sitting.session):
+        abort(404)
+    attempt = attempts.attempt_of(sitting)
+    return render_template("delivery/reconciliation.html", sitting=sitting, attempt=attempt,
+                           report=submission.reconciliation(attempt) if attempt else None)
+

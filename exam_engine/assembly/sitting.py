@@ -1,0 +1,194 @@
+"""Running one sitting in any mode, recording every choice.
+
+`sit` takes the learner's answers through ``respond(item id) -> marks`` so the same code
+serves delivery, simulation and replay. Randomness (which fixed form, linear-test tie
+breaks, pretest items and their places) comes only from ``seed``; the exposure draws
+come from the given `Eligibility`, so a record reproduces the sitting exactly.
+
+Adaptive tests are forward only: an item is chosen after the previous answer is in,
+from a shadow test that contains every item given so far. Fixed and linear-on-the-fly
+tests are whole at the start, so learners may review and change answers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from exam_engine.assembly import ENGINE_VERSION
+from exam_engine.assembly.engine import Engine
+from exam_engine.assembly.exposure import Eligibility
+from exam_engine.assembly.record import SittingRecord, Step
+from exam_engine.assembly.scoring import score
+from exam_engine.assembly.solver import Infeasible, Solution
+from exam_engine.psychometrics.ability import eap
+
+MODES = ("fixed", "loft", "cat", "maxinfo")
+INELIGIBLE_PENALTY = 1000.0  # information units: an ineligible item only when the rules need it
+PRIOR = (0.0, 1.0)
+
+Respond = Callable[[str], float]
+
+
+def sit(engine: Engine, mode: str, respond: Respond, seed: int, eligibility: Eligibility,
+        seen: Iterable[str] = ()) -> SittingRecord:
+    """Administer and score one sitting; ``seen`` are items of the learner's earlier sittings."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+    pool, rng = engine.pool, np.random.default_rng(seed)
+    seen = sorted(set(seen))
+    pretest = _choose_pretest(engine, rng, set(seen))
+    available = ~np.isin(np.array(pool.ids), seen) & ~engine.enemies_of([p["item"] for p in pretest])
+    record = SittingRecord(ENGINE_VERSION, mode, engine.blueprint.unit, pool.digest(), seed, seen,
+                           list(eligibility.edges), {}, pretest)
+    scores = np.full(pool.size, np.nan)
+    runner = {"fixed": _fixed, "loft": _loft, "cat": _adaptive, "maxinfo": _maximum_information}[mode]
+    runner(engine, record, available, eligibility, rng, _Administer(engine, record, respond, scores))
+    record.eligibility = {str(g): [pool.ids[i] for i in np.flatnonzero(~mask)]
+                          for g, mask in sorted(eligibility.draws.items())}
+    answered = ~np.isnan(scores)
+    reference = pool.parameters.subset(engine.reference_form)
+    record.score = score(scores[answered], pool.parameters.subset(answered), reference,
+                         engine.blueprint.cut_theta).as_dict()
+    return record
+
+
+class _Administer:
+    """Gives an item (pretest items falling due first) and stores the learner's marks."""
+
+    def __init__(self, engine: Engine, record: SittingRecord, respond: Respond, scores: np.ndarray) -> None:
+        self.engine, self.record, self.respond, self.scores = engine, record, respond, scores
+        self.scored = 0
+
+    def pretest_due(self, final: bool = False) -> None:
+        for slot in self.record.pretest:
+            done = any(step.item == slot["item"] for step in self.record.steps)
+            if not done and (slot["after"] <= self.scored or final):
+                self.record.steps.append(Step(len(self.record.steps) + 1, slot["item"], True, float("nan"),
+                                              float("nan"), 0, "pretest item, unscored, in its seeded place",
+                                              score=float(self.respond(slot["item"]))))
+
+    def scored_item(self, index: int, step: Step) -> None:
+        self.pretest_due()
+        step.position = len(self.record.steps) + 1
+        step.score = float(self.respond(step.item))
+        self.scores[index] = step.score
+        self.record.steps.append(step)
+        self.scored += 1
+
+
+def _choose_pretest(engine: Engine, rng: np.random.Generator, seen: set[str]) -> list[dict]:
+    """Random pretest items for the slots (no two enemies), each placed after a random scored item."""
+    slots, bank = engine.blueprint.pretest_slots, engine.pretest
+    if not slots or bank is None:
+        return []
+    chosen, labels = [], set()
+    for i in rng.permutation(bank.size):
+        if bank.ids[i] not in seen and not (bank.enemies[i] & labels) and len(chosen) < slots:
+            chosen.append(bank.ids[i])
+            labels |= bank.enemies[i]
+    shortest = max(2, engine.blueprint.total_marks // int(engine.pool.marks.max(initial=1)))
+    return [{"item": item, "after": int(rng.integers(1, shortest))} for item in chosen]
+
+
+def _linear(engine: Engine, record: SittingRecord, items: np.ndarray, administer: _Administer, reason: str) -> None:
+    info = engine.pool.information(PRIOR[0])[0]
+    for index in items:
+        administer.scored_item(int(index), Step(0, engine.pool.ids[index], False, PRIOR[0], PRIOR[1], int(items.size),
+                                                reason, information=float(info[index])))
+    administer.pretest_due(final=True)
+
+
+def _fixed(engine: Engine, record: SittingRecord, available: np.ndarray, eligibility: Eligibility,
+           rng: np.random.Generator, administer: _Administer) -> None:
+    """One of the parallel forms at random, among those holding nothing the learner has seen."""
+    forms = engine.fixed_forms
+    usable = [k for k, form in enumerate(forms) if available[form].all()]
+    if not usable:
+        raise Infeasible(["every fixed form holds an item the learner has already seen or a pretest enemy"])
+    record.form = int(usable[rng.integers(len(usable))])
+    _linear(engine, record, forms[record.form], administer, f"fixed form {record.form + 1} of {len(forms)}")
+
+
+def _loft(engine: Engine, record: SittingRecord, available: np.ndarray, eligibility: Eligibility,
+          rng: np.random.Generator, administer: _Administer) -> None:
+    """A whole test to the target information curve from the eligible items, assembled now."""
+    start = time.perf_counter()
+    mask = eligibility.mask(PRIOR[0])
+    tie_break = rng.random(engine.pool.size)
+    solution, fallback = _with_fallback(lambda allowed, penalty: engine.linear_test(allowed, tie_break - penalty),
+                                        available, mask)
+    record.assembly = {"eligible_pool": int((available & mask & engine.layout.usable).sum()),
+                       "binding": solution.binding, "shortfall": solution.shortfall.round(4).tolist(),
+                       "target": engine.target.round(4).tolist(), "fallback": fallback,
+                       "select_ms": 1000 * (time.perf_counter() - start)}
+    _linear(engine, record, engine.in_test_order(solution.items), administer, "linear-on-the-fly test to target")
+
+
+def _adaptive(engine: Engine, record: SittingRecord, available: np.ndarray, eligibility: Eligibility,
+              rng: np.random.Generator, administer: _Administer) -> None:
+    """Shadow-test CAT: before each item, a full rule-abiding test containing the items given."""
+    pool, given = engine.pool, []
+    marks = 0
+    while marks < engine.blueprint.total_marks:
+        administer.pretest_due()
+        start = time.perf_counter()
+        theta, se = _estimate(administer.scores, engine)
+        mask = eligibility.mask(theta)
+        info = pool.information(theta)[0]
+        done = np.array(given, np.int64)
+        solution, fallback = _with_fallback(lambda allowed, penalty: engine.shadow_test(allowed, done, info - penalty),
+                                            available, mask)
+        free = np.setdiff1d(solution.items, done)
+        weights = info[free] - INELIGIBLE_PENALTY * ~mask[free]
+        chosen = int(free[np.argmax(weights)])
+        step = Step(0, pool.ids[chosen], False, theta, se, int((available & mask & engine.layout.usable).sum()),
+                    "most informative free item of the shadow test at the current ability",
+                    eligibility.ability_class(theta), eligibility.probability(theta, chosen), float(info[chosen]),
+                    [pool.ids[i] for i in solution.items], solution.binding, None, fallback,
+                    select_ms=1000 * (time.perf_counter() - start))
+        administer.scored_item(chosen, step)
+        given.append(chosen)
+        marks += int(pool.marks[chosen])
+    administer.pretest_due(final=True)
+
+
+def _maximum_information(engine: Engine, record: SittingRecord, available: np.ndarray, eligibility: Eligibility,
+                         rng: np.random.Generator, administer: _Administer) -> None:
+    """Yardstick: the most informative unused item that still fits the marks; no other rule."""
+    pool, left = engine.pool, engine.blueprint.total_marks
+    used = ~available.copy()
+    while left > 0:
+        start = time.perf_counter()
+        theta, se = _estimate(administer.scores, engine)
+        info = np.where(used | (pool.marks > left), -np.inf, pool.information(theta)[0])
+        chosen = int(np.argmax(info))
+        if not np.isfinite(info[chosen]):
+            raise Infeasible(["the bank has too few items to reach the total marks"])
+        administer.scored_item(chosen, Step(0, pool.ids[chosen], False, theta, se, int((~used).sum()),
+                                            "most informative unused item (no rules)", information=float(info[chosen]),
+                                            select_ms=1000 * (time.perf_counter() - start)))
+        used[chosen] = True
+        left -= int(pool.marks[chosen])
+    administer.pretest_due(final=True)
+
+
+def _estimate(scores: np.ndarray, engine: Engine) -> tuple[float, float]:
+    """Interim EAP ability and SE from the scored items so far (the prior before any)."""
+    answered = ~np.isnan(scores)
+    if not answered.any():
+        return PRIOR
+    theta, se = eap(scores[answered], engine.pool.parameters.subset(answered))
+    return float(theta), float(se)
+
+
+def _with_fallback(assemble: Callable[[np.ndarray, np.ndarray], Solution], available: np.ndarray,
+                   eligible: np.ndarray) -> tuple[Solution, bool]:
+    """Assemble from eligible items; if the rules cannot be met so, let ineligible ones in at a penalty."""
+    none = np.zeros(available.size)
+    try:
+        return assemble(available & eligible, none), False
+    except Infeasible:
+        return assemble(available, INELIGIBLE_PENALTY * ~eligible), True

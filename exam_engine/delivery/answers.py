@@ -1,0 +1,196 @@
+"""Saving answers (idempotent, only before the deadline), flags, the adaptive next item and alerts.
+
+Each public function is one transaction. An answer change carries an idempotency key
+chosen by the page: posting it again (a replay after a lost acknowledgement) returns the
+first acknowledgement and stores nothing new. Every accepted answer gets the attempt's
+next sequence number and the server's receipt time, becomes the item's current answer,
+and is appended to the session's event log, all together or not at all.
+"""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from exam_engine.auth.models import User
+from exam_engine.database import utcnow
+from exam_engine.delivery import engine
+from exam_engine.delivery.attempts import given_marks, own_attempt
+from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.locking import lock_attempt
+from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem, Response
+from exam_engine.delivery.presenters import status_view
+from exam_engine.delivery.sittings import InvigilationError, is_accepting_answers, raise_alert
+from exam_engine.delivery.submission import close_if_time_up
+from exam_engine.extensions import db
+from invigilation.event_log import append_event
+from invigilation.states import SittingState
+from item_bank.items.models import ItemVersion
+from item_bank.items.scoring import ItemType
+
+MAX_KEY_LENGTH = 80
+
+
+def validate_answer(version: ItemVersion, answer: Any) -> Any:
+    """The answer if it is well formed for the item (None clears it); a clear error otherwise."""
+    if answer is None:
+        return None
+    ids = [option["id"] for option in version.options]
+    if version.type is ItemType.SINGLE_BEST_ANSWER:
+        if isinstance(answer, str) and answer in ids:
+            return answer
+        raise DeliveryError(f"choose one of the options {', '.join(ids)}", "invalid_answer", 422)
+    if not isinstance(answer, list) or not all(isinstance(a, str) and a in ids for a in answer) \
+            or len(set(answer)) != len(answer):
+        raise DeliveryError(f"give a list of different options from {', '.join(ids)}", "invalid_answer", 422)
+    if version.type is ItemType.MULTIPLE_RESPONSE and len(answer) > (version.select or 0):
+        raise DeliveryError(f"choose at most {version.select} options", "invalid_answer", 422)
+    if version.type is ItemType.ORDERING and sorted(answer) != sorted(ids):
+        raise DeliveryError("put every statement in a position", "invalid_answer", 422)
+    return answer
+
+
+def _ack(event: AnswerEvent, attempt: Attempt, duplicate: bool) -> dict[str, Any]:
+    return {"idempotency_key": event.idempotency_key, "sequence": event.sequence,
+            "position": event.attempt_item.position, "saved_at": event.received_at.isoformat(),
+            "duplicate": duplicate, "status": status_view(attempt, utcnow())}
+
+
+def _existing(attempt_id: int, key: str) -> AnswerEvent | None:
+    return db.session.scalar(select(AnswerEvent).where(AnswerEvent.attempt_id == attempt_id,
+                                                       AnswerEvent.idempotency_key == key))
+
+
+def _entry(attempt: Attempt, position: int) -> AttemptItem:
+    entry = next((e for e in attempt.items if e.position == position), None)
+    if entry is None:
+        raise DeliveryError(f"item {position} is not part of your test", "not_found", 404)
+    if not attempt.mode.allows_review and position != len(attempt.items):
+        raise DeliveryError("this adaptive test goes forward only: earlier answers cannot be changed",
+                            "forward_only")
+    return entry
+
+
+def _check_open(attempt: Attempt) -> None:
+    """Refuse unless the clock is running (closing a timed-out attempt first, which is committed)."""
+    now = utcnow()
+    close_if_time_up(attempt, now)
+    if not attempt.is_open:
+        raise DeliveryError("Your test has ended; answers are no longer accepted. Answers saved before the end are "
+                            "kept.", "attempt_ended")
+    if attempt.sitting.state is SittingState.PAUSED:
+        raise DeliveryError("Your test is paused; answers are accepted again when it resumes.", "paused", 423)
+    if not is_accepting_answers(attempt.sitting, now):
+        raise DeliveryError("Answers are not accepted now.", "not_accepting")
+
+
+def save_answer(learner: User, attempt_id: int, position: int, answer: Any, key: str,
+                client_time: str | None = None) -> dict[str, Any]:
+    """Store one answer change once, whatever the number of times it is posted."""
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise DeliveryError(f"an idempotency key of 1 to {MAX_KEY_LENGTH} characters is required",
+                            "invalid_request", 422)
+    attempt = own_attempt(learner, attempt_id)
+    existing = _existing(attempt.id, key)
+    if existing is not None:
+        return _ack(existing, attempt, duplicate=True)
+    _check_open(attempt)
+    entry = _entry(attempt, position)
+    answer = validate_answer(entry.item_version, answer)
+    lock_attempt(attempt_id)  # the checks above only read; from here on this attempt's answers queue up
+    db.session.expire_all()  # re-read under the lock: a pause or the end may have come meanwhile
+    existing = _existing(attempt.id, key)
+    if existing is not None:  # the same key, stored while this request was checking
+        db.session.commit()
+        return _ack(existing, attempt, duplicate=True)
+    now = utcnow()
+    if not attempt.is_open or not is_accepting_answers(attempt.sitting, now):
+        db.session.rollback()
+        _check_open(attempt)
+        raise DeliveryError("Answers are not accepted now.", "not_accepting")
+    sequence = attempt.next_sequence
+    attempt.next_sequence = sequence + 1
+    event = AnswerEvent(attempt_id=attempt.id, attempt_item=entry, sequence=sequence, idempotency_key=key,
+                        answer=answer, received_at=now, client_time=(client_time or "")[:40] or None)
+    db.session.add(event)
+    if entry.response is None:
+        entry.response = Response(answer=answer, sequence=sequence, saved_at=now)
+    else:
+        entry.response.answer, entry.response.sequence, entry.response.saved_at = answer, sequence, now
+    append_event(attempt.sitting.session_id, "answer.saved", {
+        "attempt": attempt.id, "sitting": attempt.sitting_id, "position": position,
+        "item": entry.item_version.item.code, "version": entry.item_version.number, "sequence": sequence,
+        "idempotency_key": key, "answer": answer}, learner, at=now)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same key posted twice at once: the other request stored it
+        db.session.rollback()
+        existing = _existing(attempt_id, key)
+        if existing is None:
+            raise
+        return _ack(existing, own_attempt(learner, attempt_id), duplicate=True)
+    return _ack(event, attempt, duplicate=False)
+
+
+def set_flag(learner: User, attempt_id: int, position: int, flagged: bool) -> None:
+    """Flag an item for review (fixed and linear-on-the-fly tests)."""
+    lock_attempt(attempt_id)
+    attempt = own_attempt(learner, attempt_id)
+    if not attempt.mode.allows_review:
+        raise DeliveryError("adaptive tests have no review, so items cannot be flagged", "forward_only")
+    _check_open(attempt)
+    _entry(attempt, position).flagged = flagged
+    db.session.commit()
+
+
+def next_item(learner: User, attempt_id: int) -> int:
+    """Adaptive tests: confirm the current item and get the next one chosen; returns its position.
+
+    The choice is computed before the write lock is taken (it only reads what this learner's
+    own answers changed) and checked to still be due once the lock is held.
+    """
+    attempt = own_attempt(learner, attempt_id)
+    if attempt.mode.allows_review:
+        raise DeliveryError("this test gives every item at the start; move between items freely", "not_adaptive")
+    _check_open(attempt)
+    given = given_marks(attempt)
+    due = engine.due_item(attempt.blueprint, given)
+    if due is not None:
+        version = engine.version_ids(attempt.unit_reference, [due])[due]
+        pretest = engine.is_pretest(attempt.blueprint, due)
+    lock_attempt(attempt_id)
+    db.session.expire_all()
+    attempt = own_attempt(learner, attempt_id)
+    if len(attempt.items) != len(given):
+        db.session.commit()
+        return len(attempt.items)  # the same request, answered meanwhile: its item stands
+    if due is None:
+        attempt.planned_items = len(attempt.items)
+        db.session.commit()
+        raise DeliveryError("that was the last question; submit your test", "no_more_items")
+    position = len(given) + 1
+    attempt.planned_items = max(attempt.planned_items, position)
+    attempt.items.append(AttemptItem(position=position, item_version_id=version, pretest=pretest,
+                                     selection={"position": position, "item": due,
+                                                "reason": "chosen by the shadow test after the answers so far; "
+                                                          "the full record is written at the end"},
+                                     assigned_at=utcnow()))
+    db.session.commit()
+    return position
+
+
+def alert(learner: User, attempt_id: int, position: int | None, message: str) -> None:
+    """The learner raises an alert about an item for the invigilator."""
+    lock_attempt(attempt_id)
+    attempt = own_attempt(learner, attempt_id)
+    message = message.strip()[:500] or "The learner asked for help with this item."
+    item_ref = None
+    if position is not None:
+        entry = next((e for e in attempt.items if e.position == position), None)
+        if entry is None:
+            raise DeliveryError(f"item {position} is not part of your test", "not_found", 404)
+        item_ref = f"{entry.item_version.item.code} v{entry.item_version.number} (item {position})"
+    try:
+        raise_alert(attempt.sitting, item_ref, message, utcnow())
+    except InvigilationError as error:
+        raise DeliveryError(str(error), "alert_refused") from error

@@ -1,0 +1,227 @@
+"""The test runner's JSON API (`/api/runner/...`), described by `openapi.yaml` at `/api/openapi.json`.
+
+The learner's pages drive a sitting through these routes alone, so another front end
+could too. Refusals are JSON `{"error": code, "message": text}` with the status the
+service chose. Every state-changing request needs the CSRF token in `X-CSRFToken`.
+"""
+
+from functools import wraps
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+from flask import Blueprint, Response, jsonify, request, session
+from flask_login import current_user, login_user
+from flask_wtf.csrf import generate_csrf
+
+from exam_engine.auth.access import public, roles_required
+from exam_engine.auth.roles import Role
+from exam_engine.database import utcnow
+from exam_engine.delivery import answers, attempts, submission
+from exam_engine.delivery.display import choose, display_for
+from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.presenters import item_view, review_view, sitting_view, status_view
+from exam_engine.extensions import db
+
+bp = Blueprint("runner_api", __name__, url_prefix="/api")
+OPENAPI = Path(__file__).with_name("openapi.yaml")
+learner_only = roles_required(Role.LEARNER)
+
+
+def refusals(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a service's refusal into a JSON error with its status."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except DeliveryError as error:
+            db.session.rollback()
+            return jsonify(error=error.code, message=str(error)), error.status
+
+    return wrapped
+
+
+def body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DeliveryError("send a JSON object", "invalid_request", 400)
+    return data
+
+
+def refreshed(attempt_id: int) -> Any:
+    """The attempt with a run-out clock closed first (so every status says the truth)."""
+    attempt = attempts.own_attempt(current_user, attempt_id)
+    submission.close_if_time_up(attempt, utcnow())
+    return attempt
+
+
+@bp.get("/openapi.json")
+@public
+def openapi() -> Response:
+    return jsonify(yaml.safe_load(OPENAPI.read_text(encoding="utf-8")))
+
+
+@bp.get("/runner/session")
+@public
+@refusals
+def runner_session() -> Any:
+    signed_in = current_user.is_authenticated and current_user.role is Role.LEARNER
+    sitting = attempts.current_sitting(current_user) if signed_in else None
+    return jsonify(csrf_token=generate_csrf(), signed_in=signed_in,
+                   sitting=sitting_view(sitting, attempts.attempt_of(sitting), utcnow()) if sitting else None)
+
+
+@bp.post("/runner/sign-in")
+@public
+@refusals
+def sign_in() -> Any:
+    data = body()
+    learner, sitting = attempts.sign_in_candidate(str(data.get("candidate_number", "")), str(data.get("key", "")))
+    login_user(learner)
+    session.permanent = True
+    return jsonify(csrf_token=generate_csrf(), sitting=sitting_view(sitting, attempts.attempt_of(sitting), utcnow()))
+
+
+@bp.get("/runner/sittings/<int:sitting_id>")
+@learner_only
+@refusals
+def sitting(sitting_id: int) -> Any:
+    found = attempts.own_sitting(current_user, sitting_id)
+    return jsonify(sitting_view(found, attempts.attempt_of(found), utcnow()))
+
+
+@bp.post("/runner/sittings/<int:sitting_id>/cancel")
+@learner_only
+@refusals
+def cancel(sitting_id: int) -> Any:
+    attempts.cancel_before_start(current_user, sitting_id)
+    return jsonify(cancelled=True, message="Your test has not started. Tell your invigilator what was wrong.")
+
+
+@bp.post("/runner/sittings/<int:sitting_id>/start")
+@learner_only
+@refusals
+def start(sitting_id: int) -> Any:
+    attempt = attempts.start(current_user, sitting_id, body().get("declaration_accepted") is True)
+    return jsonify(status_view(attempt, utcnow())), 201
+
+
+@bp.get("/runner/attempts/<int:attempt_id>")
+@learner_only
+@refusals
+def status(attempt_id: int) -> Any:
+    return jsonify(status_view(refreshed(attempt_id), utcnow()))
+
+
+@bp.get("/runner/attempts/<int:attempt_id>/items/<int:position>")
+@learner_only
+@refusals
+def item(attempt_id: int, position: int) -> Any:
+    attempt = refreshed(attempt_id)
+    if not attempt.is_open:
+        raise DeliveryError("Your test has ended; its items are no longer shown.", "attempt_ended")
+    entry = next((e for e in attempt.items if e.position == position), None)
+    if entry is None:
+        raise DeliveryError(f"item {position} is not part of your test", "not_found", 404)
+    return jsonify(item=item_view(entry), status=status_view(attempt, utcnow()))
+
+
+@bp.post("/runner/attempts/<int:attempt_id>/answers")
+@learner_only
+@refusals
+def answer(attempt_id: int) -> Any:
+    data = body()
+    position = data.get("position")
+    if not isinstance(position, int):
+        raise DeliveryError("give the item's position as a number", "invalid_request", 422)
+    return jsonify(answers.save_answer(current_user, attempt_id, position, data.get("answer"),
+                                       str(data.get("idempotency_key") or ""), data.get("client_time")))
+
+
+@bp.put("/runner/attempts/<int:attempt_id>/items/<int:position>/flag")
+@learner_only
+@refusals
+def flag(attempt_id: int, position: int) -> Any:
+    answers.set_flag(current_user, attempt_id, position, body().get("flagged") is True)
+    return jsonify(review=review_view(attempts.own_attempt(current_user, attempt_id)))
+
+
+@bp.post("/runner/attempts/<int:attempt_id>/next")
+@learner_only
+@refusals
+def next_item(attempt_id: int) -> Any:
+    return jsonify(position=answers.next_item(current_user, attempt_id)), 201
+
+
+@bp.get("/runner/attempts/<int:attempt_id>/review")
+@learner_only
+@refusals
+def review(attempt_id: int) -> Any:
+    return jsonify(review=review_view(refreshed(attempt_id)))
+
+
+@bp.post("/runner/attempts/<int:attempt_id>/submit")
+@learner_only
+@refusals
+def submit(attempt_id: int) -> Any:
+    attempt = submission.submit(current_user, attempt_id)
+    return jsonify(status=status_view(attempt, utcnow()), reconciliation=submission.reconciliation(attempt))
+
+
+@bp.post("/runner/attempts/<int:attempt_id>/reconciliation")
+@learner_only
+@refusals
+def reconciliation(attempt_id: int) -> Any:
+    acknowledged = body().get("acknowledged") or []
+    if not isinstance(acknowledged, list) or not all(isinstance(key, str) for key in acknowledged):
+        raise DeliveryError("acknowledged must be a list of idempotency keys", "invalid_request", 422)
+    return jsonify(submission.reconciliation(refreshed(attempt_id), acknowledged))
+
+
+@bp.get("/runner/attempts/<int:attempt_id>/result")
+@learner_only
+@refusals
+def result(attempt_id: int) -> Any:
+    attempt = refreshed(attempt_id)
+    if attempt.is_open:
+        raise DeliveryError("The result is known when the test has ended.", "attempt_open")
+    if not submission.result_shown(attempt):
+        return jsonify(shown=False, message="Your centre will tell you your result.")
+    score = attempt.score or {}
+    return jsonify(shown=True, passed=score.get("passed"), marks=score.get("marks"),
+                   available_marks=score.get("available_marks"))
+
+
+@bp.post("/runner/attempts/<int:attempt_id>/alerts")
+@learner_only
+@refusals
+def alert(attempt_id: int) -> Any:
+    data = body()
+    position = data.get("position")
+    answers.alert(current_user, attempt_id, position if isinstance(position, int) else None,
+                  str(data.get("message") or ""))
+    return jsonify(raised=True, message="Your invigilator has been alerted and will come to you."), 201
+
+
+@bp.put("/runner/attempts/<int:attempt_id>/display")
+@learner_only
+@refusals
+def display(attempt_id: int) -> Any:
+    attempt = attempts.own_attempt(current_user, attempt_id)
+    data = body()
+    size = data.get("font_size")
+    try:
+        chosen = choose(attempt.id, attempt.sitting.candidate.arrangements, data.get("colour_scheme"),
+                        int(size) if size is not None else None)
+    except ValueError as error:
+        raise DeliveryError(str(error), "invalid_display", 422) from error
+    return jsonify(chosen.as_dict())
+
+
+@bp.get("/runner/attempts/<int:attempt_id>/display")
+@learner_only
+@refusals
+def display_options(attempt_id: int) -> Any:
+    attempt = attempts.own_attempt(current_user, attempt_id)
+    return jsonify(display_for(attempt.id, attempt.sitting.candidate.arrangements).as_dict())

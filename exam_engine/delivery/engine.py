@@ -1,0 +1,231 @@
+"""The port between delivery and the assembly engine (`exam_engine.assembly`, `blueprints`).
+
+The assembly engine runs a whole sitting in one call, `sit(engine, mode, respond, ...)`,
+asking `respond(item)` for the marks of each item it gives; its choices depend only on the
+blueprint, the bank, the seed, the exposure eligibility draws, the items already seen and
+the marks so far. Delivery keeps all of these in the attempt's snapshot, so at any moment
+it can run the sitting again with the learner's recorded marks:
+
+* at the start, fixed and linear-on-the-fly tests are run through once to get the whole
+  test; adaptive tests are run up to the first item (`_Due` stops the run there);
+* for each next adaptive item, the run is repeated with the marks so far and stops at the
+  first item not yet given, which is the next item (forward only);
+* at submit, the run with every recorded mark is the sitting's record (selection record per
+  step, score by the engine's EAP, equivalent marks and pass/fail) that `replay` reproduces.
+
+Exposure control state is rebuilt from the recorded sittings of the unit (Sympson-Hetter
+counts per ability class), and each attempt's eligibility is drawn once at its start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import yaml
+from flask import current_app
+from sqlalchemy import func, select
+
+from blueprints.files import BlueprintError, dump, load_all, parse
+from blueprints.model import Blueprint
+from blueprints.services import unit_pools
+from exam_engine.assembly.engine import Engine
+from exam_engine.assembly.exposure import Eligibility, ExposureControl
+from exam_engine.assembly.record import SittingRecord
+from exam_engine.assembly.replay import ReplayReport, replay
+from exam_engine.assembly.scoring import score as engine_score
+from exam_engine.assembly.sitting import sit
+from exam_engine.assembly.solver import Infeasible
+from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.models import Attempt
+from exam_engine.extensions import db
+from item_bank.items.models import Item, ItemVersion, StatusChange
+
+EXPOSURE_HISTORY = 2000  # recorded sittings the exposure counts are rebuilt from
+_engines: dict[tuple[str, tuple[Any, ...]], Engine] = {}
+_engines_lock = threading.Lock()
+
+
+class _Due(Exception):
+    """Raised by `respond` to stop a run at the first item the learner has not been given."""
+
+    def __init__(self, item: str) -> None:
+        super().__init__(item)
+        self.item = item
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: str
+    blueprint_version: str
+    snapshot: dict[str, Any]
+    seed: int
+    items: list[tuple[str, bool, dict[str, Any]]]  # (item code, pretest, selection record)
+    planned_items: int
+
+
+def blueprint_for(unit: str) -> Blueprint:
+    """The unit's blueprint: from `DELIVERY_BLUEPRINTS` (mapping in file form) or `blueprints/data/`."""
+    override = current_app.config.get("DELIVERY_BLUEPRINTS", {}).get(unit)
+    try:
+        if override is not None:
+            return parse(override, source="configuration DELIVERY_BLUEPRINTS")
+        blueprints = load_all()
+    except BlueprintError as error:
+        raise DeliveryError(f"The test for unit {unit} cannot be set: {error}", "no_blueprint", 503) from error
+    if unit not in blueprints:
+        raise DeliveryError(f"Unit {unit} has no test blueprint; tell your invigilator.", "no_blueprint", 503)
+    return blueprints[unit]
+
+
+def _bank_state(unit: str) -> tuple[Any, ...]:
+    """A cheap fingerprint of the unit's bank: changes with any new version, status change or calibration."""
+    return tuple(db.session.execute(
+        select(func.count(ItemVersion.id), func.max(ItemVersion.id), func.max(StatusChange.id),
+               func.max(ItemVersion.calibrated_at))
+        .select_from(ItemVersion).join(Item).outerjoin(StatusChange, StatusChange.item_version_id == ItemVersion.id)
+        .where(Item.unit_reference == unit)).one())
+
+
+def _engine(blueprint_text: str) -> Engine:
+    """The engine for a blueprint over the unit's current bank, cached per process while the bank is
+    unchanged (reading the bank and building the engine's forms are the costly parts)."""
+    blueprint = parse(yaml.safe_load(blueprint_text), source="attempt snapshot")
+    key = (blueprint_text, _bank_state(blueprint.unit))
+    with _engines_lock:
+        cached = _engines.get(key)
+    if cached is not None:
+        return cached
+    pool, pretest = unit_pools(blueprint.unit)
+    if pool is None:
+        raise DeliveryError(f"Unit {blueprint.unit} has no live items.", "bank_too_small", 503)
+    with _engines_lock:
+        return _engines.setdefault(key, Engine(blueprint, pool, pretest))
+
+
+def version_ids(unit: str, codes: list[str]) -> dict[str, int]:
+    """Item code -> id of its latest version (what the engine chose -> what the learner is shown)."""
+    rows = db.session.execute(select(Item.code, ItemVersion.id, ItemVersion.number).join(ItemVersion)
+                              .where(Item.unit_reference == unit, Item.code.in_(codes))).all()
+    latest: dict[str, tuple[int, int]] = {}
+    for code, version_id, number in rows:
+        if code not in latest or number > latest[code][1]:
+            latest[code] = (version_id, number)
+    return {code: version_id for code, (version_id, _) in latest.items()}
+
+
+def _exposure(engine: Engine, unit: str) -> ExposureControl:
+    """Sympson-Hetter counts rebuilt from the unit's recorded sittings (most recent first)."""
+    blueprint = engine.blueprint
+    control = ExposureControl(blueprint.max_exposure, tuple(blueprint.exposure_edges), engine.pool.size)
+    position = engine.pool.index()
+    records = db.session.scalars(select(Attempt.record).where(Attempt.record.is_not(None),
+                                                               Attempt.unit_reference == unit)
+                                 .order_by(Attempt.id.desc()).limit(EXPOSURE_HISTORY)).all()
+    for data in records:
+        record = SittingRecord.from_dict(data)
+        draws = {int(g): ~np.isin(np.array(engine.pool.ids), ids) for g, ids in record.eligibility.items()}
+        theta = float(record.score.get("theta", 0.0)) if record.mode == "cat" else 0.0  # linear: the prior mean
+        given = np.array([position[i] for i in record.scored_items if i in position], np.int64)
+        if draws:
+            control.record(Eligibility.given(tuple(record.exposure_edges), draws), theta, given)
+    return control
+
+
+def _run(engine: Engine, snapshot: dict[str, Any], respond: Callable[[str], float]) -> SittingRecord:
+    draws = {int(g): ~np.isin(np.array(engine.pool.ids), ids) for g, ids in snapshot["eligibility"].items()}
+    return sit(engine, snapshot["mode"], respond, snapshot["seed"],
+               Eligibility.given(tuple(snapshot["exposure_edges"]), draws), snapshot["seen"])
+
+
+def plan(unit: str, seen: list[str], seed: int) -> Plan:
+    """The new attempt: its snapshot and, for linear modes every item, for adaptive the first."""
+    blueprint = blueprint_for(unit)
+    text = dump(blueprint)
+    engine = _engine(text)
+    probabilities = _exposure(engine, unit).probabilities()
+    rng = np.random.default_rng(seed)
+    ineligible = {str(g): [engine.pool.ids[i] for i in np.flatnonzero(rng.random(engine.pool.size) >= p)]
+                  for g, p in enumerate(probabilities)}
+    snapshot = {"unit": unit, "mode": blueprint.mode.value, "blueprint": text, "seed": seed, "seen": sorted(seen),
+                "exposure_edges": list(blueprint.exposure_edges), "eligibility": ineligible,
+                "bank_digest": engine.pool.digest()}
+    try:
+        if blueprint.mode.value == "cat":
+            first = due_item(snapshot, [])
+            items = [(first, is_pretest(snapshot, first), {"position": 1, "item": first})]
+            planned = len(engine.reference_form) + blueprint.pretest_slots  # a full test's length, as planned
+        else:
+            whole = _run(engine, snapshot, lambda item: 0.0)  # linear tests: choices do not depend on marks
+            items = [(step.item, step.pretest, step_record(step)) for step in whole.steps]
+            planned = len(items)
+    except Infeasible as error:
+        raise DeliveryError(f"No test for unit {unit} meets its blueprint now: {error}. Tell your invigilator.",
+                            "bank_too_small", 503) from error
+    version = f"{blueprint.source}@{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    return Plan(blueprint.mode.value, version, snapshot, seed, items, planned)
+
+
+def step_record(step: Any) -> dict[str, Any]:
+    record = {k: v for k, v in step.__dict__.items() if k not in ("score",)}
+    return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in record.items()}
+
+
+def is_pretest(snapshot: dict[str, Any], code: str) -> bool:
+    pretest = _engine(snapshot["blueprint"]).pretest
+    return pretest is not None and code in pretest.ids
+
+
+def due_item(snapshot: dict[str, Any], given: list[tuple[str, float]]) -> str | None:
+    """The adaptive test's next item after `given` (item code, marks) in order; None when the test is complete."""
+    engine = _engine(snapshot["blueprint"])
+    marks = dict(given)
+    order = iter(code for code, _ in given)
+
+    def respond(item: str) -> float:
+        if item not in marks:
+            raise _Due(item)
+        expected = next(order, None)
+        if item != expected:
+            raise DeliveryError(f"the engine no longer reproduces this test (gave {item}, recorded {expected})",
+                                "engine_diverged", 500)
+        return marks[item]
+
+    try:
+        _run(engine, snapshot, respond)
+    except _Due as due:
+        return due.item
+    return None
+
+
+def final_record(snapshot: dict[str, Any], given: list[tuple[str, float]]) -> SittingRecord | None:
+    """The complete sitting record with the learner's marks; None if the test stopped before its end."""
+    try:
+        return _run(_engine(snapshot["blueprint"]), snapshot, lambda item: _lookup(dict(given), item))
+    except _Due:
+        return None
+
+
+def _lookup(marks: dict[str, float], item: str) -> float:
+    if item not in marks:
+        raise _Due(item)
+    return marks[item]
+
+
+def score(snapshot: dict[str, Any], scored: list[tuple[str, float]]) -> dict[str, Any]:
+    """The engine's score (EAP ability, equivalent marks on the reference form, pass/fail) of the scored items."""
+    engine = _engine(snapshot["blueprint"])
+    position = engine.pool.index()
+    index = [position[code] for code, _ in scored]
+    result = engine_score(np.array([m for _, m in scored], float), engine.pool.parameters.subset(index),
+                          engine.pool.parameters.subset(engine.reference_form), engine.blueprint.cut_theta)
+    return result.as_dict()
+
+
+def replay_record(record: SittingRecord, snapshot: dict[str, Any]) -> ReplayReport:
+    """The assembly engine's replay of a recorded attempt (same blueprint snapshot, current bank)."""
+    return replay(_engine(snapshot["blueprint"]), record)

@@ -1,0 +1,10 @@
+"""The one error delivery services raise for a refused action; its message is for the learner."""
+
+
+class DeliveryError(ValueError):
+    """A refused runner action. `code` is stable for clients; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, code: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status

@@ -1,0 +1,131 @@
+"""Attempts and responses: what a learner was given in a sitting and every answer they gave.
+
+One `Attempt` per sitting holds the mode, the blueprint snapshot, the seed and the items
+assigned in order (each an `AttemptItem`, scored or pretest, with the selection record
+the assembly engine gave for it). `Response` holds the current answer per attempt item;
+`AnswerEvent` is the append-only history of every accepted answer change, each with its
+idempotency key (unique per attempt), the server's receipt time and a per-attempt
+sequence number that only grows.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from exam_engine.database import utcnow
+from exam_engine.extensions import db
+from invigilation.models import enum_column
+from invigilation.session_models import Sitting
+from item_bank.items.models import ItemVersion
+
+
+class AttemptMode(StrEnum):
+    FIXED = "fixed"
+    LOFT = "loft"
+    CAT = "cat"
+
+    @property
+    def allows_review(self) -> bool:
+        """Fixed and linear-on-the-fly tests have a review screen; adaptive tests go forward only."""
+        return self is not AttemptMode.CAT
+
+
+class AttemptEnd(StrEnum):
+    SUBMITTED = "submitted"
+    TIMED_OUT = "timed_out"
+    ENDED_BY_INVIGILATOR = "ended_by_invigilator"
+
+
+class Attempt(db.Model):
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), unique=True)
+    unit_reference: Mapped[str] = mapped_column(String(16), index=True)
+    mode: Mapped[AttemptMode] = mapped_column(enum_column(AttemptMode))
+    blueprint_version: Mapped[str] = mapped_column(String(80))
+    blueprint: Mapped[dict[str, Any]] = mapped_column(JSON)  # the snapshot the test is run from (see engine.py)
+    seed: Mapped[int]
+    planned_items: Mapped[int]  # items the test will give (adaptive: as planned at the start)
+    next_sequence: Mapped[int] = mapped_column(default=1)  # the next answer event's number
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end: Mapped[AttemptEnd | None] = mapped_column(enum_column(AttemptEnd))
+    score: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # marks, ability, pass/fail
+    record: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the engine's sitting record, for replay
+
+    sitting: Mapped[Sitting] = relationship()
+    items: Mapped[list["AttemptItem"]] = relationship(back_populates="attempt", order_by="AttemptItem.position")
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
+class AttemptItem(db.Model):
+    __tablename__ = "attempt_items"
+    __table_args__ = (UniqueConstraint("attempt_id", "position"), UniqueConstraint("attempt_id", "item_version_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    position: Mapped[int]  # 1, 2, ... in the order given
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
+    pretest: Mapped[bool] = mapped_column(default=False)  # seeded, unscored
+    selection: Mapped[dict[str, Any]] = mapped_column(JSON)  # why the engine chose it
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    flagged: Mapped[bool] = mapped_column(default=False)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="items")
+    item_version: Mapped[ItemVersion] = relationship()
+    response: Mapped["Response | None"] = relationship(back_populates="attempt_item", uselist=False)
+
+
+class Response(db.Model):
+    """The current answer to one attempt item (the latest accepted answer event)."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_item_id: Mapped[int] = mapped_column(ForeignKey("attempt_items.id"), unique=True)
+    answer: Mapped[Any] = mapped_column(JSON)  # None: cleared
+    sequence: Mapped[int]
+    saved_at: Mapped[datetime]
+
+    attempt_item: Mapped[AttemptItem] = relationship(back_populates="response")
+
+
+class AnswerEvent(db.Model):
+    """One accepted answer change, never altered or removed."""
+
+    __tablename__ = "answer_events"
+    __table_args__ = (UniqueConstraint("attempt_id", "idempotency_key"), UniqueConstraint("attempt_id", "sequence"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    attempt_item_id: Mapped[int] = mapped_column(ForeignKey("attempt_items.id"), index=True)
+    sequence: Mapped[int]
+    idempotency_key: Mapped[str] = mapped_column(String(80))
+    answer: Mapped[Any] = mapped_column(JSON)
+    received_at: Mapped[datetime]
+    client_time: Mapped[str | None] = mapped_column(String(40))  # as the page reported it, for the record
+
+    attempt_item: Mapped[AttemptItem] = relationship()
+
+
+@event.listens_for(AnswerEvent, "before_update")
+@event.listens_for(AnswerEvent, "before_delete")
+def _refuse_changes(mapper: Any, connection: Any, target: AnswerEvent) -> None:
+    raise PermissionError("answer events are append-only: they are never updated or deleted")
+
+
+class CentreResultSetting(db.Model):
+    """Whether a centre's learners see their result on screen at the end (default: held back)."""
+
+    __tablename__ = "centre_result_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), unique=True)
+    show_result: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,98 @@
+"""What the learner's browser may see of an attempt: item content without keys or statistics.
+
+Every learner-facing JSON body is built here, from an explicit list of fields, so that an
+item version's key, rationale, parameters, review or notes can never leak by accident.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from exam_engine.delivery.engine import blueprint_for
+from exam_engine.delivery.models import Attempt, AttemptItem
+from exam_engine.delivery.sittings import timing
+from invigilation.session_models import Sitting
+from invigilation.states import SittingState
+from item_bank.items.scoring import ItemType
+
+TYPE_INSTRUCTIONS = {
+    ItemType.SINGLE_BEST_ANSWER: "Choose one answer.",
+    ItemType.MULTIPLE_RESPONSE: "Choose {select} answers.",
+    ItemType.ORDERING: "Give each statement a different position, from 1 (first) to {count} (last).",
+}
+
+
+def item_view(entry: AttemptItem) -> dict[str, Any]:
+    version = entry.item_version
+    scenario = version.scenario
+    select = version.select
+    return {
+        "position": entry.position,
+        "type": version.type.value,
+        "marks": None if entry.pretest else version.marks,
+        "instruction": TYPE_INSTRUCTIONS[version.type].format(select=select, count=len(version.options)),
+        "select": select,
+        "stem": version.stem,
+        "scenario": {"title": scenario.title, "text": scenario.text} if scenario else None,
+        "options": [{"id": option["id"], "text": option["text"]} for option in version.options],
+        "answer": entry.response.answer if entry.response else None,
+        "answer_sequence": entry.response.sequence if entry.response else None,
+        "flagged": entry.flagged,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def status_view(attempt: Attempt, now: datetime) -> dict[str, Any]:
+    sitting = attempt.sitting
+    clock = timing(sitting, now)
+    pause = sitting.open_pause
+    answered = sum(1 for entry in attempt.items if entry.response and entry.response.answer is not None)
+    return {
+        "attempt": attempt.id,
+        "sitting": sitting.id,
+        "state": sitting.state.value,
+        "open": attempt.is_open,
+        "accepting_answers": attempt.is_open and sitting.state is SittingState.IN_PROGRESS
+        and clock.remaining.total_seconds() > 0,
+        "mode": attempt.mode.value,
+        "review_allowed": attempt.mode.allows_review,
+        "server_time": now.isoformat(),
+        "remaining_seconds": round(clock.remaining.total_seconds(), 1),
+        "allowed_seconds": round(clock.allowed.total_seconds(), 1),
+        "deadline": _iso(clock.deadline),
+        "paused": clock.is_paused or sitting.state is SittingState.PAUSED,
+        "pause_reason": pause.reason.label if pause else None,
+        "items_planned": attempt.planned_items,
+        "items_given": len(attempt.items),
+        "answered": answered,
+        "last_sequence": attempt.next_sequence - 1,
+        "ended_at": _iso(attempt.ended_at),
+        "end": attempt.end.value if attempt.end else None,
+    }
+
+
+def review_view(attempt: Attempt) -> list[dict[str, Any]]:
+    return [{"position": e.position, "answered": bool(e.response and e.response.answer is not None),
+             "flagged": e.flagged} for e in attempt.items]
+
+
+def sitting_view(sitting: Sitting, attempt: Attempt | None, now: datetime) -> dict[str, Any]:
+    """What the candidate checks before the clock starts: who, which unit, which test, how long."""
+    blueprint = blueprint_for(sitting.unit.unit_reference)
+    clock = timing(sitting, now)
+    return {
+        "sitting": sitting.id,
+        "state": sitting.state.value,
+        "candidate_name": sitting.candidate.name,
+        "candidate_number": sitting.candidate.candidate_number,
+        "centre": sitting.session.centre.name,
+        "unit": sitting.unit.unit_reference,
+        "test_minutes": sitting.test_minutes,
+        "extra_time_percent": sitting.extra_time_percent,
+        "allowed_minutes": round(clock.allowed.total_seconds() / 60, 1),
+        "mode": blueprint.mode.value,
+        "marks": blueprint.total_marks,
+        "attempt": attempt.id if attempt else None,
+    }

@@ -1,0 +1,287 @@
+/* The learner's test runner: one question per screen, driven by the JSON API.
+   Every answer change goes into a journal in localStorage (keyed by attempt) with an
+   idempotency key, and is sent in order; unacknowledged changes are replayed after a
+   network failure or a reload. The clock shown is the server's remaining time,
+   re-synced on every response and by a periodic status poll (which carries pauses). */
+(function () {
+  "use strict";
+  var root = document.getElementById("runner");
+  if (!root) { return; }
+  var api = root.dataset.api, attemptId = root.dataset.attempt, mode = root.dataset.mode;
+  var planned = parseInt(root.dataset.planned, 10), pollMs = parseInt(root.dataset.pollMs, 10) || 15000;
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var journalKey = "runner:journal:" + attemptId;
+  var journal = JSON.parse(localStorage.getItem(journalKey) || "[]");
+  var state = { position: 1, given: 1, item: null, remaining: null, syncedAt: 0, paused: false, open: true,
+    warned10: false, warned5: false, sending: false, offline: false, review: [] };
+  var $ = function (id) { return document.getElementById(id); };
+
+  function saveJournal() { localStorage.setItem(journalKey, JSON.stringify(journal)); }
+  function pending() { return journal.filter(function (e) { return !e.acked && !e.refused; }); }
+  function announce(text) { $("announcer").textContent = text; }
+
+  function request(method, url, body) {
+    var options = { method: method, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrf } };
+    if (body !== undefined) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(body); }
+    return fetch(url, options).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { ok: response.ok, status: response.status, data: data };
+      });
+    });
+  }
+
+  /* ---- clock ---- */
+  function sync(status) {
+    if (!status) { return; }
+    state.remaining = status.remaining_seconds;
+    state.syncedAt = performance.now();
+    state.paused = status.paused;
+    state.given = status.items_given;
+    $("pause-panel").hidden = !status.paused;
+    $("pause-reason").textContent = status.paused ? "Reason: " + (status.pause_reason || "invigilator's decision") + "." : "";
+    if (!status.open) { finish(); }
+  }
+  function remainingNow() {
+    if (state.remaining === null) { return null; }
+    if (state.paused) { return state.remaining; }
+    return Math.max(0, state.remaining - (performance.now() - state.syncedAt) / 1000);
+  }
+  function tick() {
+    var left = remainingNow();
+    if (left === null) { return; }
+    var minutes = Math.floor(left / 60), seconds = Math.floor(left % 60);
+    $("timer").textContent = minutes + " min " + (seconds < 10 ? "0" : "") + seconds + " s" + (state.paused ? " (paused)" : "");
+    if (left <= 600 && !state.warned10 && left > 300) { state.warned10 = true; announce("10 minutes left."); }
+    if (left <= 300 && !state.warned5 && left > 0) { state.warned5 = true; announce("5 minutes left."); }
+    if (left <= 0 && state.open) { announce("Time is up. Your saved answers are kept."); poll(); }
+  }
+  function poll() {
+    request("GET", api).then(function (r) { if (r.ok) { setOnline(true); sync(r.data); } })
+      .catch(function () { setOnline(false); });
+  }
+
+  /* ---- saving ---- */
+  function showSaveState() {
+    var waiting = pending().length;
+    $("save-state").textContent = state.offline ? "Offline: " + waiting + " change(s) kept on this computer, sent when the connection returns"
+      : waiting ? "Saving…" : "Saved";
+  }
+  function setOnline(online) { state.offline = !online; showSaveState(); }
+  function record(position, answer) {
+    journal.push({ key: attemptId + "-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10),
+      position: position, answer: answer, client_time: new Date().toISOString(), acked: false });
+    saveJournal(); showSaveState(); pump();
+  }
+  function pump() {
+    if (state.sending) { return; }
+    var next = pending()[0];
+    if (!next) { showSaveState(); return; }
+    state.sending = true;
+    request("POST", api + "/answers", { position: next.position, answer: next.answer,
+      idempotency_key: next.key, client_time: next.client_time })
+      .then(function (r) {
+        state.sending = false; setOnline(true);
+        if (r.ok) { next.acked = true; next.sequence = r.data.sequence; next.saved_at = r.data.saved_at; sync(r.data.status); }
+        else if (r.status === 423) { sync(null); saveJournal(); setTimeout(pump, 2000); return; }
+        else { next.refused = r.data.message || "not accepted"; announce("An answer was not accepted: " + next.refused); poll(); }
+        saveJournal(); pump();
+      })
+      .catch(function () { state.sending = false; setOnline(false); setTimeout(pump, 2000); });
+  }
+  window.addEventListener("online", function () { setOnline(true); pump(); });
+  window.addEventListener("offline", function () { setOnline(false); });
+
+  /* ---- items ---- */
+  function latestLocal(position) {
+    for (var i = journal.length - 1; i >= 0; i--) {
+      if (journal[i].position === position && !journal[i].refused) { return journal[i]; }
+    }
+    return null;
+  }
+  function currentAnswer(item) {
+    var local = latestLocal(item.position);
+    if (local && (!local.acked || (item.answer_sequence || 0) < local.sequence)) { return local.answer; }
+    return item.answer;
+  }
+  function option(type, name, id, labelText, checked) {
+    var wrap = document.createElement("div"), input = document.createElement("input"), label = document.createElement("label");
+    wrap.className = "option";
+    input.type = type; input.name = name; input.value = id; input.id = name + "-" + id; input.checked = checked;
+    label.htmlFor = input.id; label.textContent = id + ". " + labelText;
+    wrap.appendChild(input); wrap.appendChild(label);
+    return wrap;
+  }
+  function render(item) {
+    state.item = item;
+    var answer = currentAnswer(item), body = $("item-body");
+    $("item-heading").textContent = "Question " + item.position + " of " + planned;
+    $("progress").textContent = "Question " + item.position + " of " + planned;
+    $("item-marks").textContent = item.marks === null ? "" : item.marks + (item.marks === 1 ? " mark" : " marks");
+    $("item-scenario").hidden = !item.scenario;
+    $("scenario-title").textContent = item.scenario ? item.scenario.title : "";
+    $("scenario-text").textContent = item.scenario ? item.scenario.text : "";
+    $("item-message").textContent = "";
+    body.textContent = "";
+    var stem = document.createElement("p"); stem.className = "stem"; stem.id = "stem"; stem.textContent = item.stem;
+    body.appendChild(stem);
+    var fieldset = document.createElement("fieldset"), legend = document.createElement("legend");
+    fieldset.className = "options"; fieldset.setAttribute("aria-describedby", "stem");
+    legend.textContent = item.instruction; fieldset.appendChild(legend);
+    var name = "answer-" + item.position;
+    if (item.type === "ordering") {
+      var order = Array.isArray(answer) ? answer : [];
+      item.options.forEach(function (o) {
+        var wrap = document.createElement("div"), select = document.createElement("select"), label = document.createElement("label");
+        wrap.className = "option"; select.id = name + "-" + o.id; select.dataset.option = o.id;
+        label.htmlFor = select.id; label.textContent = o.id + ". " + o.text;
+        var blank = document.createElement("option"); blank.value = ""; blank.textContent = "Position"; select.appendChild(blank);
+        for (var p = 1; p <= item.options.length; p++) {
+          var choice = document.createElement("option"); choice.value = String(p); choice.textContent = String(p);
+          if (order.indexOf(o.id) === p - 1) { choice.selected = true; }
+          select.appendChild(choice);
+        }
+        select.addEventListener("change", changed);
+        wrap.appendChild(select); wrap.appendChild(label); fieldset.appendChild(wrap);
+      });
+    } else {
+      var type = item.type === "single_best_answer" ? "radio" : "checkbox";
+      item.options.forEach(function (o) {
+        var checked = type === "radio" ? answer === o.id : Array.isArray(answer) && answer.indexOf(o.id) >= 0;
+        var el = option(type, name, o.id, o.text, checked);
+        el.querySelector("input").addEventListener("change", changed);
+        fieldset.appendChild(el);
+      });
+    }
+    body.appendChild(fieldset);
+    var flag = $("flag");
+    if (flag) { flag.setAttribute("aria-pressed", item.flagged ? "true" : "false");
+      flag.textContent = item.flagged ? "Flagged: remove flag" : "Flag for review"; }
+    if ($("previous")) { $("previous").disabled = item.position <= 1; }
+    if ($("next")) { $("next").disabled = item.position >= planned; }
+    if ($("advance")) { $("advance").disabled = item.position >= planned; $("advance").hidden = item.position >= planned; }
+  }
+  function changed() {
+    var item = state.item, fieldset = $("item-body").querySelector("fieldset"), answer;
+    if (item.type === "single_best_answer") {
+      var picked = fieldset.querySelector("input:checked"); answer = picked ? picked.value : null;
+    } else if (item.type === "multiple_response") {
+      answer = Array.prototype.map.call(fieldset.querySelectorAll("input:checked"), function (i) { return i.value; });
+      if (answer.length > item.select) { this.checked = false;
+        $("item-message").textContent = "Choose only " + item.select + " answers: untick one first."; return; }
+      $("item-message").textContent = "";
+      if (!answer.length) { answer = null; }
+    } else {
+      var positions = {};
+      fieldset.querySelectorAll("select").forEach(function (s) { if (s.value) { positions[s.dataset.option] = parseInt(s.value, 10); } });
+      var ids = Object.keys(positions), used = ids.map(function (k) { return positions[k]; });
+      if (ids.length < item.options.length || new Set(used).size !== used.length) {
+        $("item-message").textContent = "Give each statement a different position to save this answer."; return; }
+      $("item-message").textContent = "";
+      answer = ids.sort(function (a, b) { return positions[a] - positions[b]; });
+    }
+    record(item.position, answer);
+  }
+  function show(position) {
+    return request("GET", api + "/items/" + position).then(function (r) {
+      if (!r.ok) { if (r.data.error === "attempt_ended") { finish(); } else { announce(r.data.message || "Could not load the question."); } return; }
+      state.position = position; sync(r.data.status); render(r.data.item);
+      $("review-view").hidden = true; $("item-view").hidden = false; $("item-heading").focus();
+    }).catch(function () { setOnline(false); announce("No connection: the question could not be loaded. Try again in a moment."); });
+  }
+
+  /* ---- navigation, flags, review, submit ---- */
+  function on(id, handler) { var el = $(id); if (el) { el.addEventListener("click", handler); } }
+  on("previous", function () { show(state.position - 1); });
+  on("next", function () { show(state.position + 1); });
+  on("flag", function () {
+    var flagged = !state.item.flagged;
+    request("PUT", api + "/items/" + state.position + "/flag", { flagged: flagged }).then(function (r) {
+      if (r.ok) { state.item.flagged = flagged; render(state.item); } else { announce(r.data.message); }
+    });
+  });
+  on("to-review", openReview);
+  on("back-to-items", function () { show(state.position); });
+  on("advance", function () { $("advance-confirm").hidden = false; $("advance-yes").focus(); });
+  on("advance-no", function () { $("advance-confirm").hidden = true; $("advance").focus(); });
+  on("advance-yes", function () {
+    $("advance-confirm").hidden = true;
+    waitForSaves().then(function () { return request("POST", api + "/next"); }).then(function (r) {
+      if (r.ok) { show(r.data.position); } else { announce(r.data.message); }
+    });
+  });
+  function openReview() {
+    request("GET", api + "/review").then(function (r) {
+      if (!r.ok) { announce(r.data.message); return; }
+      var rows = $("review-rows"), unanswered = 0, flagged = 0; rows.textContent = "";
+      r.data.review.forEach(function (entry) {
+        var tr = document.createElement("tr"), cell = document.createElement("td"), go = document.createElement("button");
+        go.type = "button"; go.className = "button button--plain"; go.textContent = "Question " + entry.position;
+        go.addEventListener("click", function () { show(entry.position); });
+        cell.appendChild(go); tr.appendChild(cell);
+        var answered = document.createElement("td"); answered.textContent = entry.answered ? "Answered" : "Not answered";
+        var flag = document.createElement("td"); flag.textContent = entry.flagged ? "Flagged" : "–";
+        tr.appendChild(answered); tr.appendChild(flag); rows.appendChild(tr);
+        if (!entry.answered) { unanswered++; } if (entry.flagged) { flagged++; }
+      });
+      $("review-summary").textContent = unanswered + " not answered, " + flagged + " flagged.";
+      $("item-view").hidden = true; $("review-view").hidden = false; $("review-heading").focus();
+    });
+  }
+  function waitForSaves() {
+    return new Promise(function (resolve) {
+      (function check() { if (!pending().length) { resolve(); } else { pump(); setTimeout(check, 300); } })();
+    });
+  }
+  on("submit", function () {
+    request("GET", api + "/review").then(function (r) {
+      var unanswered = r.ok ? r.data.review.filter(function (e) { return !e.answered; }).length : 0;
+      var notGiven = planned - (r.ok ? r.data.review.length : 0);
+      $("submit-confirm-text").textContent = (mode === "cat" && notGiven > 0 ? notGiven + " question(s) not reached. " : "")
+        + unanswered + " question(s) not answered. Once you submit you cannot change your answers. Submit now?";
+      $("submit-confirm").hidden = false; $("submit-yes").focus();
+    });
+  });
+  on("submit-no", function () { $("submit-confirm").hidden = true; $("submit").focus(); });
+  on("submit-yes", function () {
+    $("submit-yes").disabled = true;
+    waitForSaves().then(function () { return request("POST", api + "/submit"); }).then(function (r) {
+      if (r.ok) { finish(); } else { $("submit-yes").disabled = false; announce(r.data.message); }
+    });
+  });
+  on("alert", function () {
+    request("POST", api + "/alerts", { position: state.position, message: $("alert-message").value }).then(function (r) {
+      $("alert-state").textContent = r.ok ? r.data.message : (r.data.message || "The alert could not be sent; raise your hand.");
+    }).catch(function () { $("alert-state").textContent = "No connection: raise your hand."; });
+  });
+  var controls = $("display-controls");
+  function chooseDisplay() {
+    var body = { colour_scheme: $("colour-scheme").value, font_size: parseInt($("font-size").value, 10) };
+    request("PUT", controls.dataset.url, body).then(function (r) {
+      if (!r.ok) { announce(r.data.message); return; }
+      document.body.className = document.body.className.replace(/\b(scheme|text)-[\w-]+/g, "").trim()
+        + " scheme-" + r.data.colour_scheme + " text-" + r.data.font_size;
+    });
+  }
+  $("colour-scheme").addEventListener("change", chooseDisplay);
+  $("font-size").addEventListener("change", chooseDisplay);
+  controls.addEventListener("submit", function (event) { event.preventDefault(); });
+
+  function finish() {
+    if (!state.open) { return; }
+    state.open = false;
+    waitForSaves().then(function () { window.location.assign(root.dataset.finished); });
+    setTimeout(function () { window.location.assign(root.dataset.finished); }, 3000);
+  }
+
+  /* ---- start or resume ---- */
+  request("GET", api).then(function (r) {
+    if (!r.ok) { announce(r.data.message || "Could not load your test."); return; }
+    sync(r.data);
+    pump();
+    show(mode === "cat" ? r.data.items_given : 1);
+  }).catch(function () { setOnline(false); });
+  setInterval(tick, 500);
+  setInterval(poll, pollMs);
+  setInterval(pump, 5000);
+}());

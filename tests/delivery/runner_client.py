@@ -1,0 +1,36 @@
+"""Driving the runner API as a page would: session token, sign-in, JSON calls with the CSRF header."""
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.delivery.factory import KEY
+
+
+class Runner:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.token = client.get("/api/runner/session").get_json()["csrf_token"]
+        self.responses: list[TestResponse] = []
+
+    def call(self, method: str, url: str, json: Any = None) -> TestResponse:
+        response = self.client.open(url, method=method, json=json,
+                                    headers={"X-CSRFToken": self.token, "Accept": "application/json"})
+        self.responses.append(response)
+        return response
+
+    def sign_in(self, candidate_number: str, key: str = KEY) -> TestResponse:
+        response = self.call("POST", "/api/runner/sign-in", {"candidate_number": candidate_number, "key": key})
+        if response.status_code == 200:
+            self.token = response.get_json()["csrf_token"]
+        return response
+
+    def start(self, sitting_id: int) -> dict[str, Any]:
+        response = self.call("POST", f"/api/runner/sittings/{sitting_id}/start", {"declaration_accepted": True})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def answer(self, attempt: int, position: int, answer: Any, key: str) -> TestResponse:
+        return self.call("POST", f"/api/runner/attempts/{attempt}/answers",
+                         {"position": position, "answer": answer, "idempotency_key": key})
