@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from exam_engine.operations.backup import BackupError, restore_backup, write_backup
+from exam_engine.operations.retention import purge_expired
 
 
 def _progress(table: str, rows: int) -> None:
@@ -42,3 +43,18 @@ def restore_command(file: Path) -> None:
         raise click.ClickException(f"{error}; nothing was restored") from error
     click.echo(f"Restored {summary.total} rows of {len(summary.rows)} tables from {file}. "
                f"Check any session with `exam-engine verify-log --session ID`.")
+
+
+@click.command("purge-expired")
+@click.option("--dry-run", is_flag=True, help="List what would be erased; change nothing.")
+@with_appcontext
+def purge_expired_command(dry_run: bool) -> None:
+    """Erase candidates' personal data past its retention; records under a hold are kept."""
+    report = purge_expired(dry_run=dry_run)
+    verb = "Would erase" if dry_run else "Erased"
+    click.echo(f"{verb} the personal data of {len(report.erased)} candidate(s): {', '.join(report.erased) or 'none'}.")
+    if report.held:
+        click.echo(f"Kept because of an open review, appeal or malpractice case: {', '.join(report.held)}.")
+    if report.sessions_past_retention:
+        click.echo(f"Sessions past the records retention period, to archive (none deleted): "
+                   f"{', '.join(map(str, report.sessions_past_retention))}.")
