@@ -28,10 +28,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
 
     from exam_engine.errors import register_error_handlers
+    from exam_engine.operations.request_log import register_request_log
     from exam_engine.security import register_security_headers
 
     register_error_handlers(app)
     register_security_headers(app)
+    register_request_log(app)
     check_access_rules(app)
     return app
 
