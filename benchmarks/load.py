@@ -43,6 +43,7 @@ from invigilation.session_models import Sitting  # noqa: E402
 
 STEPS = ("sign_in", "start", "item", "answer", "next_item", "submit")
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+RETRIES = 30
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Results:
     acknowledged: list[tuple[int, str]] = field(default_factory=list)  # (attempt, idempotency key)
     started_at: list[float] = field(default_factory=list)
     submitted: int = 0
+    retries: int = 0  # 503 busy answers that were sent again
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def timed(self, step: str, seconds: float) -> None:
@@ -70,12 +72,19 @@ def candidate(base_url: str, number: str, items: int | None, barrier: threading.
     """One candidate's whole test; every failure is counted, none stops the others."""
     client = RunnerClient(base_url, timeout=120)
     sitting = None
-    try:
-        began = time.perf_counter()
-        sitting = client.sign_in(number, KEY)
-        results.timed("sign_in", time.perf_counter() - began)
-    except Exception as error:  # noqa: BLE001 - counted
-        results.error(f"{number} sign-in: {error}")
+    began = time.perf_counter()
+    for _ in range(RETRIES):
+        try:
+            sitting = client.sign_in(number, KEY)
+            results.timed("sign_in", time.perf_counter() - began)
+            break
+        except Exception as error:  # noqa: BLE001 - counted
+            if "(503)" not in str(error):
+                results.error(f"{number} sign-in: {error}")
+                break
+            with results.lock:
+                results.retries += 1
+            time.sleep(1.0)
     try:
         barrier.wait(timeout=600)
     except threading.BrokenBarrierError:
@@ -91,8 +100,19 @@ def candidate(base_url: str, number: str, items: int | None, barrier: threading.
 
 def _call(client: RunnerClient, results: Results, step: str, method: str, path: str, body: object = None,
           expected: tuple[int, ...] = (200,)) -> tuple[int, object]:
-    status, answer, seconds = client.call(method, path, body)
-    results.timed(step, seconds)
+    """One step, resent (as the runner page does) while the server answers 503 busy; the
+    latency recorded is the whole time until the step got its answer."""
+    waited = 0.0
+    for _ in range(RETRIES):
+        status, answer, seconds = client.call(method, path, body)
+        waited += seconds
+        if status != 503:
+            break
+        with results.lock:
+            results.retries += 1
+        time.sleep(1.0)
+        waited += 1.0
+    results.timed(step, waited)
     if status not in expected:
         raise RuntimeError(f"{step} {path}: {status} {answer}")
     return status, answer
@@ -173,7 +193,7 @@ def run(url: str, candidates: int, items: int | None, workers: int, threads: int
     stored, verified = stored_answers(url, results.acknowledged)
     requests = sum(len(v) for v in results.latencies.values())
     figures: dict[str, object] = {
-        "candidates": candidates, "items_per_candidate": items or "all", "submitted": results.submitted, "errors": len(results.errors),
+        "candidates": candidates, "items_per_candidate": items or "all", "submitted": results.submitted, "errors": len(results.errors), "busy_retries": results.retries,
         "answers_sent": len(results.acknowledged), "answers_stored": stored,
         "lost": len(results.acknowledged) - stored, "event_log_verified": verified,
         "requests": requests, "seconds": round(wall, 1), "throughput_rps": round(requests / wall, 1),
@@ -188,7 +208,7 @@ def run(url: str, candidates: int, items: int | None, workers: int, threads: int
 
 def report(figures: dict[str, object], label: str) -> None:
     print(f"{label}: {figures['candidates']} candidates ({figures['items_per_candidate']} items each), "
-          f"{figures['submitted']} submitted, "
+          f"{figures['submitted']} submitted, {figures['busy_retries']} busy answers resent, "
           f"{figures['errors']} errors, {figures['seconds']} s, {figures['throughput_rps']} requests/s")
     for step in STEPS:
         print(f"  {step:<10} p50 {figures[f'p50_ms_{step}']:>8} ms  p95 {figures[f'p95_ms_{step}']:>8} ms  "
