@@ -18,7 +18,7 @@ from invigilation.event_log import verify_log
 from invigilation.services.incidents import record_incident
 from invigilation.session_models import IncidentCategory, TestSession
 from tests.conftest import make_test_app
-from tests.hardening.test_object_access import _table_counts as table_counts
+from tests.hardening.counts import table_counts
 from tests.invigilation.conftest import START, build_world
 
 

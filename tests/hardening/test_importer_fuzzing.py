@@ -23,7 +23,7 @@ from item_bank.qti.safety import UnsafePackage, read_file
 from item_bank.qti.service import import_package
 from item_bank.specification import DATA_DIR, NotASpecificationError, parse_specification
 from item_bank.specification.corrections import CorrectionsError
-from tests.hardening.test_object_access import _table_counts as table_counts
+from tests.hardening.counts import table_counts
 
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

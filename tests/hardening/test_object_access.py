@@ -9,24 +9,19 @@ route must show that it checked ownership; and nothing may be written.
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
-
 from exam_engine.auth.roles import Role
 from exam_engine.extensions import db
 from invigilation.session_models import Alert, IncidentCategory
 from invigilation.services.incidents import record_incident
 from invigilation.web.conduct import SESSION_ACTIONS, SITTING_ACTIONS
 from tests.conftest import TEST_PASSWORD
+from tests.hardening.counts import table_counts
 from tests.hardening.routes import route_requests
 from tests.helpers import csrf_token_from, sign_in
 from tests.invigilation.conftest import START, build_world
 
 OBJECT_IDS = ("session_id", "sitting_id", "incident_id", "alert_id", "candidate_id")
 ACTION_WORDS = sorted({*SESSION_ACTIONS, *SITTING_ACTIONS, "dismiss", "incident", "void"})
-
-
-def _table_counts() -> dict[str, int]:
-    return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
 
 
 @pytest.fixture
@@ -51,12 +46,12 @@ def test_staff_of_one_centre_cannot_reach_another_centres_records(app, client, o
     assert sign_in(client, username, TEST_PASSWORD).status_code == 302
     landing = client.get(client.get("/").headers["Location"])
     headers = {"X-CSRFToken": csrf_token_from(landing.get_data(as_text=True))}
-    before = _table_counts()
+    before = table_counts()
     reached: set[str] = set()
     refused: set[str] = set()
     for word in ACTION_WORDS:
         for request in route_requests(app, ids=other_centre_ids, texts={"action": word}):
-            arguments = app.url_map._rules_by_endpoint[request.endpoint][0].arguments
+            arguments = next(app.url_map.iter_rules(request.endpoint)).arguments
             if role not in request.allowed or not arguments & set(OBJECT_IDS):
                 continue
             reached.add(request.endpoint)
@@ -67,4 +62,4 @@ def test_staff_of_one_centre_cannot_reach_another_centres_records(app, client, o
             if status == 403 or arguments <= set(OBJECT_IDS):
                 refused.add(request.endpoint)
     assert reached and refused == reached, f"never refused on ownership: {sorted(reached - refused)}"
-    assert _table_counts() == before
+    assert table_counts() == before
