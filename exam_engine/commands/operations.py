@@ -1,4 +1,4 @@
-"""`exam-engine backup`, `restore` and `purge-expired`."""
+"""`exam-engine backup`, `restore`, `purge-expired` and `hold open|close`."""
 
 from pathlib import Path
 
@@ -6,6 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from exam_engine.operations.backup import BackupError, restore_backup, write_backup
+from exam_engine.operations.holds import HoldError, close_hold, open_hold
+from exam_engine.operations.models import HoldReason
 from exam_engine.operations.retention import purge_expired
 
 
@@ -58,3 +60,34 @@ def purge_expired_command(dry_run: bool) -> None:
     if report.sessions_past_retention:
         click.echo(f"Sessions past the records retention period, to archive (none deleted): "
                    f"{', '.join(map(str, report.sessions_past_retention))}.")
+
+
+@click.group("hold")
+def hold_group() -> None:
+    """Keep a candidate's records and personal data while a review, appeal or malpractice case is open."""
+
+
+@hold_group.command("open")
+@click.option("--centre", "centre", required=True, help="Centre number.")
+@click.option("--candidate", "candidate", required=True, help="Candidate number at that centre.")
+@click.option("--reason", type=click.Choice([r.value for r in HoldReason]), required=True)
+@click.option("--reference", required=True, help="The case reference.")
+@click.option("--by", "by", default="awarding-body", show_default=True, help="Who opens it.")
+@with_appcontext
+def open_hold_command(centre: str, candidate: str, reason: str, reference: str, by: str) -> None:
+    try:
+        open_hold(centre, candidate, HoldReason(reason), reference, by)
+    except HoldError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Hold {reference} ({reason}) opened on candidate {candidate} at centre {centre}.")
+
+
+@hold_group.command("close")
+@click.option("--reference", required=True, help="The case reference.")
+@with_appcontext
+def close_hold_command(reference: str) -> None:
+    try:
+        closed = close_hold(reference)
+    except HoldError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Closed {closed} hold(s) with reference {reference}.")

@@ -69,3 +69,20 @@ def test_the_command_lists_without_changing_on_a_dry_run(app):
     assert result.exit_code == 0, result.output
     assert "Would erase" in result.output and "Kept because of an open review" in result.output
     assert db.session.query(Erasure).count() == 0
+
+
+def test_holds_are_opened_and_closed_by_case_reference(app):
+    world, _ = _world()
+    runner = app.test_cli_runner()
+    number = world.candidates[0].candidate_number
+    opened = runner.invoke(cli, ["hold", "open", "--centre", "10001", "--candidate", number, "--reason", "review",
+                                 "--reference", "RV-9"])
+    assert opened.exit_code == 0, opened.output
+    held = purge_expired(now=LATER, dry_run=True).held
+    assert held == [number] + [c.candidate_number for c in world.candidates[1:3]]
+    unknown = runner.invoke(cli, ["hold", "open", "--centre", "10001", "--candidate", "nobody", "--reason", "appeal",
+                                  "--reference", "AP-2"])
+    assert unknown.exit_code == 1 and "no candidate 'nobody'" in unknown.output
+    closed = runner.invoke(cli, ["hold", "close", "--reference", "RV-9"])
+    assert closed.exit_code == 0 and "Closed 1 hold" in closed.output
+    assert purge_expired(now=LATER, dry_run=True).erased == [number]
