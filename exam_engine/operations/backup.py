@@ -91,6 +91,8 @@ def write_backup(path: Path, progress: Callable[[str, int], None] | None = None)
     engine = db.engine
     options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     with engine.connect().execution_options(**options) as connection, connection.begin():
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")  # pysqlite opens no transaction for reads by itself
         revision = _revision(connection)
         if revision is None:
             raise BackupError("the database has no migration revision; run `exam-engine db upgrade` first")

@@ -13,7 +13,7 @@ from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.cli import cli
 from exam_engine.extensions import db
-from exam_engine.operations.backup import BackupError, restore_backup
+from exam_engine.operations.backup import BackupError, restore_backup, write_backup
 from invigilation.event_log import verify_log
 from invigilation.services.incidents import record_incident
 from invigilation.session_models import IncidentCategory, TestSession
@@ -93,3 +93,26 @@ def test_a_database_with_data_is_not_overwritten(app, backup_file):
     assert result.exit_code == 1
     assert "not empty" in result.output and "nothing was restored" in result.output
     assert table_counts() == counts
+
+
+def test_a_backup_is_one_snapshot_even_while_others_write(app, empty_database, tmp_path):
+    build_world()
+    before = table_counts()
+    writer = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    written: list[str] = []
+
+    def write_meanwhile(table: str, rows: int) -> None:
+        if not written:  # after the first table, another connection adds a row to a later one
+            with writer.begin() as connection:
+                connection.execute(text("INSERT INTO unit_booking_rules (unit_reference, minimum_notice_hours, "
+                                        "waiting_period_days) VALUES ('Z/999/9999', 0, 0)"))
+            written.append(table)
+
+    path = tmp_path / "snapshot.backup"
+    write_backup(path, write_meanwhile)
+    writer.dispose()
+    assert written == ["centres"]
+    assert table_counts()["unit_booking_rules"] == before["unit_booking_rules"] + 1
+    with empty_database.app_context():
+        restore_backup(path)
+        assert table_counts() == before
