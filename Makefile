@@ -25,7 +25,7 @@ run: $(VENV)/.installed
 	$(BIN)/exam-engine load-demo
 	@echo ""
 	@echo "Serving the exam engine at http://$(HOST):$(PORT)/ (Ctrl+C stops it)."
-	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - "exam_engine:create_app()"
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) "exam_engine:create_app()"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

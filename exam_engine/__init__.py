@@ -24,14 +24,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
+    from exam_engine.converters import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     _init_extensions(app)
     _register_blueprints(app)
 
     from exam_engine.errors import register_error_handlers
+    from exam_engine.operations.request_log import register_request_log
     from exam_engine.security import register_security_headers
 
     register_error_handlers(app)
     register_security_headers(app)
+    register_request_log(app)
     check_access_rules(app)
     return app
 

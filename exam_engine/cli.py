@@ -11,6 +11,7 @@ from blueprints.commands import blueprint_check_command, blueprint_defaults_comm
 from exam_engine.commands.accounts import create_user_command, load_demo_command
 from exam_engine.commands.assembly import replay_command, simulate_command
 from exam_engine.commands.database import db_group
+from exam_engine.commands.operations import backup_command, hold_group, purge_expired_command, restore_command
 from exam_engine.commands.psychometrics import calibrate, item_stats, score
 from item_bank.commands import export_taxonomy_command, import_spec_command
 from invigilation.commands import rehearse_command, verify_log_command
@@ -28,7 +29,8 @@ def cli() -> None:
 
 
 _COMMANDS: tuple[click.Command, ...] = (
-    db_group, create_user_command, load_demo_command,
+    db_group, create_user_command, load_demo_command, backup_command, restore_command,
+    purge_expired_command, hold_group,
     import_spec_command, export_taxonomy_command,
     load_items_command, export_items_command, import_qti_command, export_qti_command,
     calibrate, item_stats, score,

@@ -2,6 +2,8 @@
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from psycopg import errors as pg_errors
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 EXPLANATIONS: dict[int, str] = {
@@ -13,7 +15,19 @@ EXPLANATIONS: dict[int, str] = {
     413: "What was sent is too large.",
     429: "Too many requests. Wait a moment and try again.",
     500: "Something went wrong on our side. Your saved answers are safe; try again.",
+    503: "The server is busy. Nothing was changed; send the request again in a moment.",
 }
+BUSY_RETRY_SECONDS = 1
+_PG_CONTENTION = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected, pg_errors.LockNotAvailable)
+
+
+def is_contention(error: OperationalError) -> bool:
+    """A write that waited too long for another's lock: safe to retry, not a fault.
+
+    SQLite says "database is locked" once its busy timeout runs out; PostgreSQL reports
+    serialisation failures, deadlocks and lock timeouts. The transaction was rolled back.
+    """
+    return isinstance(error.orig, _PG_CONTENTION) or "database is locked" in str(error.orig)
 
 
 def _wants_json() -> bool:
@@ -34,6 +48,14 @@ def register_error_handlers(app: Flask) -> None:
             "This form's security token was missing or out of date. "
             "Reload the page and submit it again.",
         )
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError) -> tuple[object, int] | tuple[object, int, dict[str, str]]:
+        if not is_contention(error):
+            return unexpected_error(error)
+        app.logger.warning("database busy on %s %s: %s", request.method, request.path, error.orig)
+        body, code = _render(503, "Service Unavailable", EXPLANATIONS[503])
+        return body, code, {"Retry-After": str(BUSY_RETRY_SECONDS)}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[object, int]:

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from exam_engine.auth.models import User
+from exam_engine.auth.models import User, new_session_token
 from exam_engine.auth.roles import Role
 from exam_engine.database import utcnow
 from exam_engine.extensions import db
@@ -101,4 +101,14 @@ def unlock(user: User) -> None:
     """Lift a sign-in lock early (for example after the person's identity is checked)."""
     user.failed_logins = 0
     user.locked_until = None
+    db.session.commit()
+
+
+def revoke_sessions(user: User) -> None:
+    """End every session of this account: cookies issued before now stop working.
+
+    Sessions live in signed cookies, so clearing one on sign-out would leave a copy
+    (kept, or stolen) valid; giving the account a new session token invalidates them all.
+    """
+    user.session_token = new_session_token()
     db.session.commit()

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from exam_engine.auth.access import public, signed_in
 from exam_engine.auth.forms import SignInForm
 from exam_engine.auth.roles import LANDING_ENDPOINTS
-from exam_engine.auth.services import SignInOutcome, authenticate
+from exam_engine.auth.services import SignInOutcome, authenticate, revoke_sessions
 from exam_engine.database import utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -63,7 +63,9 @@ def login() -> Response | str | tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout() -> Response:
+    user = current_user._get_current_object()
     logout_user()  # CSRFProtect has already checked the form's token
+    revoke_sessions(user)  # a copy of the old cookie must not sign anyone back in
     session.clear()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -151,6 +151,9 @@ def _load_yaml(path: Path, problems: list[FileProblem]) -> dict[str, Any] | None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         problems.append(FileProblem(str(path), None, None, f"is not valid YAML: {error}"))
         return None
+    except RecursionError:
+        problems.append(FileProblem(str(path), None, None, "nests lists or mappings too deeply to read"))
+        return None
     if not isinstance(data, dict):
         problems.append(FileProblem(str(path), None, None, "must hold a mapping at the top level"))
         return None

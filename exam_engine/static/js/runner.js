@@ -83,7 +83,7 @@
       .then(function (r) {
         state.sending = false; setOnline(true);
         if (r.ok) { next.acked = true; next.sequence = r.data.sequence; next.saved_at = r.data.saved_at; sync(r.data.status); }
-        else if (r.status === 423) { sync(null); saveJournal(); setTimeout(pump, 2000); return; }
+        else if (r.status === 423 || r.status >= 500) { sync(null); saveJournal(); setTimeout(pump, 2000); return; }
         else { next.refused = r.data.message || "not accepted"; announce("An answer was not accepted: " + next.refused); poll(); }
         saveJournal(); pump();
       })

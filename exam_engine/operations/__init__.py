@@ -1,0 +1,1 @@
+"""Running the service: backup and restore, retention of personal data, structured logs."""
