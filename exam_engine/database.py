@@ -6,9 +6,10 @@ timestamps are always timezone-aware UTC, on SQLite as on PostgreSQL.
 """
 
 from datetime import datetime, timezone
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -51,6 +52,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def enum_column(enum_class: type[StrEnum], length: int = 32) -> Enum:
+    """A string enum stored by value in a VARCHAR with a CHECK, the same on both databases."""
+    return Enum(enum_class, native_enum=False, length=length,
+                values_callable=lambda members: [member.value for member in members])
 
 
 class Base(DeclarativeBase):

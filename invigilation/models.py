@@ -2,9 +2,8 @@
 and the rules a centre's bookings follow (invigilation ratio, notice, resits)."""
 
 from datetime import date, datetime
-from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.auth.models import User
@@ -14,11 +13,6 @@ from exam_engine.extensions import db
 DEFAULT_CANDIDATES_PER_INVIGILATOR = 20
 EXTRA_TIME_NEEDING_APPROVAL = 25  # per cent; above this an approval reference is required
 MAXIMUM_EXTRA_TIME = 50
-
-
-def enum_column(enum_class: type[StrEnum], length: int = 32) -> Enum:
-    return Enum(enum_class, native_enum=False, length=length,
-                values_callable=lambda members: [m.value for m in members])
 
 
 class Centre(db.Model):

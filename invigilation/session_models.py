@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from exam_engine.auth.models import User
 from exam_engine.database import utcnow
 from exam_engine.extensions import db
-from invigilation.models import Candidate, Centre, Room, Workstation, enum_column
+from exam_engine.database import enum_column
+from invigilation.models import Candidate, Centre, Room, Workstation
 from invigilation.states import SittingState
 
 

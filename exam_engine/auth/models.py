@@ -4,12 +4,12 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from exam_engine.auth.roles import Role
-from exam_engine.database import utcnow
+from exam_engine.database import enum_column, utcnow
 from exam_engine.extensions import db
 
 
@@ -29,9 +29,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=32, values_callable=lambda e: [r.value for r in e])
-    )
+    role: Mapped[Role] = mapped_column(enum_column(Role))
     password_hash: Mapped[str] = mapped_column(String(255))
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     active: Mapped[bool] = mapped_column(default=True)

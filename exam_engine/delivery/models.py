@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.database import utcnow
 from exam_engine.extensions import db
-from invigilation.models import enum_column
+from exam_engine.database import enum_column
 from invigilation.session_models import Sitting
 from item_bank.items.models import ItemVersion
 

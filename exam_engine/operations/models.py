@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from exam_engine.database import utcnow
 from exam_engine.extensions import db
-from invigilation.models import enum_column
+from exam_engine.database import enum_column
 
 
 class HoldReason(StrEnum):

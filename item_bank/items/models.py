@@ -9,10 +9,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam_engine.database import utcnow
+from exam_engine.database import enum_column, utcnow
 from exam_engine.extensions import db
 from item_bank.items.scoring import ItemType
 
@@ -30,11 +30,6 @@ class ParameterSource(StrEnum):
 
     PROVISIONAL = "provisional"  # from the writer's difficulty rating
     CALIBRATED = "calibrated"  # estimated from learners' responses
-
-
-def _enum(enum_class: type[StrEnum], length: int = 32) -> Enum:
-    return Enum(enum_class, native_enum=False, length=length,
-                values_callable=lambda members: [m.value for m in members])
 
 
 class Scenario(db.Model):
@@ -73,8 +68,8 @@ class ItemVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     number: Mapped[int]
-    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus), index=True)
-    type: Mapped[ItemType] = mapped_column(_enum(ItemType))
+    status: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus), index=True)
+    type: Mapped[ItemType] = mapped_column(enum_column(ItemType))
     marks: Mapped[int]
     stem: Mapped[str] = mapped_column(Text)
     options: Mapped[list[dict[str, str]]] = mapped_column(JSON)
@@ -92,7 +87,7 @@ class ItemVersion(db.Model):
     irt_a: Mapped[float]
     irt_d: Mapped[list[float]] = mapped_column(JSON)
     irt_c: Mapped[float] = mapped_column(default=0.0)
-    parameter_source: Mapped[ParameterSource] = mapped_column(_enum(ParameterSource))
+    parameter_source: Mapped[ParameterSource] = mapped_column(enum_column(ParameterSource))
     calibration_responses: Mapped[int | None]
     calibrated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -116,8 +111,8 @@ class StatusChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
-    from_status: Mapped[ItemStatus | None] = mapped_column(_enum(ItemStatus))
-    to_status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus))
+    from_status: Mapped[ItemStatus | None] = mapped_column(enum_column(ItemStatus))
+    to_status: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus))
     changed_by: Mapped[str] = mapped_column(String(80))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     comment: Mapped[str | None] = mapped_column(Text)

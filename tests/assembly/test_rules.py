@@ -1,12 +1,11 @@
 """Every assembled test in every mode meets every rule, checked independently of the solver."""
 
-import dataclasses
 
 import numpy as np
 import pytest
 
 from exam_engine.assembly.check import breaches
-from exam_engine.assembly.engine import NO_ITEMS, Engine
+from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.exposure import Eligibility
 from exam_engine.assembly.simulator import simulate
 from exam_engine.assembly.sitting import sit

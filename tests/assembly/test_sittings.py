@@ -1,6 +1,5 @@
 """Resits, infeasible blueprints, scoring and exposure control."""
 
-import dataclasses
 
 import numpy as np
 import pytest
