@@ -146,6 +146,9 @@ def test_a_centre_admin_registers_candidates_rooms_and_invigilators(client, app)
     quick_user(Role.INVIGILATOR, "new-invigilator")
     db.session.commit()
     c = signed_in(client, world.admin)
+    page = c.get("/invigilation/centre").get_data(as_text=True)
+    assert "<title>Centre administration – Exam engine</title>" in page
+    assert page.count('name="candidate_number"') == 1  # the forms appear once, in the page body
 
     def post(record, **data):
         token = csrf_token_from(c.get("/invigilation/centre").get_data(as_text=True))
