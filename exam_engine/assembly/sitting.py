@@ -45,8 +45,7 @@ def sit(engine: Engine, mode: str, respond: Respond, seed: int, eligibility: Eli
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     pool, rng = engine.pool, np.random.default_rng(seed)
     seen = sorted(set(seen))
-    pretest = _choose_pretest(engine, rng, set(seen))
-    available = ~np.isin(np.array(pool.ids), seen) & ~engine.enemies_of([p["item"] for p in pretest])
+    pretest, available = start(engine, rng, seen)
     record = SittingRecord(ENGINE_VERSION, mode, engine.blueprint.unit, engine.bank_digest, engine.blueprint_digest,
                            seed, seen, list(eligibility.edges), {}, pretest)
     scores = np.full(pool.size, np.nan)
@@ -59,6 +58,14 @@ def sit(engine: Engine, mode: str, respond: Respond, seed: int, eligibility: Eli
     record.score = score(scores[answered], pool.parameters.subset(answered), reference,
                          engine.blueprint.cut_theta).as_dict()
     return record
+
+
+def start(engine: Engine, rng: np.random.Generator, seen: list[str]) -> tuple[list[dict], np.ndarray]:
+    """What a sitting fixes before its first item: the pretest slots (the only random numbers an
+    adaptive test draws from its seed) and the scored items it may use (not seen, no pretest enemy)."""
+    pretest = _choose_pretest(engine, rng, set(seen))
+    available = ~np.isin(np.array(engine.pool.ids), seen) & ~engine.enemies_of([p["item"] for p in pretest])
+    return pretest, available
 
 
 class _Administer:
@@ -136,29 +143,42 @@ def _loft(engine: Engine, record: SittingRecord, available: np.ndarray, eligibil
 def _adaptive(engine: Engine, record: SittingRecord, available: np.ndarray, eligibility: Eligibility,
               rng: np.random.Generator, administer: _Administer) -> None:
     """Shadow-test CAT: before each item, a full rule-abiding test containing the items given."""
-    pool, given = engine.pool, []
+    given: list[int] = []
     marks = 0
     while marks < engine.blueprint.total_marks:
         administer.pretest_due()
-        start = time.perf_counter()
-        theta, se = _estimate(administer.scores, engine)
-        mask = eligibility.mask(theta)
-        info = pool.information(theta)[0]
-        done = np.array(given, np.int64)
-        solution, fallback = _with_fallback(lambda allowed, penalty: engine.shadow_test(allowed, done, info - penalty),
-                                            available, mask)
-        free = np.setdiff1d(solution.items, done)
-        weights = info[free] - INELIGIBLE_PENALTY * ~mask[free]
-        chosen = int(free[np.argmax(weights)])
-        step = Step(0, pool.ids[chosen], False, theta, se, int((available & mask & engine.layout.usable).sum()),
-                    "most informative free item of the shadow test at the current ability",
-                    eligibility.ability_class(theta), eligibility.probability(theta, chosen), float(info[chosen]),
-                    [pool.ids[i] for i in solution.items], solution.binding, None, fallback,
-                    select_ms=1000 * (time.perf_counter() - start))
+        chosen, step = shadow_step(engine, available, eligibility, administer.scores, given)
         administer.scored_item(chosen, step)
         given.append(chosen)
-        marks += int(pool.marks[chosen])
+        marks += int(engine.pool.marks[chosen])
     administer.pretest_due(final=True)
+
+
+def shadow_step(engine: Engine, available: np.ndarray, eligibility: Eligibility, scores: np.ndarray,
+                given: list[int]) -> tuple[int, Step]:
+    """One adaptive choice: the most informative free item of the shadow test at the EAP ability.
+
+    It depends only on the items given (in order), their marks (``scores``, NaN where not given),
+    the items available and the eligibility draws - no earlier step's work - so a delivery can
+    make it alone for each request (`stepwise.next_item`) and still agree with a whole `sit`.
+    """
+    pool = engine.pool
+    start_time = time.perf_counter()
+    theta, se = _estimate(scores, engine)
+    mask = eligibility.mask(theta)
+    info = pool.information(theta)[0]
+    done = np.array(given, np.int64)
+    solution, fallback = _with_fallback(lambda allowed, penalty: engine.shadow_test(allowed, done, info - penalty),
+                                        available, mask)
+    free = np.setdiff1d(solution.items, done)
+    weights = info[free] - INELIGIBLE_PENALTY * ~mask[free]
+    chosen = int(free[np.argmax(weights)])
+    step = Step(0, pool.ids[chosen], False, theta, se, int((available & mask & engine.layout.usable).sum()),
+                "most informative free item of the shadow test at the current ability",
+                eligibility.ability_class(theta), eligibility.probability(theta, chosen), float(info[chosen]),
+                [pool.ids[i] for i in solution.items], solution.binding, None, fallback,
+                select_ms=1000 * (time.perf_counter() - start_time))
+    return chosen, step
 
 
 def _maximum_information(engine: Engine, record: SittingRecord, available: np.ndarray, eligibility: Eligibility,

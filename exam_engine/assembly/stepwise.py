@@ -1,24 +1,32 @@
 """One request at a time: the next item of a sitting from what has been answered so far.
 
-A web delivery cannot hold a running `sit` between requests, and need not: the engine is
-deterministic given the seed, the exposure draws, the items seen before and the answers,
-so the next item is found by re-running the sitting on the answers so far until it asks
-for one more (a re-run costs one shadow test per item already given). At the end,
-`finish` gives the full record, identical to what `replay` checks.
+A web delivery cannot hold a running `sit` between requests, and need not. An adaptive
+choice depends only on the items given so far and their marks, the items the sitting may
+use (not seen before, no enemy of its pretest items: fixed by the seed before the first
+item) and the stored eligibility draws - not on any work of the earlier steps. So
+`next_item` takes the answers so far as given (they are forced into the shadow test
+anyway) and makes only the new choice: one shadow test and one EAP per request, the
+same choice `sit` makes at that step (`sitting.shadow_step` serves both). It checks the
+answers cheaply (known items, usable, pretest items in their slots); that each earlier
+item was the engine's choice is checked once, by `finish`, which re-runs the whole sitting
+and gives the full record, identical to what `replay` checks.
 
 The caller keeps, per sitting: the mode, the seed, the seen items, the eligibility draws
-(`Eligibility.draws`; draw them once, at the start or as classes are reached, and store
-them) and the ``(item, marks)`` answers in order.
+(`Eligibility.draws`; draw every class once, at the start, and store them - with draws
+made lazily as classes are reached, the order of drawing is the sitting's own, so
+`next_item` then re-runs the sitting from its start) and the ``(item, marks)`` answers in order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.exposure import Eligibility
 from exam_engine.assembly.record import SittingRecord
-from exam_engine.assembly.sitting import sit
+from exam_engine.assembly.sitting import shadow_step, sit, start
 
 
 class _Asked(Exception):
@@ -58,11 +66,39 @@ def linear_items(engine: Engine, mode: str, seed: int, eligibility: Eligibility,
 def next_item(engine: Engine, mode: str, seed: int, eligibility: Eligibility, seen: Iterable[str],
               answered: Sequence[tuple[str, float]]) -> str | None:
     """The next item of an adaptive sitting after ``answered``; None when the test is complete."""
-    try:
-        _run(engine, mode, seed, eligibility, seen, answered, stop_at_new=True)
-    except _Asked as asked:
-        return asked.item
-    return None
+    if mode != "cat" or eligibility.rng is not None:
+        try:  # the yardstick mode (no solver) and lazily drawn eligibility: run the sitting again
+            _run(engine, mode, seed, eligibility, seen, answered, stop_at_new=True)
+        except _Asked as asked:
+            return asked.item
+        return None
+    pool = engine.pool
+    pretest, available = start(engine, np.random.default_rng(seed), sorted(set(seen)))
+    slots = {slot["item"]: slot["after"] for slot in pretest}
+    position = pool.index()
+    scores = np.full(pool.size, np.nan)
+    given: list[int] = []
+    pretested: set[str] = set()
+    for n, (item, marks) in enumerate(answered, 1):
+        if item in slots:
+            if item in pretested or slots[item] > len(given):
+                raise AnswersDoNotMatch(f"answer {n}: pretest item {item} is not due there")
+            pretested.add(item)
+        elif item not in position or not available[position[item]] or position[item] in given:
+            raise AnswersDoNotMatch(f"answer {n}: {item} is not an item this sitting may give there")
+        elif any(slot not in pretested and after <= len(given) for slot, after in slots.items()):
+            raise AnswersDoNotMatch(f"answer {n}: {item} given where a pretest item was due")
+        else:
+            given.append(position[item])
+            scores[position[item]] = marks
+    complete = int(pool.marks[given].sum()) >= engine.blueprint.total_marks
+    for slot in pretest:  # pretest items fall due after their scored item, the rest at the end
+        if slot["item"] not in pretested and (slot["after"] <= len(given) or complete):
+            return slot["item"]
+    if complete:
+        return None
+    chosen, _ = shadow_step(engine, available, eligibility, scores, given)
+    return pool.ids[chosen]
 
 
 def finish(engine: Engine, mode: str, seed: int, eligibility: Eligibility, seen: Iterable[str],

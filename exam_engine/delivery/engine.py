@@ -8,8 +8,8 @@ it can run the sitting again with the learner's recorded marks:
 
 * at the start, fixed and linear-on-the-fly tests are run through once to get the whole
   test; adaptive tests are run up to the first item (`exam_engine.assembly.stepwise`);
-* for each next adaptive item, the run is repeated with the marks so far and stops at the
-  first item not yet given, which is the next item (forward only);
+* for each next adaptive item, only the new choice is made: one shadow test at the ability
+  the marks so far give, containing the items already given (forward only);
 * at submit, the run with every recorded mark is the sitting's record (selection record per
   step, score by the engine's EAP, equivalent marks and pass/fail) that `replay` reproduces.
 

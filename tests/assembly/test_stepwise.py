@@ -38,12 +38,73 @@ def test_one_item_per_request_matches_a_whole_sitting(engine):
     assert [s.item for s in record.steps] == whole.items and record.score == whole.score
 
 
-def test_answers_for_other_items_are_refused(engine):
+def _deliver(engine, mode, seed, eligibility, seen, respond):
+    answered = []
+    while (item := next_item(engine, mode, seed, eligibility, seen, answered)) is not None:
+        answered.append((item, respond(item)))
+    return answered
+
+
+@pytest.mark.parametrize("mode", ["cat", "maxinfo"])
+@pytest.mark.parametrize("seed, learner, seen", [(1, 0, []), (2, 5, []), (3, 7, ["I002", "I017", "I040"]),
+                                                 (11, 9, ["I001", "I005"]), (23, 2, [])])
+def test_each_request_chooses_what_the_whole_sitting_chooses(engine, mode, seed, learner, seen):
     eligibility = _eligibility(engine)
-    first = next_item(engine, "cat", 8, eligibility, [], [])
-    other = next(item for item in engine.pool.ids if item != first)
-    with pytest.raises(AnswersDoNotMatch):
-        next_item(engine, "cat", 8, eligibility, [], [(other, 1.0)])
+    respond = answers(engine.pool, learner)
+    whole = sit(engine, mode, respond, seed=seed, eligibility=eligibility, seen=seen)
+    assert whole.pretest_items, "the blueprint's pretest slots are exercised"
+    answered = _deliver(engine, mode, seed, eligibility, seen, respond)
+    assert [item for item, _ in answered] == whole.items
+    assert finish(engine, mode, seed, eligibility, seen, answered).items == whole.items
+
+
+@pytest.mark.parametrize("marks", [0.0, 1.0])
+def test_all_wrong_and_all_right_learners_get_the_whole_sittings_items(engine, marks):
+    eligibility = _eligibility(engine)
+    whole = sit(engine, "cat", lambda item: marks, seed=6, eligibility=eligibility)
+    assert [item for item, _ in _deliver(engine, "cat", 6, eligibility, [], lambda item: marks)] == whole.items
+
+
+def test_lazily_drawn_eligibility_still_matches(engine):
+    control = ExposureControl(0.5, (0.0,), engine.pool.size)
+    respond = answers(engine.pool, 4)
+    whole = sit(engine, "cat", respond, seed=9, eligibility=control.sitting(np.random.default_rng(2)))
+    answered = _deliver(engine, "cat", 9, control.sitting(np.random.default_rng(2)), [], respond)
+    assert [item for item, _ in answered] == whole.items
+
+
+def test_a_next_item_request_solves_one_shadow_test(engine, monkeypatch):
+    import exam_engine.assembly.engine as engine_module
+    eligibility = _eligibility(engine)
+    respond = answers(engine.pool, 3)
+    whole = sit(engine, "cat", respond, seed=8, eligibility=eligibility)
+    calls = []
+    solve = engine_module.maximise
+    monkeypatch.setattr(engine_module, "maximise", lambda *args: calls.append(1) or solve(*args))
+    for k, step in enumerate(whole.steps):
+        calls.clear()
+        answered = [(s.item, s.score) for s in whole.steps[:k]]
+        assert next_item(engine, "cat", 8, eligibility, [], answered) == step.item
+        assert len(calls) == (0 if step.pretest else 1)
+    assert next_item(engine, "cat", 8, eligibility, [], [(s.item, s.score) for s in whole.steps]) is None
+
+
+def test_answers_that_do_not_fit_the_sitting_are_refused(engine):
+    eligibility = _eligibility(engine)
+    whole = sit(engine, "cat", answers(engine.pool, 1), seed=8, eligibility=eligibility, seen=["I001"])
+    first = whole.items[0]
+    with pytest.raises(AnswersDoNotMatch):  # an item the learner saw in an earlier sitting
+        next_item(engine, "cat", 8, eligibility, ["I001"], [("I001", 1.0)])
+    with pytest.raises(AnswersDoNotMatch):  # not in the bank
+        next_item(engine, "cat", 8, eligibility, [], [("X999", 1.0)])
+    with pytest.raises(AnswersDoNotMatch):  # the same item twice
+        next_item(engine, "cat", 8, eligibility, [], [(first, 1.0), (first, 1.0)])
+    pretest = whole.pretest_items[0]
+    with pytest.raises(AnswersDoNotMatch):  # a pretest item before its slot
+        next_item(engine, "cat", 8, eligibility, ["I001"], [(pretest, 1.0)])
+    other = next(item for item in engine.pool.ids if item not in whole.items and item != "I001")
+    with pytest.raises(AnswersDoNotMatch):  # the whole run checks every choice at the end
+        finish(engine, "cat", 8, eligibility, ["I001"], [(other, 1.0)] + [(s.item, s.score) for s in whole.steps[1:]])
     with pytest.raises(AnswersDoNotMatch, match="not complete"):
         finish(engine, "cat", 8, eligibility, [], [(first, 1.0)])
 
