@@ -117,7 +117,7 @@ def sit(base_url: str, number: str, items: int, think: float, barrier: threading
             with results.lock:
                 (results.save.append(seconds) if code == 200 else results.errors.append(f"save {code}"))
             if position < items:
-                code, _, seconds = client.call("POST", f"{base}/next")
+                code, _, seconds = client.call("POST", f"{base}/next", {"after": position})
                 with results.lock:
                     (results.next_item.append(seconds) if code == 201 else results.errors.append(f"next {code}"))
         client.call("POST", f"{base}/submit")

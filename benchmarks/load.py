@@ -135,7 +135,7 @@ def _sit(client: RunnerClient, number: str, sitting_id: int, items: int | None, 
             results.acknowledged.append((started["attempt"], key))
         if items is not None and position >= items:
             break
-        status, moved = _call(client, results, "next_item", "POST", f"{base}/next", None, (201, 409))
+        status, moved = _call(client, results, "next_item", "POST", f"{base}/next", {"after": position}, (201, 409))
         if status == 409:
             if moved.get("error") != "no_more_items":
                 raise RuntimeError(f"next item refused: {moved}")

@@ -143,9 +143,11 @@ def set_flag(learner: User, attempt_id: int, position: int, flagged: bool) -> No
     db.session.commit()
 
 
-def next_item(learner: User, attempt_id: int) -> int:
-    """Adaptive tests: confirm the current item and get the next one chosen; returns its position.
+def next_item(learner: User, attempt_id: int, after: int) -> int:
+    """Adaptive tests: leave item `after` and get the next one chosen; returns its position.
 
+    Naming the item being left makes the request idempotent: a second tab, or a resend after
+    a lost reply, asking to leave the same item gets the item already chosen, never one more.
     The choice is computed before the write lock is taken (it only reads what this learner's
     own answers changed) and checked to still be due once the lock is held.
     """
@@ -154,6 +156,8 @@ def next_item(learner: User, attempt_id: int) -> int:
         raise DeliveryError("this test gives every item at the start; move between items freely", "not_adaptive")
     _check_open(attempt)
     given = given_marks(attempt)
+    if after != len(given):
+        return _already_chosen(len(given), after)
     due = engine.due_item(attempt.blueprint, given)
     if due is not None:
         pretest = engine.is_pretest(attempt.blueprint, due)
@@ -163,7 +167,7 @@ def next_item(learner: User, attempt_id: int) -> int:
     attempt = own_attempt(learner, attempt_id)
     if len(attempt.items) != len(given):
         db.session.commit()
-        return len(attempt.items)  # the same request, answered meanwhile: its item stands
+        return _already_chosen(len(attempt.items), after)
     if due is None:
         attempt.planned_items = len(attempt.items)
         db.session.commit()
@@ -177,6 +181,13 @@ def next_item(learner: User, attempt_id: int) -> int:
                                      assigned_at=utcnow()))
     db.session.commit()
     return position
+
+
+def _already_chosen(given: int, after: int) -> int:
+    """The position that follows `after` when `given` items have been given already."""
+    if not 1 <= after <= given:
+        raise DeliveryError(f"you are on item {given}, not item {after}", "not_current", 409)
+    return after + 1
 
 
 def alert(learner: User, attempt_id: int, position: int | None, message: str) -> None:

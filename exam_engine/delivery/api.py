@@ -151,7 +151,11 @@ def flag(attempt_id: int, position: int) -> Any:
 @learner_only
 @refusals
 def next_item(attempt_id: int) -> Any:
-    return jsonify(position=answers.next_item(current_user, attempt_id)), 201
+    after = body().get("after")
+    if not isinstance(after, int) or isinstance(after, bool):
+        raise DeliveryError("give the position of the item you are leaving as a number in 'after'",
+                            "invalid_request", 422)
+    return jsonify(position=answers.next_item(current_user, attempt_id, after)), 201
 
 
 @bp.get("/runner/attempts/<int:attempt_id>/review")

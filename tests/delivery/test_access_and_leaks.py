@@ -71,7 +71,7 @@ def test_no_learner_facing_response_contains_a_key(app, make_user, design, mode)
         runner.answer(attempt, position, first_option(runner, attempt, position), f"k{position}")
         runner.call("GET", f"/api/runner/attempts/{attempt}/review")
         if mode == "cat" and position < 3:
-            runner.call("POST", f"/api/runner/attempts/{attempt}/next")
+            runner.call("POST", f"/api/runner/attempts/{attempt}/next", {"after": position})
     runner.call("POST", f"/api/runner/attempts/{attempt}/submit")
     runner.call("POST", f"/api/runner/attempts/{attempt}/reconciliation", {"acknowledged": ["k1"]})
     runner.call("GET", f"/api/runner/attempts/{attempt}/result")

@@ -139,14 +139,26 @@ def test_submit_scores_finishes_and_reconciles(app, make_user, design):
 def test_adaptive_tests_go_forward_only(app, make_user, design):
     setup, runner, attempt = started(app, make_user, design, mode="cat", items=3)
     assert runner.answer(attempt, 1, first_option(runner, attempt, 1), "c1").status_code == 200
-    assert runner.call("POST", f"/api/runner/attempts/{attempt}/next").get_json()["position"] == 2
+    assert runner.call("POST", f"/api/runner/attempts/{attempt}/next", {"after": 1}).get_json()["position"] == 2
     back = runner.answer(attempt, 1, first_option_from_db(attempt, 1), "c2")
     assert back.status_code == 409 and back.get_json()["error"] == "forward_only"
     assert runner.call("PUT", f"/api/runner/attempts/{attempt}/items/2/flag", {"flagged": True}).status_code == 409
-    runner.call("POST", f"/api/runner/attempts/{attempt}/next")
-    assert runner.call("POST", f"/api/runner/attempts/{attempt}/next").status_code == 409
+    runner.call("POST", f"/api/runner/attempts/{attempt}/next", {"after": 2})
+    assert runner.call("POST", f"/api/runner/attempts/{attempt}/next", {"after": 3}).status_code == 409
     records = [entry.selection for entry in db.session.get(Attempt, attempt).items]
     assert [r["position"] for r in records] == [1, 2, 3]
+
+
+def test_leaving_the_same_item_twice_gives_the_same_next_item(app, make_user, design):
+    setup, runner, attempt = started(app, make_user, design, mode="cat", items=3)
+    assert runner.call("POST", f"/api/runner/attempts/{attempt}/next", {"after": 1}).get_json()["position"] == 2
+    resent = runner.call("POST", f"/api/runner/attempts/{attempt}/next", {"after": 1})
+    assert resent.status_code == 201 and resent.get_json()["position"] == 2
+    ahead = runner.call("POST", f"/api/runner/attempts/{attempt}/next", {"after": 3})
+    assert ahead.status_code == 409 and ahead.get_json()["error"] == "not_current"
+    missing = runner.call("POST", f"/api/runner/attempts/{attempt}/next", {})
+    assert missing.status_code == 422 and "after" in missing.get_json()["message"]
+    assert [entry.position for entry in db.session.get(Attempt, attempt).items] == [1, 2]
 
 
 def test_alert_reaches_invigilation_and_progress_shows_on_the_dashboard(app, make_user, design):
@@ -170,8 +182,8 @@ def test_replay_reproduces_a_submitted_adaptive_attempt(app, make_user, design):
     for position in (1, 2, 3):
         runner.answer(attempt, position, first_option(runner, attempt, position), f"r{position}")
         if position < 3:
-            assert runner.call("POST", f"/api/runner/attempts/{attempt}/next").status_code == 201
-    assert runner.call("POST", f"/api/runner/attempts/{attempt}/next").get_json()["error"] == "no_more_items"
+            assert runner.call("POST", f"/api/runner/attempts/{attempt}/next", {"after": position}).status_code == 201
+    assert runner.call("POST", f"/api/runner/attempts/{attempt}/next", {"after": 3}).get_json()["error"] == "no_more_items"
     runner.call("POST", f"/api/runner/attempts/{attempt}/submit")
     db.session.expire_all()
     done = db.session.get(Attempt, attempt)

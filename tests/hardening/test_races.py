@@ -90,7 +90,7 @@ def test_a_double_submit_ends_the_attempt_once(app, make_user, design):
 def test_the_adaptive_engine_gives_one_next_item_however_many_tabs_ask(app, make_user, design):
     setup, runner, attempt = started(app, make_user, design, mode="cat", items=4)
     runner.answer(attempt, 1, first_option(runner, attempt, 1), "k1")
-    replies = race(app, runner, lambda tab: _post(tab, runner, f"/api/runner/attempts/{attempt}/next"))
+    replies = race(app, runner, lambda tab: _post(tab, runner, f"/api/runner/attempts/{attempt}/next", {"after": 1}))
     assert [r.status_code for r in replies] == [201] * TABS
     assert {r.get_json()["position"] for r in replies} == {2}
     db.session.expire_all()

@@ -206,7 +206,7 @@
   on("advance-no", function () { $("advance-confirm").hidden = true; $("advance").focus(); });
   on("advance-yes", function () {
     $("advance-confirm").hidden = true;
-    waitForSaves().then(function () { return request("POST", api + "/next"); }).then(function (r) {
+    waitForSaves().then(function () { return request("POST", api + "/next", { after: state.position }); }).then(function (r) {
       if (r.ok) { show(r.data.position); } else { announce(r.data.message); }
     });
   });
