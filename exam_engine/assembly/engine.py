@@ -8,7 +8,8 @@ curve of linear tests, the reference form and the fixed forms - and assembles:
 * `linear_test` - a whole test with the least shortfall below the target information
   curve, ties broken by the given weights (fixed forms and linear-on-the-fly);
 * `fixed_forms` - item-disjoint parallel forms, one more than ``1 / max exposure`` so
-  that chance in drawing a form per sitting stays under the target, if the bank allows.
+  that chance in drawing a form per sitting stays under the target, if the bank allows;
+* `exposure_control` - fresh exposure counts with each item's target per ability class.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from blueprints.model import Blueprint
+from exam_engine.assembly.allocation import exposure_targets
 from exam_engine.assembly.constraints import RuleLayout
+from exam_engine.assembly.exposure import ExposureControl
 from exam_engine.assembly.pool import ItemPool
 from exam_engine.assembly.solver import Infeasible, Solution, maximise, meet_target
 
@@ -112,6 +115,16 @@ class Engine:
             forms.append(self.in_test_order(form))
             allowed[form] = False
         return forms
+
+    @cached_property
+    def exposure_targets(self) -> NDArray[np.float64]:
+        """``(G, m)`` target exposure of each item per ability class (`allocation`), solved once."""
+        return exposure_targets(self.layout, tuple(self.blueprint.exposure_edges), self.blueprint.max_exposure)
+
+    def exposure_control(self) -> ExposureControl:
+        """Exposure counts for the unit's live operation, empty, with this bank's targets."""
+        return ExposureControl(self.blueprint.max_exposure, tuple(self.blueprint.exposure_edges),
+                               self.exposure_targets)
 
     def in_test_order(self, items: IntArray) -> IntArray:
         """Linear tests present items by learning outcome and criterion, as centres expect."""

@@ -8,13 +8,15 @@ from the running counts of live operation, so it holds the target from the first
 and keeps adapting as the population drifts. For learner ``j + 1`` in ability class
 ``g``, item ``i`` is eligible with probability::
 
-    P(E_i | g) = min(1, r_max * eps_ig / alpha_ig)
+    P(E_i | g) = min(1, r_ig * eps_ig / alpha_ig)
 
 where ``alpha_ig`` counts administrations of item ``i`` and ``eps_ig`` the learners for
 whom it was eligible, both among learners whose final ability estimate fell in class
-``g`` (vdL & Veldkamp 2007, eq. 9). Each learner is counted in exactly one class, so
-keeping every class at ``alpha_ig / n_g <= r_max`` keeps the overall exposure at most
-``r_max`` too. During a test, eligibility is drawn (once per class) for the class of the
+``g`` (vdL & Veldkamp 2007, eq. 9), and ``r_ig`` is the item's target in the class. With
+one class every target is ``r_max``. With several, a uniform ``r_max`` per class would
+be needlessly strict (the overall exposure is an average over classes), so the targets
+come from `allocation.exposure_targets`, which spends each item's ``r_max`` on the
+classes it serves best; an item with no share in a class is not eligible there. During a test, eligibility is drawn (once per class) for the class of the
 current ability estimate. Ineligible items are avoided; if the rules cannot be met
 without them, the assembly may still use them, at a penalty (vdL & Veldkamp, 2004).
 
@@ -39,26 +41,28 @@ class ExposureControl:
 
     max_rate: float
     edges: tuple[float, ...]
-    n_items: int
+    targets: NDArray[np.float64]  # (G, m) r_ig, see `allocation.exposure_targets`
     eligible: NDArray[np.float64] = field(init=False)  # (G, m) eps
     administered: NDArray[np.float64] = field(init=False)  # (G, m) alpha
     learners: NDArray[np.float64] = field(init=False)  # (G,)
 
     def __post_init__(self) -> None:
-        classes = len(self.edges) + 1
-        self.eligible = np.zeros((classes, self.n_items))
-        self.administered = np.zeros((classes, self.n_items))
-        self.learners = np.zeros(classes)
+        if self.targets.shape[0] != len(self.edges) + 1:
+            raise ValueError(f"{len(self.edges) + 1} ability classes need as many rows of targets, "
+                             f"not {self.targets.shape[0]}")
+        self.eligible = np.zeros_like(self.targets)
+        self.administered = np.zeros_like(self.targets)
+        self.learners = np.zeros(self.targets.shape[0])
 
     def ability_class(self, theta: float) -> int:
         """Index of the class holding ``theta`` (classes split at ``edges``)."""
         return int(np.searchsorted(self.edges, theta, side="right"))
 
     def probabilities(self) -> NDArray[np.float64]:
-        """``(G, m)`` eligibility probabilities ``min(1, r_max eps / alpha)`` (1 while unused),
-        0 for items at the running ceiling."""
-        ratio = np.divide(self.max_rate * self.eligible, self.administered,
-                          out=np.ones_like(self.eligible), where=self.administered > 0)
+        """``(G, m)`` eligibility probabilities ``min(1, r eps / alpha)`` (1 while unused), 0 for
+        items with no target in the class and for items at the running ceiling."""
+        ratio = np.divide(self.targets * self.eligible, self.administered,
+                          out=(self.targets > 0).astype(float), where=self.administered > 0)
         given = self.administered.sum(axis=0)
         at_ceiling = given + 1 > max(1.0, self.max_rate * (self.learners.sum() + 1))
         return np.where(at_ceiling, 0.0, np.minimum(ratio, 1.0))

@@ -26,7 +26,7 @@ import numpy as np
 
 from exam_engine.assembly.check import breaches
 from exam_engine.assembly.engine import Engine
-from exam_engine.assembly.exposure import Eligibility, ExposureControl
+from exam_engine.assembly.exposure import Eligibility
 from exam_engine.assembly.record import SittingRecord
 from exam_engine.assembly.sitting import PRIOR, sit
 from exam_engine.psychometrics.simulation import simulate_responses
@@ -52,8 +52,7 @@ def simulate(engine: Engine, mode: str, examinees: int, seed: int,
     rng = np.random.default_rng(seed)
     true_theta = rng.normal(0.0, 1.0, examinees)
     pool = engine.pool
-    control = ExposureControl(engine.blueprint.max_exposure, engine.blueprint.exposure_edges, pool.size) \
-        if mode in ("loft", "cat") else None
+    control = engine.exposure_control() if mode in ("loft", "cat") else None
     records = []
     for j, theta in enumerate(true_theta):
         answers = np.random.default_rng([seed, j, 1])

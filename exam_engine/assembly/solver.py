@@ -61,6 +61,8 @@ class Solution:
 def _run(model: ConstraintModel, cost: NDArray[np.float64], extra: int = 0,
          extra_rows: NDArray[np.float64] | None = None, extra_lower: NDArray[np.float64] | None = None):
     n = model.candidates.size
+    if n + extra == 0:
+        raise Infeasible(model=model)  # no item may be used at all
     lower_bounds = np.r_[model.forced.astype(float), np.zeros(extra)]
     upper_bounds = np.r_[np.ones(n), np.full(extra, np.inf)]
     rows = model.needed()

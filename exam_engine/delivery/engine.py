@@ -113,9 +113,8 @@ def version_ids(unit: str, codes: list[str], pretest: bool = False) -> dict[str,
 
 
 def _exposure(engine: Engine, unit: str) -> ExposureControl:
-    """Sympson-Hetter counts rebuilt from the unit's recorded sittings (most recent first)."""
-    blueprint = engine.blueprint
-    control = ExposureControl(blueprint.max_exposure, tuple(blueprint.exposure_edges), engine.pool.size)
+    """Exposure counts rebuilt from the unit's recorded sittings (most recent first)."""
+    control = engine.exposure_control()
     position = engine.pool.index()
     records = db.session.scalars(select(Attempt.record).where(Attempt.record.is_not(None),
                                                                Attempt.unit_reference == unit)

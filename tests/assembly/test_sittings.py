@@ -80,7 +80,7 @@ def test_scoring_gives_equivalent_marks_and_a_classification_probability():
 
 
 def test_item_eligibility_follows_the_running_counts():
-    control = ExposureControl(max_rate=0.25, edges=(0.0,), n_items=3)
+    control = ExposureControl(max_rate=0.25, edges=(0.0,), targets=np.full((2, 3), 0.25))
     eligible_all = Eligibility((0.0,), None, None, {1: np.array([True, True, True])})
     eligible_not_0 = Eligibility((0.0,), None, None, {1: np.array([False, True, True])})
     for n in range(12):  # 12 learners ending in class 1 (theta > 0)
@@ -101,3 +101,26 @@ def test_exposure_control_lowers_the_maximum_exposure():
     assert held.metrics["max_exposure"] < free.metrics["max_exposure"]
     assert held.metrics["max_exposure"] <= 0.4  # the target 0.25 is reached over longer runs (benchmark)
     assert held.metrics["violations"] == 0
+
+
+def test_exposure_targets_spend_each_items_share_where_it_informs_most():
+    from exam_engine.assembly.allocation import ability_classes
+
+    engine = Engine(small_blueprint(max_exposure=0.25, exposure_edges=(-1.0, 0.0, 1.0)), random_pool(150, seed=8))
+    targets = engine.exposure_targets
+    shares, means = ability_classes((-1.0, 0.0, 1.0))
+    assert shares.sum() == pytest.approx(1.0) and np.all(np.diff(means) > 0)
+    assert targets.shape == (4, 150) and targets.min() >= 0.0 and targets.max() <= 1.0 + 1e-9
+    assert np.all(shares @ targets <= 0.25 + 1e-6)  # no item over the target overall
+    marks = engine.pool.marks.astype(float)
+    assert np.allclose(targets @ marks, 12.0)  # every class's expected test has the blueprint's marks
+    # each class leans on the items most informative at its ability
+    information = engine.pool.information(means)
+    spent = (targets * information).sum(axis=1)
+    swapped = (targets[::-1] * information).sum(axis=1)
+    assert np.all(spent >= swapped - 1e-9) and spent.sum() > swapped.sum()
+    # an item without a share in a class is never eligible there; one class keeps the uniform target
+    p = engine.exposure_control().probabilities()
+    assert np.all(p[targets == 0] == 0.0)
+    one_class = Engine(small_blueprint(max_exposure=0.25, exposure_edges=()), random_pool(150, seed=8))
+    assert np.all(one_class.exposure_targets == 0.25)

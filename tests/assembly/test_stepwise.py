@@ -16,7 +16,7 @@ def engine():
 
 
 def _eligibility(engine):
-    control = ExposureControl(0.5, (0.0,), engine.pool.size)
+    control = ExposureControl(0.5, (0.0,), np.full((2, engine.pool.size), 0.5))
     control.administered[:, :10] = 3  # some items made ineligible by earlier sittings
     control.learners[:] = 4
     eligibility = control.sitting(np.random.default_rng(5))
@@ -66,7 +66,7 @@ def test_all_wrong_and_all_right_learners_get_the_whole_sittings_items(engine, m
 
 
 def test_lazily_drawn_eligibility_still_matches(engine):
-    control = ExposureControl(0.5, (0.0,), engine.pool.size)
+    control = ExposureControl(0.5, (0.0,), np.full((2, engine.pool.size), 0.5))
     respond = answers(engine.pool, 4)
     whole = sit(engine, "cat", respond, seed=9, eligibility=control.sitting(np.random.default_rng(2)))
     answered = _deliver(engine, "cat", 9, control.sitting(np.random.default_rng(2)), [], respond)
