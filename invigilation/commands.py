@@ -40,4 +40,6 @@ def rehearse_command(unit_reference: str, candidates: int, seed: int | None, min
     click.echo(f"Session id: {session.id}")
     click.echo("Outcomes: " + ", ".join(f"{count} {state}" for state, count in sorted(summary.outcomes.items())))
     click.echo(f"Pauses: {summary.pauses}; incidents: {summary.incidents}; log records: {session.log_length}")
+    for line in summary.answers.describe():
+        click.echo(line)
     click.echo(summary.verification.describe(session.id))

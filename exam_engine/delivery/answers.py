@@ -4,9 +4,11 @@ Each public function is one transaction. An answer change carries an idempotency
 chosen by the page: posting it again (a replay after a lost acknowledgement) returns the
 first acknowledgement and stores nothing new. Every accepted answer gets the attempt's
 next sequence number and the server's receipt time, becomes the item's current answer,
-and is appended to the session's event log, all together or not at all.
+and is appended to the session's event log, all together or not at all. The services
+read the server's clock unless a rehearsal gives its simulated time as `now`.
 """
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +26,7 @@ from exam_engine.delivery.sittings import InvigilationError, is_accepting_answer
 from exam_engine.delivery.submission import close_if_time_up
 from exam_engine.extensions import db
 from invigilation.event_log import append_event
+from invigilation.session_models import Alert
 from invigilation.states import SittingState
 from item_bank.items.models import ItemVersion
 from item_bank.items.scoring import ItemType
@@ -50,10 +53,10 @@ def validate_answer(version: ItemVersion, answer: Any) -> Any:
     return answer
 
 
-def _ack(event: AnswerEvent, attempt: Attempt, duplicate: bool) -> dict[str, Any]:
+def _ack(event: AnswerEvent, attempt: Attempt, duplicate: bool, now: datetime | None) -> dict[str, Any]:
     return {"idempotency_key": event.idempotency_key, "sequence": event.sequence,
             "position": event.attempt_item.position, "saved_at": event.received_at.isoformat(),
-            "duplicate": duplicate, "status": status_view(attempt, utcnow())}
+            "duplicate": duplicate, "status": status_view(attempt, now or utcnow())}
 
 
 def _existing(attempt_id: int, key: str) -> AnswerEvent | None:
@@ -71,9 +74,9 @@ def _entry(attempt: Attempt, position: int) -> AttemptItem:
     return entry
 
 
-def _check_open(attempt: Attempt) -> None:
+def _check_open(attempt: Attempt, now: datetime | None) -> None:
     """Refuse unless the clock is running (closing a timed-out attempt first, which is committed)."""
-    now = utcnow()
+    now = now or utcnow()
     close_if_time_up(attempt, now)
     if not attempt.is_open:
         raise DeliveryError("Your test has ended; answers are no longer accepted. Answers saved before the end are "
@@ -85,7 +88,7 @@ def _check_open(attempt: Attempt) -> None:
 
 
 def save_answer(learner: User, attempt_id: int, position: int, answer: Any, key: str,
-                client_time: str | None = None) -> dict[str, Any]:
+                client_time: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Store one answer change once, whatever the number of times it is posted."""
     if not key or len(key) > MAX_KEY_LENGTH:
         raise DeliveryError(f"an idempotency key of 1 to {MAX_KEY_LENGTH} characters is required",
@@ -93,8 +96,8 @@ def save_answer(learner: User, attempt_id: int, position: int, answer: Any, key:
     attempt = own_attempt(learner, attempt_id)
     existing = _existing(attempt.id, key)
     if existing is not None:
-        return _ack(existing, attempt, duplicate=True)
-    _check_open(attempt)
+        return _ack(existing, attempt, duplicate=True, now=now)
+    _check_open(attempt, now)
     entry = _entry(attempt, position)
     answer = validate_answer(entry.item_version, answer)
     lock_attempt(attempt_id)  # the checks above only read; from here on this attempt's answers queue up
@@ -102,25 +105,25 @@ def save_answer(learner: User, attempt_id: int, position: int, answer: Any, key:
     existing = _existing(attempt.id, key)
     if existing is not None:  # the same key, stored while this request was checking
         db.session.commit()
-        return _ack(existing, attempt, duplicate=True)
-    now = utcnow()
-    if not attempt.is_open or not is_accepting_answers(attempt.sitting, now):
+        return _ack(existing, attempt, duplicate=True, now=now)
+    received = now or utcnow()
+    if not attempt.is_open or not is_accepting_answers(attempt.sitting, received):
         db.session.rollback()
-        _check_open(attempt)
+        _check_open(attempt, received)
         raise DeliveryError("Answers are not accepted now.", "not_accepting")
     sequence = attempt.next_sequence
     attempt.next_sequence = sequence + 1
     event = AnswerEvent(attempt_id=attempt.id, attempt_item=entry, sequence=sequence, idempotency_key=key,
-                        answer=answer, received_at=now, client_time=(client_time or "")[:40] or None)
+                        answer=answer, received_at=received, client_time=(client_time or "")[:40] or None)
     db.session.add(event)
     if entry.response is None:
-        entry.response = Response(answer=answer, sequence=sequence, saved_at=now)
+        entry.response = Response(answer=answer, sequence=sequence, saved_at=received)
     else:
-        entry.response.answer, entry.response.sequence, entry.response.saved_at = answer, sequence, now
+        entry.response.answer, entry.response.sequence, entry.response.saved_at = answer, sequence, received
     append_event(attempt.sitting.session_id, "answer.saved", {
         "attempt": attempt.id, "sitting": attempt.sitting_id, "position": position,
         "item": entry.item_version.item.code, "version": entry.item_version.number, "sequence": sequence,
-        "idempotency_key": key, "answer": answer}, learner, at=now)
+        "idempotency_key": key, "answer": answer}, learner, at=received)
     try:
         db.session.commit()
     except IntegrityError:  # the same key posted twice at once: the other request stored it
@@ -128,8 +131,8 @@ def save_answer(learner: User, attempt_id: int, position: int, answer: Any, key:
         existing = _existing(attempt_id, key)
         if existing is None:
             raise
-        return _ack(existing, own_attempt(learner, attempt_id), duplicate=True)
-    return _ack(event, attempt, duplicate=False)
+        return _ack(existing, own_attempt(learner, attempt_id), duplicate=True, now=now)
+    return _ack(event, attempt, duplicate=False, now=now)
 
 
 def set_flag(learner: User, attempt_id: int, position: int, flagged: bool) -> None:
@@ -138,12 +141,12 @@ def set_flag(learner: User, attempt_id: int, position: int, flagged: bool) -> No
     attempt = own_attempt(learner, attempt_id)
     if not attempt.mode.allows_review:
         raise DeliveryError("adaptive tests have no review, so items cannot be flagged", "forward_only")
-    _check_open(attempt)
+    _check_open(attempt, None)
     _entry(attempt, position).flagged = flagged
     db.session.commit()
 
 
-def next_item(learner: User, attempt_id: int, after: int) -> int:
+def next_item(learner: User, attempt_id: int, after: int, now: datetime | None = None) -> int:
     """Adaptive tests: leave item `after` and get the next one chosen; returns its position.
 
     Naming the item being left makes the request idempotent: a second tab, or a resend after
@@ -154,7 +157,7 @@ def next_item(learner: User, attempt_id: int, after: int) -> int:
     attempt = own_attempt(learner, attempt_id)
     if attempt.mode.allows_review:
         raise DeliveryError("this test gives every item at the start; move between items freely", "not_adaptive")
-    _check_open(attempt)
+    _check_open(attempt, now)
     given = given_marks(attempt)
     if after != len(given):
         return _already_chosen(len(given), after)
@@ -178,7 +181,7 @@ def next_item(learner: User, attempt_id: int, after: int) -> int:
                                      selection={"position": position, "item": due,
                                                 "reason": "chosen by the shadow test after the answers so far; "
                                                           "the full record is written at the end"},
-                                     assigned_at=utcnow()))
+                                     assigned_at=now or utcnow()))
     db.session.commit()
     return position
 
@@ -190,8 +193,8 @@ def _already_chosen(given: int, after: int) -> int:
     return after + 1
 
 
-def alert(learner: User, attempt_id: int, position: int | None, message: str) -> None:
-    """The learner raises an alert about an item for the invigilator."""
+def alert(learner: User, attempt_id: int, position: int | None, message: str, now: datetime | None = None) -> Alert:
+    """The learner raises an alert about an item for the invigilator (returned for the rehearsal to act on)."""
     lock_attempt(attempt_id)
     attempt = own_attempt(learner, attempt_id)
     message = message.strip()[:500] or "The learner asked for help with this item."
@@ -202,6 +205,6 @@ def alert(learner: User, attempt_id: int, position: int | None, message: str) ->
             raise DeliveryError(f"item {position} is not part of your test", "not_found", 404)
         item_ref = f"{entry.item_version.item.code} v{entry.item_version.number} (item {position})"
     try:
-        raise_alert(attempt.sitting, item_ref, message, utcnow())
+        return raise_alert(attempt.sitting, item_ref, message, now or utcnow())
     except InvigilationError as error:
         raise DeliveryError(str(error), "alert_refused") from error

@@ -84,11 +84,12 @@ def cancel_before_start(learner: User, sitting_id: int) -> None:
     cancel(sitting, learner, utcnow())
 
 
-def start(learner: User, sitting_id: int, declaration_accepted: bool) -> Attempt:
+def start(learner: User, sitting_id: int, declaration_accepted: bool, now: datetime | None = None) -> Attempt:
     """Start the clock and assemble the attempt; on a sitting already under way, return its attempt (resume).
 
     The test is planned before the write lock is taken (planning only reads), so learners
-    starting together queue only for the short write.
+    starting together queue only for the short write. `now` is the server's clock unless a
+    rehearsal simulates the time.
     """
     sitting = own_sitting(learner, sitting_id)
     existing = attempt_of(sitting)
@@ -102,7 +103,7 @@ def start(learner: User, sitting_id: int, declaration_accepted: bool) -> Attempt
     if existing is not None:  # started meanwhile from another workstation
         return existing
     _check_startable(sitting, declaration_accepted)
-    now = utcnow()
+    now = now or utcnow()
     attempt = _attempt(sitting, plan, now)
     try:
         start_clock(sitting, learner, now)  # commits the attempt with the start

@@ -82,10 +82,12 @@ def close_if_time_up(attempt: Attempt, now: datetime) -> bool:
     return True
 
 
-def submit(learner: User, attempt_id: int) -> Attempt:
-    """The learner submits (or the page reports the time is up): end, score, finish the sitting."""
+def submit(learner: User, attempt_id: int, now: datetime | None = None) -> Attempt:
+    """The learner submits (or the page reports the time is up): end, score, finish the sitting.
+
+    `now` is the server's clock unless a rehearsal simulates the time."""
     attempt = own_attempt(learner, attempt_id)
-    now = utcnow()
+    now = now or utcnow()
     if attempt.is_open and not close_if_time_up(attempt, now):
         if attempt.sitting.state is not SittingState.IN_PROGRESS:
             raise DeliveryError("Your test is paused; you can submit when it resumes.", "paused", 423)

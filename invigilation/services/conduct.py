@@ -75,7 +75,7 @@ def check_in(sitting: Sitting, invigilator: User, document: IdentityDocument,
     if very_late:
         add_incident(sitting.session, invigilator, IncidentCategory.CANDIDATE, now, [sitting],
                   f"Very late arrival: {sitting.candidate.name} came under supervision at {now:%H:%M}, "
-                  f"published start {sitting.session.scheduled_start:%H:%M}. Full time allowed.")
+                  f"published start {sitting.session.scheduled_start:%H:%M}. Full time allowed.", now=now)
     db.session.commit()
 
 
@@ -204,7 +204,7 @@ def evacuate(session: TestSession, invigilator: User, now: datetime | None = Non
         if sitting.state is S.IN_PROGRESS:
             _pause(sitting, invigilator, PauseReason.EVACUATION, None, now)
     incident = add_incident(session, invigilator, IncidentCategory.ENVIRONMENT, now, active,
-                         f"Emergency evacuation at {now:%H:%M:%S}; every candidate's test paused.")
+                         f"Emergency evacuation at {now:%H:%M:%S}; every candidate's test paused.", now=now)
     append_event(session.id, "session.evacuated", {"incident": incident.id, "sittings": [s.id for s in active]},
                  invigilator, at=now)
     db.session.commit()

@@ -17,8 +17,9 @@ MAX_ALERT_LENGTH = 1000
 
 def add_incident(session: TestSession, reporter: User, category: IncidentCategory, when: datetime,
                  sittings: Iterable[Sitting], description: str, seat: str | None = None,
-                 duration_minutes: int | None = None, witnesses: str | None = None) -> Incident:
-    """Record an incident in the caller's transaction (no commit)."""
+                 duration_minutes: int | None = None, witnesses: str | None = None,
+                 now: datetime | None = None) -> Incident:
+    """Record an incident (that happened at `when`) in the caller's transaction (no commit)."""
     sittings = list(sittings)
     if any(s.session_id != session.id for s in sittings):
         raise InvigilationError("an incident names only candidates of its own session")
@@ -32,7 +33,7 @@ def add_incident(session: TestSession, reporter: User, category: IncidentCategor
     append_event(session.id, "incident.recorded", {
         "incident": incident.id, "category": category.value, "occurred_at": when.isoformat(),
         "sittings": [s.id for s in sittings], "description": description, "seat": seats,
-        "duration_minutes": duration_minutes, "witnesses": witnesses}, reporter)
+        "duration_minutes": duration_minutes, "witnesses": witnesses}, reporter, at=now)
     db.session.flush()
     db.session.expire(incident, ["sittings"])
     return incident
@@ -72,11 +73,12 @@ def raise_alert(sitting: Sitting, item_ref: str | None, message: str, now: datet
 
 
 def alert_to_incident(alert: Alert, invigilator: User, category: IncidentCategory,
-                      description: str | None = None) -> Incident:
+                      description: str | None = None, now: datetime | None = None) -> Incident:
     if not alert.is_open:
         raise InvigilationError("this alert has already been dealt with")
     text = (description or "").strip() or f"Candidate alert about item {alert.item_ref or '(none)'}: {alert.message}"
-    incident = add_incident(alert.sitting.session, invigilator, category, alert.raised_at, [alert.sitting], text)
+    incident = add_incident(alert.sitting.session, invigilator, category, alert.raised_at, [alert.sitting], text,
+                            now=now)
     alert.incident_id = incident.id
     db.session.commit()
     return incident

@@ -40,8 +40,10 @@ def _is_staff(user: User, centre_id: int) -> bool:
 
 
 def create_session(room: Room, session_date: date, scheduled_start: datetime, units: list[UnitRequest],
-                   invigilators: list[User], created_by: User, qualification: str | None = None) -> TestSession:
+                   invigilators: list[User], created_by: User, qualification: str | None = None,
+                   now: datetime | None = None) -> TestSession:
     """Create a session in `room`; invigilators must be invigilators of the room's centre."""
+    now = now or utcnow()
     if scheduled_start.date() != session_date:
         raise InvigilationError("the scheduled start must fall on the session date")
     if not units:
@@ -53,7 +55,8 @@ def create_session(room: Room, session_date: date, scheduled_start: datetime, un
             raise InvigilationError(f"{person.display_name} is not an invigilator at {room.centre.name}")
     session = TestSession(centre_id=room.centre_id, room=room, session_date=session_date,
                           scheduled_start=scheduled_start, session_key=new_session_key(),
-                          qualification=(qualification or "").strip() or None, created_by_id=created_by.id)
+                          qualification=(qualification or "").strip() or None, created_by_id=created_by.id,
+                          created_at=now)
     session.invigilators = list(invigilators)
     for request in units:
         reference = request.unit_reference.strip()
@@ -67,7 +70,7 @@ def create_session(room: Room, session_date: date, scheduled_start: datetime, un
         "room": room.name, "scheduled_start": scheduled_start.isoformat(),
         "units": {u.unit_reference: u.test_minutes for u in session.units},
         "invigilators": [person.username for person in invigilators],
-    }, created_by)
+    }, created_by, at=now)
     db.session.commit()
     return session
 
@@ -112,7 +115,7 @@ def book_candidate(session: TestSession, candidate: Candidate, unit_reference: s
         raise InvigilationError(f"{candidate.name} is already booked for unit {unit_reference} in this session")
     attempt = _check_booking_rules(candidate, session, unit_reference, now)
     arrangements = candidate.arrangements
-    sitting = Sitting(session=session, unit=unit, candidate=candidate, attempt_number=attempt,
+    sitting = Sitting(session=session, unit=unit, candidate=candidate, attempt_number=attempt, booked_at=now,
                       extra_time_percent=arrangements.extra_time_percent if arrangements else 0)
     db.session.add(sitting)
     if workstation is not None:
@@ -121,7 +124,7 @@ def book_candidate(session: TestSession, candidate: Candidate, unit_reference: s
     append_event(session.id, "sitting.booked", {
         "sitting": sitting.id, "candidate": candidate.candidate_number, "unit": unit_reference,
         "attempt": attempt, "extra_time_percent": sitting.extra_time_percent,
-        "workstation": workstation.label if workstation else None}, booked_by)
+        "workstation": workstation.label if workstation else None}, booked_by, at=now)
     db.session.commit()
     return sitting
 

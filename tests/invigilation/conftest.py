@@ -1,4 +1,4 @@
-"""A centre with a room, workstations (one spare), staff, candidates and a session."""
+"""A centre with a room, workstations (one spare), staff, candidates and a session; a small bank for the unit."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -13,6 +13,7 @@ from invigilation.models import AccessArrangement, Candidate, Centre, CentreStaf
 from invigilation.services.sessions import UnitRequest, book_candidate, create_session
 from invigilation.session_models import Sitting, TestSession
 from tests.conftest import TEST_PASSWORD
+from tests.delivery.factory import blueprint, make_items
 
 UNIT = "Y/506/2152"
 _HASH = generate_password_hash(TEST_PASSWORD)  # hashed once: hashing per user makes tests slow
@@ -71,3 +72,16 @@ def build_world( name: str = "North College", number: str = "10001", candidates:
 @pytest.fixture
 def world(app) -> World:
     return build_world()
+
+
+@pytest.fixture
+def bank(app):
+    """A small live bank for the unit and a blueprint giving six items; call it with a mode to change the mode."""
+
+    def with_mode(mode: str) -> None:
+        app.config["DELIVERY_BLUEPRINTS"] = {UNIT: blueprint(mode, 6)}
+
+    make_items(12)
+    with_mode("fixed")
+    yield with_mode
+    app.config["DELIVERY_BLUEPRINTS"] = {}

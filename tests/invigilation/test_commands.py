@@ -1,9 +1,13 @@
 """`exam-engine verify-log`, `exam-engine rehearse` and the demo data for invigilation."""
 
-from sqlalchemy import select, text
+from collections import Counter
+
+from sqlalchemy import func, select, text
 
 from exam_engine.cli import cli
 from exam_engine.database import utcnow
+from exam_engine.delivery.attempts import attempt_of
+from exam_engine.delivery.models import AnswerEvent
 from exam_engine.demo import load_demo
 from exam_engine.extensions import db
 from invigilation.event_log import EventRecord
@@ -16,7 +20,7 @@ def invoke(app, *args):
     return app.test_cli_runner().invoke(cli, list(args), catch_exceptions=False)
 
 
-def test_rehearse_runs_a_whole_session_and_verify_log_checks_it(app):
+def test_rehearse_runs_a_whole_session_and_verify_log_checks_it(app, bank):
     result = invoke(app, "rehearse", "--unit", "Y/506/2152", "--candidates", "4", "--seed", "7", "--minutes", "45")
     assert result.exit_code == 0, result.output
     session_id = int(result.output.split("Session id: ")[1].split()[0])
@@ -27,7 +31,16 @@ def test_rehearse_runs_a_whole_session_and_verify_log_checks_it(app):
     assert len(session.sittings) == 4 and all(s.state.is_final and s.started_at for s in session.sittings)
     assert any(p.reason.value == "technical_failure" for s in session.sittings for p in s.pauses)
     assert len(session.incidents) == 1 and "intact" in result.output
-    assert "Answers: not simulated" in result.output
+    attempts = [attempt_of(sitting) for sitting in session.sittings]
+    stored = db.session.scalar(select(func.count(AnswerEvent.id))
+                               .where(AnswerEvent.attempt_id.in_([a.id for a in attempts])))
+    given = sum(len(a.items) for a in attempts)
+    assert stored >= 4
+    assert f"Answers: {stored} stored for {given} items given to 4 candidates who started" in result.output
+    ends = Counter(a.end.value.replace("_", " ") for a in attempts)
+    assert "Attempts: " + ", ".join(f"{n} {end}" for end, n in sorted(ends.items())) in result.output
+    passed = sum(1 for a in attempts if a.score["passed"])
+    assert f"Results: {passed} passed, {4 - passed} failed" in result.output
 
     verified = invoke(app, "verify-log", "--session", str(session_id))
     assert verified.exit_code == 0 and "intact" in verified.output
@@ -39,9 +52,12 @@ def test_rehearse_runs_a_whole_session_and_verify_log_checks_it(app):
     assert broken.exit_code == 1 and "BROKEN at record 10" in broken.output
 
 
-def test_rehearse_refuses_a_unit_without_a_length_and_verify_log_an_unknown_session(app):
+def test_rehearse_refuses_a_unit_without_a_length_or_a_test_and_verify_log_an_unknown_session(app):
     result = app.test_cli_runner().invoke(cli, ["rehearse", "--unit", "Z/999/9999", "--candidates", "2"])
     assert result.exit_code == 1 and "no test length is recorded for unit Z/999/9999" in result.output
+    result = app.test_cli_runner().invoke(cli, ["rehearse", "--unit", "Y/506/2152", "--candidates", "2",
+                                                "--minutes", "45"])  # a blueprint, but no live items
+    assert result.exit_code == 1 and "no test of unit Y/506/2152 can be assembled" in result.output
     result = app.test_cli_runner().invoke(cli, ["verify-log", "--session", "424242"])
     assert result.exit_code == 1 and "no test session 424242" in result.output
 
