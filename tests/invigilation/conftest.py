@@ -12,6 +12,8 @@ from exam_engine.extensions import db
 from invigilation.models import AccessArrangement, Candidate, Centre, CentreStaff, Room, Workstation
 from invigilation.services.sessions import UnitRequest, book_candidate, create_session
 from invigilation.session_models import Sitting, TestSession
+from item_bank.specification import DATA_DIR, parse_specification
+from item_bank.taxonomy_import import import_specification
 from tests.conftest import TEST_PASSWORD
 
 UNIT = "Y/506/2152"
@@ -71,3 +73,9 @@ def build_world( name: str = "North College", number: str = "10001", candidates:
 @pytest.fixture
 def world(app) -> World:
     return build_world()
+
+
+@pytest.fixture
+def taxonomy(app) -> None:
+    """The imported Level 3 Customer Service specification, whose units include `UNIT`."""
+    import_specification(parse_specification(DATA_DIR / "001_104cb6e23c3ebe91.txt"))

@@ -13,8 +13,6 @@ from invigilation.services.centres import add_invigilator, attach_staff, create_
 from invigilation.services.rules import bookable_units, ratios, set_booking_rule, set_ratio
 from invigilation.services.sessions import book_candidate, ratio_warning
 from invigilation.setup_log import SetupChange
-from item_bank.specification import DATA_DIR, parse_specification
-from item_bank.taxonomy_import import import_specification
 from tests.invigilation.conftest import START, UNIT, build_world, quick_user
 
 
@@ -23,12 +21,6 @@ def body_admin(app):
     user = quick_user(Role.AWARDING_BODY_ADMIN, "awarding-admin")
     db.session.commit()
     return user
-
-
-@pytest.fixture
-def taxonomy(app):
-    """The Level 3 Customer Service specification, whose units include `UNIT`."""
-    import_specification(parse_specification(DATA_DIR / "001_104cb6e23c3ebe91.txt"))
 
 
 def changes(kind):
