@@ -8,10 +8,13 @@ from exam_engine.extensions import db
 from invigilation.models import Centre, CentreStaff, RatioRule, UnitBookingRule
 from invigilation.setup_log import SetupChange
 from tests.conftest import TEST_PASSWORD
+from tests.hardening.routes import route_requests
 from tests.helpers import csrf_token_from, sign_in
 from tests.invigilation.conftest import UNIT, build_world, quick_user
 
 PAGES = ("/invigilation/centres", "/invigilation/rules")
+ENDPOINTS = {"invigilation.centres", "invigilation.centre_page", "invigilation.add_centre_staff",
+             "invigilation.rules", "invigilation.save_ratio", "invigilation.save_booking_rule"}
 
 
 @pytest.fixture
@@ -123,3 +126,9 @@ def test_only_the_awarding_body_reaches_the_pages(app, client, role):
 
 def test_an_unknown_centre_is_404(body_admin):
     assert body_admin.get("/invigilation/centres/99999").status_code == 404
+
+
+def test_the_route_walk_expects_the_awarding_body_alone_on_these_routes(app):
+    """The access matrix (tests/hardening) enforces each route's declared rule; this pins the rule."""
+    walked = {r.endpoint: r.allowed for r in route_requests(app) if r.endpoint in ENDPOINTS}
+    assert walked == {endpoint: frozenset({Role.AWARDING_BODY_ADMIN}) for endpoint in ENDPOINTS}
