@@ -19,10 +19,11 @@ CENTRE_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
 CENTRE_STAFF_ROLES = (Role.CENTRE_ADMIN, Role.INVIGILATOR)
 
 
-def _account(username: str, role: Role) -> User:
+def _account(username: str, *roles: Role) -> User:
     user = db.session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or user.role is not role:
-        raise InvigilationError(f"there is no {role.label.lower()} account {username.strip()!r}")
+    if user is None or user.role not in roles:
+        wanted = " or ".join(role.label.lower() for role in roles)
+        raise InvigilationError(f"username: there is no {wanted} account {username.strip()!r}")
     return user
 
 
@@ -88,10 +89,7 @@ def create_centre(number: str, name: str, actor: User) -> Centre:
 def attach_staff(centre: Centre, username: str, actor: User,
                  roles: tuple[Role, ...] = CENTRE_STAFF_ROLES) -> User:
     """Make an existing centre administrator or invigilator account staff of the centre."""
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
-    wanted = " or ".join(role.label.lower() for role in roles)
-    if user is None or user.role not in roles:
-        raise InvigilationError(f"username: there is no {wanted} account {username.strip()!r}")
+    user = _account(username, *roles)
     exists = db.session.scalar(select(CentreStaff).where(CentreStaff.centre_id == centre.id,
                                                          CentreStaff.user_id == user.id))
     if exists is not None:

@@ -132,3 +132,19 @@ def test_the_route_walk_expects_the_awarding_body_alone_on_these_routes(app):
     """The access matrix (tests/hardening) enforces each route's declared rule; this pins the rule."""
     walked = {r.endpoint: r.allowed for r in route_requests(app) if r.endpoint in ENDPOINTS}
     assert walked == {endpoint: frozenset({Role.AWARDING_BODY_ADMIN}) for endpoint in ENDPOINTS}
+
+
+def test_a_centre_administrator_still_adds_invigilators_from_the_centre_page(app, client):
+    world = build_world(candidates=0)
+    quick_user(Role.INVIGILATOR, "new-invigilator")
+    quick_user(Role.CENTRE_ADMIN, "other-admin")
+    db.session.commit()
+    sign_in(client, world.admin.username, TEST_PASSWORD)
+    url, centre = "/invigilation/centre/invigilators", str(world.centre.id)
+    page = post(client, "/invigilation/centre", url, centre=centre, username="other-admin")
+    assert "Not done: username: there is no invigilator account &#39;other-admin&#39;" in page
+    assert "added as an invigilator" in post(client, "/invigilation/centre", url, centre=centre,
+                                             username="new-invigilator")
+    [change] = db.session.scalars(select(SetupChange)).all()
+    assert (change.kind, change.changed_by, change.data["username"]) == (
+        "centre.staff_added", world.admin.username, "new-invigilator")
