@@ -112,3 +112,8 @@ def add_invigilator(centre: Centre, username: str, actor: User) -> User:
 def centre_staff(centre: Centre) -> list[User]:
     return list(db.session.scalars(select(User).join(CentreStaff, CentreStaff.user_id == User.id)
                                    .where(CentreStaff.centre_id == centre.id).order_by(User.role, User.display_name)))
+
+
+def candidate_counts() -> dict[int, int]:
+    """How many candidates each centre has registered, by centre id (absent: none)."""
+    return dict(db.session.execute(select(Candidate.centre_id, func.count()).group_by(Candidate.centre_id)).all())

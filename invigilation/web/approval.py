@@ -6,14 +6,14 @@ What a centre then does for itself (candidates, rooms, workstations, invigilator
 
 from flask import abort, flash, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import Role
 from exam_engine.extensions import db
-from invigilation.models import DEFAULT_CANDIDATES_PER_INVIGILATOR, Candidate, Centre
-from invigilation.services.centres import attach_staff, centre_staff, create_centre
+from invigilation.models import DEFAULT_CANDIDATES_PER_INVIGILATOR, Centre
+from invigilation.services.centres import attach_staff, candidate_counts, centre_staff, create_centre
 from invigilation.services.rules import bookable_units, booking_rules, ratios, set_booking_rule, set_ratio
 from invigilation.setup_log import latest_changes, recent_changes
 from invigilation.web import bp
@@ -33,8 +33,7 @@ def centres() -> str | Response:
             flash(f"{centre.name} approved as centre {centre.number}. Now attach its staff.", "success")
             return back_to("invigilation.centre_page", centre_id=centre.id)
     listed = db.session.scalars(select(Centre).order_by(Centre.number)).all()
-    candidates = dict(db.session.execute(select(Candidate.centre_id, func.count()).group_by(Candidate.centre_id)).all())
-    return render_template("invigilation/centres.html", centres=listed, candidates=candidates,
+    return render_template("invigilation/centres.html", centres=listed, candidates=candidate_counts(),
                            approved=latest_changes("centre.created"), form=request.form)
 
 
@@ -50,9 +49,8 @@ def _centre(centre_id: int) -> Centre:
 def centre_page(centre_id: int) -> str:
     centre = _centre(centre_id)
     changes = recent_changes(("centre.created", "centre.staff_added"), subject=centre.number)
-    candidates = db.session.scalar(select(func.count()).where(Candidate.centre_id == centre.id))
     return render_template("invigilation/centre.html", centre=centre, staff=centre_staff(centre),
-                           candidates=candidates, changes=changes)
+                           candidates=candidate_counts().get(centre.id, 0), changes=changes)
 
 
 @bp.route("/centres/<int:centre_id>/staff", methods=["POST"])
