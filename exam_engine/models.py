@@ -12,5 +12,6 @@ def import_all_models() -> None:
     import invigilation.models  # noqa: F401
     import invigilation.session_models  # noqa: F401
     import invigilation.event_log  # noqa: F401
+    import invigilation.setup_log  # noqa: F401
     import exam_engine.delivery.models  # noqa: F401
     import exam_engine.operations.models  # noqa: F401

@@ -1,5 +1,6 @@
-"""Invigilators' and centre administrators' pages (the routes live in `invigilation.web`)."""
+"""Invigilators', centre administrators' and the awarding body's invigilation pages
+(the routes live in `invigilation.web`)."""
 
-from invigilation.web import bp, conduct, records, setup  # noqa: F401 - importing registers the routes
+from invigilation.web import approval, bp, conduct, records, setup  # noqa: F401 - importing registers the routes
 
 __all__ = ["bp"]

@@ -1,23 +1,29 @@
-"""A centre's own records: its candidates, its rooms and workstations, its invigilators."""
+"""Centres and their records: approving a centre and attaching its staff (the awarding body),
+and its candidates, rooms and workstations, invigilators (the centre)."""
 
 import re
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.extensions import db
 from invigilation.errors import InvigilationError
 from invigilation.models import Candidate, Centre, CentreStaff, Room, Workstation
+from invigilation.setup_log import record_change
 
 CANDIDATE_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,20}$")
+CENTRE_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
+CENTRE_STAFF_ROLES = (Role.CENTRE_ADMIN, Role.INVIGILATOR)
 
 
-def _account(username: str, role: Role) -> User:
+def _account(username: str, *roles: Role) -> User:
     user = db.session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or user.role is not role:
-        raise InvigilationError(f"there is no {role.label.lower()} account {username.strip()!r}")
+    if user is None or user.role not in roles:
+        wanted = " or ".join(role.label.lower() for role in roles)
+        raise InvigilationError(f"username: there is no {wanted} account {username.strip()!r}")
     return user
 
 
@@ -58,12 +64,56 @@ def add_room(centre: Centre, name: str, workstations: int, spares: int) -> Room:
     return room
 
 
-def add_invigilator(centre: Centre, username: str) -> User:
-    invigilator = _account(username, Role.INVIGILATOR)
+def create_centre(number: str, name: str, actor: User) -> Centre:
+    """Approve a centre under the awarding body's centre number (unique, kept in capitals)."""
+    number, name = number.strip().upper(), " ".join(name.split())
+    if not CENTRE_NUMBER.match(number):
+        raise InvigilationError(f"centre number: {number!r} is not 3 to 20 letters, digits or hyphens "
+                                "starting with a letter or digit")
+    if not name or len(name) > 200:
+        raise InvigilationError("centre name: give a name of up to 200 characters")
+    existing = db.session.scalar(select(Centre).where(func.upper(Centre.number) == number))
+    if existing is not None:
+        raise InvigilationError(f"centre number: {number} is already {existing.name}'s")
+    centre = Centre(number=number, name=name)
+    db.session.add(centre)
+    record_change("centre.created", number, {"name": name}, actor)
+    try:
+        db.session.commit()
+    except IntegrityError:  # approved at the same moment by someone else
+        db.session.rollback()
+        raise InvigilationError(f"centre number: {number} has just been given to another centre") from None
+    return centre
+
+
+def attach_staff(centre: Centre, username: str, actor: User,
+                 roles: tuple[Role, ...] = CENTRE_STAFF_ROLES) -> User:
+    """Make an existing centre administrator or invigilator account staff of the centre."""
+    user = _account(username, *roles)
     exists = db.session.scalar(select(CentreStaff).where(CentreStaff.centre_id == centre.id,
-                                                         CentreStaff.user_id == invigilator.id))
+                                                         CentreStaff.user_id == user.id))
     if exists is not None:
-        raise InvigilationError(f"{invigilator.display_name} already invigilates at {centre.name}")
-    db.session.add(CentreStaff(centre=centre, user=invigilator))
-    db.session.commit()
-    return invigilator
+        raise InvigilationError(f"username: {user.display_name} already works at {centre.name}")
+    db.session.add(CentreStaff(centre=centre, user=user))
+    record_change("centre.staff_added", centre.number, {"username": user.username, "role": user.role.value}, actor)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise InvigilationError(f"username: {user.display_name} has just been added to {centre.name}") from None
+    return user
+
+
+def add_invigilator(centre: Centre, username: str, actor: User) -> User:
+    """The centre administrator's way to add an invigilator account to their centre."""
+    return attach_staff(centre, username, actor, (Role.INVIGILATOR,))
+
+
+def centre_staff(centre: Centre) -> list[User]:
+    return list(db.session.scalars(select(User).join(CentreStaff, CentreStaff.user_id == User.id)
+                                   .where(CentreStaff.centre_id == centre.id).order_by(User.role, User.display_name)))
+
+
+def candidate_counts() -> dict[int, int]:
+    """How many candidates each centre has registered, by centre id (absent: none)."""
+    return dict(db.session.execute(select(Candidate.centre_id, func.count()).group_by(Candidate.centre_id)).all())

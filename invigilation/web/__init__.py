@@ -1,4 +1,5 @@
-"""The invigilation pages, split by job: set-up, conduct, and records (dashboard, incidents, report)."""
+"""The invigilation pages, split by job: the awarding body's approval of centres and rules, a centre's
+set-up, conduct, and records (dashboard, incidents, report)."""
 
 from flask import Blueprint
 

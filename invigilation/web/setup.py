@@ -73,7 +73,7 @@ def add_centre_record(record: str) -> Response:
                             form_int("spares", "Spare workstations"))
             flash(f"{room.name} added with {len(room.workstations)} workstations.", "success")
         else:
-            flash(f"{add_invigilator(centre, form_text('username')).display_name} added as an invigilator.", "success")
+            flash(f"{add_invigilator(centre, form_text('username'), current_user).display_name} added as an invigilator.", "success")
     except ValueError as error:
         failed(error)
     return back_to("invigilation.centre_home")

@@ -12,6 +12,8 @@ from exam_engine.extensions import db
 from invigilation.models import AccessArrangement, Candidate, Centre, CentreStaff, Room, Workstation
 from invigilation.services.sessions import UnitRequest, book_candidate, create_session
 from invigilation.session_models import Sitting, TestSession
+from item_bank.specification import DATA_DIR, parse_specification
+from item_bank.taxonomy_import import import_specification
 from tests.conftest import TEST_PASSWORD
 from tests.delivery.factory import blueprint, make_items
 
@@ -85,3 +87,9 @@ def bank(app):
     with_mode("fixed")
     yield with_mode
     app.config["DELIVERY_BLUEPRINTS"] = {}
+
+
+@pytest.fixture
+def taxonomy(app) -> None:
+    """The imported Level 3 Customer Service specification, whose units include `UNIT`."""
+    import_specification(parse_specification(DATA_DIR / "001_104cb6e23c3ebe91.txt"))
