@@ -117,8 +117,14 @@ def test_an_invigilator_runs_a_session_while_two_learners_sit_the_test(new_page,
     press(invigilator, "Pause all", "Every candidate in progress is paused.")
     frozen = [shows_pause(learner) for learner in learners]
     assert blocking_violations(learners[0]) == []
-    invigilator.wait_for_timeout(3000)  # three polls of the learners' pages: the clocks must not move
+    go_to(invigilator, "Live dashboard")
+    for n in range(2):
+        expect(rows.nth(n).locator('[data-field="state_label"]')).to_have_text("paused")
+    on_dashboard = rows.locator('[data-field="remaining"]').all_inner_texts()
+    invigilator.wait_for_timeout(3500)  # a dashboard refresh and three of the learners' polls: no clock moves
     assert [remaining_seconds(learner) for learner in learners] == frozen
+    assert rows.locator('[data-field="remaining"]').all_inner_texts() == on_dashboard
+    go_to(invigilator, "Register")
     press(invigilator, "Resume all", "Every paused candidate in the room is resumed.")
     for learner, left in zip(learners, frozen):
         shows_resumed(learner, left)
