@@ -7,15 +7,16 @@ where a missing browser fails the run.
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from tests.conftest import unavailable
+from tests.delivery.factory import UNIT, blueprint, make_items
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -46,10 +47,39 @@ def live_server(migrated_app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(app: Flask, browser: Browser, live_server: str) -> Iterator[Page]:
+def new_page(app: Flask, browser: Browser, live_server: str) -> Iterator[Callable[[], Page]]:
+    """Opens pages in fresh browser contexts (no shared cookies: one per person at the
+    session) on the live app; every context is closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def open_page() -> Page:
+        context = browser.new_context(base_url=live_server, locale="en-GB")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[[], Page]) -> Page:
     """A fresh browser context (no cookies) on the live app, emptied after the test."""
-    context = browser.new_context(base_url=live_server, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    return new_page()
+
+
+@pytest.fixture
+def runner_bank(app: Flask) -> Iterator[Callable[[str, int], None]]:
+    """Live items for the unit of `tests.delivery.factory` and a runner page that polls every
+    second; the test chooses the blueprint by calling it with the mode and number of items."""
+    app.config["RUNNER_POLL_SECONDS"] = 1
+    make_items()
+
+    def choose(mode: str, items: int) -> None:
+        app.config["DELIVERY_BLUEPRINTS"] = {UNIT: blueprint(mode, items)}
+
+    yield choose
+    app.config["DELIVERY_BLUEPRINTS"] = {}
+    app.config["RUNNER_POLL_SECONDS"] = 15

@@ -1,21 +1,26 @@
-"""An invigilated session run from the invigilator's side in Chromium, while candidates sit
-the test (their sittings are moved through the services, as delivery will move them)."""
+"""An invigilated session run from the invigilator's side in Chromium while two learners sit
+the test in their own Chromium pages (separate browser contexts, as separate workstations)."""
 
+import csv
+import io
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from exam_engine.database import utcnow
 from exam_engine.extensions import db
-from invigilation.services import conduct
-from invigilation.services.incidents import raise_alert
+from invigilation.services.report import time_text
 from invigilation.states import SittingState
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.accessibility import blocking_violations
+from tests.e2e.learner import (answer_current, confirm_and_start, remaining_seconds, shows_remaining_between,
+                               sign_in_with_key, submit)
 from tests.invigilation.conftest import build_world
 
 pytestmark = pytest.mark.e2e
+ITEMS = 4
+PAUSED_BY_INVIGILATOR = "other (paused by the invigilator)"
 
 
 def sign_in(page: Page, username: str) -> None:
@@ -25,87 +30,149 @@ def sign_in(page: Page, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def press(page: Page, name: str) -> None:
+def press(page: Page, name: str, done: str) -> None:
+    """Press a button and wait for the page's message that it was done."""
     page.get_by_role("button", name=name, exact=True).click()
-    expect(page.locator(".message").first).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text=done)).to_be_visible()
 
 
-def test_an_invigilator_runs_a_session_while_learners_sit_the_test(page: Page, app):
+def candidate(register: Page, name: str) -> Locator:
+    """The candidate's section of the register."""
+    return register.get_by_role("region", name=re.compile(re.escape(name)))
+
+
+def check_in(register: Page, name: str, document: str) -> None:
+    candidate(register, name).get_by_label("Identity document").select_option(label=document)
+    press(register, f"Check in {name}", f"{name}: present.")
+
+
+def go_to(invigilator: Page, link: str) -> None:
+    invigilator.get_by_role("link", name=link, exact=True).click()
+
+
+def shows_pause(learner: Page) -> int:
+    """The learner's page shows the pause, hides the question (nothing can be answered) and
+    stops the clock; returns the seconds left it shows."""
+    expect(learner.get_by_role("heading", name="Your test is paused")).to_be_focused()
+    expect(learner.locator("#pause-reason")).to_have_text("Reason: other.")
+    expect(learner.get_by_role("heading", name=re.compile("Question"))).to_be_hidden()
+    expect(learner.get_by_role("button", name="Submit my test")).to_be_hidden()
+    expect(learner.locator("#timer")).to_contain_text("(paused)")
+    return remaining_seconds(learner)
+
+
+def shows_resumed(learner: Page, frozen: int) -> None:
+    """The question is back and the clock runs on from where the pause stopped it."""
+    expect(learner.get_by_role("heading", name="Your test is paused")).to_be_hidden()
+    expect(learner.get_by_role("heading", name=f"Question 1 of {ITEMS}")).to_be_focused()
+    shows_remaining_between(learner, frozen - 3, frozen)
+
+
+def alert_invigilator(learner: Page, message: str) -> None:
+    learner.get_by_label("Tell the invigilator what is wrong with this question (optional)").fill(message)
+    learner.get_by_role("button", name="Alert the invigilator").click()
+    expect(learner.get_by_text("Your invigilator has been alerted")).to_be_visible()
+
+
+def report_csv(invigilator: Page, session_id: int) -> dict[str, dict[str, str]]:
+    """The session report downloaded as CSV: rows by candidate number."""
+    with invigilator.expect_download() as download:
+        invigilator.get_by_role("link", name="Download as CSV").click()
+    assert download.value.suggested_filename == f"session-{session_id}-report.csv"
+    text = open(download.value.path(), encoding="utf-8").read()
+    return {row["candidate_number"]: row for row in csv.DictReader(io.StringIO(text))}
+
+
+def test_an_invigilator_runs_a_session_while_two_learners_sit_the_test(new_page, runner_bank):
+    runner_bank("fixed", ITEMS)
     world = build_world(candidates=2)
     session = world.session(start=utcnow().replace(microsecond=0))
     sittings = [world.book(session, i) for i in range(2)]
     names = [s.candidate.name for s in sittings]
-    sign_in(page, world.invigilator.username)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Invigilation")
-    page.get_by_role("link", name=re.compile(r"\d{2}:\d{2}")).click()
-    page.get_by_role("link", name="Register").click()
-    expect(page.get_by_text(session.session_key)).to_be_visible()
-    assert blocking_violations(page) == []
+    numbers = [s.candidate.candidate_number for s in sittings]
+    invigilator, learners = new_page(), [new_page(), new_page()]
 
-    press(page, "Start the session")
-    for name in names:
-        page.get_by_role("button", name=f"Check in {name}").click()
-        expect(page.get_by_text(f"{name}: present")).to_be_visible()
-    for name in names:
-        page.get_by_role("button", name=f"Authorise {name}").click()
-        expect(page.get_by_text(f"{name}: authorised")).to_be_visible()
-    db.session.expire_all()  # the browser's requests changed the rows
-    for sitting, learner in zip(sittings, world.learners):  # each learner confirms and starts
-        conduct.start_clock(sitting, learner)
+    sign_in(invigilator, world.invigilator.username)
+    invigilator.get_by_role("link", name=re.compile(r"\d{2}:\d{2}")).click()
+    go_to(invigilator, "Register")
+    press(invigilator, "Start the session", "Session started.")
+    check_in(invigilator, names[0], "passport")
+    check_in(invigilator, names[1], "photocard licence")
+    press(invigilator, f"Authorise {names[0]}", f"{names[0]}: authorised.")
+    key = invigilator.locator(".session-key").inner_text()
 
-    page.get_by_role("link", name="Live dashboard").click()
-    rows = page.locator("#dashboard tbody tr")
-    expect(rows.nth(0).locator('[data-field="state_label"]')).to_have_text("in progress")
-    raise_alert(sittings[1], "U2-007", "The picture does not load")
-    expect(page.get_by_text("The picture does not load")).to_be_visible()  # appears without a reload
-    assert blocking_violations(page) == []
+    sign_in(learners[0], world.learners[0].username)  # authorised by the invigilator: own account
+    confirm_and_start(learners[0], ITEMS)
+    sign_in_with_key(learners[1], numbers[1], key.lower())  # the key authorises a present candidate
+    confirm_and_start(learners[1], ITEMS)
+    for learner in learners:
+        answer_current(learner)
 
-    page.get_by_role("link", name="Register").click()
-    press(page, "Pause all")
-    page.get_by_role("link", name="Live dashboard").click()
-    expect(rows.nth(0).locator('[data-field="state_label"]')).to_have_text("paused")
-    expect(rows.nth(1).locator('[data-field="state_label"]')).to_have_text("paused")
-    frozen = rows.nth(0).locator('[data-field="remaining"]').inner_text()
-    page.wait_for_timeout(3500)  # at least one refresh: the paused clock must not move
-    expect(rows.nth(0).locator('[data-field="remaining"]')).to_have_text(frozen)
+    go_to(invigilator, "Live dashboard")
+    rows = invigilator.locator("#dashboard tbody tr")
+    for n in range(2):
+        expect(rows.nth(n).locator('[data-field="state_label"]')).to_have_text("in progress")
 
-    page.get_by_role("link", name="Register").click()
-    press(page, "Resume all")
-    expect(page.locator(".state").first).to_have_text("in progress")
-    page.get_by_text(f"Extra time or move workstation for {names[0]}").click()
-    page.get_by_label(f"Extra minutes for {names[0]}").fill("10")
-    page.get_by_label("Reason for extra time").first.fill("noise from the corridor")
-    press(page, f"Give extra time to {names[0]}")
-    expect(page.get_by_text("10 min extra granted")).to_be_visible()
+    go_to(invigilator, "Register")
+    press(invigilator, "Pause all", "Every candidate in progress is paused.")
+    frozen = [shows_pause(learner) for learner in learners]
+    assert blocking_violations(learners[0]) == []
+    go_to(invigilator, "Live dashboard")
+    for n in range(2):
+        expect(rows.nth(n).locator('[data-field="state_label"]')).to_have_text("paused")
+    on_dashboard = rows.locator('[data-field="remaining"]').all_inner_texts()
+    invigilator.wait_for_timeout(3500)  # a dashboard refresh and three of the learners' polls: no clock moves
+    assert [remaining_seconds(learner) for learner in learners] == frozen
+    assert rows.locator('[data-field="remaining"]').all_inner_texts() == on_dashboard
+    go_to(invigilator, "Register")
+    press(invigilator, "Resume all", "Every paused candidate in the room is resumed.")
+    for learner, left in zip(learners, frozen):
+        shows_resumed(learner, left)
 
-    page.get_by_role("link", name="Record an incident").click()
-    page.get_by_label("Category").select_option("suspected_malpractice")
-    page.get_by_label(names[1], exact=False).check()
-    page.get_by_label("What happened").fill("Mobile phone seen on the desk")
-    page.get_by_label("Witnesses").fill("A. Khan")
-    page.get_by_role("button", name="Record incident").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Suspected malpractice report"))
-    expect(page.get_by_text("Mobile phone seen on the desk", exact=True)).to_be_visible()
-    assert blocking_violations(page) == []
+    candidate(invigilator, names[0]).get_by_text("Extra time or move workstation").click()
+    invigilator.get_by_label(f"Extra minutes for {names[0]}").fill("10")
+    candidate(invigilator, names[0]).get_by_label("Reason for extra time").fill("noise from the corridor")
+    before = remaining_seconds(learners[0])
+    press(invigilator, f"Give extra time to {names[0]}", f"{names[0]}: in progress.")
+    expect(invigilator.get_by_text("10 min extra granted")).to_be_visible()
+    shows_remaining_between(learners[0], before + 600 - 5, before + 600)
 
-    page.get_by_role("link", name="Register").click()
-    press(page, "End the session")
-    page.get_by_label("Note for the register").fill("Fire doors checked")
-    page.get_by_role("button", name="Sign the register").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Session report: session {session.id}")
-    expect(page.get_by_text(re.compile("Signed off by"))).to_be_visible()
-    expect(page.get_by_text("verified intact")).to_be_visible()
-    report = page.locator("table.report tbody")
-    expect(report).to_contain_text("noise from the corridor")
-    expect(report).to_contain_text("suspected malpractice")
-    expect(report).to_contain_text("other (paused by the invigilator)")
-    assert blocking_violations(page) == []
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Download as CSV").click()
-    assert download.value.suggested_filename == f"session-{session.id}-report.csv"
+    go_to(invigilator, "Live dashboard")
+    alert_invigilator(learners[1], "The picture does not load")
+    expect(invigilator.get_by_text("item 1): The picture does not load")).to_be_visible()  # without a reload
+    assert blocking_violations(invigilator) == []
+    invigilator.get_by_role("button", name="Make incident").click()
+    expect(invigilator.get_by_role("heading", level=1)).to_have_text(re.compile(r"Incident #\d+"))
+    expect(invigilator.get_by_text(re.compile(r"Candidate alert about item .*The picture does not load"))).to_be_visible()
+    expect(invigilator.get_by_text(f"{names[1]} ({numbers[1]})")).to_be_visible()
+
+    for learner in learners:
+        submit(learner)
+    go_to(invigilator, "Register")
+    press(invigilator, "End the session", "Session ended.")
+    invigilator.get_by_label("Note for the register").fill("Fire doors checked")
+    invigilator.get_by_role("button", name="Sign the register").click()
+    expect(invigilator.get_by_role("heading", level=1)).to_have_text(f"Session report: session {session.id}")
+    expect(invigilator.get_by_text(re.compile("Signed off by"))).to_be_visible()
+    expect(invigilator.get_by_text("verified intact")).to_be_visible()
     db.session.expire_all()
     assert all(s.state is SittingState.FINISHED for s in sittings)
+    report = [invigilator.get_by_role("row", name=re.compile(re.escape(number))) for number in numbers]
+    for row, sitting in zip(report, sittings):
+        expect(row).to_contain_text(f"{time_text(sitting.started_at)}–{time_text(sitting.finished_at)}")
+        expect(row).to_contain_text(PAUSED_BY_INVIGILATOR)
+    expect(report[0]).to_contain_text("10 min at")
+    expect(report[0]).to_contain_text("noise from the corridor")
+    expect(report[1]).to_contain_text(re.compile(r"#\d+ candidate"))
+    assert blocking_violations(invigilator) == []
 
+    downloaded = report_csv(invigilator, session.id)
+    for number, sitting in zip(numbers, sittings):
+        assert downloaded[number]["actual_start"] == sitting.started_at.isoformat()
+        assert downloaded[number]["actual_finish"] == sitting.finished_at.isoformat()
+        assert PAUSED_BY_INVIGILATOR in downloaded[number]["pauses"]
+    assert "noise from the corridor" in downloaded[numbers[0]]["extra_time"]
+    assert re.fullmatch(r"#\d+ candidate", downloaded[numbers[1]]["incidents"])
 
 def test_a_centre_administrator_sets_up_a_session_on_accessible_pages(page: Page, app):
     world = build_world(candidates=1, extra_percent=0)

@@ -4,7 +4,6 @@ run out of time, submit; with an axe-core scan of every learner page on the way.
 import re
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
@@ -13,24 +12,20 @@ from exam_engine.delivery.models import AnswerEvent, Attempt, Response
 from exam_engine.extensions import db
 from invigilation.session_models import Pause, PauseReason
 from invigilation.states import SittingState
-from tests.delivery.factory import KEY, UNIT, blueprint, make_items, make_sitting, shift_start
+from tests.delivery.factory import KEY, make_sitting, shift_start
 from tests.e2e.accessibility import blocking_violations
+from tests.e2e.learner import answer_current, confirm_and_start, sign_in_with_key, submit
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def sitting_for(app: Flask, make_user):
-    app.config["RUNNER_POLL_SECONDS"] = 1
-    make_items()
-
+def sitting_for(runner_bank, make_user):
     def build(mode: str, items: int = 4, **kwargs):
-        app.config["DELIVERY_BLUEPRINTS"] = {UNIT: blueprint(mode, items)}
+        runner_bank(mode, items)
         return make_sitting(make_user, **kwargs)
 
-    yield build
-    app.config["DELIVERY_BLUEPRINTS"] = {}
-    app.config["RUNNER_POLL_SECONDS"] = 15
+    return build
 
 
 def accessible(page: Page) -> None:
@@ -38,40 +33,8 @@ def accessible(page: Page) -> None:
 
 
 def sign_in_and_start(page: Page, candidate_number: str, items: int) -> None:
-    page.goto("/learner/sign-in")
-    accessible(page)
-    page.get_by_label("Candidate number").fill(candidate_number)
-    page.get_by_label("Key from your invigilator").fill(KEY.lower())
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Check your details")).to_be_visible()
-    accessible(page)
-    page.get_by_role("button", name="Yes, these are my details").click()
-    expect(page.get_by_role("heading", name="Candidate notice and declaration")).to_be_visible()
-    accessible(page)
-    page.get_by_role("button", name="Continue to the instructions").click()
-    expect(page.get_by_role("alert")).to_contain_text("Tick the box")
-    page.get_by_label(re.compile("I have read the information")).check()
-    page.get_by_role("button", name="Continue to the instructions").click()
-    expect(page.get_by_role("heading", name="Instructions")).to_be_visible()
-    accessible(page)
-    page.get_by_role("button", name="Start the test").click()
-    expect(page.get_by_role("heading", name=f"Question 1 of {items}")).to_be_visible()
-    accessible(page)
-
-
-def answer_current(page: Page) -> None:
-    """Answer the question on screen by keyboard-reachable controls, whatever its type."""
-    body = page.locator("#item-body")
-    selects = body.locator("select")
-    if selects.count():
-        for n in range(selects.count()):
-            selects.nth(n).select_option(str(n + 1))
-    elif body.locator("input[type=checkbox]").count():
-        body.locator("input[type=checkbox]").nth(0).check()
-        body.locator("input[type=checkbox]").nth(1).check()
-    else:
-        body.locator("input[type=radio]").nth(1).check()
-    expect(page.locator("#save-state")).to_have_text("Saved")
+    sign_in_with_key(page, candidate_number, KEY.lower(), accessible)
+    confirm_and_start(page, items, accessible)
 
 
 def stored_answers(attempt_id: int) -> int:
@@ -84,14 +47,6 @@ def stored_answers(attempt_id: int) -> int:
 def attempt_of(sitting) -> Attempt:
     db.session.expire_all()
     return db.session.scalar(select(Attempt).where(Attempt.sitting_id == sitting.id))
-
-
-def submit(page: Page) -> None:
-    page.get_by_role("button", name="Submit my test").click()
-    page.get_by_role("button", name="Yes, submit now").click()
-    expect(page.get_by_role("heading", name="Your test has ended")).to_be_visible()
-    expect(page.locator("#journal-result")).to_contain_text("Checked: all")
-    accessible(page)
 
 
 def test_fixed_test_with_flag_review_reload_and_submit(page: Page, sitting_for):
@@ -114,7 +69,7 @@ def test_fixed_test_with_flag_review_reload_and_submit(page: Page, sitting_for):
     accessible(page)
     page.get_by_role("button", name="Question 4").click()
     expect(page.get_by_role("heading", name="Question 4 of 4")).to_be_visible()
-    submit(page)
+    submit(page, accessible)
     expect(page.locator("#stored-count")).to_contain_text("2 answers are stored")
     assert stored_answers(attempt_of(setup.sitting).id) == 2
 
@@ -152,13 +107,15 @@ def test_linear_on_the_fly_test_survives_losing_the_network_and_a_pause(page: Pa
     db.session.commit()
     expect(page.get_by_role("heading", name="Your test is paused")).to_be_visible()
     expect(page.locator("#pause-reason")).to_have_text("Reason: rest break.")
+    expect(page.get_by_role("heading", name="Question 2 of 3")).to_be_hidden()  # nothing to read or answer
     accessible(page)
     db.session.refresh(sitting)
     sitting.pauses[0].ended_at = utcnow()
     sitting.state = SittingState.IN_PROGRESS
     db.session.commit()
     expect(page.get_by_role("heading", name="Your test is paused")).to_be_hidden()
-    submit(page)
+    expect(page.get_by_role("heading", name="Question 2 of 3")).to_be_visible()
+    submit(page, accessible)
 
 
 def test_adaptive_test_goes_forward_with_a_confirm_step(page: Page, sitting_for):
@@ -174,7 +131,7 @@ def test_adaptive_test_goes_forward_with_a_confirm_step(page: Page, sitting_for)
     page.reload()
     expect(page.get_by_role("heading", name="Question 3 of 3")).to_be_visible()
     answer_current(page)
-    submit(page)
+    submit(page, accessible)
     attempt = attempt_of(setup.sitting)
     assert [entry.selection["position"] for entry in attempt.items] == [1, 2, 3]
     assert all("theta" in entry.selection and entry.selection["shadow_test"] for entry in attempt.items)

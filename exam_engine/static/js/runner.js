@@ -34,13 +34,24 @@
   /* ---- clock ---- */
   function sync(status) {
     if (!status) { return; }
+    var pauseChanged = status.paused !== state.paused;
     state.remaining = status.remaining_seconds;
     state.syncedAt = performance.now();
     state.paused = status.paused;
     state.given = status.items_given;
-    $("pause-panel").hidden = !status.paused;
     $("pause-reason").textContent = status.paused ? "Reason: " + (status.pause_reason || "invigilator's decision") + "." : "";
+    if (pauseChanged) { showPause(status.paused); }
     if (!status.open) { finish(); }
+  }
+  /* While paused the questions and the submit button are hidden: nothing can be read, answered
+     or submitted on a stopped clock. Focus on a control that disappears moves to what replaced it. */
+  function showPause(paused) {
+    var focused = document.activeElement;
+    var lost = focused === document.body || focused === $("pause-heading") || $("test-area").contains(focused);
+    $("pause-panel").hidden = !paused;
+    $("test-area").hidden = paused;
+    announce(paused ? "Your test is paused: the clock has stopped." : "Your test has restarted: the clock is running again.");
+    if (lost) { (paused ? $("pause-heading") : $("review-view").hidden ? $("item-heading") : $("review-heading")).focus(); }
   }
   function remainingNow() {
     if (state.remaining === null) { return null; }
