@@ -21,10 +21,13 @@ current ability estimate. Ineligible items are avoided; if the rules cannot be m
 without them, the assembly may still use them, at a penalty (vdL & Veldkamp, 2004).
 
 The ratio above only settles after many sittings; early on, and on a new bank, it lets
-popular items overshoot. So an item is also ineligible while giving it once more would
-take its running exposure over the target, ``alpha_i + 1 > max(1, r_max (n + 1))``:
-the exposure to date then never exceeds the target once ``n >= 1 / r_max`` (a running
-ceiling in the spirit of Chen, Lei & Liao's, 2008, "progressive restricted" method).
+popular items overshoot. So an item is also held back while giving it once more would
+take its running exposure over the target, ``alpha_i + 1 > max(1, r_max (n + 1))``
+(a running ceiling in the spirit of Chen, Lei & Liao's, 2008, "progressive restricted"
+method). Items at the ceiling come last of all: when the rules cannot be met from the
+eligible items, the assembly first lets in items that were merely not drawn, and items at
+the ceiling only if nothing else will do; so the exposure to date stays at or under the
+target once ``n >= 1 / r_max`` unless the bank cannot otherwise meet the rules.
 """
 
 from __future__ import annotations
@@ -60,16 +63,18 @@ class ExposureControl:
 
     def probabilities(self) -> NDArray[np.float64]:
         """``(G, m)`` eligibility probabilities ``min(1, r eps / alpha)`` (1 while unused), 0 for
-        items with no target in the class and for items at the running ceiling."""
+        items with no target in the class."""
         ratio = np.divide(self.targets * self.eligible, self.administered,
                           out=(self.targets > 0).astype(float), where=self.administered > 0)
-        given = self.administered.sum(axis=0)
-        at_ceiling = given + 1 > max(1.0, self.max_rate * (self.learners.sum() + 1))
-        return np.where(at_ceiling, 0.0, np.minimum(ratio, 1.0))
+        return np.minimum(ratio, 1.0)
+
+    def capped(self) -> NDArray[np.bool_]:
+        """``(m,)`` items at the running ceiling: once more would take them over ``r_max``."""
+        return self.administered.sum(axis=0) + 1 > max(1.0, self.max_rate * (self.learners.sum() + 1))
 
     def sitting(self, rng: np.random.Generator) -> "Eligibility":
         """Eligibility for one learner's sitting, drawn as the test reaches each class."""
-        return Eligibility(self.edges, self.probabilities(), rng)
+        return Eligibility(self.edges, self.probabilities(), rng, capped=self.capped())
 
     def record(self, eligibility: "Eligibility", theta: float, administered: NDArray[np.int64]) -> None:
         """Count a finished sitting in the class of ``theta``: the final estimate of an adaptive
@@ -86,12 +91,17 @@ class ExposureControl:
 
 @dataclass
 class Eligibility:
-    """Which items one sitting may use, per ability class; drawn lazily, or given (replay)."""
+    """Which items one sitting may use, per ability class; drawn lazily, or given (replay).
+
+    ``draws`` hold each class's draw; ``capped`` the items at the running ceiling when the
+    sitting began, which are not eligible in any class whatever the draw.
+    """
 
     edges: tuple[float, ...]
     probabilities: NDArray[np.float64] | None  # (G, m); None when replaying given draws
     rng: np.random.Generator | None
     draws: dict[int, NDArray[np.bool_]] = field(default_factory=dict)
+    capped: NDArray[np.bool_] | None = None  # (m,); None: no item capped
 
     @classmethod
     def everything(cls, n_items: int) -> "Eligibility":
@@ -99,22 +109,35 @@ class Eligibility:
         return cls((), np.ones((1, n_items)), None)
 
     @classmethod
-    def given(cls, edges: tuple[float, ...], draws: dict[int, NDArray[np.bool_]]) -> "Eligibility":
+    def given(cls, edges: tuple[float, ...], draws: dict[int, NDArray[np.bool_]],
+              capped: NDArray[np.bool_] | None = None) -> "Eligibility":
         """Eligibility as recorded in a sitting's record (for replay)."""
-        return cls(edges, None, None, dict(draws))
+        return cls(edges, None, None, dict(draws), capped)
+
+    @classmethod
+    def recorded(cls, ids: tuple[str, ...], edges: list[float], ineligible: dict[str, list[str]],
+                 capped: list[str]) -> "Eligibility":
+        """From a record's or snapshot's lists of item ids (``ids`` is the pool's order)."""
+        pool = np.array(ids)
+        draws = {int(g): ~np.isin(pool, items) for g, items in ineligible.items()}
+        return cls.given(tuple(edges), draws, np.isin(pool, capped))
+
+    def ceiling(self, n_items: int) -> NDArray[np.bool_]:
+        """``(m,)`` items at the running ceiling for this sitting."""
+        return np.zeros(n_items, bool) if self.capped is None else self.capped
 
     def ability_class(self, theta: float) -> int:
         return int(np.searchsorted(self.edges, theta, side="right"))
 
     def mask(self, theta: float) -> NDArray[np.bool_]:
-        """``(m,)`` eligible items for the class of ``theta``."""
+        """``(m,)`` eligible items for the class of ``theta``: drawn and not at the ceiling."""
         g = self.ability_class(theta)
         if g not in self.draws:
             if self.probabilities is None:
                 raise KeyError(f"the record holds no eligibility draw for ability class {g}")
             p = self.probabilities[g]
             self.draws[g] = np.ones_like(p, bool) if self.rng is None else self.rng.random(p.size) < p
-        return self.draws[g]
+        return self.draws[g] & ~self.ceiling(self.draws[g].size)
 
     def probability(self, theta: float, item: int) -> float | None:
         """The probability with which ``item`` was made eligible (None when replaying)."""

@@ -48,12 +48,13 @@ class SittingRecord:
     seed: int
     seen: list[str]
     exposure_edges: list[float]
-    eligibility: dict[str, list[str]]  # ability class -> ineligible item ids
+    eligibility: dict[str, list[str]]  # ability class -> item ids not drawn eligible
     pretest: list[dict[str, Any]]  # {"item": id, "after": scored items before it}
     steps: list[Step] = field(default_factory=list)
     form: int | None = None
     assembly: dict[str, Any] = field(default_factory=dict)
     score: dict[str, Any] = field(default_factory=dict)
+    capped: list[str] = field(default_factory=list)  # item ids at the exposure ceiling
 
     @property
     def scored_items(self) -> list[str]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from exam_engine.assembly import ENGINE_VERSION
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.exposure import Eligibility
@@ -44,7 +42,6 @@ def replay(engine: Engine, record: SittingRecord) -> ReplayReport:
         problems.append("the blueprint's rules differ from those the sitting used (digest mismatch)")
     marks = {step.item: step.score for step in record.steps}
     position = engine.pool.index()
-    draws = {int(g): ~np.isin(np.array(engine.pool.ids), ids) for g, ids in record.eligibility.items()}
     expected = iter(record.items)
 
     def respond(item: str) -> float:
@@ -60,7 +57,8 @@ def replay(engine: Engine, record: SittingRecord) -> ReplayReport:
         return ReplayReport(False, problems)
     try:
         again = sit(engine, record.mode, respond, record.seed,
-                    Eligibility.given(tuple(record.exposure_edges), draws), record.seen)
+                    Eligibility.recorded(engine.pool.ids, record.exposure_edges, record.eligibility, record.capped),
+                    record.seen)
     except (_Diverged, Infeasible, KeyError) as error:
         problems.append(str(error))
         return ReplayReport(False, problems)

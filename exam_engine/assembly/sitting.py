@@ -53,6 +53,7 @@ def sit(engine: Engine, mode: str, respond: Respond, seed: int, eligibility: Eli
     runner(engine, record, available, eligibility, rng, _Administer(engine, record, respond, scores))
     record.eligibility = {str(g): [pool.ids[i] for i in np.flatnonzero(~mask)]
                           for g, mask in sorted(eligibility.draws.items())}
+    record.capped = [pool.ids[i] for i in np.flatnonzero(eligibility.ceiling(pool.size))]
     answered = ~np.isnan(scores)
     reference = pool.parameters.subset(engine.reference_form)
     record.score = score(scores[answered], pool.parameters.subset(answered), reference,
@@ -132,7 +133,7 @@ def _loft(engine: Engine, record: SittingRecord, available: np.ndarray, eligibil
     mask = eligibility.mask(PRIOR[0])
     tie_break = rng.random(engine.pool.size)
     solution, fallback = _with_fallback(lambda allowed, penalty: engine.linear_test(allowed, tie_break - penalty),
-                                        available, mask)
+                                        available, mask, eligibility.ceiling(engine.pool.size))
     record.assembly = {"eligible_pool": int((available & mask & engine.layout.usable).sum()),
                        "binding": solution.binding, "shortfall": solution.shortfall.round(4).tolist(),
                        "target": engine.target.round(4).tolist(), "fallback": fallback,
@@ -168,10 +169,11 @@ def shadow_step(engine: Engine, available: np.ndarray, eligibility: Eligibility,
     mask = eligibility.mask(theta)
     info = pool.information(theta)[0]
     done = np.array(given, np.int64)
+    capped = eligibility.ceiling(pool.size)
     solution, fallback = _with_fallback(lambda allowed, penalty: engine.shadow_test(allowed, done, info - penalty),
-                                        available, mask)
+                                        available, mask, capped)
     free = np.setdiff1d(solution.items, done)
-    weights = info[free] - INELIGIBLE_PENALTY * ~mask[free]
+    weights = info[free] - INELIGIBLE_PENALTY * (~mask[free] + capped[free].astype(float))
     chosen = int(free[np.argmax(weights)])
     step = Step(0, pool.ids[chosen], False, theta, se, int((available & mask & engine.layout.usable).sum()),
                 "most informative free item of the shadow test at the current ability",
@@ -211,10 +213,15 @@ def _estimate(scores: np.ndarray, engine: Engine) -> tuple[float, float]:
 
 
 def _with_fallback(assemble: Callable[[np.ndarray, np.ndarray], Solution], available: np.ndarray,
-                   eligible: np.ndarray) -> tuple[Solution, bool]:
-    """Assemble from eligible items; if the rules cannot be met so, let ineligible ones in at a penalty."""
-    none = np.zeros(available.size)
+                   eligible: np.ndarray, capped: np.ndarray) -> tuple[Solution, bool]:
+    """Assemble from eligible items; if the rules cannot be met so, let ineligible ones in at a
+    penalty, those at the exposure ceiling only if the rules cannot be met without them."""
     try:
-        return assemble(available & eligible, none), False
+        return assemble(available & eligible, np.zeros(available.size)), False
     except Infeasible:
-        return assemble(available, INELIGIBLE_PENALTY * ~eligible), True
+        pass
+    penalty = INELIGIBLE_PENALTY * ~eligible
+    try:
+        return assemble(available & ~capped, penalty), True
+    except Infeasible:
+        return assemble(available, penalty), True

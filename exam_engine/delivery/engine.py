@@ -121,17 +121,17 @@ def _exposure(engine: Engine, unit: str) -> ExposureControl:
                                  .order_by(Attempt.id.desc()).limit(EXPOSURE_HISTORY)).all()
     for data in records:
         record = SittingRecord.from_dict(data)
-        draws = {int(g): ~np.isin(np.array(engine.pool.ids), ids) for g, ids in record.eligibility.items()}
         theta = float(record.score.get("theta", 0.0)) if record.mode == "cat" else 0.0  # linear: the prior mean
         given = np.array([position[i] for i in record.scored_items if i in position], np.int64)
-        if draws:
-            control.record(Eligibility.given(tuple(record.exposure_edges), draws), theta, given)
+        if record.eligibility:
+            control.record(Eligibility.recorded(engine.pool.ids, record.exposure_edges, record.eligibility,
+                                                record.capped), theta, given)
     return control
 
 
 def _eligibility(engine: Engine, snapshot: dict[str, Any]) -> Eligibility:
-    draws = {int(g): ~np.isin(np.array(engine.pool.ids), ids) for g, ids in snapshot["eligibility"].items()}
-    return Eligibility.given(tuple(snapshot["exposure_edges"]), draws)
+    return Eligibility.recorded(engine.pool.ids, snapshot["exposure_edges"], snapshot["eligibility"],
+                                snapshot.get("capped", []))
 
 
 def _arguments(snapshot: dict[str, Any]) -> tuple[Engine, str, int, Eligibility, list[str]]:
@@ -144,12 +144,13 @@ def plan(unit: str, seen: list[str], seed: int) -> Plan:
     blueprint = blueprint_for(unit)
     text = dump(blueprint)
     engine = _engine(text)
-    probabilities = _exposure(engine, unit).probabilities()
+    control = _exposure(engine, unit)
     rng = np.random.default_rng(seed)
     ineligible = {str(g): [engine.pool.ids[i] for i in np.flatnonzero(rng.random(engine.pool.size) >= p)]
-                  for g, p in enumerate(probabilities)}
+                  for g, p in enumerate(control.probabilities())}
     snapshot = {"unit": unit, "mode": blueprint.mode.value, "blueprint": text, "seed": seed, "seen": sorted(seen),
                 "exposure_edges": list(blueprint.exposure_edges), "eligibility": ineligible,
+                "capped": [engine.pool.ids[i] for i in np.flatnonzero(control.capped())],
                 "bank_digest": engine.pool.digest()}
     try:
         if blueprint.mode.value == "cat":

@@ -89,7 +89,7 @@ def test_item_eligibility_follows_the_running_counts():
     p = control.probabilities()
     assert p[1, 0] == pytest.approx(0.25 * 4 / 2)  # r * eligible / administered
     assert p[1, 1] == 1.0 and p[0, 0] == 1.0  # never given
-    assert p[1, 2] == 0.0  # given 3 times in 12: once more would exceed 0.25 of 13
+    assert control.capped()[2] and not control.capped()[0]  # given 3 times in 12: once more would exceed 0.25 of 13
     assert control.exposure_rates()[2] == pytest.approx(0.25)
 
 
@@ -124,3 +124,18 @@ def test_exposure_targets_spend_each_items_share_where_it_informs_most():
     assert np.all(p[targets == 0] == 0.0)
     one_class = Engine(small_blueprint(max_exposure=0.25, exposure_edges=()), random_pool(150, seed=8))
     assert np.all(one_class.exposure_targets == 0.25)
+
+
+def test_items_at_the_exposure_ceiling_come_only_when_nothing_else_meets_the_rules(engine):
+    size = engine.pool.size
+    nothing_drawn = {0: np.zeros(size, bool), 1: np.zeros(size, bool)}
+    popular = np.argsort(-engine.pool.information(0.0)[0])[: size // 2]
+    capped = np.zeros(size, bool)
+    capped[popular] = True
+    record = sit(engine, "cat", answers(engine.pool, 3), seed=4,
+                 eligibility=Eligibility.given((0.0,), nothing_drawn, capped))
+    assert record.scored_items and not set(record.scored_items) & {engine.pool.ids[i] for i in popular}
+    assert all(step.fallback for step in record.steps if not step.pretest)
+    everything_capped = sit(engine, "cat", answers(engine.pool, 3), seed=4,
+                            eligibility=Eligibility.given((0.0,), nothing_drawn, np.ones(size, bool)))
+    assert sum(engine.pool.marks[engine.pool.index()[i]] for i in everything_capped.scored_items) == 12
