@@ -19,6 +19,9 @@ from blueprints.model import Blueprint, ItemTypeRule, Mode, OutcomeRule
 MINUTES_PER_MARK = 1.5
 PRETEST_SLOTS = 2
 MAX_EXPOSURE = 0.25
+# Ability classes for exposure control: half-logit steps over the middle of the scale, where
+# the allocation of each item's exposure between learners pays (`exam_engine.assembly.allocation`).
+EXPOSURE_EDGES = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)
 
 
 def default_blueprint(unit: str, title: str, outcomes: list[tuple[str, list[str]]],
@@ -39,5 +42,5 @@ def default_blueprint(unit: str, title: str, outcomes: list[tuple[str, list[str]
         item_types=(ItemTypeRule("single_best_answer", 0, total, 60),
                     ItemTypeRule("multiple_response", 0, total // 5, 120),
                     ItemTypeRule("ordering", 0, total // 8, 90)),
-        max_exposure=MAX_EXPOSURE, mode=Mode.CAT, pretest_slots=PRETEST_SLOTS,
+        max_exposure=MAX_EXPOSURE, mode=Mode.CAT, pretest_slots=PRETEST_SLOTS, exposure_edges=EXPOSURE_EDGES,
     )

@@ -67,7 +67,8 @@ class Blueprint:
     target_fraction : those tests aim at this share of the information of the most
         informative test the bank allows at each of those abilities.
     exposure_edges : ability class boundaries (logits) for exposure control conditional
-        on ability; empty means one class.
+        on ability; each item's target exposure per class is allocated by the engine so
+        that no item exceeds max_exposure overall. Empty means one class.
     reference_form : item ids of the reference form on which equivalent marks are
         reported; empty means the engine assembles one (the most informative at the cut).
     """
