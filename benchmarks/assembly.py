@@ -8,7 +8,8 @@ medians over the runs. Prints:
 
 * rmse / violations / max_exposure of the adaptive mode (cat) against plain maximum
   information (maxinfo, no rules, no exposure control) and linear-on-the-fly (loft);
-* the length at which the adaptive test's RMSE first matches the 30-item LOFT's;
+* the length at which the adaptive test's RMSE first matches the 30-item LOFT's, and the
+  same for plain maximum information (the yardstick: no rules, no exposure control);
 * what the rules alone cost: the adaptive mode with the exposure target lifted (1.0),
   one run;
 * next-item selection time (p50, p95) of the adaptive mode on a 1,000-item bank,
@@ -60,12 +61,19 @@ def unit2_bank(size: int, seed: int) -> ItemPool:
 
 
 def one_run(mode: str, run: int, examinees: int) -> dict:
-    blueprint = dataclasses.replace(BLUEPRINT, max_exposure=1.0) if mode == RULES_ONLY else BLUEPRINT
+    blueprint = dataclasses.replace(BLUEPRINT, max_exposure=1.0, exposure_edges=()) if mode == RULES_ONLY else BLUEPRINT
     engine = Engine(blueprint, unit2_bank(500, seed=1000 + run))
     start = time.perf_counter()
     result = simulate(engine, "cat" if mode == RULES_ONLY else mode, examinees, seed=2000 + run)
     return {"mode": mode, "run": run, "seconds": time.perf_counter() - start, **result.metrics,
             "rmse_by_length": result.rmse_by_length}
+
+
+def _length_matching(results: list[dict], mode: str, run: int) -> int | None:
+    """Items after which ``mode``'s interim RMSE first reaches the 30-item LOFT's in the same run."""
+    path = next(r for r in results if r["mode"] == mode and r["run"] == run)["rmse_by_length"]
+    loft = next(r for r in results if r["mode"] == "loft" and r["run"] == run)["rmse"]
+    return next((k + 1 for k, rmse in enumerate(path) if rmse <= loft), None)
 
 
 def selection_time(examinees: int) -> dict:
@@ -96,22 +104,20 @@ def main() -> None:
                                      "max_exposure", "mean_exposure", "unused_fraction", "overlap_rate",
                                      "test_length_mean", "seconds")}
         print(f"{mode:8} " + "  ".join(f"{k}={v:.4g}" for k, v in summary[mode].items()))
-    lengths = []
-    for run in range(args.runs):
-        cat = next(r for r in results if r["mode"] == "cat" and r["run"] == run)
-        loft = next(r for r in results if r["mode"] == "loft" and r["run"] == run)
-        lengths.append(next((k + 1 for k, rmse in enumerate(cat["rmse_by_length"]) if rmse <= loft["rmse"]), None))
+    lengths = {mode: [_length_matching(results, mode, run) for run in range(args.runs)] for mode in ("cat", "maxinfo")}
     ratio = summary["cat"]["rmse"] / summary["maxinfo"]["rmse"]
-    matched = [k for k in lengths if k is not None]
     summary["cat_over_maxinfo_rmse"] = ratio
-    summary["cat_length_matching_loft_30"] = statistics.median(matched) if matched else None
-    summary["cat_length_matching_loft_30_per_run"] = lengths
+    for mode, found in lengths.items():
+        matched = [k for k in found if k is not None]
+        summary[f"{mode}_length_matching_loft_30"] = statistics.median(matched) if matched else None
+        summary[f"{mode}_length_matching_loft_30_per_run"] = found
     print(f"adaptive RMSE / maxinfo RMSE = {ratio:.3f} (goal <= 1.10); violations {summary['cat']['violations']:g}; "
           f"max exposure {summary['cat']['max_exposure']:.3f} (goal <= 0.25)")
     print(f"rules alone (exposure target lifted, one run): RMSE {summary[RULES_ONLY]['rmse']:.4f}, "
           f"{summary[RULES_ONLY]['rmse'] / summary['maxinfo']['rmse']:.3f} x maxinfo")
     print(f"adaptive length matching the 30-item LOFT's RMSE {summary['loft']['rmse']:.3f}: "
-          f"{summary['cat_length_matching_loft_30']} (per run {lengths}; goal <= 15)")
+          f"{summary['cat_length_matching_loft_30']} (per run {lengths['cat']}; goal <= 15); "
+          f"plain maximum information: {summary['maxinfo_length_matching_loft_30']} (per run {lengths['maxinfo']})")
     timing = selection_time(args.timing_examinees)
     summary["timing_1000_items"] = timing
     print(f"next item, 1,000-item bank, {args.timing_examinees} simulees: p50 {timing['select_ms_p50']:.1f} ms, "
