@@ -51,12 +51,32 @@ def sit(engine: Engine, mode: str, respond: Respond, seed: int, eligibility: Eli
     scores = np.full(pool.size, np.nan)
     runner = {"fixed": _fixed, "loft": _loft, "cat": _adaptive, "maxinfo": _maximum_information}[mode]
     runner(engine, record, available, eligibility, rng, _Administer(engine, record, respond, scores))
+    return _scored(engine, record, eligibility)
+
+
+def recorded(engine: Engine, mode: str, seed: int, eligibility: Eligibility, seen: Iterable[str],
+             steps: list[Step]) -> SittingRecord:
+    """The record of a sitting whose steps were made one at a time (each `shadow_step` or
+    `pretest_step`, its ``score`` set to the marks earned): what `sit` gives for the same
+    choices and marks, without choosing again."""
+    seen = sorted(set(seen))
+    pretest, _ = start(engine, np.random.default_rng(seed), seen)
+    record = SittingRecord(ENGINE_VERSION, mode, engine.blueprint.unit, engine.bank_digest, engine.blueprint_digest,
+                           seed, seen, list(eligibility.edges), {}, pretest, steps=list(steps))
+    return _scored(engine, record, eligibility)
+
+
+def _scored(engine: Engine, record: SittingRecord, eligibility: Eligibility) -> SittingRecord:
+    """The record completed with the eligibility it used and the score of its scored items."""
+    pool = engine.pool
     record.eligibility = {str(g): [pool.ids[i] for i in np.flatnonzero(~mask)]
                           for g, mask in sorted(eligibility.draws.items())}
     record.capped = [pool.ids[i] for i in np.flatnonzero(eligibility.ceiling(pool.size))]
-    answered = ~np.isnan(scores)
+    position = pool.index()
+    scored = [(position[step.item], step.score) for step in record.steps if not step.pretest]
+    index = np.array([i for i, _ in scored], np.int64)
     reference = pool.parameters.subset(engine.reference_form)
-    record.score = score(scores[answered], pool.parameters.subset(answered), reference,
+    record.score = score(np.array([m for _, m in scored], float), pool.parameters.subset(index), reference,
                          engine.blueprint.cut_theta).as_dict()
     return record
 
@@ -80,9 +100,9 @@ class _Administer:
         for slot in self.record.pretest:
             done = any(step.item == slot["item"] for step in self.record.steps)
             if not done and (slot["after"] <= self.scored or final):
-                self.record.steps.append(Step(len(self.record.steps) + 1, slot["item"], True, None, None, 0,
-                                              "pretest item, unscored, in its seeded place",
-                                              score=float(self.respond(slot["item"]))))
+                step = pretest_step(len(self.record.steps) + 1, slot["item"])
+                step.score = float(self.respond(slot["item"]))
+                self.record.steps.append(step)
 
     def scored_item(self, index: int, step: Step) -> None:
         self.pretest_due()
@@ -91,6 +111,11 @@ class _Administer:
         self.scores[index] = step.score
         self.record.steps.append(step)
         self.scored += 1
+
+
+def pretest_step(position: int, item: str) -> Step:
+    """A pretest item given in its slot (chosen at the start, so there is nothing more to record)."""
+    return Step(position, item, True, None, None, 0, "pretest item, unscored, in its seeded place")
 
 
 def _choose_pretest(engine: Engine, rng: np.random.Generator, seen: set[str]) -> list[dict]:

@@ -7,9 +7,10 @@ item) and the stored eligibility draws - not on any work of the earlier steps. S
 `next_item` takes the answers so far as given (they are forced into the shadow test
 anyway) and makes only the new choice: one shadow test and one EAP per request, the
 same choice `sit` makes at that step (`sitting.shadow_step` serves both). It checks the
-answers cheaply (known items, usable, pretest items in their slots); that each earlier
-item was the engine's choice is checked once, by `finish`, which re-runs the whole sitting
-and gives the full record, identical to what `replay` checks.
+answers cheaply (known items, usable, pretest items in their slots). `next_step` also
+gives the record of the choice; a delivery that keeps those completes the sitting's record
+from them (`kept_record`) without choosing again, while `finish` re-runs the whole
+sitting, checking that each earlier item was the engine's choice, as `replay` does.
 
 The caller keeps, per sitting: the mode, the seed, the seen items, the eligibility draws
 (`Eligibility.draws`; draw every class once, at the start, and store them - with draws
@@ -20,13 +21,14 @@ made lazily as classes are reached, the order of drawing is the sitting's own, s
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.exposure import Eligibility
-from exam_engine.assembly.record import SittingRecord
-from exam_engine.assembly.sitting import shadow_step, sit, start
+from exam_engine.assembly.record import SittingRecord, Step
+from exam_engine.assembly.sitting import pretest_step, recorded, shadow_step, sit, start
 
 
 class _Asked(Exception):
@@ -72,6 +74,48 @@ def next_item(engine: Engine, mode: str, seed: int, eligibility: Eligibility, se
         except _Asked as asked:
             return asked.item
         return None
+    step = next_step(engine, seed, eligibility, seen, answered)
+    return None if step is None else step.item
+
+
+def next_step(engine: Engine, seed: int, eligibility: Eligibility, seen: Iterable[str],
+              answered: Sequence[tuple[str, float]]) -> Step | None:
+    """The next step of an adaptive (``cat``) sitting with stored eligibility draws after
+    ``answered``: the item and the record of its choice; None when the test is complete."""
+    if eligibility.rng is not None:
+        raise ValueError("draw every ability class's eligibility at the start and give the draws")
+    progress = _progress(engine, seed, seen, answered)
+    place = len(answered) + 1
+    if progress.due_pretest is not None:
+        return pretest_step(place, progress.due_pretest)
+    if progress.complete:
+        return None
+    _, step = shadow_step(engine, progress.available, eligibility, progress.scores, progress.given)
+    step.position = place
+    return step
+
+
+def kept_record(engine: Engine, seed: int, eligibility: Eligibility, seen: Iterable[str],
+                steps: Sequence[Step]) -> SittingRecord | None:
+    """The record of an adaptive sitting from the steps `next_step` gave (each ``score`` set to
+    the marks earned), without choosing again; None if the sitting is not complete."""
+    progress = _progress(engine, seed, seen, [(step.item, step.score or 0.0) for step in steps])
+    if progress.due_pretest is not None or not progress.complete:
+        return None
+    return recorded(engine, "cat", seed, eligibility, seen, list(steps))
+
+
+@dataclass
+class _Progress:
+    available: np.ndarray  # (m,) items the sitting may use
+    scores: np.ndarray  # (m,) marks of the scored items given, NaN elsewhere
+    given: list[int]  # scored items given, in order
+    due_pretest: str | None  # a pretest item whose slot has come
+    complete: bool  # the scored items reach the total marks
+
+
+def _progress(engine: Engine, seed: int, seen: Iterable[str], answered: Sequence[tuple[str, float]]) -> _Progress:
+    """Where an adaptive sitting stands after ``answered``, checked cheaply (no solve)."""
     pool = engine.pool
     pretest, available = start(engine, np.random.default_rng(seed), sorted(set(seen)))
     slots = {slot["item"]: slot["after"] for slot in pretest}
@@ -92,18 +136,16 @@ def next_item(engine: Engine, mode: str, seed: int, eligibility: Eligibility, se
             given.append(position[item])
             scores[position[item]] = marks
     complete = int(pool.marks[given].sum()) >= engine.blueprint.total_marks
-    for slot in pretest:  # pretest items fall due after their scored item, the rest at the end
-        if slot["item"] not in pretested and (slot["after"] <= len(given) or complete):
-            return slot["item"]
-    if complete:
-        return None
-    chosen, _ = shadow_step(engine, available, eligibility, scores, given)
-    return pool.ids[chosen]
+    due = next((slot["item"] for slot in pretest  # pretest items fall due after their scored item, the rest at the end
+                if slot["item"] not in pretested and (slot["after"] <= len(given) or complete)), None)
+    return _Progress(available, scores, given, due, complete)
 
 
 def finish(engine: Engine, mode: str, seed: int, eligibility: Eligibility, seen: Iterable[str],
            answered: Sequence[tuple[str, float]]) -> SittingRecord:
-    """The scored record of a completed sitting (every item answered, in the order given)."""
+    """The scored record of a completed sitting (every item answered, in the order given), by
+    running it again: each earlier item is checked to be the engine's choice. A delivery that
+    kept each `next_step` may instead complete the record from them (`kept_record`)."""
     try:
         record = _run(engine, mode, seed, eligibility, seen, answered, stop_at_new=True)
     except _Asked as asked:

@@ -161,27 +161,23 @@ def next_item(learner: User, attempt_id: int, after: int, now: datetime | None =
     given = given_marks(attempt)
     if after != len(given):
         return _already_chosen(len(given), after)
-    due = engine.due_item(attempt.blueprint, given)
-    if due is not None:
-        pretest = engine.is_pretest(attempt.blueprint, due)
-        version = engine.version_ids(attempt.unit_reference, [due], pretest)[due]
+    step = engine.due_step(attempt.blueprint, given)
+    if step is not None:
+        version = engine.version_ids(attempt.unit_reference, [step.item], step.pretest)[step.item]
     lock_attempt(attempt_id)
     db.session.expire_all()
     attempt = own_attempt(learner, attempt_id)
     if len(attempt.items) != len(given):
         db.session.commit()
         return _already_chosen(len(attempt.items), after)
-    if due is None:
+    if step is None:
         attempt.planned_items = len(attempt.items)
         db.session.commit()
         raise DeliveryError("that was the last question; submit your test", "no_more_items")
     position = len(given) + 1
     attempt.planned_items = max(attempt.planned_items, position)
-    attempt.items.append(AttemptItem(position=position, item_version_id=version, pretest=pretest,
-                                     selection={"position": position, "item": due,
-                                                "reason": "chosen by the shadow test after the answers so far; "
-                                                          "the full record is written at the end"},
-                                     assigned_at=now or utcnow()))
+    attempt.items.append(AttemptItem(position=position, item_version_id=version, pretest=step.pretest,
+                                     selection=engine.step_record(step), assigned_at=now or utcnow()))
     db.session.commit()
     return position
 

@@ -9,9 +9,12 @@ it can run the sitting again with the learner's recorded marks:
 * at the start, fixed and linear-on-the-fly tests are run through once to get the whole
   test; adaptive tests are run up to the first item (`exam_engine.assembly.stepwise`);
 * for each next adaptive item, only the new choice is made: one shadow test at the ability
-  the marks so far give, containing the items already given (forward only);
-* at submit, the run with every recorded mark is the sitting's record (selection record per
-  step, score by the engine's EAP, equivalent marks and pass/fail) that `replay` reproduces.
+  the marks so far give, containing the items already given (forward only); the record of
+  the choice is kept with the item;
+* at submit, an adaptive test's kept steps with their marks make the sitting's record (score
+  by the engine's EAP, equivalent marks and pass/fail) without choosing again, so a room of
+  learners ending together costs no solves; a linear test is run through once more with the
+  recorded marks. `replay` re-runs the record to check every choice.
 
 Exposure control state is rebuilt from the recorded sittings of the unit (Sympson-Hetter
 counts per ability class), and each attempt's eligibility is drawn once at its start.
@@ -34,7 +37,7 @@ from blueprints.model import Blueprint
 from blueprints.services import unit_pools
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.exposure import Eligibility, ExposureControl
-from exam_engine.assembly.record import SittingRecord
+from exam_engine.assembly.record import SittingRecord, Step
 from exam_engine.assembly.replay import ReplayReport, replay
 from exam_engine.assembly.scoring import score as engine_score
 from exam_engine.assembly import stepwise
@@ -154,20 +157,24 @@ def plan(unit: str, seen: list[str], seed: int) -> Plan:
                 "bank_digest": engine.pool.digest()}
     try:
         if blueprint.mode.value == "cat":
-            codes = [due_item(snapshot, [])]
+            first = due_step(snapshot, [])
+            if first is None:
+                raise Infeasible(["the blueprint asks for no marks"])
+            items = [(first.item, first.pretest, step_record(first))]
             planned = len(engine.reference_form) + blueprint.pretest_slots  # a full test's length, as planned
         else:
             codes = stepwise.linear_items(*_arguments(snapshot))
+            items = [(code, is_pretest(snapshot, code), {"position": n, "item": code}) for n, code in enumerate(codes, 1)]
             planned = len(codes)
     except Infeasible as error:
         raise DeliveryError(f"No test for unit {unit} meets its blueprint now: {error}. Tell your invigilator.",
                             "bank_too_small", 503) from error
-    items = [(code, is_pretest(snapshot, code), {"position": n, "item": code}) for n, code in enumerate(codes, 1)]
     version = f"{blueprint.source}@{hashlib.sha256(text.encode()).hexdigest()[:12]}"
     return Plan(blueprint.mode.value, version, snapshot, seed, items, planned)
 
 
-def step_record(step: Any) -> dict[str, Any]:
+def step_record(step: Step) -> dict[str, Any]:
+    """A step as its item's selection record (JSON; the marks are kept with the response)."""
     record = {k: v for k, v in step.__dict__.items() if k not in ("score",)}
     return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in record.items()}
 
@@ -177,17 +184,27 @@ def is_pretest(snapshot: dict[str, Any], code: str) -> bool:
     return pretest is not None and code in pretest.ids
 
 
-def due_item(snapshot: dict[str, Any], given: list[tuple[str, float]]) -> str | None:
-    """The adaptive test's next item after `given` (item code, marks) in order; None when the test is complete."""
+def due_step(snapshot: dict[str, Any], given: list[tuple[str, float]]) -> Step | None:
+    """The adaptive test's next step (item and the record of its choice) after `given` (item code,
+    marks) in order; None when the test is complete."""
+    engine, _, seed, eligibility, seen = _arguments(snapshot)
     try:
-        return stepwise.next_item(*_arguments(snapshot), given)
+        return stepwise.next_step(engine, seed, eligibility, seen, given)
     except stepwise.AnswersDoNotMatch as error:
         raise DeliveryError(f"the engine no longer reproduces this test: {error}", "engine_diverged", 500) from error
 
 
-def final_record(snapshot: dict[str, Any], given: list[tuple[str, float]]) -> SittingRecord | None:
-    """The complete sitting record with the learner's marks; None if the test stopped before its end."""
+def final_record(snapshot: dict[str, Any], given: list[tuple[str, float]],
+                 selections: list[dict[str, Any]]) -> SittingRecord | None:
+    """The complete sitting record with the learner's marks; None if the test stopped before its end.
+
+    An adaptive test completes the steps kept as each item was chosen (`selections`); a linear
+    test, or an adaptive one begun before steps were kept, is run through again."""
     try:
+        if snapshot["mode"] == "cat" and all("eligible_pool" in selection for selection in selections):
+            engine, _, seed, eligibility, seen = _arguments(snapshot)
+            steps = [Step(**{**selection, "score": marks}) for selection, (_, marks) in zip(selections, given)]
+            return stepwise.kept_record(engine, seed, eligibility, seen, steps)
         return stepwise.finish(*_arguments(snapshot), given)
     except stepwise.AnswersDoNotMatch:
         return None

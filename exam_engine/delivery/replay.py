@@ -36,7 +36,8 @@ def replay_attempt(attempt_id: int) -> AttemptReplay:
     given = given_marks(attempt)
     lines, problems = [header, "The test ended before its last item; replaying each choice in turn:"], []
     for k, (code, _) in enumerate(given):
-        again = engine.due_item(attempt.blueprint, given[:k])
+        step = engine.due_step(attempt.blueprint, given[:k])
+        again = None if step is None else step.item
         lines.append(f"  item {k + 1}: recorded {code}, engine chooses {again}")
         if again != code:
             problems.append(f"item {k + 1}: the engine chooses {again}, the attempt was given {code}")

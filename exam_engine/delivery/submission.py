@@ -28,13 +28,13 @@ from invigilation.states import SittingState
 def close(attempt: Attempt, end: AttemptEnd, actor: User | None, now: datetime) -> bool:
     """Score and end the attempt, logging counts (no commit: the caller's transaction).
 
-    The engine runs the sitting once more with every recorded mark: a complete run is the
-    sitting record kept for replay (its steps become the items' selection records) and
-    carries the engine's score; an adaptive test ended early is scored on the items given.
-    Pretest items are never scored.
+    A complete test gets the sitting record kept for replay (its steps become the items'
+    selection records), which carries the engine's score; an adaptive test ended early is
+    scored on the items given. Pretest items are never scored.
     """
     given = given_marks(attempt)
-    record = engine.final_record(attempt.blueprint, given)  # the engine's run, before the write lock
+    record = engine.final_record(attempt.blueprint, given,  # before the write lock
+                                 [entry.selection for entry in attempt.items])
     lock_attempt(attempt.id)
     db.session.refresh(attempt)
     if not attempt.is_open:

@@ -6,7 +6,7 @@ import pytest
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.exposure import Eligibility, ExposureControl
 from exam_engine.assembly.sitting import sit
-from exam_engine.assembly.stepwise import AnswersDoNotMatch, finish, linear_items, next_item
+from exam_engine.assembly.stepwise import AnswersDoNotMatch, finish, kept_record, linear_items, next_item, next_step
 from tests.assembly.banks import answers, random_pool, small_blueprint
 
 
@@ -22,7 +22,7 @@ def _eligibility(engine):
     eligibility = control.sitting(np.random.default_rng(5))
     for theta in (-1.0, 1.0):  # draw every class at the start and keep the draws
         eligibility.mask(theta)
-    return Eligibility.given(eligibility.edges, eligibility.draws)
+    return Eligibility.given(eligibility.edges, eligibility.draws, eligibility.capped)
 
 
 def test_one_item_per_request_matches_a_whole_sitting(engine):
@@ -36,6 +36,23 @@ def test_one_item_per_request_matches_a_whole_sitting(engine):
     record = finish(engine, "cat", 8, eligibility, ["I001"], answered)
     assert record.as_dict() == whole.as_dict() | {"steps": record.as_dict()["steps"]}
     assert [s.item for s in record.steps] == whole.items and record.score == whole.score
+
+
+def test_the_steps_kept_one_per_request_make_the_whole_sittings_record(engine):
+    eligibility = _eligibility(engine)
+    respond = answers(engine.pool, 6)
+    whole = sit(engine, "cat", respond, seed=12, eligibility=eligibility, seen=["I003"])
+    steps = []
+    while (step := next_step(engine, 12, eligibility, ["I003"], [(s.item, s.score) for s in steps])) is not None:
+        step.score = respond(step.item)
+        steps.append(step)
+    assert whole.pretest_items and whole.capped, "pretest slots and capped items are exercised"
+    assert kept_record(engine, 12, eligibility, ["I003"], steps[:-1]) is None  # not complete
+    kept = kept_record(engine, 12, eligibility, ["I003"], steps).as_dict()
+    expected = whole.as_dict()
+    untimed = [{**step, "select_ms": 0.0} for step in expected.pop("steps")]
+    assert [{**step, "select_ms": 0.0} for step in kept.pop("steps")] == untimed
+    assert kept == expected
 
 
 def _deliver(engine, mode, seed, eligibility, seen, respond):
