@@ -121,10 +121,13 @@ class Engine:
         """``(G, m)`` target exposure of each item per ability class (`allocation`), solved once."""
         return exposure_targets(self.layout, tuple(self.blueprint.exposure_edges), self.blueprint.max_exposure)
 
-    def exposure_control(self) -> ExposureControl:
-        """Exposure counts for the unit's live operation, empty, with this bank's targets."""
-        return ExposureControl(self.blueprint.max_exposure, tuple(self.blueprint.exposure_edges),
-                               self.exposure_targets)
+    def exposure_control(self, mode: str) -> ExposureControl:
+        """Empty exposure counts for sittings in ``mode``, with this bank's targets. A linear test is
+        assembled before any answer, at the prior mean, so it cannot be steered to the class of
+        its learner: every class keeps the uniform target there."""
+        edges, rate = tuple(self.blueprint.exposure_edges), self.blueprint.max_exposure
+        targets = self.exposure_targets if mode == "cat" else np.full((len(edges) + 1, self.pool.size), rate)
+        return ExposureControl(rate, edges, targets)
 
     def in_test_order(self, items: IntArray) -> IntArray:
         """Linear tests present items by learning outcome and criterion, as centres expect."""

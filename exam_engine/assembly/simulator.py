@@ -52,7 +52,7 @@ def simulate(engine: Engine, mode: str, examinees: int, seed: int,
     rng = np.random.default_rng(seed)
     true_theta = rng.normal(0.0, 1.0, examinees)
     pool = engine.pool
-    control = engine.exposure_control() if mode in ("loft", "cat") else None
+    control = engine.exposure_control(mode) if mode in ("loft", "cat") else None
     records = []
     for j, theta in enumerate(true_theta):
         answers = np.random.default_rng([seed, j, 1])

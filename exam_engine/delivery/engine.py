@@ -117,7 +117,7 @@ def version_ids(unit: str, codes: list[str], pretest: bool = False) -> dict[str,
 
 def _exposure(engine: Engine, unit: str) -> ExposureControl:
     """Exposure counts rebuilt from the unit's recorded sittings (most recent first)."""
-    control = engine.exposure_control()
+    control = engine.exposure_control(engine.blueprint.mode.value)
     position = engine.pool.index()
     records = db.session.scalars(select(Attempt.record).where(Attempt.record.is_not(None),
                                                                Attempt.unit_reference == unit)

@@ -120,8 +120,9 @@ def test_exposure_targets_spend_each_items_share_where_it_informs_most():
     swapped = (targets[::-1] * information).sum(axis=1)
     assert np.all(spent >= swapped - 1e-9) and spent.sum() > swapped.sum()
     # an item without a share in a class is never eligible there; one class keeps the uniform target
-    p = engine.exposure_control().probabilities()
+    p = engine.exposure_control("cat").probabilities()
     assert np.all(p[targets == 0] == 0.0)
+    assert np.all(engine.exposure_control("loft").probabilities() == 1.0)  # a linear test has no class to steer by
     one_class = Engine(small_blueprint(max_exposure=0.25, exposure_edges=()), random_pool(150, seed=8))
     assert np.all(one_class.exposure_targets == 0.25)
 
