@@ -16,9 +16,10 @@ whom it was eligible, both among learners whose final ability estimate fell in c
 one class every target is ``r_max``. With several, a uniform ``r_max`` per class would
 be needlessly strict (the overall exposure is an average over classes), so the targets
 come from `allocation.exposure_targets`, which spends each item's ``r_max`` on the
-classes it serves best; an item with no share in a class is not eligible there. During a test, eligibility is drawn (once per class) for the class of the
-current ability estimate. Ineligible items are avoided; if the rules cannot be met
-without them, the assembly may still use them, at a penalty (vdL & Veldkamp, 2004).
+classes it serves best; an item with no share in a class is not eligible there. During
+a test, eligibility is drawn (once per class) for the class of the current ability
+estimate. Ineligible items are avoided; if the rules cannot be met without them, the
+assembly may still use them, at a penalty (vdL & Veldkamp, 2004).
 
 The ratio above only settles after many sittings; early on, and on a new bank, it lets
 popular items overshoot. So an item is also held back while giving it once more would
