@@ -126,9 +126,11 @@ def _exposure(engine: Engine, unit: str) -> ExposureControl:
         record = SittingRecord.from_dict(data)
         theta = float(record.score.get("theta", 0.0)) if record.mode == "cat" else 0.0  # linear: the prior mean
         given = np.array([position[i] for i in record.scored_items if i in position], np.int64)
-        if record.eligibility:
-            control.record(Eligibility.recorded(engine.pool.ids, record.exposure_edges, record.eligibility,
-                                                record.capped), theta, given)
+        final_class = str(control.ability_class(theta))  # the only class a sitting is counted in
+        if final_class in record.eligibility:
+            drawn = {final_class: record.eligibility[final_class]}
+            control.record(Eligibility.recorded(engine.pool.ids, record.exposure_edges, drawn, record.capped),
+                           theta, given)
     return control
 
 

@@ -43,7 +43,9 @@ def close(attempt: Attempt, end: AttemptEnd, actor: User | None, now: datetime) 
         attempt.record = record.as_dict()
         result = dict(record.score)
         for entry, step in zip(attempt.items, record.steps):
-            entry.selection = engine.step_record(step)
+            selection = engine.step_record(step)
+            if entry.selection != selection:  # kept adaptive steps are already complete
+                entry.selection = selection
     else:
         scored = [pair for pair, entry in zip(given, attempt.items) if not entry.pretest]
         result = engine.score(attempt.blueprint, scored)
