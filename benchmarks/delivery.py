@@ -35,15 +35,15 @@ from benchmarks.server import Server, free_port  # noqa: E402
 from exam_engine import create_app  # noqa: E402
 from exam_engine.auth.models import User  # noqa: E402
 from exam_engine.auth.roles import Role  # noqa: E402
-from exam_engine.commands.database import upgrade_to_head  # noqa: E402
-from exam_engine.config import normalise_database_url  # noqa: E402
-from exam_engine.database import utcnow  # noqa: E402
+from exam_engine.core.commands import upgrade_to_head  # noqa: E402
+from exam_engine.core.config import normalise_database_url  # noqa: E402
+from exam_engine.core.database import utcnow  # noqa: E402
 from exam_engine.delivery.client import RunnerClient, some_answer  # noqa: E402
-from exam_engine.extensions import db  # noqa: E402
-from invigilation.models import Candidate, Centre, Room  # noqa: E402
-from invigilation.session_models import SessionState, SessionUnit, Sitting, TestSession  # noqa: E402
+from exam_engine.core.extensions import db  # noqa: E402
+from invigilation.models.centres import Candidate, Centre, Room  # noqa: E402
+from invigilation.models.sessions import SessionState, SessionUnit, Sitting, TestSession  # noqa: E402
 from invigilation.states import SittingState  # noqa: E402
-from item_bank.items.bank import load_bank  # noqa: E402
+from item_bank.items.services import load_bank  # noqa: E402
 
 UNIT = "Y/506/2152"
 KEY = "BENCH2"

@@ -37,9 +37,9 @@ from benchmarks.server import Server, free_port  # noqa: E402
 from exam_engine import create_app  # noqa: E402
 from exam_engine.delivery.client import RunnerClient, some_answer  # noqa: E402
 from exam_engine.delivery.models import AnswerEvent  # noqa: E402
-from exam_engine.extensions import db  # noqa: E402
-from invigilation.event_log import verify_log  # noqa: E402
-from invigilation.session_models import Sitting  # noqa: E402
+from exam_engine.core.extensions import db  # noqa: E402
+from invigilation.services.event_log import verify_log  # noqa: E402
+from invigilation.models.sessions import Sitting  # noqa: E402
 
 STEPS = ("sign_in", "start", "item", "answer", "next_item", "submit")
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"

@@ -1,22 +1,28 @@
-"""``exam-engine blueprint-check`` (validate blueprints, prove the bank can meet them) and
-``blueprint-defaults`` (write default blueprints for knowledge units from the taxonomy)."""
+"""``exam-engine blueprint-check`` (validate blueprints, prove the bank can meet them),
+``blueprint-defaults`` (write default blueprints for knowledge units from the taxonomy) and
+``simulate`` (the assembly engine on a blueprint and a bank, with simulated learners)."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
 from blueprints.defaults import default_blueprint
-from blueprints.files import BLUEPRINT_FOLDER, BlueprintError, consistency_problems, dump, load_all
-from blueprints.resolve import find_blueprint, find_pools
-from blueprints.taxonomy import knowledge_units
+from blueprints.files import BLUEPRINT_FOLDER, consistency_problems, dump, load_all
+from blueprints.services import find_blueprint, find_pools, knowledge_units
+from exam_engine.assembly.blueprint import Mode
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.feasibility import FeasibilityReport, feasibility
+from exam_engine.assembly.simulator import METRICS, simulate
+from exam_engine.assembly.solver import Infeasible
+from exam_engine.core.commands import reported
 
 INPUT = click.Path(exists=True, dir_okay=False, path_type=Path)
+OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 
 
 @click.command("blueprint-check")
@@ -30,17 +36,16 @@ def blueprint_check_command(names: tuple[str, ...], bank: Path | None, as_json: 
     Exits with an error if any blueprint is invalid or no test meets it.
     """
     if not names:
-        try:
+        with reported(ValueError):
             names = tuple(load_all())
-        except BlueprintError as error:
-            raise click.ClickException(str(error)) from None
     reports, failed = [], []
     for name in names:
-        blueprint = find_blueprint(name)
+        with reported(LookupError, ValueError):
+            blueprint = find_blueprint(name)
         try:
             pool, pretest = find_pools(blueprint, bank)
-        except click.ClickException as error:
-            click.echo(f"Unit {blueprint.unit}: {error.message}")
+        except (LookupError, ValueError) as error:
+            click.echo(f"Unit {blueprint.unit}: {error}")
             failed.append(blueprint.unit)
             continue
         reports.append(feasibility(Engine(blueprint, pool, pretest)))
@@ -101,3 +106,37 @@ def blueprint_defaults_command(folder: Path) -> None:
         path.write_text(f"# Default blueprint generated from the taxonomy for {unit.reference}; review before use.\n"
                         + dump(blueprint), encoding="utf-8")
         click.echo(f"{unit.reference}: wrote {path.name} ({blueprint.total_marks} marks, {blueprint.minutes} minutes)")
+
+
+@click.command("simulate")
+@click.option("--bank", type=INPUT, help="BANK.csv (item,lo,ac,marks,a,b,c[,enemy,type,status]); "
+                                         "default: the unit's live bank.")
+@click.option("--blueprint", "blueprint_name", required=True, help="Blueprint file or unit reference.")
+@click.option("--examinees", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--mode", type=click.Choice([m.value for m in Mode]), help="Default: the blueprint's mode.")
+@click.option("--json", "json_out", type=OUTPUT, help="Write the figures to this JSON file.")
+@click.option("--records", type=OUTPUT, help="Write every sitting's record to this JSON file (for replay).")
+@with_appcontext
+def simulate_command(bank: Path | None, blueprint_name: str, examinees: int, seed: int, mode: str | None,
+                     json_out: Path | None, records: Path | None) -> None:
+    """Simulate sittings of a blueprint and report precision, rule breaches, exposure and speed."""
+    with reported(LookupError, ValueError):
+        blueprint = find_blueprint(blueprint_name)
+        pool, pretest = find_pools(blueprint, bank)
+    chosen = Mode(mode) if mode else blueprint.mode
+    engine = Engine(blueprint, pool, pretest)
+    try:
+        with click.progressbar(length=examinees, label=f"{chosen.value} x {examinees}",
+                               file=sys.stderr, show_pos=True, show_eta=True) as bar:
+            result = simulate(engine, chosen, examinees, seed, progress=bar.update)
+    except Infeasible as error:
+        raise click.ClickException(f"no test meets blueprint {blueprint.unit}: {error}") from None
+    for name in METRICS:
+        click.echo(f"{name:24} {result.metrics[name]:.4g}")
+    if json_out:
+        summary = {"unit": blueprint.unit, "mode": chosen.value, "examinees": examinees, "seed": seed,
+                   "bank": str(bank) if bank else "live", **result.metrics, "rmse_by_length": result.rmse_by_length}
+        json_out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    if records:
+        records.write_text(json.dumps([r.as_dict() for r in result.records]) + "\n", encoding="utf-8")

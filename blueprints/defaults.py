@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from blueprints.model import Blueprint, ItemTypeRule, Mode, OutcomeRule
+from exam_engine.assembly.blueprint import Blueprint, ItemTypeRule, Mode, OutcomeRule
 
 MINUTES_PER_MARK = 1.5
 PRETEST_SLOTS = 2

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from blueprints.model import Blueprint, ItemTypeRule, Mode, OutcomeRule
+from exam_engine.assembly.blueprint import DELIVERY_MODES, Blueprint, ItemTypeRule, Mode, OutcomeRule
 from item_bank.items.scoring import MARKS, ItemType
 
 BLUEPRINT_FOLDER = Path(__file__).resolve().parent / "data"
@@ -74,8 +74,8 @@ def parse(data: Any, source: str = "<blueprint>") -> Blueprint:
     if "unit" in data and not UNIT_REFERENCE.match(unit):
         problems.append(f"unit: {unit!r} is not a unit reference like Y/506/2152")
     mode = data.get("mode")
-    if "mode" in data and mode not in {m.value for m in Mode}:
-        problems.append(f"mode: must be one of {', '.join(m.value for m in Mode)}, got {mode!r}")
+    if "mode" in data and mode not in DELIVERY_MODES:
+        problems.append(f"mode: must be one of {', '.join(DELIVERY_MODES)}, got {mode!r}")
     minutes = read.number(data, "minutes", "", int, 1, 600, 60)
     total = read.number(data, "total_marks", "", int, 1, 500, 1)
     outcomes = _outcomes(data.get("learning_outcomes"), read)
@@ -85,7 +85,7 @@ def parse(data: Any, source: str = "<blueprint>") -> Blueprint:
         cut_theta=read.number(data, "cut_theta", "", float, -4, 4, 0.0), outcomes=outcomes,
         max_items_per_criterion=read.number(data, "max_items_per_criterion", "", int, 1, 100, 1),
         item_types=types, max_exposure=read.number(data, "max_exposure", "", float, 0.01, 1, 1.0),
-        mode=Mode(mode) if mode in {m.value for m in Mode} else Mode.FIXED,
+        mode=Mode(mode) if mode in DELIVERY_MODES else Mode.FIXED,
         pretest_slots=read.number(data, "pretest_slots", "", int, 0, 20, 0),
         enemy_sets=_enemy_sets(data.get("enemy_sets", []), read),
         information_offsets=read.numbers(data, "information_offsets", (-1.0, 0.0, 1.0)),

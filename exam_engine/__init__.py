@@ -1,77 +1,20 @@
-"""Adaptive onscreen knowledge-test engine: the Flask application factory."""
+"""Adaptive onscreen knowledge-test engine.
 
-from pathlib import Path
+Importing the package loads nothing but this module, so the pure cores
+(`exam_engine.psychometrics`, `exam_engine.assembly`) need only numpy and scipy.
+`exam_engine.create_app` is still importable for gunicorn (`"exam_engine:create_app()"`):
+it is read lazily from `exam_engine.app`, the composition root.
+"""
+
 from typing import Any
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from exam_engine.auth.access import check_access_rules
-from exam_engine.config import settings_from_environment
-from exam_engine.extensions import csrf, db, login_manager
-
 __version__ = "0.1.0"
+__all__ = ["__version__", "create_app"]
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: settings from the environment, overridden by `config`."""
-    app = Flask(__name__, instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.update(settings_from_environment(Path(app.instance_path)))
-    if config:
-        app.config.update(config)
-    if app.config["PROXY_FIX_HOPS"]:
-        hops = app.config["PROXY_FIX_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from exam_engine.app import create_app
 
-    from exam_engine.converters import DatabaseIdConverter
-
-    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
-    _init_extensions(app)
-    _register_blueprints(app)
-
-    from exam_engine.errors import register_error_handlers
-    from exam_engine.operations.request_log import register_request_log
-    from exam_engine.security import register_security_headers
-
-    register_error_handlers(app)
-    register_security_headers(app)
-    register_request_log(app)
-    check_access_rules(app)
-    return app
-
-
-def _init_extensions(app: Flask) -> None:
-    from exam_engine.auth.models import User
-    from exam_engine.models import import_all_models
-
-    import_all_models()
-    db.init_app(app)
-    csrf.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see that page."
-    login_manager.session_protection = "strong"
-
-    @login_manager.user_loader
-    def load_user(session_token: str) -> User | None:
-        user = db.session.query(User).filter_by(session_token=session_token).one_or_none()
-        return user if user is not None and user.active else None
-
-
-def _register_blueprints(app: Flask) -> None:
-    from exam_engine.admin.views import bp as admin_bp
-    from exam_engine.auth.views import bp as auth_bp
-    from exam_engine.delivery.api import bp as runner_api_bp
-    from exam_engine.delivery.views import bp as delivery_bp
-    from exam_engine.delivery.views import reports_bp as delivery_reports_bp
-    from invigilation.views import bp as invigilation_bp
-    from item_bank.qti.views import bp as qti_bp
-    from item_bank.views import bp as item_bank_bp
-
-    from exam_engine.delivery.progress import register as register_delivery_progress
-
-    register_delivery_progress()
-    for blueprint in (auth_bp, admin_bp, delivery_bp, delivery_reports_bp, runner_api_bp, invigilation_bp,
-                      item_bank_bp, qti_bp):
-        app.register_blueprint(blueprint)
+        return create_app
+    raise AttributeError(f"module 'exam_engine' has no attribute {name!r}")

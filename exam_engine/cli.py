@@ -1,25 +1,35 @@
-"""The `exam-engine` command line. Every command runs inside the app's context.
+"""The `exam-engine` command line: every package's commands, each run inside the app's context.
 
-Packages contribute their commands in their own `commands.py`; `_COMMANDS` lists them.
+Packages contribute their commands in their own `commands.py`; `COMMANDS` lists them.
+`calibrate`, `item-stats` and `item-statistics` were renamed so that each name says which data
+it reads; the old names still work, hidden, with a notice, until a release drops them.
 """
+
+from typing import Any
 
 import click
 from flask.cli import FlaskGroup
 
-from exam_engine import create_app
-from blueprints.commands import blueprint_check_command, blueprint_defaults_command
-from exam_engine.commands.accounts import create_user_command, load_demo_command
-from exam_engine.commands.assembly import replay_command, simulate_command
-from exam_engine.commands.database import db_group
-from exam_engine.commands.operations import backup_command, hold_group, purge_expired_command, restore_command
-from exam_engine.commands.psychometrics import calibrate, item_stats, score
-from item_bank.commands import export_taxonomy_command, import_spec_command
-from invigilation.commands import rehearse_command, verify_log_command
-from item_bank.items.commands import export_items_command, load_items_command
-from item_bank.workbench.commands import (
-    calibrate_bank_command, export_item_files_command, item_statistics_command,
+from blueprints.commands import blueprint_check_command, blueprint_defaults_command, simulate_command
+from exam_engine.analysis.commands import (
+    calibrate_bank_command,
+    calibrate_csv_command,
+    item_stats_bank_command,
+    item_stats_csv_command,
+    score_command,
 )
+from exam_engine.app import create_app
+from exam_engine.auth.commands import create_user_command
+from exam_engine.core.commands import db_group
+from exam_engine.delivery.commands import replay_command
+from exam_engine.demo import load_demo_command
+from exam_engine.operations.commands import backup_command, hold_group, purge_expired_command, restore_command
+from exam_engine.rehearsal.commands import rehearse_command
+from invigilation.commands import verify_log_command
+from item_bank.items.commands import export_items_command, load_items_command
 from item_bank.qti.commands import export_qti_command, import_qti_command
+from item_bank.taxonomy.commands import export_taxonomy_command, import_spec_command
+from item_bank.workbench.commands import export_item_files_command
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -28,16 +38,32 @@ def cli() -> None:
     """Adaptive onscreen knowledge-test engine."""
 
 
-_COMMANDS: tuple[click.Command, ...] = (
+COMMANDS: tuple[click.Command, ...] = (
     db_group, create_user_command, load_demo_command, backup_command, restore_command,
     purge_expired_command, hold_group,
     import_spec_command, export_taxonomy_command,
-    load_items_command, export_items_command, import_qti_command, export_qti_command,
-    calibrate, item_stats, score,
-    calibrate_bank_command, export_item_files_command, item_statistics_command,
+    load_items_command, export_items_command, import_qti_command, export_qti_command, export_item_files_command,
+    calibrate_csv_command, item_stats_csv_command, score_command, calibrate_bank_command, item_stats_bank_command,
     verify_log_command, rehearse_command,
     blueprint_check_command, blueprint_defaults_command, simulate_command, replay_command,
 )
+RENAMED = {"calibrate": calibrate_csv_command, "item-stats": item_stats_csv_command,
+           "item-statistics": item_stats_bank_command}
 
-for _command in _COMMANDS:
+
+def _renamed(old: str, command: click.Command) -> click.Command:
+    """`command` under its old name: hidden from --help, and saying what it is called now."""
+    callback = command.callback
+    assert callback is not None
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        click.echo(f"note: '{old}' is now '{command.name}'", err=True)
+        return callback(*args, **kwargs)
+
+    return click.Command(old, callback=run, params=command.params, help=command.help, hidden=True)
+
+
+for _command in COMMANDS:
     cli.add_command(_command)
+for _old, _command in RENAMED.items():
+    cli.add_command(_renamed(_old, _command))

@@ -1,5 +1,6 @@
-"""Demo data for trying the product: accounts for every role, clearly marked as demo,
-and the qualification data and item bank that ship with the product.
+"""Demo data for trying the product (`exam-engine load-demo`): accounts for every role,
+clearly marked as demo, the item bank that ships with the product, a demo centre and a
+session today.
 
 Loading is idempotent: accounts that exist are left as they are, except that their
 password is reset to the printed one so the printed sign-in always works.
@@ -8,13 +9,17 @@ password is reset to the printed one so the printed sign-in always works.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
-from item_bank.items.bank import load_bank
+from exam_engine.core.extensions import db
+from exam_engine.core.transactions import transactional
+from exam_engine.delivery.demo import sitting_instructions
 from invigilation.demo import load_invigilation_demo
+from item_bank.items.services import load_bank
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,8 @@ class DemoReport:
 
 
 def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoReport:
-    """Create the demo accounts (one transaction), load the item bank kept in the
-    repository, then the demo centre and today's session."""
+    """Create the demo accounts, load the item bank kept in the repository, then the demo
+    centre and today's session (in the caller's transaction)."""
     report = DemoReport()
     users: dict[str, User] = {}
     for account in DEMO_ACCOUNTS:
@@ -56,7 +61,6 @@ def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoRe
         user.failed_logins = 0
         user.locked_until = None
         users[account.username] = user
-    db.session.commit()
     progress(f"Demo accounts: {len(report.created)} created, "
              f"{len(DEMO_ACCOUNTS) - len(report.created)} already there.")
     items = load_bank()
@@ -64,3 +68,20 @@ def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoRe
              f"({items.created} new, {items.new_versions} new versions).")
     load_invigilation_demo(users, progress)
     return report
+
+
+@click.command("load-demo")
+@with_appcontext
+@transactional
+def load_demo_command() -> None:
+    """Load the demo data and print how to sign in (demo accounts only; never in live use)."""
+    report = load_demo(progress=click.echo)
+    click.echo("")
+    click.echo("DEMO ACCOUNTS (for trying the product; not for live use):")
+    for account in report.accounts:
+        click.echo(f"  {account.role.label:<28} username {account.username:<20} password {account.password}")
+    instructions = sitting_instructions()
+    if instructions:
+        click.echo("")
+        for line in instructions:
+            click.echo(line)

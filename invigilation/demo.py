@@ -7,12 +7,12 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from exam_engine.auth.models import User
-from exam_engine.database import utcnow
-from exam_engine.extensions import db
-from invigilation.models import AccessArrangement, Candidate, Centre, CentreStaff, Room, Workstation
+from exam_engine.core.database import utcnow
+from exam_engine.core.extensions import db
+from invigilation.models.centres import AccessArrangement, Candidate, Centre, CentreStaff, Room, Workstation
 from invigilation.services.report import CENTRE_TIME_ZONE
 from invigilation.services.sessions import UnitRequest, book_candidate, create_session
-from invigilation.session_models import SessionUnit, TestSession
+from invigilation.models.sessions import SessionUnit, TestSession
 
 DEMO_CENTRE_NUMBER = "DEMO01"
 DEMO_UNIT = "Y/506/2152"  # Unit 2: Understand the Customer Service Environment, 45 minutes
@@ -33,7 +33,7 @@ def load_invigilation_demo(users: dict[str, User], progress: Callable[[str], Non
         candidate.arrangements = AccessArrangement(extra_time_percent=25, rest_breaks=True,
                                                    colour_scheme="black on cream")
         db.session.add(candidate)
-        db.session.commit()
+        db.session.flush()
     room = centre.rooms[0]
     today = datetime.now(CENTRE_TIME_ZONE).date()
     existing = db.session.scalar(select(TestSession).join(SessionUnit).where(

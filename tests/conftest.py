@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -23,12 +24,14 @@ from werkzeug.test import TestResponse
 from exam_engine import create_app
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
-from exam_engine.commands.database import upgrade_to_head
-from exam_engine.config import normalise_database_url
-from exam_engine.extensions import db
+from exam_engine.core.commands import upgrade_to_head
+from exam_engine.core.config import normalise_database_url
+from exam_engine.core.extensions import db
 
 IN_CI = bool(os.environ.get("CI"))
 TEST_PASSWORD = "correct horse battery"
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_DATA_VARIABLE = "EXAM_ENGINE_REFERENCE_DATA"
 
 
 def unavailable(reason: str) -> None:
@@ -147,4 +150,41 @@ def make_user(app: Flask) -> Callable[..., User]:
 
 @pytest.fixture(scope="session")
 def repository_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+    return REPOSITORY_ROOT
+
+
+def reference_data_directory() -> Path:
+    """The published reference data sets: ``<repo root>/../shared/reference-data``, or the directory
+    named by ``EXAM_ENGINE_REFERENCE_DATA``; never copied into the repository."""
+    override = os.environ.get(REFERENCE_DATA_VARIABLE)
+    return Path(override) if override else REPOSITORY_ROOT.parent / "shared" / "reference-data"
+
+
+@pytest.fixture(scope="session")
+def reference_data() -> Path:
+    directory = reference_data_directory()
+    if not directory.is_dir():
+        unavailable(f"reference data not found at {directory} (set {REFERENCE_DATA_VARIABLE} to its location)")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def load_table(reference_data: Path) -> Callable[[str], tuple[list[str], np.ndarray]]:
+    """Read ``name`` from the reference data as (header, float array)."""
+
+    def load(name: str) -> tuple[list[str], np.ndarray]:
+        path = reference_data / name
+        header = path.read_text().splitlines()[0].split(",")
+        return header, np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+
+    return load
+
+
+@pytest.fixture
+def taxonomy(app: Flask) -> None:
+    """The taxonomy of Pearson's document (units Y/506/2152, D/506/1942, J/506/2910 among them)."""
+    from item_bank.taxonomy.services import import_specification
+    from item_bank.taxonomy.specification import DATA_DIR, parse_specification
+
+    import_specification(parse_specification(DATA_DIR / "001_104cb6e23c3ebe91.txt"))
+    db.session.commit()

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 

@@ -1,6 +1,6 @@
 """Pure test assembly: fixed forms, linear-on-the-fly and adaptive shadow tests.
 
-Arrays and plain data in (`blueprints.model.Blueprint`, `pool.ItemPool`), decisions and
+Arrays and plain data in (`exam_engine.assembly.blueprint.Blueprint`, `pool.ItemPool`), decisions and
 records out; nothing here touches files, Flask or the database.
 """
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from blueprints.model import Blueprint
+from exam_engine.assembly.blueprint import Blueprint
 from exam_engine.assembly.pool import ItemPool
 
 

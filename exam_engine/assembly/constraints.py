@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from blueprints.model import Blueprint
+from exam_engine.assembly.blueprint import Blueprint
 from exam_engine.assembly.pool import ItemPool, enemy_groups
 
 IntArray = NDArray[np.int64]

@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from blueprints.model import Blueprint
+from exam_engine.assembly.blueprint import Blueprint, Mode
 from exam_engine.assembly.allocation import exposure_targets
 from exam_engine.assembly.constraints import RuleLayout
 from exam_engine.assembly.exposure import ExposureControl
@@ -121,12 +121,12 @@ class Engine:
         """``(G, m)`` target exposure of each item per ability class (`allocation`), solved once."""
         return exposure_targets(self.layout, tuple(self.blueprint.exposure_edges), self.blueprint.max_exposure)
 
-    def exposure_control(self, mode: str) -> ExposureControl:
+    def exposure_control(self, mode: Mode) -> ExposureControl:
         """Empty exposure counts for sittings in ``mode``, with this bank's targets. A linear test is
         assembled before any answer, at the prior mean, so it cannot be steered to the class of
         its learner: every class keeps the uniform target there."""
         edges, rate = tuple(self.blueprint.exposure_edges), self.blueprint.max_exposure
-        targets = self.exposure_targets if mode == "cat" else np.full((len(edges) + 1, self.pool.size), rate)
+        targets = self.exposure_targets if mode is Mode.CAT else np.full((len(edges) + 1, self.pool.size), rate)
         return ExposureControl(rate, edges, targets)
 
     def in_test_order(self, items: IntArray) -> IntArray:

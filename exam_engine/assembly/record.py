@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from exam_engine.assembly.blueprint import Mode
+
 
 @dataclass
 class Step:
@@ -41,7 +43,7 @@ class SittingRecord:
     """Everything needed to reproduce and explain one sitting."""
 
     engine_version: str
-    mode: str
+    mode: Mode
     unit: str
     bank_digest: str
     blueprint_digest: str
@@ -76,7 +78,7 @@ class SittingRecord:
         """Read a record back; a missing or unexpected field is a clear error."""
         try:
             steps = [Step(**step) for step in data["steps"]]
-            fields = {k: v for k, v in data.items() if k != "steps"}
-            return cls(**fields, steps=steps)
-        except (KeyError, TypeError) as error:
+            fields = {k: v for k, v in data.items() if k not in ("steps", "mode")}
+            return cls(**fields, mode=Mode(data["mode"]), steps=steps)
+        except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"not a sitting record: {error}") from None

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from exam_engine.assembly.blueprint import Mode
 from exam_engine.assembly.check import breaches
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.exposure import Eligibility
@@ -39,20 +40,21 @@ METRICS = ("rmse", "bias", "mean_se", "reliability", "classification_accuracy", 
 class Simulation:
     """The figures, and the records and true abilities behind them."""
 
-    mode: str
+    mode: Mode
     metrics: dict[str, float]
     records: list[SittingRecord] = field(repr=False)
     true_theta: np.ndarray = field(repr=False)
     rmse_by_length: list[float] = field(default_factory=list)  # after k = 1, 2, ... scored items
 
 
-def simulate(engine: Engine, mode: str, examinees: int, seed: int,
+def simulate(engine: Engine, mode: Mode, examinees: int, seed: int,
              progress: Callable[[int], None] | None = None) -> Simulation:
     """Run ``examinees`` sittings in ``mode``; ``progress(1)`` is called after each."""
+    mode = Mode(mode)
     rng = np.random.default_rng(seed)
     true_theta = rng.normal(0.0, 1.0, examinees)
     pool = engine.pool
-    control = engine.exposure_control(mode) if mode in ("loft", "cat") else None
+    control = engine.exposure_control(mode) if mode in (Mode.LOFT, Mode.CAT) else None
     records = []
     for j, theta in enumerate(true_theta):
         answers = np.random.default_rng([seed, j, 1])
@@ -61,11 +63,11 @@ def simulate(engine: Engine, mode: str, examinees: int, seed: int,
         record = sit(engine, mode, _responder(engine, theta, answers), int(rng.integers(2**31)), eligibility)
         if control:
             given = np.array([pool.index()[item] for item in record.scored_items], np.int64)
-            control.record(eligibility, record.score["theta"] if mode == "cat" else PRIOR[0], given)
+            control.record(eligibility, record.score["theta"] if mode is Mode.CAT else PRIOR[0], given)
         records.append(record)
         if progress:
             progress(1)
-    by_length = _rmse_by_length(records, true_theta) if mode in ("cat", "maxinfo") else []
+    by_length = [] if mode.is_linear else _rmse_by_length(records, true_theta)
     return Simulation(mode, _metrics(engine, records, true_theta), records, true_theta, by_length)
 
 
@@ -91,7 +93,7 @@ def _metrics(engine: Engine, records: list[SittingRecord], true_theta: np.ndarra
         counts[[where[item] for item in record.scored_items]] += 1
     lengths = np.array([len(r.scored_items) for r in records], float)
     times = [r.assembly["select_ms"] for r in records if "select_ms" in r.assembly]
-    times += [s.select_ms for r in records for s in r.steps if not s.pretest and r.mode in ("cat", "maxinfo")]
+    times += [s.select_ms for r in records for s in r.steps if not s.pretest and not r.mode.is_linear]
     pairs = n * (n - 1) / 2
     return {
         "rmse": float(np.sqrt(np.mean(error**2))),

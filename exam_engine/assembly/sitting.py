@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from exam_engine.assembly import ENGINE_VERSION
+from exam_engine.assembly.blueprint import Mode
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.exposure import Eligibility
 from exam_engine.assembly.record import SittingRecord, Step
@@ -25,36 +26,28 @@ from exam_engine.assembly.scoring import score
 from exam_engine.assembly.solver import Infeasible, Solution
 from exam_engine.psychometrics.ability import eap
 
-MODES = ("fixed", "loft", "cat", "maxinfo")
 INELIGIBLE_PENALTY = 1000.0  # information units: an ineligible item only when the rules need it
 PRIOR = (0.0, 1.0)
 
 Respond = Callable[[str], float]
 
 
-def allows_review(mode: str) -> bool:
-    """Whether learners may go back and change answers: linear tests yes, adaptive tests no
-    (each item there depends on the answers before it)."""
-    return mode in ("fixed", "loft")
-
-
-def sit(engine: Engine, mode: str, respond: Respond, seed: int, eligibility: Eligibility,
+def sit(engine: Engine, mode: Mode, respond: Respond, seed: int, eligibility: Eligibility,
         seen: Iterable[str] = ()) -> SittingRecord:
     """Administer and score one sitting; ``seen`` are items of the learner's earlier sittings."""
-    if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+    mode = Mode(mode)
     pool, rng = engine.pool, np.random.default_rng(seed)
     seen = sorted(set(seen))
     pretest, available = start(engine, rng, seen)
     record = SittingRecord(ENGINE_VERSION, mode, engine.blueprint.unit, engine.bank_digest, engine.blueprint_digest,
                            seed, seen, list(eligibility.edges), {}, pretest)
     scores = np.full(pool.size, np.nan)
-    runner = {"fixed": _fixed, "loft": _loft, "cat": _adaptive, "maxinfo": _maximum_information}[mode]
+    runner = {Mode.FIXED: _fixed, Mode.LOFT: _loft, Mode.CAT: _adaptive, Mode.MAXINFO: _maximum_information}[mode]
     runner(engine, record, available, eligibility, rng, _Administer(engine, record, respond, scores))
     return _scored(engine, record, eligibility)
 
 
-def recorded(engine: Engine, mode: str, seed: int, eligibility: Eligibility, seen: Iterable[str],
+def recorded(engine: Engine, mode: Mode, seed: int, eligibility: Eligibility, seen: Iterable[str],
              steps: list[Step]) -> SittingRecord:
     """The record of a sitting whose steps were made one at a time (each `shadow_step` or
     `pretest_step`, its ``score`` set to the marks earned): what `sit` gives for the same

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from exam_engine.assembly.blueprint import Mode
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.exposure import Eligibility
 from exam_engine.assembly.record import SittingRecord, Step
@@ -41,7 +42,7 @@ class AnswersDoNotMatch(ValueError):
     """The answers given are not for the items the engine chooses (tampering, or another bank)."""
 
 
-def _run(engine: Engine, mode: str, seed: int, eligibility: Eligibility, seen: Iterable[str],
+def _run(engine: Engine, mode: Mode, seed: int, eligibility: Eligibility, seen: Iterable[str],
          answered: Sequence[tuple[str, float]], stop_at_new: bool) -> SittingRecord:
     queue = iter(answered)
 
@@ -58,17 +59,17 @@ def _run(engine: Engine, mode: str, seed: int, eligibility: Eligibility, seen: I
     return sit(engine, mode, respond, seed, eligibility, seen)
 
 
-def linear_items(engine: Engine, mode: str, seed: int, eligibility: Eligibility, seen: Iterable[str] = ()) -> list[str]:
+def linear_items(engine: Engine, mode: Mode, seed: int, eligibility: Eligibility, seen: Iterable[str] = ()) -> list[str]:
     """All items of a fixed or linear-on-the-fly test, in order (shown together; review allowed)."""
-    if mode not in ("fixed", "loft"):
+    if not Mode(mode).is_linear:
         raise ValueError(f"{mode} tests are adaptive: ask for one item at a time with next_item")
     return _run(engine, mode, seed, eligibility, seen, [], stop_at_new=False).items
 
 
-def next_item(engine: Engine, mode: str, seed: int, eligibility: Eligibility, seen: Iterable[str],
+def next_item(engine: Engine, mode: Mode, seed: int, eligibility: Eligibility, seen: Iterable[str],
               answered: Sequence[tuple[str, float]]) -> str | None:
     """The next item of an adaptive sitting after ``answered``; None when the test is complete."""
-    if mode != "cat" or eligibility.rng is not None:
+    if mode is not Mode.CAT or eligibility.rng is not None:
         try:  # the yardstick mode (no solver) and lazily drawn eligibility: run the sitting again
             _run(engine, mode, seed, eligibility, seen, answered, stop_at_new=True)
         except _Asked as asked:
@@ -102,7 +103,7 @@ def kept_record(engine: Engine, seed: int, eligibility: Eligibility, seen: Itera
     progress = _progress(engine, seed, seen, [(step.item, step.score or 0.0) for step in steps])
     if progress.due_pretest is not None or not progress.complete:
         return None
-    return recorded(engine, "cat", seed, eligibility, seen, list(steps))
+    return recorded(engine, Mode.CAT, seed, eligibility, seen, list(steps))
 
 
 @dataclass
@@ -141,7 +142,7 @@ def _progress(engine: Engine, seed: int, seen: Iterable[str], answered: Sequence
     return _Progress(available, scores, given, due, complete)
 
 
-def finish(engine: Engine, mode: str, seed: int, eligibility: Eligibility, seen: Iterable[str],
+def finish(engine: Engine, mode: Mode, seed: int, eligibility: Eligibility, seen: Iterable[str],
            answered: Sequence[tuple[str, float]]) -> SittingRecord:
     """The scored record of a completed sitting (every item answered, in the order given), by
     running it again: each earlier item is checked to be the engine's choice. A delivery that

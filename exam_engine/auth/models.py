@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from exam_engine.auth.roles import Role
-from exam_engine.database import enum_column, utcnow
-from exam_engine.extensions import db
+from exam_engine.core.database import enum_column, utcnow
+from exam_engine.core.extensions import db
 
 
 def new_session_token() -> str:

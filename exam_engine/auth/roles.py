@@ -27,11 +27,14 @@ ROLE_LABELS: dict[Role, str] = {
     Role.AWARDING_BODY_ADMIN: "Awarding-body administrator",
 }
 
+BANK_STAFF = (Role.ITEM_WRITER, Role.REVIEWER, Role.AWARDING_BODY_ADMIN)
+"""Who may read the item bank and its evidence (writers read the whole live bank by design)."""
+
 LANDING_ENDPOINTS: dict[Role, str] = {
     Role.LEARNER: "delivery.home",
     Role.INVIGILATOR: "invigilation.home",
-    Role.ITEM_WRITER: "item_bank.home",
-    Role.REVIEWER: "item_bank.home",
+    Role.ITEM_WRITER: "workbench.home",
+    Role.REVIEWER: "workbench.home",
     Role.CENTRE_ADMIN: "invigilation.centre_home",
     Role.AWARDING_BODY_ADMIN: "admin.home",
 }

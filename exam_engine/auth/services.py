@@ -15,8 +15,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from exam_engine.auth.models import User, new_session_token
 from exam_engine.auth.roles import Role
-from exam_engine.database import utcnow
-from exam_engine.extensions import db
+from exam_engine.core.database import utcnow
+from exam_engine.core.extensions import db
+from exam_engine.core.transactions import unit_of_work
 
 # Checked against when the username is unknown, so both paths cost one hash.
 _UNKNOWN_USER_HASH = generate_password_hash("unknown-user-placeholder")
@@ -60,25 +61,27 @@ def authenticate(username: str, password: str) -> SignInResult:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    db.session.commit()
+    db.session.flush()
     return SignInResult(SignInOutcome.SIGNED_IN, user=user)
 
 
 def _record_failure(user: User, now: datetime) -> None:
-    """Count a failure atomically (concurrent attempts must all count) and lock if due."""
+    """Count a failure atomically (concurrent attempts must all count) and lock if due.
+
+    Its own unit of work: the failure is kept although the sign-in it records is refused."""
     config = current_app.config
-    db.session.execute(
-        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-    )
-    db.session.execute(
-        update(User)
-        .where(User.id == user.id, User.failed_logins >= config["LOGIN_MAX_FAILURES"])
-        .values(
-            failed_logins=0,
-            locked_until=now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
+    with unit_of_work():
+        db.session.execute(
+            update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
         )
-    )
-    db.session.commit()
+        db.session.execute(
+            update(User)
+            .where(User.id == user.id, User.failed_logins >= config["LOGIN_MAX_FAILURES"])
+            .values(
+                failed_logins=0,
+                locked_until=now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
+            )
+        )
 
 
 def create_user(username: str, display_name: str, role: Role, password: str) -> User:
@@ -93,7 +96,7 @@ def create_user(username: str, display_name: str, role: Role, password: str) -> 
     user = User(username=username, display_name=display_name.strip() or username, role=role)
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -101,7 +104,7 @@ def unlock(user: User) -> None:
     """Lift a sign-in lock early (for example after the person's identity is checked)."""
     user.failed_logins = 0
     user.locked_until = None
-    db.session.commit()
+    db.session.flush()
 
 
 def revoke_sessions(user: User) -> None:
@@ -111,4 +114,4 @@ def revoke_sessions(user: User) -> None:
     (kept, or stolen) valid; giving the account a new session token invalidates them all.
     """
     user.session_token = new_session_token()
-    db.session.commit()
+    db.session.flush()

@@ -10,7 +10,7 @@ from exam_engine.auth.access import public, signed_in
 from exam_engine.auth.forms import SignInForm
 from exam_engine.auth.roles import LANDING_ENDPOINTS
 from exam_engine.auth.services import SignInOutcome, authenticate, revoke_sessions
-from exam_engine.database import utcnow
+from exam_engine.core.database import utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 

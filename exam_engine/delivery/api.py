@@ -16,12 +16,12 @@ from flask_wtf.csrf import generate_csrf
 
 from exam_engine.auth.access import public, roles_required
 from exam_engine.auth.roles import Role
-from exam_engine.database import utcnow
-from exam_engine.delivery import answers, attempts, submission
-from exam_engine.delivery.display import choose, display_for
+from exam_engine.core.database import utcnow
+from exam_engine.delivery.services import answers, attempts, submission
+from exam_engine.delivery.services.display import choose, display_for
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.presenters import item_view, review_view, sitting_view, status_view
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 
 bp = Blueprint("runner_api", __name__, url_prefix="/api")
 OPENAPI = Path(__file__).with_name("openapi.yaml")
@@ -52,7 +52,7 @@ def body() -> dict[str, Any]:
 def refreshed(attempt_id: int) -> Any:
     """The attempt with a run-out clock closed first (so every status says the truth)."""
     attempt = attempts.own_attempt(current_user, attempt_id)
-    submission.close_if_time_up(attempt, utcnow())
+    submission.expire_if_due(attempt, utcnow())
     return attempt
 
 
@@ -135,8 +135,9 @@ def answer(attempt_id: int) -> Any:
     position = data.get("position")
     if not isinstance(position, int):
         raise DeliveryError("give the item's position as a number", "invalid_request", 422)
-    return jsonify(answers.save_answer(current_user, attempt_id, position, data.get("answer"),
-                                       str(data.get("idempotency_key") or ""), data.get("client_time")))
+    ack = answers.save_answer(current_user, attempt_id, position, data.get("answer"),
+                              str(data.get("idempotency_key") or ""), data.get("client_time"))
+    return jsonify({**ack, "status": status_view(attempts.own_attempt(current_user, attempt_id), utcnow())})
 
 
 @bp.put("/runner/attempts/<int:attempt_id>/items/<int:position>/flag")

@@ -2,10 +2,10 @@
 
 from sqlalchemy import select
 
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 from invigilation.demo import DEMO_CENTRE_NUMBER, DEMO_UNIT
-from invigilation.models import Centre
-from invigilation.session_models import SessionUnit, TestSession
+from invigilation.models.centres import Centre
+from invigilation.models.sessions import SessionUnit, TestSession
 
 
 def sitting_instructions() -> list[str]:

@@ -8,6 +8,9 @@ idempotency key (unique per attempt), the server's receipt time and a per-attemp
 sequence number that only grows.
 """
 
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -15,22 +18,44 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam_engine.database import utcnow
-from exam_engine.extensions import db
-from exam_engine.database import enum_column
-from invigilation.session_models import Sitting
+from exam_engine.assembly.blueprint import Mode
+from exam_engine.core.database import enum_column, utcnow
+from exam_engine.core.extensions import db
+from invigilation.models.sessions import Sitting
 from item_bank.items.models import ItemVersion
 
 
-class AttemptMode(StrEnum):
-    FIXED = "fixed"
-    LOFT = "loft"
-    CAT = "cat"
+@dataclass(frozen=True)
+class Snapshot:
+    """What an attempt keeps of its test's design, so the test can be run again at any time.
 
-    @property
-    def allows_review(self) -> bool:
-        """Fixed and linear-on-the-fly tests have a review screen; adaptive tests go forward only."""
-        return self is not AttemptMode.CAT
+    Stored as JSON in `Attempt.blueprint`. `blueprint` is the blueprint's file text as it
+    was at the start; `eligibility` maps each ability class to the items not drawn eligible
+    there; `capped` are the items at the exposure ceiling when the attempt started.
+    """
+
+    unit: str
+    mode: Mode
+    blueprint: str
+    seed: int
+    seen: tuple[str, ...]
+    exposure_edges: tuple[float, ...]
+    eligibility: dict[str, list[str]]
+    capped: tuple[str, ...] = ()
+    bank_digest: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Snapshot:
+        return cls(unit=data["unit"], mode=Mode(data["mode"]), blueprint=data["blueprint"], seed=int(data["seed"]),
+                   seen=tuple(data["seen"]), exposure_edges=tuple(data["exposure_edges"]),
+                   eligibility=dict(data["eligibility"]), capped=tuple(data.get("capped", [])),
+                   bank_digest=data.get("bank_digest", ""))
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(mode=self.mode.value, seen=list(self.seen), exposure_edges=list(self.exposure_edges),
+                    capped=list(self.capped))
+        return data
 
 
 class AttemptEnd(StrEnum):
@@ -45,7 +70,7 @@ class Attempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), unique=True)
     unit_reference: Mapped[str] = mapped_column(String(16), index=True)
-    mode: Mapped[AttemptMode] = mapped_column(enum_column(AttemptMode))
+    mode: Mapped[Mode] = mapped_column(enum_column(Mode))
     blueprint_version: Mapped[str] = mapped_column(String(80))
     blueprint: Mapped[dict[str, Any]] = mapped_column(JSON)  # the snapshot the test is run from (see engine.py)
     seed: Mapped[int]
@@ -63,6 +88,11 @@ class Attempt(db.Model):
     @property
     def is_open(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The test's design as kept at the start."""
+        return Snapshot.from_dict(self.blueprint)
 
 
 class AttemptItem(db.Model):

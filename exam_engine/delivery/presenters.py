@@ -7,19 +7,11 @@ item version's key, rationale, parameters, review or notes can never leak by acc
 from datetime import datetime
 from typing import Any
 
-from exam_engine.delivery.engine import blueprint_for
+from exam_engine.delivery.services.engine import blueprint_for
 from exam_engine.delivery.models import Attempt, AttemptItem
-from exam_engine.delivery.sittings import timing
-from invigilation.session_models import Sitting
+from exam_engine.delivery.services.sittings import timing
+from invigilation.models.sessions import Sitting
 from invigilation.states import SittingState
-from item_bank.items.scoring import ItemType
-
-TYPE_INSTRUCTIONS = {
-    ItemType.SINGLE_BEST_ANSWER: "Choose one answer.",
-    ItemType.MULTIPLE_RESPONSE: "Choose {select} answers.",
-    ItemType.ORDERING: "Give each statement a different position, from 1 (first) to {count} (last).",
-}
-
 
 def item_view(entry: AttemptItem) -> dict[str, Any]:
     version = entry.item_version
@@ -29,7 +21,7 @@ def item_view(entry: AttemptItem) -> dict[str, Any]:
         "position": entry.position,
         "type": version.type.value,
         "marks": None if entry.pretest else version.marks,
-        "instruction": TYPE_INSTRUCTIONS[version.type].format(select=select, count=len(version.options)),
+        "instruction": version.instruction,
         "select": select,
         "stem": version.stem,
         "scenario": {"title": scenario.title, "text": scenario.text} if scenario else None,

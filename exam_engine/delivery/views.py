@@ -12,15 +12,15 @@ from werkzeug.wrappers import Response
 
 from exam_engine.auth.access import public, roles_required
 from exam_engine.auth.roles import Role
-from exam_engine.database import utcnow
-from exam_engine.delivery import attempts, submission
-from exam_engine.delivery.display import display_for
+from exam_engine.core.database import utcnow
+from exam_engine.delivery.services import attempts, submission
+from exam_engine.delivery.services.display import display_for
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt
 from exam_engine.delivery.presenters import sitting_view, status_view
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 from invigilation.services.access import can_view
-from invigilation.session_models import Sitting
+from invigilation.models.sessions import Sitting
 from invigilation.states import SittingState
 
 bp = Blueprint("delivery", __name__, url_prefix="/learner", template_folder="templates")
@@ -124,7 +124,7 @@ def _own_attempt(attempt_id: int) -> Attempt:
         attempt = attempts.own_attempt(current_user, attempt_id)
     except DeliveryError:
         abort(404)
-    submission.close_if_time_up(attempt, utcnow())
+    submission.expire_if_due(attempt, utcnow())
     return attempt
 
 

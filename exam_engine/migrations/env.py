@@ -6,7 +6,7 @@ rebuilds the table) and on PostgreSQL (which alters it in place).
 
 from alembic import context
 
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 
 
 def run_migrations_online() -> None:

@@ -7,7 +7,7 @@ Create Date: ${create_date}
 
 from alembic import op
 import sqlalchemy as sa
-import exam_engine.database
+import exam_engine.core.database
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

@@ -6,9 +6,9 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exam_engine.database import utcnow
-from exam_engine.extensions import db
-from exam_engine.database import enum_column
+from exam_engine.core.database import utcnow
+from exam_engine.core.extensions import db
+from exam_engine.core.database import enum_column
 
 
 class HoldReason(StrEnum):

@@ -46,5 +46,5 @@ index, discriminative efficiency, distractors, alpha/KR-20, SEM, intervals),
 ``fit`` (S-X^2), ``dif`` (Mantel-Haenszel with ETS A/B/C), ``simulation``.
 
 The ``exam-engine calibrate | item-stats | score`` commands
-(`exam_engine.commands.psychometrics`) wrap these for CSV files.
+(`exam_engine.analysis.commands`) wrap these for CSV files.
 """

@@ -1,1 +1,2 @@
-"""Invigilation services: each public function is one transaction (commit or nothing)."""
+"""Invigilation services, one module per job; each public function joins the caller's transaction
+(the request or command commits: see `exam_engine.core.transactions`)."""

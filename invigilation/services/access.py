@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
-from invigilation.models import Centre, CentreStaff
-from invigilation.session_models import TestSession
+from exam_engine.core.extensions import db
+from invigilation.models.centres import Centre, CentreStaff
+from invigilation.models.sessions import TestSession
 
 
 def centre_ids_of(user: User) -> set[int]:

@@ -9,10 +9,10 @@ from sqlalchemy.exc import IntegrityError
 
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 from invigilation.errors import InvigilationError
-from invigilation.models import Candidate, Centre, CentreStaff, Room, Workstation
-from invigilation.setup_log import record_change
+from invigilation.models.centres import Candidate, Centre, CentreStaff, Room, Workstation
+from invigilation.services.setup_log import record_change
 
 CANDIDATE_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,20}$")
 CENTRE_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
@@ -43,7 +43,7 @@ def register_candidate(centre: Centre, username: str, candidate_number: str, dat
     candidate = Candidate(centre=centre, user=learner, candidate_number=number, date_of_birth=date_of_birth,
                           sex=(sex or "").strip() or None, groups=(groups or "").strip() or None)
     db.session.add(candidate)
-    db.session.commit()
+    db.session.flush()
     return candidate
 
 
@@ -60,7 +60,7 @@ def add_room(centre: Centre, name: str, workstations: int, spares: int) -> Room:
     for i in range(1, workstations + 1):
         room.workstations.append(Workstation(label=f"WS-{i:02d}", seat=str(i), spare=i > workstations - spares))
     db.session.add(room)
-    db.session.commit()
+    db.session.flush()
     return room
 
 
@@ -79,7 +79,7 @@ def create_centre(number: str, name: str, actor: User) -> Centre:
     db.session.add(centre)
     record_change("centre.created", number, {"name": name}, actor)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # approved at the same moment by someone else
         db.session.rollback()
         raise InvigilationError(f"centre number: {number} has just been given to another centre") from None
@@ -97,7 +97,7 @@ def attach_staff(centre: Centre, username: str, actor: User,
     db.session.add(CentreStaff(centre=centre, user=user))
     record_change("centre.staff_added", centre.number, {"username": user.username, "role": user.role.value}, actor)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise InvigilationError(f"username: {user.display_name} has just been added to {centre.name}") from None

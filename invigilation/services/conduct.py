@@ -10,16 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from exam_engine.auth.models import User
-from exam_engine.database import utcnow
-from exam_engine.extensions import db
+from exam_engine.core.database import utcnow
+from exam_engine.core.extensions import db
 from invigilation.clock import is_very_late
 from invigilation.errors import InvigilationError
-from invigilation.event_log import append_event
-from invigilation.models import Workstation
+from invigilation.services.event_log import append_event
+from invigilation.models.centres import Workstation
 from invigilation.services.access import can_void
 from invigilation.services.incidents import add_incident
 from invigilation.services.timing import timing
-from invigilation.session_models import (Exit, ExtraTimeGrant, IdentityDocument, Incident, IncidentCategory, Pause,
+from invigilation.models.sessions import (Exit, ExtraTimeGrant, IdentityDocument, Incident, IncidentCategory, Pause,
                                          PauseReason, SessionState, Sitting, SittingTransition, TestSession)
 from invigilation.states import ACTIVE_STATES, SittingState, check_transition
 
@@ -56,7 +56,7 @@ def start_session(session: TestSession, invigilator: User, now: datetime | None 
         raise InvigilationError(f"the session is already {session.state.value}")
     session.state, session.started_at = SessionState.STARTED, now
     append_event(session.id, "session.started", {}, invigilator, at=now)
-    db.session.commit()
+    db.session.flush()
 
 
 def check_in(sitting: Sitting, invigilator: User, document: IdentityDocument,
@@ -76,7 +76,7 @@ def check_in(sitting: Sitting, invigilator: User, document: IdentityDocument,
         add_incident(sitting.session, invigilator, IncidentCategory.CANDIDATE, now, [sitting],
                   f"Very late arrival: {sitting.candidate.name} came under supervision at {now:%H:%M}, "
                   f"published start {sitting.session.scheduled_start:%H:%M}. Full time allowed.", now=now)
-    db.session.commit()
+    db.session.flush()
 
 
 def _authorise(sitting: Sitting, invigilator: User, now: datetime) -> None:
@@ -88,7 +88,7 @@ def authorise(sitting: Sitting, invigilator: User, now: datetime | None = None) 
     now = now or utcnow()
     _require_started(sitting.session)
     _authorise(sitting, invigilator, now)
-    db.session.commit()
+    db.session.flush()
 
 
 def authorise_everyone_present(session: TestSession, invigilator: User, now: datetime | None = None) -> list[Sitting]:
@@ -98,7 +98,7 @@ def authorise_everyone_present(session: TestSession, invigilator: User, now: dat
     present = [s for s in session.sittings if s.state is S.PRESENT]
     for sitting in present:
         _authorise(sitting, invigilator, now)
-    db.session.commit()
+    db.session.flush()
     return present
 
 
@@ -112,13 +112,13 @@ def authorise_with_key(sitting: Sitting, key: str, learner: User, now: datetime 
         raise InvigilationError("that session key is not right; ask the invigilator")
     _move(sitting, S.AUTHORISED, learner, "unlocked with the session key", now)
     sitting.authorised_at, sitting.authorised_with_key = now, True
-    db.session.commit()
+    db.session.flush()
 
 
 def cancel_before_start(sitting: Sitting, learner: User, now: datetime | None = None) -> None:
     """The candidate cancels on the confirmation screen (wrong name or test) before the clock starts."""
     _move(sitting, S.PRESENT, learner, "cancelled by the candidate before the start", now or utcnow())
-    db.session.commit()
+    db.session.flush()
 
 
 def start_clock(sitting: Sitting, learner: User | None, now: datetime | None = None) -> None:
@@ -130,7 +130,7 @@ def start_clock(sitting: Sitting, learner: User | None, now: datetime | None = N
     _move(sitting, S.IN_PROGRESS, learner, "the candidate started the test", now,
           extra_time_percent=sitting.extra_time_percent)
     sitting.started_at = now
-    db.session.commit()
+    db.session.flush()
 
 
 def _pause(sitting: Sitting, actor: User, reason: PauseReason, note: str | None, now: datetime) -> None:
@@ -153,7 +153,7 @@ def pause(sitting: Sitting, invigilator: User, reason: PauseReason, note: str | 
     if reason is PauseReason.OTHER:
         note = _required(note, "the reason for the pause")
     _pause(sitting, invigilator, reason, note, now or utcnow())
-    db.session.commit()
+    db.session.flush()
 
 
 def rest_break(sitting: Sitting, invigilator: User, now: datetime | None = None) -> None:
@@ -167,7 +167,7 @@ def resume(sitting: Sitting, invigilator: User, now: datetime | None = None) -> 
     if any(exit.returned_at is None and exit.escort for exit in sitting.exits):
         raise InvigilationError(f"{sitting.candidate.name} is out of the room; record their return")
     _resume(sitting, invigilator, now or utcnow())
-    db.session.commit()
+    db.session.flush()
 
 
 def pause_all(session: TestSession, invigilator: User, reason: PauseReason, note: str | None = None,
@@ -178,7 +178,7 @@ def pause_all(session: TestSession, invigilator: User, reason: PauseReason, note
         _pause(sitting, invigilator, reason, note, now)
     append_event(session.id, "session.paused_all", {"reason": reason.value, "sittings": [s.id for s in paused]},
                  invigilator, at=now)
-    db.session.commit()
+    db.session.flush()
     return paused
 
 
@@ -190,7 +190,7 @@ def resume_all(session: TestSession, invigilator: User, now: datetime | None = N
     for sitting in resumed:
         _resume(sitting, invigilator, now)
     append_event(session.id, "session.resumed_all", {"sittings": [s.id for s in resumed]}, invigilator, at=now)
-    db.session.commit()
+    db.session.flush()
     return resumed
 
 
@@ -207,7 +207,7 @@ def evacuate(session: TestSession, invigilator: User, now: datetime | None = Non
                          f"Emergency evacuation at {now:%H:%M:%S}; every candidate's test paused.", now=now)
     append_event(session.id, "session.evacuated", {"incident": incident.id, "sittings": [s.id for s in active]},
                  invigilator, at=now)
-    db.session.commit()
+    db.session.flush()
     return incident
 
 
@@ -224,7 +224,7 @@ def grant_extra_time(sitting: Sitting, invigilator: User, minutes: float, reason
     sitting.extra_minutes += minutes
     append_event(sitting.session_id, "sitting.extra_time",
                  {"sitting": sitting.id, "minutes": minutes, "reason": reason}, invigilator, at=now)
-    db.session.commit()
+    db.session.flush()
 
 
 def leave_room(sitting: Sitting, invigilator: User, escort: str | None, now: datetime | None = None) -> None:
@@ -236,7 +236,7 @@ def leave_room(sitting: Sitting, invigilator: User, escort: str | None, now: dat
         _pause(sitting, invigilator, PauseReason.TEMPORARY_EXIT, f"escorted by {escort}", now)
     else:
         _finish(sitting, invigilator, "left the room unescorted; the test has ended", now)
-    db.session.commit()
+    db.session.flush()
 
 
 def return_to_room(sitting: Sitting, invigilator: User, now: datetime | None = None) -> None:
@@ -246,7 +246,7 @@ def return_to_room(sitting: Sitting, invigilator: User, now: datetime | None = N
         raise InvigilationError(f"{sitting.candidate.name} is not out of the room on an escorted exit")
     exit.returned_at = now
     _resume(sitting, invigilator, now)
-    db.session.commit()
+    db.session.flush()
 
 
 def move_workstation(sitting: Sitting, invigilator: User, workstation: Workstation, reason: str,
@@ -266,7 +266,7 @@ def move_workstation(sitting: Sitting, invigilator: User, workstation: Workstati
     sitting.workstation = workstation
     append_event(sitting.session_id, "sitting.moved", {"sitting": sitting.id, "from": old, "to": workstation.label,
                                                        "reason": reason}, invigilator, at=now)
-    db.session.commit()
+    db.session.flush()
 
 
 def void(sitting: Sitting, user: User, reason: str, now: datetime | None = None) -> None:
@@ -276,12 +276,12 @@ def void(sitting: Sitting, user: User, reason: str, now: datetime | None = None)
         raise InvigilationError("only the centre administrator or the awarding body may void a test")
     reason = _required(reason, "the reason for voiding")
     _close(sitting, S.VOIDED, user, f"voided: {reason}", now)
-    db.session.commit()
+    db.session.flush()
 
 
 def mark_absent(sitting: Sitting, invigilator: User, now: datetime | None = None) -> None:
     _close(sitting, S.ABSENT, invigilator, "absent", now or utcnow())
-    db.session.commit()
+    db.session.flush()
 
 
 def _close(sitting: Sitting, target: SittingState, actor: User | None, reason: str, now: datetime) -> None:
@@ -307,7 +307,7 @@ def finish(sitting: Sitting, learner: User | None, now: datetime | None = None) 
         _close(sitting, S.TIMED_OUT, None, "time ran out", clock.deadline or now)
     else:
         _finish(sitting, learner, "submitted by the candidate", now)
-    db.session.commit()
+    db.session.flush()
 
 
 def expire_overdue(session: TestSession, now: datetime | None = None) -> list[Sitting]:
@@ -320,7 +320,7 @@ def expire_overdue(session: TestSession, now: datetime | None = None) -> list[Si
             _close(sitting, S.TIMED_OUT, None, "time ran out", deadline)
             expired.append(sitting)
     if expired:
-        db.session.commit()
+        db.session.flush()
     return expired
 
 
@@ -336,7 +336,7 @@ def end_session(session: TestSession, invigilator: User, now: datetime | None = 
             _close(sitting, S.ABSENT, invigilator, "did not start the test before the session ended", now)
     session.state, session.ended_at = SessionState.ENDED, now
     append_event(session.id, "session.ended", {}, invigilator, at=now)
-    db.session.commit()
+    db.session.flush()
 
 
 def sign_register(session: TestSession, invigilator: User, note: str | None = None,
@@ -350,5 +350,5 @@ def sign_register(session: TestSession, invigilator: User, note: str | None = No
     session.signed_off_by_id, session.signed_off_at = invigilator.id, now
     session.sign_off_note = (note or "").strip() or None
     append_event(session.id, "register.signed", {"note": session.sign_off_note}, invigilator, at=now)
-    db.session.commit()
+    db.session.flush()
 

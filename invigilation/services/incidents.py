@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from exam_engine.auth.models import User
-from exam_engine.database import utcnow
-from exam_engine.extensions import db
+from exam_engine.core.database import utcnow
+from exam_engine.core.extensions import db
 from invigilation.errors import InvigilationError
-from invigilation.event_log import EventRecord, append_event
-from invigilation.session_models import Alert, Incident, IncidentCandidate, IncidentCategory, Sitting, TestSession
+from invigilation.models.event_log import EventRecord
+from invigilation.services.event_log import append_event
+from invigilation.models.sessions import Alert, Incident, IncidentCandidate, IncidentCategory, Sitting, TestSession
 from invigilation.states import ACTIVE_STATES
 
 MAX_ALERT_LENGTH = 1000
@@ -49,7 +50,7 @@ def record_incident(session: TestSession, reporter: User, category: IncidentCate
         raise InvigilationError("the duration cannot be negative")
     incident = add_incident(session, reporter, category, occurred_at or utcnow(), sittings, description,
                             (seat or "").strip() or None, duration_minutes, (witnesses or "").strip() or None)
-    db.session.commit()
+    db.session.flush()
     return incident
 
 
@@ -68,7 +69,7 @@ def raise_alert(sitting: Sitting, item_ref: str | None, message: str, now: datet
     db.session.flush()
     append_event(sitting.session_id, "alert.raised", {"alert": alert.id, "sitting": sitting.id, "item": item_ref,
                                                       "message": message}, sitting.candidate.user, at=now)
-    db.session.commit()
+    db.session.flush()
     return alert
 
 
@@ -80,7 +81,7 @@ def alert_to_incident(alert: Alert, invigilator: User, category: IncidentCategor
     incident = add_incident(alert.sitting.session, invigilator, category, alert.raised_at, [alert.sitting], text,
                             now=now)
     alert.incident_id = incident.id
-    db.session.commit()
+    db.session.flush()
     return incident
 
 
@@ -89,7 +90,7 @@ def dismiss_alert(alert: Alert, invigilator: User, now: datetime | None = None) 
         raise InvigilationError("this alert has already been dealt with")
     alert.dismissed_at = now or utcnow()
     append_event(alert.sitting.session_id, "alert.dismissed", {"alert": alert.id}, invigilator)
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from exam_engine.database import utcnow
-from invigilation.progress import sitting_progress
+from exam_engine.core.database import utcnow
+from invigilation.services.progress import sitting_progress
 from invigilation.services.timing import timing
-from invigilation.session_models import Incident, Sitting, TestSession
+from invigilation.models.sessions import Incident, Sitting, TestSession
 from invigilation.states import ACTIVE_STATES
 
 

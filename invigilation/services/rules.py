@@ -7,12 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from exam_engine.auth.models import User
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 from invigilation.errors import InvigilationError
-from invigilation.models import DEFAULT_CANDIDATES_PER_INVIGILATOR, RatioRule, UnitBookingRule
-from invigilation.session_models import TestSession
-from invigilation.setup_log import record_change
-from item_bank.taxonomy_models import Unit, UnitVersion
+from invigilation.models.centres import DEFAULT_CANDIDATES_PER_INVIGILATOR, RatioRule, UnitBookingRule
+from invigilation.models.sessions import TestSession
+from invigilation.services.setup_log import record_change
+from item_bank.taxonomy.models import Unit, UnitVersion
 
 QUALIFICATION_LENGTH = 40  # as long as a session's qualification
 
@@ -62,7 +62,7 @@ def set_ratio(qualification: str, candidates_per_invigilator: int, actor: User) 
     rule.candidates_per_invigilator = candidates_per_invigilator
     record_change("ratio_rule.set", qualification,
                   {"before": before, "after": candidates_per_invigilator}, actor)
-    _commit(f"qualification: {qualification} was given a ratio by someone else at the same moment; try again")
+    _flush(f"qualification: {qualification} was given a ratio by someone else at the same moment; try again")
     return rule
 
 
@@ -98,13 +98,13 @@ def set_booking_rule(unit_reference: str, minimum_notice_hours: int, resit_limit
     for name, value in values.items():
         setattr(rule, name, value)
     record_change("booking_rule.set", reference, {"before": before, "after": values}, actor)
-    _commit(f"unit: {reference} was given booking rules by someone else at the same moment; try again")
+    _flush(f"unit: {reference} was given booking rules by someone else at the same moment; try again")
     return rule
 
 
-def _commit(clash: str) -> None:
+def _flush(clash: str) -> None:
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise InvigilationError(clash) from None

@@ -10,15 +10,15 @@ from sqlalchemy import select
 
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
-from exam_engine.database import utcnow
-from exam_engine.extensions import db
+from exam_engine.core.database import utcnow
+from exam_engine.core.extensions import db
 from invigilation.errors import InvigilationError
-from invigilation.event_log import append_event
-from invigilation.models import (DEFAULT_CANDIDATES_PER_INVIGILATOR, AccessArrangement, Candidate, CentreStaff,
+from invigilation.services.event_log import append_event
+from invigilation.models.centres import (DEFAULT_CANDIDATES_PER_INVIGILATOR, AccessArrangement, Candidate, CentreStaff,
                                  RatioRule, Room, UnitBookingRule, Workstation)
-from invigilation.session_models import SessionState, SessionUnit, Sitting, TestSession
+from invigilation.models.sessions import SessionState, SessionUnit, Sitting, TestSession
 from invigilation.states import SittingState
-from invigilation.units import unit_test_minutes
+from item_bank.taxonomy.services import unit_test_minutes
 
 ATTEMPTED = (SittingState.FINISHED, SittingState.TIMED_OUT, SittingState.IN_PROGRESS, SittingState.PAUSED)
 SESSION_KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -71,7 +71,7 @@ def create_session(room: Room, session_date: date, scheduled_start: datetime, un
         "units": {u.unit_reference: u.test_minutes for u in session.units},
         "invigilators": [person.username for person in invigilators],
     }, created_by, at=now)
-    db.session.commit()
+    db.session.flush()
     return session
 
 
@@ -125,7 +125,7 @@ def book_candidate(session: TestSession, candidate: Candidate, unit_reference: s
         "sitting": sitting.id, "candidate": candidate.candidate_number, "unit": unit_reference,
         "attempt": attempt, "extra_time_percent": sitting.extra_time_percent,
         "workstation": workstation.label if workstation else None}, booked_by, at=now)
-    db.session.commit()
+    db.session.flush()
     return sitting
 
 
@@ -147,7 +147,7 @@ def assign_workstation(sitting: Sitting, workstation: Workstation, actor: User) 
     _seat(sitting, workstation)
     append_event(sitting.session_id, "sitting.seated",
                  {"sitting": sitting.id, "workstation": workstation.label, "seat": workstation.seat}, actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def candidates_per_invigilator(session: TestSession) -> int:
@@ -196,6 +196,6 @@ def save_arrangements(candidate: Candidate, changes: dict[str, object], actor: U
         sitting.extra_time_percent = profile.extra_time_percent
         append_event(sitting.session_id, "sitting.arrangements_applied",
                      {"sitting": sitting.id, "arrangements": profile.summary()}, actor)
-    db.session.commit()
+    db.session.flush()
     return profile
 

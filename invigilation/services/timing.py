@@ -2,9 +2,9 @@
 
 from datetime import datetime, timedelta
 
-from exam_engine.database import utcnow
+from exam_engine.core.database import utcnow
 from invigilation.clock import Timing, compute_timing
-from invigilation.session_models import Sitting
+from invigilation.models.sessions import Sitting
 from invigilation.states import SittingState
 
 

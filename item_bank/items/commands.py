@@ -6,13 +6,15 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from item_bank.items.bank import BANK_FOLDER, export_unit, load_bank
+from exam_engine.core.transactions import transactional
 from item_bank.items.files import ItemFileError
+from item_bank.items.services import BANK_FOLDER, export_unit, load_bank
 
 
 @click.command("load-items")
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
 @with_appcontext
+@transactional
 def load_items_command(folder: Path | None) -> None:
     """Load the item files (default: the bank kept in the repository) in one transaction."""
     try:

@@ -1,8 +1,13 @@
-"""Items, their versions, scenarios and the history of review decisions.
+"""Items, their versions, scenarios, the history of review decisions and calibrations.
 
 An item is the lasting identity ("U2-AC1.3-01"); an item version is what learners see and
 what statistics belong to. Any change that can alter scoring (stem, options, key, marks,
 type) makes a new version; tags, notes and rationale are corrected in place.
+
+A calibration estimates an item version's parameters from stored responses: a pretest
+calibration puts an approved version on the live scale (live items held at their
+parameters) and is proposed for promotion; promoting copies its parameters onto the
+version (`ParameterSource.CALIBRATED`).
 """
 
 from datetime import datetime
@@ -12,9 +17,16 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from exam_engine.database import enum_column, utcnow
-from exam_engine.extensions import db
+from exam_engine.core.database import enum_column, utcnow
+from exam_engine.core.extensions import db
 from item_bank.items.scoring import ItemType
+
+
+INSTRUCTIONS = {
+    ItemType.SINGLE_BEST_ANSWER: "Choose one answer.",
+    ItemType.MULTIPLE_RESPONSE: "Choose {select} answers.",
+    ItemType.ORDERING: "Give each statement a different position, from 1 (first) to {count} (last).",
+}
 
 
 class ItemStatus(StrEnum):
@@ -103,6 +115,11 @@ class ItemVersion(db.Model):
         """How many options a multiple-response item asks for."""
         return len(self.key) if self.type is ItemType.MULTIPLE_RESPONSE else None
 
+    @property
+    def instruction(self) -> str:
+        """What the learner is told to do, as the player and the preview show it."""
+        return INSTRUCTIONS[self.type].format(select=self.select, count=len(self.options))
+
 
 class StatusChange(db.Model):
     """Who moved an item version between review states, when, and why."""
@@ -118,3 +135,26 @@ class StatusChange(db.Model):
     comment: Mapped[str | None] = mapped_column(Text)
 
     item_version: Mapped[ItemVersion] = relationship(back_populates="status_changes")
+
+
+class ItemCalibration(db.Model):
+    """One estimate of one item version's parameters, with standard errors."""
+
+    __tablename__ = "item_calibrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
+    model: Mapped[str] = mapped_column(String(16))  # psychometrics model name, e.g. "gpcm"
+    irt_a: Mapped[float]
+    irt_d: Mapped[list[float]] = mapped_column(JSON)
+    irt_c: Mapped[float] = mapped_column(default=0.0)
+    se_a: Mapped[float | None]
+    se_d: Mapped[list[float | None]] = mapped_column(JSON)
+    responses: Mapped[int]  # learners who answered the item version
+    anchors: Mapped[int]  # live item versions held fixed
+    converged: Mapped[bool]
+    evidence: Mapped[dict] = mapped_column(JSON)  # classical statistics and flags at calibration
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]  # promoted or returned; None: awaiting a reviewer
+
+    item_version: Mapped[ItemVersion] = relationship()

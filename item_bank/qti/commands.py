@@ -5,8 +5,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from exam_engine.core.transactions import unit_of_work
 from item_bank.qti.safety import UnsafePackage, read_source
-from item_bank.qti.service import export_package, import_package, summary
+from item_bank.qti.services import export_package, import_package, summary
 from item_bank.qti.versions import VERSIONS
 
 COMMAND_LINE_WRITER = "qti import"  # recorded as writer when a package names none
@@ -24,7 +25,8 @@ def import_qti_command(path: Path, unit_reference: str | None, dry_run: bool) ->
     except UnsafePackage as error:
         raise click.ClickException(f"refused: {error}; nothing was written") from error
     click.echo(f"Reading {len(package.files)} file(s) from {package.name} ...")
-    report = import_package(package, unit_reference, COMMAND_LINE_WRITER, dry_run=dry_run)
+    with unit_of_work(keep=not dry_run):
+        report = import_package(package, unit_reference, COMMAND_LINE_WRITER)
     for item_id, outcome in report.accepted:
         click.echo(f"  accepted {item_id}: {outcome}")
     for resource in report.skipped:

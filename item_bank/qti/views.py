@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import csrf, db
+from exam_engine.core.extensions import csrf, db
+from exam_engine.core.transactions import unit_of_work
 from item_bank.items.models import Item
 from item_bank.qti.safety import MAX_PACKAGE_BYTES, UnsafePackage, read_file
-from item_bank.qti.service import export_package, import_package, summary
+from item_bank.qti.services import export_package, import_package, summary
 from item_bank.qti.versions import VERSIONS
 
 bp = Blueprint("qti", __name__, url_prefix="/workbench/qti", template_folder="templates")
@@ -63,5 +64,6 @@ def upload() -> tuple[str, int]:
         package = read_file(upload_file.filename, upload_file.read(MAX_PACKAGE_BYTES + 1))
     except UnsafePackage as error:
         return _page(422, refusal=f"Refused: {error}. Nothing was written.")
-    report = import_package(package, request.form.get("unit") or None, current_user.username, dry_run=dry_run)
+    with unit_of_work(keep=not dry_run):
+        report = import_package(package, request.form.get("unit") or None, current_user.username)
     return _page(422 if report.rejected else 200, report=report, outcome=summary(report, dry_run))

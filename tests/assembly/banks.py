@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from blueprints.model import Blueprint, ItemTypeRule, Mode, OutcomeRule
+from exam_engine.assembly.blueprint import Blueprint, ItemTypeRule, Mode, OutcomeRule
 from exam_engine.assembly.pool import ItemPool
 from exam_engine.psychometrics.models import ItemParameters, gpcm_intercepts_from_steps
 

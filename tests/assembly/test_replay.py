@@ -8,6 +8,7 @@ from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.record import SittingRecord
 from exam_engine.assembly.replay import replay
 from exam_engine.assembly.simulator import simulate
+from exam_engine.assembly.blueprint import Mode
 from tests.assembly.banks import random_pool, small_blueprint
 
 
@@ -19,7 +20,7 @@ def engine():
 @pytest.fixture(scope="module")
 def records(engine):
     # several sittings, so exposure control has made items ineligible by the last ones
-    return simulate(engine, "cat", examinees=8, seed=13).records
+    return simulate(engine, Mode.CAT, examinees=8, seed=13).records
 
 
 def _through_json(record: SittingRecord) -> SittingRecord:
@@ -61,7 +62,7 @@ def test_replay_refuses_another_bank(records):
     assert not report.reproduced and any("digest" in p for p in report.problems)
 
 
-@pytest.mark.parametrize("mode", ["fixed", "loft"])
+@pytest.mark.parametrize("mode", [Mode.FIXED, Mode.LOFT])
 def test_linear_tests_replay_too(engine, mode):
     record = _through_json(simulate(engine, mode, examinees=3, seed=4).records[-1])
     assert replay(engine, record).reproduced

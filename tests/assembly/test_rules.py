@@ -10,6 +10,7 @@ from exam_engine.assembly.exposure import Eligibility
 from exam_engine.assembly.simulator import simulate
 from exam_engine.assembly.sitting import sit
 from exam_engine.assembly.solver import maximise
+from exam_engine.assembly.blueprint import Mode
 from tests.assembly.banks import answers, random_pool, small_blueprint
 
 
@@ -20,10 +21,10 @@ def engine():
 
 @pytest.fixture(scope="module")
 def simulations(engine):
-    return {mode: simulate(engine, mode, examinees=12, seed=5) for mode in ("fixed", "loft", "cat")}
+    return {mode: simulate(engine, mode, examinees=12, seed=5) for mode in (Mode.FIXED, Mode.LOFT, Mode.CAT)}
 
 
-@pytest.mark.parametrize("mode", ["fixed", "loft", "cat"])
+@pytest.mark.parametrize("mode", [Mode.FIXED, Mode.LOFT, Mode.CAT])
 def test_every_test_meets_every_rule(engine, simulations, mode):
     result = simulations[mode]
     for record in result.records:
@@ -32,7 +33,7 @@ def test_every_test_meets_every_rule(engine, simulations, mode):
     assert result.metrics["test_length_mean"] > 0
 
 
-@pytest.mark.parametrize("mode", ["fixed", "loft", "cat"])
+@pytest.mark.parametrize("mode", [Mode.FIXED, Mode.LOFT, Mode.CAT])
 def test_enemies_never_meet(engine, simulations, mode):
     labels = {item: engine.pool.enemies[i] for i, item in enumerate(engine.pool.ids)}
     labels |= {item: engine.pretest.enemies[i] for i, item in enumerate(engine.pretest.ids)}
@@ -42,7 +43,7 @@ def test_enemies_never_meet(engine, simulations, mode):
         assert len(used) == len(set(used)), record.items
 
 
-@pytest.mark.parametrize("mode", ["fixed", "loft", "cat"])
+@pytest.mark.parametrize("mode", [Mode.FIXED, Mode.LOFT, Mode.CAT])
 def test_pretest_items_fill_their_slots_and_are_not_scored(engine, simulations, mode):
     for record in simulations[mode].records:
         assert len(record.pretest_items) == engine.blueprint.pretest_slots
@@ -54,7 +55,7 @@ def test_pretest_items_fill_their_slots_and_are_not_scored(engine, simulations, 
 
 def test_the_independent_check_finds_breaches(engine):
     pool, blueprint = engine.pool, engine.blueprint
-    good = simulate(engine, "cat", examinees=1, seed=9).records[0].scored_items
+    good = simulate(engine, Mode.CAT, examinees=1, seed=9).records[0].scored_items
     assert breaches(blueprint, pool, good) == []
     same_ac = [item for item in pool.ids if pool.criteria[pool.index()[item]] == "1.1"][:3]
     problems = breaches(blueprint, pool, same_ac)
@@ -66,7 +67,7 @@ def test_the_independent_check_finds_breaches(engine):
 
 
 def test_maximum_information_yardstick_ignores_the_rules(engine):
-    result = simulate(engine, "maxinfo", examinees=8, seed=3)
+    result = simulate(engine, Mode.MAXINFO, examinees=8, seed=3)
     assert result.metrics["violations"] > 0
     assert all(sum(int(engine.pool.marks[engine.pool.index()[i]]) for i in r.scored_items) == 12
                for r in result.records)
@@ -87,7 +88,7 @@ def test_pruning_keeps_the_optimum(engine):
 
 
 def test_shadow_tests_contain_the_items_given_and_the_next_item_is_from_it(engine):
-    record = sit(engine, "cat", answers(engine.pool, 4), seed=11, eligibility=Eligibility.everything(engine.pool.size))
+    record = sit(engine, Mode.CAT, answers(engine.pool, 4), seed=11, eligibility=Eligibility.everything(engine.pool.size))
     given = []
     for step in record.steps:
         if step.pretest:
@@ -105,7 +106,7 @@ def test_fixed_forms_are_disjoint_and_enough_for_the_exposure_target(engine):
 
 
 def test_linear_on_the_fly_tests_differ_between_learners(simulations):
-    tests = {tuple(sorted(r.scored_items)) for r in simulations["loft"].records}
+    tests = {tuple(sorted(r.scored_items)) for r in simulations[Mode.LOFT].records}
     assert len(tests) > 1
 
 

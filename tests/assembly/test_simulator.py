@@ -7,12 +7,13 @@ import pytest
 
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.simulator import METRICS, simulate
+from exam_engine.assembly.blueprint import Mode
 from tests.assembly.banks import random_pool, small_blueprint
 
 
 def test_exposure_and_overlap_of_parallel_forms():
     engine = Engine(small_blueprint(max_exposure=1.0, pretest_slots=0), random_pool(90, seed=41))
-    result = simulate(engine, "fixed", examinees=15, seed=6)
+    result = simulate(engine, Mode.FIXED, examinees=15, seed=6)
     forms = engine.fixed_forms
     assert len(forms) == 2
     drawn = np.bincount([r.form for r in result.records], minlength=2)
@@ -28,7 +29,7 @@ def test_exposure_and_overlap_of_parallel_forms():
 
 def test_precision_figures_agree_with_the_records():
     engine = Engine(small_blueprint(pretest_slots=0), random_pool(90, seed=42))
-    result = simulate(engine, "loft", examinees=10, seed=7)
+    result = simulate(engine, Mode.LOFT, examinees=10, seed=7)
     estimate = np.array([r.score["theta"] for r in result.records])
     error = estimate - result.true_theta
     assert result.metrics["rmse"] == pytest.approx(np.sqrt(np.mean(error**2)))

@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from blueprints.model import OutcomeRule
+from exam_engine.assembly.blueprint import Mode, OutcomeRule
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.exposure import Eligibility, ExposureControl
 from exam_engine.assembly.feasibility import feasibility
@@ -20,7 +20,7 @@ def engine():
     return Engine(small_blueprint(), random_pool(120, seed=3), random_pool(10, seed=4, prefix="P"))
 
 
-@pytest.mark.parametrize("mode", ["fixed", "loft", "cat"])
+@pytest.mark.parametrize("mode", [Mode.FIXED, Mode.LOFT, Mode.CAT])
 def test_a_resit_never_repeats_an_item(engine, mode):
     everything = Eligibility.everything(engine.pool.size)
     first = sit(engine, mode, answers(engine.pool, 1), seed=21, eligibility=everything)
@@ -41,7 +41,7 @@ def test_an_infeasible_blueprint_is_reported_with_the_reason():
     assert "LO2: 1 more marks of items needed" in report.missing
     assert "AC3.9: no items" in report.missing
     with pytest.raises(Infeasible):
-        sit(Engine(greedy, thin), "cat", answers(thin, 1), seed=1, eligibility=Eligibility.everything(thin.size))
+        sit(Engine(greedy, thin), Mode.CAT, answers(thin, 1), seed=1, eligibility=Eligibility.everything(thin.size))
 
 
 def test_the_reason_names_the_conflicting_rule():
@@ -96,8 +96,8 @@ def test_item_eligibility_follows_the_running_counts():
 def test_exposure_control_lowers_the_maximum_exposure():
     pool = random_pool(150, seed=8)
     from exam_engine.assembly.simulator import simulate
-    free = simulate(Engine(small_blueprint(max_exposure=1.0), pool), "cat", examinees=40, seed=2)
-    held = simulate(Engine(small_blueprint(max_exposure=0.25, exposure_edges=()), pool), "cat", examinees=40, seed=2)
+    free = simulate(Engine(small_blueprint(max_exposure=1.0), pool), Mode.CAT, examinees=40, seed=2)
+    held = simulate(Engine(small_blueprint(max_exposure=0.25, exposure_edges=()), pool), Mode.CAT, examinees=40, seed=2)
     assert held.metrics["max_exposure"] < free.metrics["max_exposure"]
     assert held.metrics["max_exposure"] <= 0.4  # the target 0.25 is reached over longer runs (benchmark)
     assert held.metrics["violations"] == 0
@@ -120,9 +120,9 @@ def test_exposure_targets_spend_each_items_share_where_it_informs_most():
     swapped = (targets[::-1] * information).sum(axis=1)
     assert np.all(spent >= swapped - 1e-9) and spent.sum() > swapped.sum()
     # an item without a share in a class is never eligible there; one class keeps the uniform target
-    p = engine.exposure_control("cat").probabilities()
+    p = engine.exposure_control(Mode.CAT).probabilities()
     assert np.all(p[targets == 0] == 0.0)
-    assert np.all(engine.exposure_control("loft").probabilities() == 1.0)  # a linear test has no class to steer by
+    assert np.all(engine.exposure_control(Mode.LOFT).probabilities() == 1.0)  # a linear test has no class to steer by
     one_class = Engine(small_blueprint(max_exposure=0.25, exposure_edges=()), random_pool(150, seed=8))
     assert np.all(one_class.exposure_targets == 0.25)
 
@@ -133,10 +133,10 @@ def test_items_at_the_exposure_ceiling_come_only_when_nothing_else_meets_the_rul
     popular = np.argsort(-engine.pool.information(0.0)[0])[: size // 2]
     capped = np.zeros(size, bool)
     capped[popular] = True
-    record = sit(engine, "cat", answers(engine.pool, 3), seed=4,
+    record = sit(engine, Mode.CAT, answers(engine.pool, 3), seed=4,
                  eligibility=Eligibility.given((0.0,), nothing_drawn, capped))
     assert record.scored_items and not set(record.scored_items) & {engine.pool.ids[i] for i in popular}
     assert all(step.fallback for step in record.steps if not step.pretest)
-    everything_capped = sit(engine, "cat", answers(engine.pool, 3), seed=4,
+    everything_capped = sit(engine, Mode.CAT, answers(engine.pool, 3), seed=4,
                             eligibility=Eligibility.given((0.0,), nothing_drawn, np.ones(size, bool)))
     assert sum(engine.pool.marks[engine.pool.index()[i]] for i in everything_capped.scored_items) == 12

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
-from exam_engine.database import utcnow
-from exam_engine.extensions import db
+from exam_engine.core.database import utcnow
+from exam_engine.core.extensions import db
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import csrf_token_from, sign_in
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import yaml
 
-from blueprints.services import unit_pools
+from item_bank.items.pools import unit_pools
 from exam_engine.assembly.simulator import METRICS
 from exam_engine.cli import cli
-from item_bank.items.bank import load_bank
+from item_bank.items.services import load_bank
 from tests.item_bank.test_item_files import SBA_ITEM
 
 UNIT_2 = {"1": 5, "2": 3, "3": 6, "4": 2}

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from blueprints.files import BLUEPRINT_FOLDER, BlueprintError, dump, load, load_all, parse
-from blueprints.model import Mode
+from exam_engine.assembly.blueprint import Mode
 
 UNIT_2 = BLUEPRINT_FOLDER / "unit2-Y-506-2152.yaml"
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from exam_engine.delivery.models import Attempt
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 from item_bank.items.models import ItemVersion
 from tests.delivery.factory import make_items, make_sitting
 from tests.delivery.runner_client import Runner
@@ -126,7 +126,7 @@ def test_the_html_sign_in_confirm_and_cancel_flow(app, make_user, design):
 
 def test_the_invigilators_reconciliation_report_is_for_their_centre_only(app, make_user, design):
     from exam_engine.auth.roles import Role
-    from invigilation.models import Centre, CentreStaff
+    from invigilation.models.centres import Centre, CentreStaff
     from tests.conftest import TEST_PASSWORD
     from tests.helpers import sign_in
 

@@ -2,11 +2,12 @@
 
 from sqlalchemy import func, select
 
-from exam_engine.database import utcnow
+from exam_engine.core.database import utcnow
 from exam_engine.delivery.models import AnswerEvent, Attempt, Response
-from exam_engine.extensions import db
-from invigilation.event_log import EventRecord, verify_log
-from invigilation.session_models import Pause, PauseReason
+from exam_engine.core.extensions import db
+from invigilation.models.event_log import EventRecord
+from invigilation.services.event_log import verify_log
+from invigilation.models.sessions import Pause, PauseReason
 from invigilation.states import SittingState
 from tests.delivery.factory import make_items, make_sitting, shift_start
 from tests.delivery.runner_client import Runner
@@ -162,8 +163,8 @@ def test_leaving_the_same_item_twice_gives_the_same_next_item(app, make_user, de
 
 
 def test_alert_reaches_invigilation_and_progress_shows_on_the_dashboard(app, make_user, design):
-    from invigilation.progress import sitting_progress
-    from invigilation.session_models import Alert
+    from invigilation.services.progress import sitting_progress
+    from invigilation.models.sessions import Alert
 
     setup, runner, attempt = started(app, make_user, design)
     assert sitting_progress(setup.sitting).label == "0 of 4 answered"

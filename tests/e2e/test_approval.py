@@ -6,10 +6,10 @@ from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
-from invigilation.models import Centre, CentreStaff, RatioRule, UnitBookingRule
-from item_bank.specification import DATA_DIR, parse_specification
-from item_bank.taxonomy_import import import_specification
+from exam_engine.core.extensions import db
+from invigilation.models.centres import Centre, CentreStaff, RatioRule, UnitBookingRule
+from item_bank.taxonomy.specification import DATA_DIR, parse_specification
+from item_bank.taxonomy.services import import_specification
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.accessibility import blocking_violations
 from tests.invigilation.conftest import UNIT, quick_user

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from exam_engine.database import utcnow
-from exam_engine.extensions import db
+from exam_engine.core.database import utcnow
+from exam_engine.core.extensions import db
 from invigilation.services.report import time_text
 from invigilation.states import SittingState
 from tests.conftest import TEST_PASSWORD

@@ -6,13 +6,12 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 from item_bank.items.models import Item
 from item_bank.items.scoring import ItemType
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.accessibility import blocking_violations
-from tests.workbench.conftest import taxonomy  # noqa: F401 (the fixture)
-from tests.workbench.factory import Taker, make_version, seed_attempts
+from tests.analysis.factory import Taker, make_version, seed_attempts
 
 pytestmark = pytest.mark.e2e
 

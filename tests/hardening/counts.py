@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 
 
 def table_counts() -> dict[str, int]:

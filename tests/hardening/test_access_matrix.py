@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 from tests.conftest import TEST_PASSWORD, make_test_app
 from tests.hardening.routes import RouteRequest, route_requests
 from tests.helpers import sign_in

@@ -12,11 +12,11 @@ from sqlalchemy import create_engine, make_url, select, text
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.cli import cli
-from exam_engine.extensions import db
-from exam_engine.operations.backup import BackupError, restore_backup, write_backup
-from invigilation.event_log import verify_log
+from exam_engine.core.extensions import db
+from exam_engine.operations.services.backup import BackupError, restore_backup, write_backup
+from invigilation.services.event_log import verify_log
 from invigilation.services.incidents import record_incident
-from invigilation.session_models import IncidentCategory, TestSession
+from invigilation.models.sessions import IncidentCategory, TestSession
 from tests.conftest import make_test_app
 from tests.hardening.counts import table_counts
 from tests.invigilation.conftest import START, build_world
@@ -52,6 +52,7 @@ def backup_file(app: Flask, tmp_path: Path) -> tuple[Path, dict[str, int], list[
     world.book(session)
     record_incident(session, world.invigilator, IncidentCategory.TECHNICAL, "workstation froze; moved to spare",
                     occurred_at=START)
+    db.session.commit()
     out = tmp_path / "exam.backup"
     result = app.test_cli_runner().invoke(cli, ["backup", "--out", str(out)])
     assert result.exit_code == 0, result.output

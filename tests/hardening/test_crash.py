@@ -14,8 +14,8 @@ from sqlalchemy import select
 from benchmarks.server import Server, free_port
 from exam_engine.delivery.client import RunnerClient, some_answer
 from exam_engine.delivery.models import AnswerEvent
-from exam_engine.extensions import db
-from invigilation.event_log import verify_log
+from exam_engine.core.extensions import db
+from invigilation.services.event_log import verify_log
 from tests.delivery.factory import KEY, UNIT, blueprint, make_items, make_sitting
 
 LEARNERS = 3

@@ -10,10 +10,10 @@ from datetime import timedelta
 
 import pytest
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
-from invigilation.session_models import Alert, IncidentCategory
+from exam_engine.core.extensions import db
+from invigilation.models.sessions import Alert, IncidentCategory
 from invigilation.services.incidents import record_incident
-from invigilation.web.conduct import SESSION_ACTIONS, SITTING_ACTIONS
+from invigilation.views.conduct import SESSION_ACTIONS, SITTING_ACTIONS
 from tests.conftest import TEST_PASSWORD
 from tests.hardening.counts import table_counts
 from tests.hardening.routes import route_requests

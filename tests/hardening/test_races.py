@@ -11,8 +11,9 @@ from threading import Barrier
 from sqlalchemy import func, select
 
 from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem, Response
-from exam_engine.extensions import db
-from invigilation.event_log import EventRecord, verify_log
+from exam_engine.core.extensions import db
+from invigilation.models.event_log import EventRecord
+from invigilation.services.event_log import verify_log
 from tests.delivery.test_answers import first_option, started
 
 TABS = 6

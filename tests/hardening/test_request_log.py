@@ -4,7 +4,7 @@ import json
 import logging
 
 from exam_engine.auth.roles import Role
-from exam_engine.operations.request_log import REQUEST_LOGGER, JsonFormatter
+from exam_engine.core.request_log import REQUEST_LOGGER, JsonFormatter
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import sign_in
 

@@ -3,12 +3,12 @@
 from datetime import date, timedelta
 
 from exam_engine.cli import cli
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 from exam_engine.operations.models import Erasure, HoldReason, RecordHold
-from exam_engine.operations.retention import purge_expired
-from invigilation.event_log import verify_log
+from exam_engine.operations.services.retention import purge_expired
+from invigilation.services.event_log import verify_log
 from invigilation.services.incidents import record_incident
-from invigilation.session_models import IncidentCategory
+from invigilation.models.sessions import IncidentCategory
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import sign_in
 from tests.invigilation.conftest import START, build_world
@@ -29,6 +29,7 @@ def _world():
     db.session.commit()
     record_incident(session, world.invigilator, IncidentCategory.SUSPECTED_MALPRACTICE, "notes found under the desk",
                     sittings=[sittings[2]], occurred_at=START + timedelta(minutes=20))
+    db.session.commit()
     return world, session
 
 
@@ -41,6 +42,7 @@ def test_personal_data_past_retention_is_erased_except_under_a_hold(app, client)
     assert db.session.query(Erasure).count() == 0 and world.candidates[0].date_of_birth is not None
 
     report = purge_expired(now=LATER)
+    db.session.commit()
     assert report.erased == [numbers[0]]
     db.session.expire_all()
     erased, appeal, malpractice, recent = world.candidates

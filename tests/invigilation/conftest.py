@@ -8,12 +8,10 @@ from werkzeug.security import generate_password_hash
 
 from exam_engine.auth.models import User, new_session_token
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
-from invigilation.models import AccessArrangement, Candidate, Centre, CentreStaff, Room, Workstation
+from exam_engine.core.extensions import db
+from invigilation.models.centres import AccessArrangement, Candidate, Centre, CentreStaff, Room, Workstation
 from invigilation.services.sessions import UnitRequest, book_candidate, create_session
-from invigilation.session_models import Sitting, TestSession
-from item_bank.specification import DATA_DIR, parse_specification
-from item_bank.taxonomy_import import import_specification
+from invigilation.models.sessions import Sitting, TestSession
 from tests.conftest import TEST_PASSWORD
 from tests.delivery.factory import blueprint, make_items
 
@@ -33,12 +31,16 @@ class World:
     candidates: list[Candidate] = field(default_factory=list)
 
     def session(self, minutes: int = 45, start: datetime = START) -> TestSession:
-        return create_session(self.room, start.date(), start, [UnitRequest(UNIT, minutes)], [self.invigilator],
-                              self.admin)
+        session = create_session(self.room, start.date(), start, [UnitRequest(UNIT, minutes)], [self.invigilator],
+                                 self.admin)
+        db.session.commit()
+        return session
 
     def book(self, session: TestSession, index: int = 0) -> Sitting:
-        return book_candidate(session, self.candidates[index], UNIT, self.admin, self.workstations[index],
-                              now=START - timedelta(days=7))
+        sitting = book_candidate(session, self.candidates[index], UNIT, self.admin, self.workstations[index],
+                                 now=START - timedelta(days=7))
+        db.session.commit()
+        return sitting
 
 
 def quick_user(role: Role, username: str) -> User:
@@ -87,9 +89,3 @@ def bank(app):
     with_mode("fixed")
     yield with_mode
     app.config["DELIVERY_BLUEPRINTS"] = {}
-
-
-@pytest.fixture
-def taxonomy(app) -> None:
-    """The imported Level 3 Customer Service specification, whose units include `UNIT`."""
-    import_specification(parse_specification(DATA_DIR / "001_104cb6e23c3ebe91.txt"))

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 from invigilation.errors import InvigilationError
-from invigilation.models import Centre, CentreStaff, RatioRule, UnitBookingRule
+from invigilation.models.centres import Centre, CentreStaff, RatioRule, UnitBookingRule
 from invigilation.services.centres import add_invigilator, attach_staff, create_centre
 from invigilation.services.rules import bookable_units, ratios, set_booking_rule, set_ratio
 from invigilation.services.sessions import book_candidate, ratio_warning
-from invigilation.setup_log import SetupChange
+from invigilation.models.setup_log import SetupChange
 from tests.invigilation.conftest import START, UNIT, build_world, quick_user
 
 
@@ -56,6 +56,7 @@ def test_centre_administrators_and_invigilators_are_attached_and_nobody_else(bod
     db.session.commit()
     assert attach_staff(centre, "east-admin", body_admin) is admin
     assert attach_staff(centre, " east-inv ", body_admin) is invigilator
+    db.session.commit()
     for username, message in (("east-learner", "no centre administrator or invigilator account 'east-learner'"),
                               ("nobody", "username: there is no"), ("east-inv", "already works at East College")):
         with pytest.raises(InvigilationError, match=message):

@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import select
 
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
-from invigilation.models import Centre, CentreStaff, RatioRule, UnitBookingRule
-from invigilation.setup_log import SetupChange
+from exam_engine.core.extensions import db
+from invigilation.models.centres import Centre, CentreStaff, RatioRule, UnitBookingRule
+from invigilation.models.setup_log import SetupChange
 from tests.conftest import TEST_PASSWORD
 from tests.hardening.routes import route_requests
 from tests.helpers import csrf_token_from, sign_in

@@ -7,7 +7,7 @@ import pytest
 from invigilation.clock import allowed_time, compute_timing, is_very_late
 from invigilation.services import conduct
 from invigilation.services.timing import deadline, is_accepting_answers, remaining_time
-from invigilation.session_models import IdentityDocument
+from invigilation.models.sessions import IdentityDocument
 from invigilation.states import SittingState
 from tests.invigilation.conftest import START
 

@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from exam_engine.extensions import db
-from invigilation.event_log import EventRecord, append_event, verify_log
+from exam_engine.core.extensions import db
+from invigilation.models.event_log import EventRecord
+from invigilation.services.event_log import append_event, verify_log
 from invigilation.services import conduct
-from invigilation.session_models import IdentityDocument, PauseReason
+from invigilation.models.sessions import IdentityDocument, PauseReason
 from tests.invigilation.conftest import START
 
 

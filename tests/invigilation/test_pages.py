@@ -5,14 +5,14 @@ from datetime import timedelta
 import pytest
 
 from exam_engine.auth.roles import Role
-from exam_engine.database import utcnow
-from exam_engine.extensions import db
-from invigilation.event_log import verify_log
-from invigilation.models import Candidate, CentreStaff
+from exam_engine.core.database import utcnow
+from exam_engine.core.extensions import db
+from invigilation.services.event_log import verify_log
+from invigilation.models.centres import Candidate, CentreStaff
 from invigilation.services import conduct
 from invigilation.services.incidents import raise_alert, record_incident
 from invigilation.services.sessions import book_candidate, ratio_warning
-from invigilation.session_models import IdentityDocument, IncidentCategory, SittingState
+from invigilation.models.sessions import IdentityDocument, IncidentCategory, SittingState
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import csrf_token_from, sign_in
 from tests.invigilation.conftest import build_world, quick_user
@@ -89,6 +89,7 @@ def test_the_register_runs_a_session_over_http(client, two_centres):
     post(f"/invigilation/sittings/{sitting.id}/authorise")
     conduct.start_clock(sitting, home.learners[0])
     raise_alert(sitting, "U2-001", "Option C is cut off")
+    db.session.commit()
     assert "Option C is cut off" in c.get(f"/invigilation/sessions/{session.id}/dashboard").get_data(as_text=True)
     status = c.get(f"/invigilation/sessions/{session.id}/status.json").get_json()
     assert status["rows"][0]["state"] == "in_progress" and status["rows"][0]["progress"] == "not started"
@@ -117,6 +118,7 @@ def test_void_is_refused_to_invigilators_and_allowed_to_their_centre_admin(clien
     sitting = session.sittings[0]
     conduct.start_session(session, home.invigilator)
     conduct.check_in(sitting, home.invigilator, IdentityDocument.PASSPORT)
+    db.session.commit()
     c = signed_in(client, home.invigilator)
     token = csrf_token_from(c.get("/invigilation/").get_data(as_text=True))
     assert c.post(f"/invigilation/sittings/{sitting.id}/void", data={"csrf_token": token, "reason": "x"}).status_code == 403
@@ -136,6 +138,7 @@ def test_ratio_warning_appears_when_invigilators_are_too_few(client, app):
     assert ratio_warning(session) is None
     book_candidate(session, world.candidates[20], "Y/506/2152", world.admin)
     assert ratio_warning(session) == "21 candidates need at least 2 invigilators at 1 to 20; this session has 1"
+    db.session.commit()
     c = signed_in(client, world.invigilator)
     assert "Invigilation ratio broken" in c.get(f"/invigilation/sessions/{session.id}").get_data(as_text=True)
 

@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
+from exam_engine.core.transactions import unit_of_work
 from invigilation.errors import InvigilationError
 from invigilation.services import conduct
-from invigilation.session_models import IdentityDocument, PauseReason, SittingTransition
+from invigilation.models.sessions import IdentityDocument, PauseReason, SittingTransition
 from invigilation.states import TRANSITIONS, IllegalTransition, SittingState, check_transition
 from tests.invigilation.conftest import START
 
@@ -42,6 +43,7 @@ def started(world):
     session = world.session()
     sittings = [world.book(session, i) for i in range(3)]
     conduct.start_session(session, world.invigilator, now=START)
+    db.session.commit()
     return world, session, sittings
 
 
@@ -143,10 +145,10 @@ def test_ending_the_session_finishes_running_tests_and_marks_the_rest_absent(sta
     conduct.check_in(second, world.invigilator, PASSPORT, now=START)
     conduct.end_session(session, world.invigilator, now=START + timedelta(minutes=20))
     assert [s.state for s in (first, second, third)] == [S.FINISHED, S.ABSENT, S.ABSENT]
-    with pytest.raises(InvigilationError, match="already signed"):
+    with unit_of_work():
         conduct.sign_register(session, world.invigilator, now=START + timedelta(minutes=21))
+    with pytest.raises(InvigilationError, match="already signed"), unit_of_work():
         conduct.sign_register(session, world.invigilator, now=START + timedelta(minutes=22))
-    db.session.rollback()
     assert session.signed_off_by_id == world.invigilator.id
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from item_bank.items.bank import BANK_FOLDER
+from item_bank.items.services import BANK_FOLDER
 from item_bank.items.files import ItemSpec, read_bank
 from item_bank.items.scoring import ItemType
 
@@ -96,7 +96,7 @@ def test_data_protection_items_test_the_uk_gdpr(bank_items):
 def pearson_amplification() -> dict[tuple[str, str], list[str]]:
     """Every amplification id of the three units, as the taxonomy importer parses them,
     keyed by (unit, criterion); top-level ids have one '/'."""
-    from item_bank.specification import DATA_DIR, parse_specification
+    from item_bank.taxonomy.specification import DATA_DIR, parse_specification
 
     parsed = parse_specification(DATA_DIR / "001_104cb6e23c3ebe91.txt")
     ids: dict[tuple[str, str], list[str]] = {}

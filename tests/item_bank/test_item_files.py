@@ -9,8 +9,8 @@ import yaml
 from sqlalchemy import func, select
 
 from exam_engine.cli import cli
-from exam_engine.extensions import db
-from item_bank.items.bank import export_unit, load_bank
+from exam_engine.core.extensions import db
+from item_bank.items.services import export_unit, load_bank
 from item_bank.items.files import ItemFileError, read_bank
 from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource
 
@@ -164,7 +164,7 @@ def test_provisional_parameters_put_a_two_mark_item_around_its_rated_difficulty(
     import numpy as np
 
     from exam_engine.psychometrics import models
-    from item_bank.items.bank import PROVISIONAL_DIFFICULTY, provisional_parameters
+    from item_bank.items.services import PROVISIONAL_DIFFICULTY, provisional_parameters
     from item_bank.items.scoring import ItemType
 
     for rating, b in PROVISIONAL_DIFFICULTY.items():
@@ -176,8 +176,8 @@ def test_provisional_parameters_put_a_two_mark_item_around_its_rated_difficulty(
 
 
 def test_tags_are_checked_against_the_imported_taxonomy(app, tmp_path):
-    from item_bank.specification import DATA_DIR, parse_specification
-    from item_bank.taxonomy_import import import_specification
+    from item_bank.taxonomy.specification import DATA_DIR, parse_specification
+    from item_bank.taxonomy.services import import_specification
 
     import_specification(parse_specification(DATA_DIR / "001_104cb6e23c3ebe91.txt"))
     good = {**SBA_ITEM, "criteria": ["AC1.1"], "amplification": ["AC1.1/1"]}

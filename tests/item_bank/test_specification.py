@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from item_bank.specification import CORRECTIONS_FILE, DATA_DIR, NotASpecificationError, parse_specification
-from item_bank.specification.corrections import Correction, load_corrections
-from item_bank.specification.export import unit_dict
-from item_bank.specification.model import Specification
+from item_bank.taxonomy.specification import CORRECTIONS_FILE, DATA_DIR, NotASpecificationError, parse_specification
+from item_bank.taxonomy.specification.corrections import Correction, load_corrections
+from item_bank.taxonomy.specification.export import unit_dict
+from item_bank.taxonomy.specification.model import Specification
 
 from .specification_counts import BIIAB, EXPECTED, GQA, HIGHFIELD, PEARSON, SFJ
 

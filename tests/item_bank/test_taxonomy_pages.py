@@ -5,10 +5,10 @@ import pytest
 from sqlalchemy import select
 
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
-from item_bank.specification import DATA_DIR, parse_specification
-from item_bank.taxonomy_import import import_specification
-from item_bank.taxonomy_models import Qualification, Unit, UnitVersion
+from exam_engine.core.extensions import db
+from item_bank.taxonomy.specification import DATA_DIR, parse_specification
+from item_bank.taxonomy.services import import_specification
+from item_bank.taxonomy.models import Qualification, Unit, UnitVersion
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import sign_in
 
@@ -42,7 +42,7 @@ def test_unknown_unit_is_not_found(app, client, make_user):
 
 
 def test_the_unit_page_counts_items_per_criterion_and_point(app, client, make_user):
-    from item_bank.items.bank import load_bank, tag_counts
+    from item_bank.items.services import load_bank, tag_counts
 
     import_specification(parse_specification(DATA_DIR / PEARSON))
     load_bank()

@@ -7,7 +7,7 @@ Create Date: 2026-11-22 13:11:18.522190
 
 from alembic import op
 import sqlalchemy as sa
-import exam_engine.database
+import exam_engine.core.database
 
 
 revision = '0001_accounts'
@@ -27,9 +27,9 @@ def upgrade() -> None:
     sa.Column('session_token', sa.String(length=64), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', exam_engine.database.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_login_at', exam_engine.database.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', exam_engine.core.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_login_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('session_token', name=op.f('uq_users_session_token')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))

@@ -7,7 +7,7 @@ Create Date: 2026-11-22 13:18:20.887247
 
 from alembic import op
 import sqlalchemy as sa
-import exam_engine.database
+import exam_engine.core.database
 
 
 revision = '0002_taxonomy'
@@ -26,7 +26,7 @@ def upgrade() -> None:
     sa.Column('level', sa.Integer(), nullable=True),
     sa.Column('total_credits', sa.Integer(), nullable=True),
     sa.Column('source_document', sa.String(length=255), nullable=False),
-    sa.Column('imported_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('imported_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_qualifications')),
     sa.UniqueConstraint('number', name=op.f('uq_qualifications_number'))
     )
@@ -65,8 +65,8 @@ def upgrade() -> None:
     sa.Column('test_minutes', sa.Integer(), nullable=True),
     sa.Column('test_marks', sa.Integer(), nullable=True),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('superseded_at', exam_engine.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('superseded_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['qualification_id'], ['qualifications.id'], name=op.f('fk_unit_versions_qualification_id_qualifications')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_unit_versions_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_versions')),

@@ -7,7 +7,7 @@ Create Date: 2026-11-22 13:19:02.888263
 
 from alembic import op
 import sqlalchemy as sa
-import exam_engine.database
+import exam_engine.core.database
 
 
 revision = '0003_items'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
     sa.Column('unit_reference', sa.String(length=16), nullable=False),
-    sa.Column('created_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_items')),
     sa.UniqueConstraint('code', name=op.f('uq_items_code'))
     )
@@ -66,8 +66,8 @@ def upgrade() -> None:
     sa.Column('irt_c', sa.Float(), nullable=False),
     sa.Column('parameter_source', sa.Enum('provisional', 'calibrated', name='parametersource', native_enum=False, length=32), nullable=False),
     sa.Column('calibration_responses', sa.Integer(), nullable=True),
-    sa.Column('calibrated_at', exam_engine.database.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('calibrated_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_item_versions_item_id_items')),
     sa.ForeignKeyConstraint(['scenario_id'], ['scenarios.id'], name=op.f('fk_item_versions_scenario_id_scenarios')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_item_versions')),
@@ -84,7 +84,7 @@ def upgrade() -> None:
     sa.Column('from_status', sa.Enum('draft', 'in_review', 'approved_for_pretest', 'live', 'retired', name='itemstatus', native_enum=False, length=32), nullable=True),
     sa.Column('to_status', sa.Enum('draft', 'in_review', 'approved_for_pretest', 'live', 'retired', name='itemstatus', native_enum=False, length=32), nullable=False),
     sa.Column('changed_by', sa.String(length=80), nullable=False),
-    sa.Column('changed_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('comment', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['item_version_id'], ['item_versions.id'], name=op.f('fk_item_status_changes_item_version_id_item_versions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_item_status_changes'))

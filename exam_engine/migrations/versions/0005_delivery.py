@@ -7,7 +7,7 @@ Create Date: 2026-11-22 13:59:19.988604
 
 from alembic import op
 import sqlalchemy as sa
-import exam_engine.database
+import exam_engine.core.database
 
 
 revision = 'delivery_0001'
@@ -36,8 +36,8 @@ def upgrade() -> None:
     sa.Column('seed', sa.Integer(), nullable=False),
     sa.Column('planned_items', sa.Integer(), nullable=False),
     sa.Column('next_sequence', sa.Integer(), nullable=False),
-    sa.Column('created_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', exam_engine.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('end', sa.Enum('submitted', 'timed_out', 'ended_by_invigilator', name='attemptend', native_enum=False, length=32), nullable=True),
     sa.Column('score', sa.JSON(), nullable=True),
     sa.Column('record', sa.JSON(), nullable=True),
@@ -55,7 +55,7 @@ def upgrade() -> None:
     sa.Column('item_version_id', sa.Integer(), nullable=False),
     sa.Column('pretest', sa.Boolean(), nullable=False),
     sa.Column('selection', sa.JSON(), nullable=False),
-    sa.Column('assigned_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('assigned_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('flagged', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_attempt_items_attempt_id_attempts')),
     sa.ForeignKeyConstraint(['item_version_id'], ['item_versions.id'], name=op.f('fk_attempt_items_item_version_id_item_versions')),
@@ -74,7 +74,7 @@ def upgrade() -> None:
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=80), nullable=False),
     sa.Column('answer', sa.JSON(), nullable=False),
-    sa.Column('received_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('client_time', sa.String(length=40), nullable=True),
     sa.ForeignKeyConstraint(['attempt_id'], ['attempts.id'], name=op.f('fk_answer_events_attempt_id_attempts')),
     sa.ForeignKeyConstraint(['attempt_item_id'], ['attempt_items.id'], name=op.f('fk_answer_events_attempt_item_id_attempt_items')),
@@ -91,7 +91,7 @@ def upgrade() -> None:
     sa.Column('attempt_item_id', sa.Integer(), nullable=False),
     sa.Column('answer', sa.JSON(), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.Column('saved_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('saved_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['attempt_item_id'], ['attempt_items.id'], name=op.f('fk_responses_attempt_item_id_attempt_items')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_responses')),
     sa.UniqueConstraint('attempt_item_id', name=op.f('uq_responses_attempt_item_id'))

@@ -7,7 +7,7 @@ Create Date: 2026-11-22 13:50:32.033568
 
 from alembic import op
 import sqlalchemy as sa
-import exam_engine.database
+import exam_engine.core.database
 
 
 revision = 'workbench_0001'
@@ -31,8 +31,8 @@ def upgrade() -> None:
     sa.Column('anchors', sa.Integer(), nullable=False),
     sa.Column('converged', sa.Boolean(), nullable=False),
     sa.Column('evidence', sa.JSON(), nullable=False),
-    sa.Column('created_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('decided_at', exam_engine.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['item_version_id'], ['item_versions.id'], name=op.f('fk_item_calibrations_item_version_id_item_versions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_item_calibrations'))
     )

@@ -7,7 +7,7 @@ Create Date: 2026-11-22 14:36:39.347802
 
 from alembic import op
 import sqlalchemy as sa
-import exam_engine.database
+import exam_engine.core.database
 
 
 revision = 'hardening_0001'
@@ -21,7 +21,7 @@ def upgrade() -> None:
     op.create_table('erasures',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('candidate_id', sa.Integer(), nullable=False),
-    sa.Column('erased_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('erased_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('fields', sa.String(length=300), nullable=False),
     sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_erasures_candidate_id_candidates')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_erasures')),
@@ -33,8 +33,8 @@ def upgrade() -> None:
     sa.Column('reason', sa.Enum('review', 'appeal', 'malpractice', name='holdreason', native_enum=False, length=32), nullable=False),
     sa.Column('reference', sa.String(length=80), nullable=False),
     sa.Column('opened_by', sa.String(length=80), nullable=False),
-    sa.Column('opened_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', exam_engine.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('opened_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_record_holds_candidate_id_candidates')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_record_holds'))
     )

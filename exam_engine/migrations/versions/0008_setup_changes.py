@@ -7,7 +7,7 @@ Create Date: 2026-11-22 16:30:00.000000
 
 from alembic import op
 import sqlalchemy as sa
-import exam_engine.database
+import exam_engine.core.database
 
 
 revision = 'setup_changes_0001'
@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('details', sa.Text(), nullable=False),
     sa.Column('changed_by', sa.String(length=80), nullable=False),
-    sa.Column('changed_at', exam_engine.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_setup_changes'))
     )
     with op.batch_alter_table('setup_changes', schema=None) as batch_op:

@@ -8,11 +8,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from exam_engine.extensions import db
-from item_bank.items.bank import BANK_FOLDER, sync_specs
+from exam_engine.core.extensions import db
+from item_bank.items.services import BANK_FOLDER, sync_specs
 from item_bank.items.files import ItemSpec, ScenarioSpec, read_bank
 from item_bank.items.models import Item, ItemVersion, Scenario, StatusChange
-from item_bank.qti.service import export_package
+from item_bank.qti.services import export_package
 from item_bank.qti.versions import VERSIONS
 
 UNIT = "Y/506/2152"

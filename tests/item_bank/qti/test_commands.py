@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from exam_engine.cli import cli
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 from item_bank.items.models import Item
 from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip, row_counts
 

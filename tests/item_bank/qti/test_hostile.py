@@ -9,7 +9,7 @@ import pytest
 
 from item_bank.qti import safety
 from item_bank.qti.safety import UnsafePackage, read_zip
-from item_bank.qti.service import import_package
+from item_bank.qti.services import import_package
 from tests.item_bank.qti.conftest import read_entry, rezip, row_counts
 
 ITEM = "items/U2-AC1.1-01.xml"

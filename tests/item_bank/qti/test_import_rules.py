@@ -5,12 +5,12 @@ from io import BytesIO
 
 from sqlalchemy import select
 
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 from item_bank.items.models import Item, Scenario
 from item_bank.qti.safety import read_zip
-from item_bank.qti.service import import_package
-from item_bank.specification import DATA_DIR, parse_specification
-from item_bank.taxonomy_import import import_specification
+from item_bank.qti.services import import_package
+from item_bank.taxonomy.specification import DATA_DIR, parse_specification
+from item_bank.taxonomy.services import import_specification
 from tests.item_bank.specification_counts import PEARSON
 from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip, row_counts
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from exam_engine.auth.roles import Role
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
 from item_bank.items.models import Item, ItemStatus
 from item_bank.qti import safety, views
 from tests.conftest import TEST_PASSWORD

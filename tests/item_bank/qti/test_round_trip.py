@@ -3,11 +3,12 @@
 import pytest
 from sqlalchemy import select
 
-from exam_engine.extensions import db
+from exam_engine.core.extensions import db
+from exam_engine.core.transactions import unit_of_work
 from item_bank.items.models import Item, ItemStatus
 from item_bank.items.scoring import ItemType
 from item_bank.qti.safety import read_zip
-from item_bank.qti.service import import_package
+from item_bank.qti.services import import_package
 from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip, unit_files
 
 
@@ -63,6 +64,7 @@ def test_items_already_in_the_bank_keep_their_status_and_changed_ones_become_dra
 
 
 def test_dry_run_reports_and_writes_nothing(app, exported):
-    report = import_package(read_zip(exported["2.2"], "unit.zip"), None, "me", dry_run=True)
-    assert report.accepted and not report.written and report.load.created == len(report.accepted)
+    with unit_of_work(keep=False):
+        report = import_package(read_zip(exported["2.2"], "unit.zip"), None, "me")
+    assert report.accepted and report.load.created == len(report.accepted)
     assert db.session.scalar(select(Item)) is None

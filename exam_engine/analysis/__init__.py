@@ -1,0 +1,1 @@
+"""Item statistics and calibration feedback: what the stored responses say about each item, for its writers."""

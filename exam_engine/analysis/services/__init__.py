@@ -1,0 +1,1 @@
+"""Services of the analysis package, one module per job."""

@@ -1,0 +1,101 @@
+"""Turning an item version's statistics into concrete tasks for its writer.
+
+Each flag names what was seen and what to do. Flags are raised only on samples large
+enough to trust (`statistics.MIN_CLASSICAL`, `MIN_IRT`); the rules and thresholds are
+here, in one place.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from exam_engine.analysis.services.statistics import MIN_CLASSICAL, MIN_IRT, ItemStatistics
+
+RARE_OPTION = 0.03  # a distractor chosen by fewer than this share of learners does no work
+TOO_EASY, TOO_HARD = 0.90, 0.20  # facility outside these is outside the unit's useful range
+MISKEY_CORRELATION = 0.05  # with a distractor out-drawing the key, r below this suggests a mis-key
+FIT_RANGE = (0.7, 1.3)  # infit / outfit mean squares (Wright & Linacre)
+DRIFT_FACILITY = 0.10  # observed minus expected facility since calibration
+DRIFT_Z = 3.0
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    title: str
+    task: str
+
+
+def flags_for(stats: ItemStatistics) -> list[Flag]:
+    if stats.responses < MIN_CLASSICAL:
+        return []
+    found = _option_flags(stats) + _range_flags(stats)
+    if stats.responses >= MIN_IRT:
+        found += _fit_flags(stats)
+    found += [Flag("dif", "DIF category C",
+                   f"Check the item for content that favours one group: {row.group} {row.focal} against "
+                   f"{row.reference}, MH delta {row.delta:+.2f} (category C). Revise or retire.")
+              for row in stats.dif if row.category == "C"]
+    return found + _drift_flags(stats)
+
+
+def _option_flags(stats: ItemStatistics) -> list[Flag]:
+    keyed = [row for row in stats.options if row.keyed and row.mean_ability is not None]
+    key_ability = max((row.mean_ability for row in keyed), default=None)  # type: ignore[type-var]
+    found = []
+    for row in stats.options:
+        if row.keyed:
+            continue
+        if row.share < RARE_OPTION:
+            found.append(Flag("unused_distractor", f"Distractor {row.id} nobody chooses",
+                              f"Rewrite option {row.id}: only {row.share:.0%} of learners chose it, "
+                              "so it does not work as a distractor."))
+        elif key_ability is not None and row.mean_ability is not None and row.mean_ability > key_ability:
+            weak = stats.correlation is not None and stats.correlation < MISKEY_CORRELATION
+            if weak:
+                found.append(Flag("miskey", "Possible mis-key",
+                                  f"Check the key: option {row.id} draws stronger learners (mean ability "
+                                  f"{row.mean_ability:+.2f}) than the key ({key_ability:+.2f}) and the item "
+                                  f"does not discriminate (r = {stats.correlation:.2f})."))
+            else:
+                found.append(Flag("strong_distractor", f"Distractor {row.id} chosen by strong learners",
+                                  f"Review option {row.id}: its choosers' mean ability {row.mean_ability:+.2f} "
+                                  f"is above the key's {key_ability:+.2f}; it may be defensible as correct."))
+    return found
+
+
+def _range_flags(stats: ItemStatistics) -> list[Flag]:
+    if stats.facility is None:
+        return []
+    if stats.facility > TOO_EASY:
+        return [Flag("too_easy", "Too easy for the unit",
+                     f"Facility {stats.facility:.2f} is above {TOO_EASY}: strengthen the distractors or retire.")]
+    if stats.facility < TOO_HARD:
+        return [Flag("too_hard", "Too hard for the unit",
+                     f"Facility {stats.facility:.2f} is below {TOO_HARD}: check the key, the wording and "
+                     "the amplification point it assesses.")]
+    return []
+
+
+def _fit_flags(stats: ItemStatistics) -> list[Flag]:
+    low, high = FIT_RANGE
+    outside = [f"{name} {value:.2f}" for name, value in (("infit", stats.infit), ("outfit", stats.outfit))
+               if value is not None and not low <= value <= high]
+    if not outside:
+        return []
+    return [Flag("misfit", "Misfit",
+                 f"The responses do not follow the model ({', '.join(outside)}; expected {low}-{high}): "
+                 "look for ambiguity, cueing or guessing.")]
+
+
+def _drift_flags(stats: ItemStatistics) -> list[Flag]:
+    if stats.drift is None:
+        return []
+    observed, expected, n = stats.drift
+    spread = math.sqrt(max(expected * (1 - expected), 1e-9) / n)
+    if n >= MIN_CLASSICAL and abs(observed - expected) > DRIFT_FACILITY and abs(observed - expected) / spread > DRIFT_Z:
+        return [Flag("drift", "Drift since calibration",
+                     f"Since calibration, facility is {observed:.2f} against {expected:.2f} expected "
+                     f"({n} responses): check for exposure or a changed syllabus, and recalibrate.")]
+    return []

@@ -1,0 +1,106 @@
+"""The pretest loop: calibrating approved items onto the live scale from stored responses.
+
+Approved items are seeded unscored into live tests by the assembly engine. Once a
+version approved for pretest has `PRETEST_RESPONSES` responses, `calibrate_unit`
+estimates it by MML-EM (GPCM, which is the 2PL for one-mark items) with every live
+version held at its stored parameters, so the estimate is on the live scale, and
+records an `ItemCalibration` proposing it for promotion with its evidence. A reviewer
+then promotes or returns it (`review.move_item`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from exam_engine.core.extensions import db
+from exam_engine.psychometrics.calibration import Calibration, calibrate
+from exam_engine.psychometrics.models import ItemParameters
+from item_bank.items.models import ItemCalibration
+from item_bank.items.models import ItemStatus
+from exam_engine.analysis.services.evidence import unit_evidence, version_statistics
+from item_bank.workbench.services.review import pending_calibration
+
+PRETEST_RESPONSES = 200  # responses a pretest item needs before it is calibrated
+MODEL = "gpcm"
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class CalibrationOutcome:
+    proposed: list[str]  # item codes (version numbers) proposed for promotion
+    waiting: list[tuple[str, int]]  # (item, responses so far) still short of the minimum
+    anchors: int
+
+
+def calibrate_new_items(scores: NDArray[np.float64], bank: ItemParameters, live: NDArray[np.bool_],
+                        new: NDArray[np.bool_], progress: Callable[[int, float, float], None] | None = None
+                        ) -> Calibration:
+    """Estimate the `new` columns with the `live` columns fixed at `bank`; other columns are left out.
+
+    Returns the core's `Calibration` over the used columns (live first, then new, in order).
+    """
+    used = live | new
+    data = scores[:, used]
+    return calibrate(data, MODEL, fixed=bank.subset(used), fixed_mask=live[used], progress=progress)
+
+
+def calibrate_unit(unit_reference: str, minimum: int = PRETEST_RESPONSES,
+                   progress: Progress | None = None) -> CalibrationOutcome:
+    """Calibrate the unit's ready pretest versions and propose them."""
+    say = progress or (lambda message: None)
+    say(f"Reading the responses of unit {unit_reference} ...")
+    evidence = unit_evidence(unit_reference)
+    matrix, versions = evidence.matrix, evidence.versions
+    counts = (~np.isnan(matrix.scores)).sum(axis=0)
+    live = np.array([v.status is ItemStatus.LIVE for v in versions], bool) & (counts > 0)
+    candidates = np.array([v.status is ItemStatus.APPROVED_FOR_PRETEST for v in versions], bool)
+    new = candidates & (counts >= minimum)
+    waiting = [(versions[j].item.code, int(counts[j])) for j in np.flatnonzero(candidates & ~new)]
+    say(f"{matrix.n_persons} attempts; {int(live.sum())} live item versions as anchors; "
+        f"{int(new.sum())} pretest versions ready, {len(waiting)} still short of {minimum} responses.")
+    if not new.any():
+        return CalibrationOutcome([], waiting, int(live.sum()))
+
+    def cycle(iteration: int, log_likelihood: float, change: float) -> None:
+        if iteration % 10 == 0:
+            say(f"  EM cycle {iteration}: log-likelihood {log_likelihood:.2f}, largest change {change:.5f}")
+
+    result = calibrate_new_items(matrix.scores, evidence.bank, live, new, cycle)
+    say(f"Converged: {result.converged} after {result.iterations} cycles.")
+    proposed = []
+    columns = np.flatnonzero(live | new)
+    for position, j in enumerate(columns):
+        if not new[j]:
+            continue
+        version = versions[j]
+        previous = pending_calibration(version)
+        if previous is not None:
+            db.session.delete(previous)  # a newer estimate replaces an undecided one
+        db.session.add(_record(version, result, position, int(counts[j]), int(live.sum()), evidence))
+        proposed.append(f"{version.item.code} v{version.number}")
+    db.session.flush()
+    for line in proposed:
+        say(f"Proposed for promotion: {line}")
+    return CalibrationOutcome(proposed, waiting, int(live.sum()))
+
+
+def _record(version, result: Calibration, position: int, responses: int, anchors: int, evidence) -> ItemCalibration:
+    marks = version.marks
+    d = [float(x) for x in result.items.d[position, :marks]]
+    se_d = [None if np.isnan(x) else float(x) for x in result.se_d[position, :marks]]
+    se_a = float(result.se_a[position])
+    stats, flags = version_statistics(evidence, version)
+    return ItemCalibration(
+        item_version=version, model=MODEL, irt_a=float(result.items.a[position]), irt_d=d, irt_c=0.0,
+        se_a=None if np.isnan(se_a) else se_a, se_d=se_d, responses=responses, anchors=anchors,
+        converged=bool(result.converged),
+        evidence={"facility": stats.facility, "correlation": stats.correlation,
+                  "flags": [{"code": f.code, "title": f.title, "task": f.task} for f in flags]},
+    )
+
+

@@ -1,0 +1,79 @@
+"""The workbench's evidence pages: item statistics, coverage, the statistics CSV."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from exam_engine.analysis import plots
+from exam_engine.analysis.services.coverage import unit_coverage
+from exam_engine.analysis.services.evidence import statistics_csv, unit_evidence, version_statistics
+from exam_engine.analysis.services.statistics import MIN_CLASSICAL, MIN_DIF_GROUP, MIN_IRT
+from exam_engine.auth.access import roles_required
+from exam_engine.auth.roles import BANK_STAFF
+from exam_engine.core.extensions import db
+from item_bank.items.files import DIFFICULTY_RATINGS
+from item_bank.items.models import ItemVersion
+from item_bank.taxonomy.services import unit_reference
+
+bp = Blueprint("analysis", __name__, url_prefix="/workbench", template_folder="templates")
+
+
+@bp.route("/versions/<int:version_id>/statistics")
+@roles_required(*BANK_STAFF)
+def statistics(version_id: int) -> str:
+    version = db.get_or_404(ItemVersion, version_id)
+    stats, flags = version_statistics(unit_evidence(version.item.unit_reference), version)
+    chart = plots.curve_with_points(
+        "icc", f"Item characteristic curve of {version.item.code} version {version.number}",
+        "The line is the model's expected proportion of the marks at each ability; the circles are the "
+        "observed proportions of learners grouped by ability (larger circles: more learners). "
+        "The table after the chart gives the same numbers.",
+        stats.curve, stats.observed, "Ability (logits)", "Proportion of marks")
+    return render_template("analysis/statistics.html", version=version, stats=stats, flags=flags,
+                           chart=chart, min_classical=MIN_CLASSICAL, min_irt=MIN_IRT, min_dif=MIN_DIF_GROUP)
+
+
+@bp.route("/units/<slug>/statistics.csv")
+@roles_required(*BANK_STAFF)
+def statistics_export(slug: str) -> Response:
+    reference = unit_reference(slug)
+    return Response(statistics_csv(reference), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="item-statistics-{slug}.csv"'})
+
+
+@bp.route("/units/<slug>/coverage")
+@roles_required(*BANK_STAFF)
+def coverage(slug: str) -> str:
+    reference = unit_reference(slug)
+    since, until = _day(request.args.get("since")), _day(request.args.get("until"), end=True)
+    try:
+        found = unit_coverage(reference, since, until)
+    except LookupError:
+        abort(404)
+    grid = plots.heat_grid(
+        "coverage-grid", f"Items per assessment criterion and difficulty, unit {reference}",
+        "One row per assessment criterion, one column per difficulty rating; each cell gives the number "
+        "of items in service. The table after the chart gives the same numbers.",
+        [row.identifier for row in found.rows], list(DIFFICULTY_RATINGS), [row.counts for row in found.rows])
+    exposure = plots.bars(
+        "exposure", f"Item exposure, unit {reference}",
+        "Share of the period's attempts given each item, most exposed first (at most 30 items drawn). "
+        "The exposure table gives every item.",
+        [(f"{code} v{number}", round(share, 3)) for code, number, share in found.exposure[:30]],
+        "Share of attempts") if found.exposure else None
+    return render_template("analysis/coverage.html", coverage=found, grid=grid, exposure=exposure,
+                           ratings=DIFFICULTY_RATINGS, slug=slug, since=request.args.get("since", ""),
+                           until=request.args.get("until", ""))
+
+
+def _day(text: str | None, end: bool = False) -> datetime | None:
+    """A yyyy-mm-dd date from the period form as an aware UTC bound (the end is exclusive, next day)."""
+    if not text:
+        return None
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        abort(400, description=f"{text!r} is not a date like 2026-11-22")
+    return datetime.combine(day + timedelta(days=1 if end else 0), time(), tzinfo=timezone.utc)

@@ -1,1 +1,0 @@
-"""Click commands of the `exam-engine` command line, one module per concern."""

@@ -1,0 +1,2 @@
+"""Foundation: configuration, the database, Flask extensions, the unit of work, and web plumbing
+(errors, security headers, request logs, URL converters) every package builds on."""

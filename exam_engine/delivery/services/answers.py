@@ -1,0 +1,206 @@
+"""Saving answers (idempotent, only before the deadline), flags, the adaptive next item and alerts.
+
+Saving an answer commits itself: the learner's acknowledgement must follow durability, and a
+key posted twice at once is only known from the commit. The other functions join the
+caller's transaction. An answer change carries an idempotency key
+chosen by the page: posting it again (a replay after a lost acknowledgement) returns the
+first acknowledgement and stores nothing new. Every accepted answer gets the attempt's
+next sequence number and the server's receipt time, becomes the item's current answer,
+and is appended to the session's event log, all together or not at all. The services
+read the server's clock unless a rehearsal gives its simulated time as `now`.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from exam_engine.auth.models import User
+from exam_engine.core.database import utcnow
+from exam_engine.delivery.services import engine
+from exam_engine.delivery.services.attempts import given_marks, own_attempt
+from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.services.locking import lock_attempt
+from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem, Response
+from exam_engine.delivery.services.sittings import InvigilationError, is_accepting_answers, raise_alert
+from exam_engine.delivery.services.submission import expire_if_due
+from exam_engine.core.extensions import db
+from exam_engine.core.transactions import unit_of_work
+from invigilation.services.event_log import append_event
+from invigilation.models.sessions import Alert
+from invigilation.states import SittingState
+from item_bank.items.models import ItemVersion
+from item_bank.items.scoring import ItemType
+
+MAX_KEY_LENGTH = 80
+
+
+def validate_answer(version: ItemVersion, answer: Any) -> Any:
+    """The answer if it is well formed for the item (None clears it); a clear error otherwise."""
+    if answer is None:
+        return None
+    ids = [option["id"] for option in version.options]
+    if version.type is ItemType.SINGLE_BEST_ANSWER:
+        if isinstance(answer, str) and answer in ids:
+            return answer
+        raise DeliveryError(f"choose one of the options {', '.join(ids)}", "invalid_answer", 422)
+    if not isinstance(answer, list) or not all(isinstance(a, str) and a in ids for a in answer) \
+            or len(set(answer)) != len(answer):
+        raise DeliveryError(f"give a list of different options from {', '.join(ids)}", "invalid_answer", 422)
+    if version.type is ItemType.MULTIPLE_RESPONSE and len(answer) > (version.select or 0):
+        raise DeliveryError(f"choose at most {version.select} options", "invalid_answer", 422)
+    if version.type is ItemType.ORDERING and sorted(answer) != sorted(ids):
+        raise DeliveryError("put every statement in a position", "invalid_answer", 422)
+    return answer
+
+
+def _ack(event: AnswerEvent, duplicate: bool) -> dict[str, Any]:
+    return {"idempotency_key": event.idempotency_key, "sequence": event.sequence,
+            "position": event.attempt_item.position, "saved_at": event.received_at.isoformat(),
+            "duplicate": duplicate}
+
+
+def _existing(attempt_id: int, key: str) -> AnswerEvent | None:
+    return db.session.scalar(select(AnswerEvent).where(AnswerEvent.attempt_id == attempt_id,
+                                                       AnswerEvent.idempotency_key == key))
+
+
+def _entry(attempt: Attempt, position: int) -> AttemptItem:
+    entry = next((e for e in attempt.items if e.position == position), None)
+    if entry is None:
+        raise DeliveryError(f"item {position} is not part of your test", "not_found", 404)
+    if not attempt.mode.allows_review and position != len(attempt.items):
+        raise DeliveryError("this adaptive test goes forward only: earlier answers cannot be changed",
+                            "forward_only")
+    return entry
+
+
+def _check_open(attempt: Attempt, now: datetime | None) -> None:
+    """Refuse unless the clock is running (closing a timed-out attempt first, in its own unit of work)."""
+    now = now or utcnow()
+    expire_if_due(attempt, now)
+    if not attempt.is_open:
+        raise DeliveryError("Your test has ended; answers are no longer accepted. Answers saved before the end are "
+                            "kept.", "attempt_ended")
+    if attempt.sitting.state is SittingState.PAUSED:
+        raise DeliveryError("Your test is paused; answers are accepted again when it resumes.", "paused", 423)
+    if not is_accepting_answers(attempt.sitting, now):
+        raise DeliveryError("Answers are not accepted now.", "not_accepting")
+
+
+def save_answer(learner: User, attempt_id: int, position: int, answer: Any, key: str,
+                client_time: str | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """Store one answer change once, whatever the number of times it is posted."""
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise DeliveryError(f"an idempotency key of 1 to {MAX_KEY_LENGTH} characters is required",
+                            "invalid_request", 422)
+    attempt = own_attempt(learner, attempt_id)
+    existing = _existing(attempt.id, key)
+    if existing is not None:
+        return _ack(existing, duplicate=True)
+    _check_open(attempt, now)
+    entry = _entry(attempt, position)
+    answer = validate_answer(entry.item_version, answer)
+    lock_attempt(attempt_id)  # the checks above only read; from here on this attempt's answers queue up
+    db.session.expire_all()  # re-read under the lock: a pause or the end may have come meanwhile
+    existing = _existing(attempt.id, key)
+    if existing is not None:  # the same key, stored while this request was checking
+        db.session.commit()
+        return _ack(existing, duplicate=True)
+    received = now or utcnow()
+    if not attempt.is_open or not is_accepting_answers(attempt.sitting, received):
+        db.session.rollback()
+        _check_open(attempt, received)
+        raise DeliveryError("Answers are not accepted now.", "not_accepting")
+    sequence = attempt.next_sequence
+    attempt.next_sequence = sequence + 1
+    event = AnswerEvent(attempt_id=attempt.id, attempt_item=entry, sequence=sequence, idempotency_key=key,
+                        answer=answer, received_at=received, client_time=(client_time or "")[:40] or None)
+    db.session.add(event)
+    if entry.response is None:
+        entry.response = Response(answer=answer, sequence=sequence, saved_at=received)
+    else:
+        entry.response.answer, entry.response.sequence, entry.response.saved_at = answer, sequence, received
+    append_event(attempt.sitting.session_id, "answer.saved", {
+        "attempt": attempt.id, "sitting": attempt.sitting_id, "position": position,
+        "item": entry.item_version.item.code, "version": entry.item_version.number, "sequence": sequence,
+        "idempotency_key": key, "answer": answer}, learner, at=received)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same key posted twice at once: the other request stored it
+        db.session.rollback()
+        existing = _existing(attempt_id, key)
+        if existing is None:
+            raise
+        return _ack(existing, duplicate=True)
+    return _ack(event, duplicate=False)
+
+
+def set_flag(learner: User, attempt_id: int, position: int, flagged: bool) -> None:
+    """Flag an item for review (fixed and linear-on-the-fly tests)."""
+    lock_attempt(attempt_id)
+    attempt = own_attempt(learner, attempt_id)
+    if not attempt.mode.allows_review:
+        raise DeliveryError("adaptive tests have no review, so items cannot be flagged", "forward_only")
+    _check_open(attempt, None)
+    _entry(attempt, position).flagged = flagged
+
+
+def next_item(learner: User, attempt_id: int, after: int, now: datetime | None = None) -> int:
+    """Adaptive tests: leave item `after` and get the next one chosen; returns its position.
+
+    Naming the item being left makes the request idempotent: a second tab, or a resend after
+    a lost reply, asking to leave the same item gets the item already chosen, never one more.
+    The choice is computed before the write lock is taken (it only reads what this learner's
+    own answers changed) and checked to still be due once the lock is held.
+    """
+    attempt = own_attempt(learner, attempt_id)
+    if attempt.mode.allows_review:
+        raise DeliveryError("this test gives every item at the start; move between items freely", "not_adaptive")
+    _check_open(attempt, now)
+    given = given_marks(attempt)
+    if after != len(given):
+        return _already_chosen(len(given), after)
+    step = engine.due_step(attempt.snapshot, given)
+    if step is not None:
+        version = engine.version_ids(attempt.unit_reference, [step.item], step.pretest)[step.item]
+    lock_attempt(attempt_id)
+    db.session.expire_all()
+    attempt = own_attempt(learner, attempt_id)
+    if len(attempt.items) != len(given):
+        return _already_chosen(len(attempt.items), after)
+    if step is None:
+        with unit_of_work():  # the test's true length is known now: kept, though the request is refused
+            attempt.planned_items = len(attempt.items)
+        raise DeliveryError("that was the last question; submit your test", "no_more_items")
+    position = len(given) + 1
+    attempt.planned_items = max(attempt.planned_items, position)
+    attempt.items.append(AttemptItem(position=position, item_version_id=version, pretest=step.pretest,
+                                     selection=engine.step_record(step), assigned_at=now or utcnow()))
+    db.session.flush()
+    return position
+
+
+def _already_chosen(given: int, after: int) -> int:
+    """The position that follows `after` when `given` items have been given already."""
+    if not 1 <= after <= given:
+        raise DeliveryError(f"you are on item {given}, not item {after}", "not_current", 409)
+    return after + 1
+
+
+def alert(learner: User, attempt_id: int, position: int | None, message: str, now: datetime | None = None) -> Alert:
+    """The learner raises an alert about an item for the invigilator (returned for the rehearsal to act on)."""
+    lock_attempt(attempt_id)
+    attempt = own_attempt(learner, attempt_id)
+    message = message.strip()[:500] or "The learner asked for help with this item."
+    item_ref = None
+    if position is not None:
+        entry = next((e for e in attempt.items if e.position == position), None)
+        if entry is None:
+            raise DeliveryError(f"item {position} is not part of your test", "not_found", 404)
+        item_ref = f"{entry.item_version.item.code} v{entry.item_version.number} (item {position})"
+    try:
+        return raise_alert(attempt.sitting, item_ref, message, now or utcnow())
+    except InvigilationError as error:
+        raise DeliveryError(str(error), "alert_refused") from error

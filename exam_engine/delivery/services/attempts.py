@@ -1,0 +1,159 @@
+"""Signing a candidate in, confirming, cancelling and starting a sitting, and finding one's own attempt.
+
+Each function joins the caller's transaction. Object-level access: a
+learner reaches only sittings and attempts whose candidate is their own account; anything
+else is "not found", so ids of other learners' attempts reveal nothing.
+"""
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+
+from exam_engine.auth.models import User
+from exam_engine.core.database import utcnow
+from exam_engine.delivery.services import engine
+from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.services.locking import lock_sitting
+from exam_engine.delivery.models import Attempt, AttemptItem
+from exam_engine.delivery.services.sittings import (InvigilationError, authorise_with_key, cancel_before_start as cancel,
+                                           sitting_for_key, start_clock)
+from exam_engine.core.extensions import db
+from invigilation.models.centres import Candidate
+from invigilation.models.sessions import Sitting
+from invigilation.states import SittingState
+from item_bank.items.models import Item, ItemVersion
+from item_bank.items.scoring import score as mark
+
+NOT_FOUND = DeliveryError("There is no such test for you.", "not_found", 404)
+
+
+def sign_in_candidate(candidate_number: str, key: str) -> tuple[User, Sitting]:
+    """The candidate's account and sitting for a candidate number and released key (authorising a present candidate)."""
+    sitting = sitting_for_key(candidate_number, key)
+    if sitting is None:
+        raise DeliveryError("That candidate number and key do not match a test that is open now. Check both with "
+                            "your invigilator.", "sign_in_refused", 401)
+    lock_sitting(sitting.id)
+    learner = sitting.candidate.user
+    if not learner.active:
+        raise DeliveryError("This account is disabled; ask your invigilator.", "sign_in_refused", 401)
+    if sitting.state is SittingState.PRESENT:
+        try:
+            authorise_with_key(sitting, key, learner, utcnow())
+        except InvigilationError as error:
+            raise DeliveryError(str(error), "sign_in_refused", 401) from error
+    return learner, sitting
+
+
+def current_sitting(learner: User) -> Sitting | None:
+    """The learner's sitting that is authorised or under way, if any (the most recent)."""
+    return db.session.scalar(
+        select(Sitting).join(Candidate, Candidate.id == Sitting.candidate_id)
+        .where(Candidate.user_id == learner.id,
+               Sitting.state.in_((SittingState.AUTHORISED, SittingState.IN_PROGRESS, SittingState.PAUSED)))
+        .order_by(Sitting.id.desc()).limit(1))
+
+
+def own_sitting(learner: User, sitting_id: int) -> Sitting:
+    sitting = db.session.get(Sitting, sitting_id)
+    if sitting is None or sitting.candidate.user_id != learner.id:
+        raise NOT_FOUND
+    return sitting
+
+
+def own_attempt(learner: User, attempt_id: int, lock: bool = False) -> Attempt:
+    """The learner's own attempt (locked for update when `lock`: answers queue up per attempt)."""
+    query = select(Attempt).where(Attempt.id == attempt_id)
+    attempt = db.session.scalar(query.with_for_update() if lock else query)
+    if attempt is None or attempt.sitting.candidate.user_id != learner.id:
+        raise NOT_FOUND
+    return attempt
+
+
+def attempt_of(sitting: Sitting) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(Attempt.sitting_id == sitting.id))
+
+
+def cancel_before_start(learner: User, sitting_id: int) -> None:
+    """The candidate says the name, unit or test on screen is not theirs: back to the invigilator, clock not started."""
+    sitting = own_sitting(learner, sitting_id)
+    if sitting.state is not SittingState.AUTHORISED:
+        raise DeliveryError("This test has already started, so it cannot be cancelled here; tell your invigilator.",
+                            "already_started")
+    cancel(sitting, learner, utcnow())
+
+
+def start(learner: User, sitting_id: int, declaration_accepted: bool, now: datetime | None = None) -> Attempt:
+    """Start the clock and assemble the attempt; on a sitting already under way, return its attempt (resume).
+
+    The test is planned before the write lock is taken (planning only reads), so learners
+    starting together queue only for the short write. `now` is the server's clock unless a
+    rehearsal simulates the time.
+    """
+    sitting = own_sitting(learner, sitting_id)
+    existing = attempt_of(sitting)
+    if existing is not None:
+        return existing
+    _check_startable(sitting, declaration_accepted)
+    plan = _plan(sitting)
+    lock_sitting(sitting_id)
+    db.session.refresh(sitting)
+    existing = attempt_of(sitting)
+    if existing is not None:  # started meanwhile from another workstation
+        return existing
+    _check_startable(sitting, declaration_accepted)
+    now = now or utcnow()
+    attempt = _attempt(sitting, plan, now)
+    try:
+        start_clock(sitting, learner, now)  # the attempt is written with the start
+    except InvigilationError as error:
+        raise DeliveryError(str(error), "not_authorised") from error
+    return attempt
+
+
+def _check_startable(sitting: Sitting, declaration_accepted: bool) -> None:
+    if sitting.state is not SittingState.AUTHORISED:
+        raise DeliveryError(f"This test cannot start: it is {sitting.state.label}. Ask your invigilator.",
+                            "not_authorised")
+    if not declaration_accepted:
+        raise DeliveryError("Confirm the candidate declaration before you start.", "declaration_required", 422)
+
+
+def seen_items(sitting: Sitting) -> list[str]:
+    """Codes of the items the candidate was given in earlier sittings of the unit (a resit gets others)."""
+    return sorted(set(db.session.scalars(
+        select(Item.code).join(ItemVersion).join(AttemptItem, AttemptItem.item_version_id == ItemVersion.id)
+        .join(Attempt).join(Sitting, Sitting.id == Attempt.sitting_id)
+        .where(Sitting.candidate_id == sitting.candidate_id, Sitting.id != sitting.id,
+               Attempt.unit_reference == sitting.unit.unit_reference))))
+
+
+def marks_of(entries: list[AttemptItem]) -> list[int]:
+    """Marks earned on each attempt item (an item given and not answered earns 0)."""
+    return [mark(e.item_version.type, e.item_version.key, e.response.answer if e.response else None)
+            for e in entries]
+
+
+def _plan(sitting: Sitting) -> engine.Plan:
+    return engine.plan(sitting.unit.unit_reference, seen_items(sitting), secrets.randbelow(2**31))
+
+
+def _attempt(sitting: Sitting, plan: engine.Plan, now: datetime) -> Attempt:
+    unit = sitting.unit.unit_reference
+    attempt = Attempt(sitting=sitting, unit_reference=unit, mode=plan.mode,
+                      blueprint_version=plan.blueprint_version, blueprint=plan.snapshot.as_dict(), seed=plan.seed,
+                      planned_items=plan.planned_items, created_at=now)
+    db.session.add(attempt)
+    versions = {pretest: engine.version_ids(unit, [code for code, p, _ in plan.items if p is pretest], pretest)
+                for pretest in (False, True)}
+    for position, (code, pretest, record) in enumerate(plan.items, start=1):
+        attempt.items.append(AttemptItem(position=position, item_version_id=versions[pretest][code], pretest=pretest,
+                                         selection=record, assigned_at=now))
+    db.session.flush()
+    return attempt
+
+
+def given_marks(attempt: Attempt) -> list[tuple[str, float]]:
+    """(item code, marks earned) of every item given, in order: what the engine's runs respond with."""
+    return [(entry.item_version.item.code, float(marks)) for entry, marks in zip(attempt.items, marks_of(attempt.items))]

@@ -1,0 +1,44 @@
+"""Replaying an attempt for an appeal: the assembly engine re-runs it and explains each choice.
+
+A complete attempt carries the engine's sitting record, which `exam_engine.assembly.replay`
+re-runs on the attempt's blueprint snapshot. An adaptive attempt that ended before its last
+item (submitted early, time ran out) has no complete record; it is replayed step by step:
+with the marks of the first k items, the engine must choose item k + 1 again.
+"""
+
+from dataclasses import dataclass, field
+
+from exam_engine.assembly.record import SittingRecord
+from exam_engine.delivery.services import engine
+from exam_engine.delivery.services.attempts import given_marks
+from exam_engine.delivery.models import Attempt
+from exam_engine.core.extensions import db
+
+
+@dataclass
+class AttemptReplay:
+    reproduced: bool
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def replay_attempt(attempt_id: int) -> AttemptReplay:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise LookupError(f"no attempt {attempt_id}")
+    header = (f"Attempt {attempt.id}: unit {attempt.unit_reference}, {attempt.mode.value}, blueprint "
+              f"{attempt.blueprint_version}, seed {attempt.seed}, {len(attempt.items)} items given.")
+    if attempt.record is not None:
+        report = engine.replay_record(SittingRecord.from_dict(attempt.record), attempt.snapshot)
+        return AttemptReplay(report.reproduced, [header, *report.explanations], list(report.problems))
+    if attempt.is_open or attempt.mode.allows_review:
+        return AttemptReplay(False, [header], ["the attempt has no sitting record yet (it is still open)"])
+    given = given_marks(attempt)
+    lines, problems = [header, "The test ended before its last item; replaying each choice in turn:"], []
+    for k, (code, _) in enumerate(given):
+        step = engine.due_step(attempt.snapshot, given[:k])
+        again = None if step is None else step.item
+        lines.append(f"  item {k + 1}: recorded {code}, engine chooses {again}")
+        if again != code:
+            problems.append(f"item {k + 1}: the engine chooses {again}, the attempt was given {code}")
+    return AttemptReplay(not problems, lines, problems)

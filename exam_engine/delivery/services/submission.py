@@ -1,0 +1,151 @@
+"""Ending an attempt (submitted, timed out), scoring it, and the reconciliation report.
+
+The reconciliation report is the learner's and the invigilator's proof that nothing was
+lost: for every answer event the server acknowledged it shows the sequence number and
+receipt time, checks that the item's stored answer is the latest of its events, checks
+any acknowledgements the page still holds in its journal against what is stored, and
+verifies the session's hash-chained event log that every answer was appended to.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from exam_engine.auth.models import User
+from exam_engine.core.database import utcnow
+from exam_engine.delivery.services import engine
+from exam_engine.delivery.services.attempts import given_marks, own_attempt
+from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.services.locking import lock_attempt
+from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptEnd, CentreResultSetting
+from exam_engine.delivery.services.sittings import finish, time_out, timing
+from exam_engine.core.extensions import db
+from exam_engine.core.transactions import unit_of_work
+from invigilation.services.event_log import append_event, verify_log
+from invigilation.states import SittingState
+
+
+def close(attempt: Attempt, end: AttemptEnd, actor: User | None, now: datetime) -> bool:
+    """Score and end the attempt, logging counts (no commit: the caller's transaction).
+
+    A complete test gets the sitting record kept for replay (its steps become the items'
+    selection records), which carries the engine's score; an adaptive test ended early is
+    scored on the items given. Pretest items are never scored.
+    """
+    given = given_marks(attempt)
+    record = engine.final_record(attempt.snapshot, given,  # before the write lock
+                                 [entry.selection for entry in attempt.items])
+    lock_attempt(attempt.id)
+    db.session.refresh(attempt)
+    if not attempt.is_open:
+        return False  # closed by another request meanwhile
+    if record is not None:
+        attempt.record = record.as_dict()
+        result = dict(record.score)
+        for entry, step in zip(attempt.items, record.steps):
+            selection = engine.step_record(step)
+            if entry.selection != selection:  # kept adaptive steps are already complete
+                entry.selection = selection
+    else:
+        scored = [pair for pair, entry in zip(given, attempt.items) if not entry.pretest]
+        result = engine.score(attempt.snapshot, scored)
+    scored_entries = [entry for entry in attempt.items if not entry.pretest]
+    result.update(marks=int(sum(m for (_, m), e in zip(given, attempt.items) if not e.pretest)),
+                  available_marks=sum(entry.item_version.marks for entry in scored_entries),
+                  scored_items=len(scored_entries), pretest_items=len(attempt.items) - len(scored_entries),
+                  complete=record is not None)
+    attempt.score = result
+    attempt.ended_at, attempt.end = now, end
+    sitting = attempt.sitting
+    append_event(sitting.session_id, "attempt.ended", {
+        "attempt": attempt.id, "sitting": sitting.id, "end": end.value,
+        "answer_events": attempt.next_sequence - 1,
+        "answered_items": sum(1 for e in attempt.items if e.response and e.response.answer is not None),
+        "items_given": len(attempt.items)}, actor, at=now)
+    return True
+
+
+def close_if_time_up(attempt: Attempt, now: datetime) -> bool:
+    """Close an open attempt whose clock has run out, or whose sitting invigilation has ended
+    (session ended, voided); True if it closed it now."""
+    if not attempt.is_open:
+        return False
+    sitting = attempt.sitting
+    if sitting.state.is_final:
+        return close(attempt, AttemptEnd.TIMED_OUT if sitting.state is SittingState.TIMED_OUT
+                     else AttemptEnd.ENDED_BY_INVIGILATOR, None, now)
+    if sitting.state is not SittingState.IN_PROGRESS or timing(sitting, now).remaining.total_seconds() > 0:
+        return False
+    if close(attempt, AttemptEnd.TIMED_OUT, None, now):
+        time_out(sitting, now)
+    return True
+
+
+def expire_if_due(attempt: Attempt, now: datetime) -> bool:
+    """`close_if_time_up` as its own unit of work: whatever the request that noticed the end goes on
+    to answer (a status poll, a refused answer), the attempt stays closed."""
+    with unit_of_work():
+        return close_if_time_up(attempt, now)
+
+
+def submit(learner: User, attempt_id: int, now: datetime | None = None) -> Attempt:
+    """The learner submits (or the page reports the time is up): end, score, finish the sitting.
+
+    `now` is the server's clock unless a rehearsal simulates the time."""
+    attempt = own_attempt(learner, attempt_id)
+    now = now or utcnow()
+    if attempt.is_open and not close_if_time_up(attempt, now):
+        if attempt.sitting.state is not SittingState.IN_PROGRESS:
+            raise DeliveryError("Your test is paused; you can submit when it resumes.", "paused", 423)
+        if close(attempt, AttemptEnd.SUBMITTED, learner, now):
+            finish(attempt.sitting, learner, now)
+    return attempt
+
+
+def result_shown(attempt: Attempt) -> bool:
+    """Whether the centre lets learners see their result at the end of the test."""
+    setting = db.session.scalar(select(CentreResultSetting.show_result)
+                                .where(CentreResultSetting.centre_id == attempt.sitting.session.centre_id))
+    return bool(setting)
+
+
+def reconciliation(attempt: Attempt, acknowledged: list[str] | None = None) -> dict[str, Any]:
+    """Every acknowledged answer and where it is stored, with counts, times and the log check."""
+    events = db.session.scalars(select(AnswerEvent).where(AnswerEvent.attempt_id == attempt.id)
+                                .order_by(AnswerEvent.sequence)).all()
+    latest: dict[int, AnswerEvent] = {}
+    for event in events:
+        latest[event.attempt_item_id] = event
+    items = []
+    problems = []
+    for entry in attempt.items:
+        last = latest.get(entry.id)
+        stored = entry.response
+        if last is not None and (stored is None or stored.sequence != last.sequence):
+            problems.append(f"item {entry.position}: the stored answer is not its latest acknowledged change")
+        items.append({"position": entry.position, "answered": bool(stored and stored.answer is not None),
+                      "changes": sum(1 for e in events if e.attempt_item_id == entry.id),
+                      "stored_sequence": stored.sequence if stored else None,
+                      "saved_at": stored.saved_at.isoformat() if stored else None})
+    keys = {event.idempotency_key for event in events}
+    missing = sorted(set(acknowledged or []) - keys)
+    if missing:
+        problems.append(f"{len(missing)} acknowledgement(s) held by the page are not stored: {', '.join(missing)}")
+    log = verify_log(attempt.sitting.session_id)
+    if not log.ok:
+        problems.append(log.describe(attempt.sitting.session_id))
+    sequences = [event.sequence for event in events]
+    if sequences != list(range(1, len(sequences) + 1)):
+        problems.append("the answer sequence numbers have a gap")
+    return {
+        "attempt": attempt.id, "sitting": attempt.sitting_id, "ended": attempt.end.value if attempt.end else None,
+        "ended_at": attempt.ended_at.isoformat() if attempt.ended_at else None,
+        "answer_changes_stored": len(events), "items_given": len(attempt.items),
+        "items_answered": sum(1 for item in items if item["answered"]),
+        "first_saved_at": events[0].received_at.isoformat() if events else None,
+        "last_saved_at": events[-1].received_at.isoformat() if events else None,
+        "acknowledgements_checked": len(acknowledged or []), "acknowledgements_missing": missing,
+        "event_log_intact": log.ok, "event_log_records": log.records,
+        "all_stored": not problems, "problems": problems, "items": items,
+    }

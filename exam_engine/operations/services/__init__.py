@@ -1,0 +1,1 @@
+"""Services of operations: backup and restore, record holds, retention."""

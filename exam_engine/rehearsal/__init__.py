@@ -1,0 +1,1 @@
+"""The rehearsal: a whole invigilated session with simulated candidates, through the real services."""

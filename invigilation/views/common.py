@@ -1,0 +1,80 @@
+"""The invigilation pages' Flask blueprint, and loading objects for a page with the object-level
+check applied (404 unknown, 403 not yours)."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from exam_engine.auth.models import User
+from exam_engine.core.extensions import db
+from invigilation.services.access import can_view
+from invigilation.models.sessions import Alert, Incident, Sitting, TestSession
+
+bp = Blueprint("invigilation", __name__, url_prefix="/invigilation", template_folder="../templates")
+Check = Callable[[User, TestSession], bool]
+
+
+def load_session(session_id: int, check: Check = can_view) -> TestSession:
+    session = db.session.get(TestSession, session_id)
+    if session is None:
+        abort(404)
+    if not check(current_user, session):
+        abort(403)
+    return session
+
+
+def load_sitting(sitting_id: int, check: Check = can_view) -> Sitting:
+    sitting = db.session.get(Sitting, sitting_id)
+    if sitting is None:
+        abort(404)
+    load_session(sitting.session_id, check)
+    return sitting
+
+
+def load_incident(incident_id: int, check: Check = can_view) -> Incident:
+    incident = db.session.get(Incident, incident_id)
+    if incident is None:
+        abort(404)
+    load_session(incident.session_id, check)
+    return incident
+
+
+def load_alert(alert_id: int, check: Check) -> Alert:
+    alert = db.session.get(Alert, alert_id)
+    if alert is None:
+        abort(404)
+    load_session(alert.sitting.session_id, check)
+    return alert
+
+
+def back_to(endpoint: str, **values: object) -> Response:
+    return redirect(url_for(endpoint, **values))
+
+
+def failed(error: Exception) -> None:
+    db.session.rollback()
+    flash(f"Not done: {error}.", "error")
+
+
+def form_text(name: str) -> str:
+    return (request.form.get(name) or "").strip()
+
+
+def form_int(name: str, what: str) -> int:
+    raw = form_text(name)
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{what} must be a whole number, not {raw!r}") from None
+
+
+def parse_local(date_text: str, time_text: str, timezone_: object) -> datetime:
+    """A date and time typed by a person, read in the given time zone."""
+    try:
+        moment = datetime.strptime(f"{date_text} {time_text}", "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise ValueError(f"give the date as YYYY-MM-DD and the time as HH:MM (got {date_text!r} {time_text!r})") from None
+    return moment.replace(tzinfo=timezone_)  # type: ignore[arg-type]

@@ -1,0 +1,134 @@
+"""The register and the invigilator's actions on the session and on each candidate."""
+
+from collections.abc import Callable
+
+from flask import abort, flash, render_template, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from exam_engine.auth.access import roles_required
+from exam_engine.auth.roles import Role
+from exam_engine.core.extensions import db
+from invigilation.errors import InvigilationError
+from invigilation.models.centres import Workstation
+from invigilation.services import conduct
+from invigilation.services.access import can_conduct, can_void
+from invigilation.services.report import local
+from invigilation.services.sessions import ratio_warning, spare_workstations
+from invigilation.models.sessions import IdentityDocument, PauseReason, Sitting
+from invigilation.views.common import bp, back_to, failed, form_text, load_session, load_sitting
+
+
+@bp.route("/sessions/<int:session_id>/register")
+@roles_required(Role.INVIGILATOR, Role.CENTRE_ADMIN, Role.AWARDING_BODY_ADMIN)
+def register(session_id: int) -> str:
+    session = load_session(session_id)
+    return render_template("invigilation/register.html", session=session, local=local,
+                           conduct=can_conduct(current_user, session), voider=can_void(current_user, session),
+                           warning=ratio_warning(session), documents=list(IdentityDocument),
+                           reasons=[r for r in PauseReason if r not in (PauseReason.EVACUATION,
+                                                                        PauseReason.TEMPORARY_EXIT)],
+                           free=spare_workstations(session))
+
+
+SESSION_ACTIONS: dict[str, tuple[Callable[..., object], str]] = {
+    "start": (lambda s, u: conduct.start_session(s, u), "Session started."),
+    "authorise-present": (lambda s, u: conduct.authorise_everyone_present(s, u),
+                          "Every candidate who is present is authorised."),
+    "pause-all": (lambda s, u: conduct.pause_all(s, u, PauseReason.OTHER, form_text("note") or "paused by the invigilator"),
+                  "Every candidate in progress is paused."),
+    "resume-all": (lambda s, u: conduct.resume_all(s, u), "Every paused candidate in the room is resumed."),
+    "evacuate": (lambda s, u: conduct.evacuate(s, u), "Evacuation: everyone paused, answers saved, incident opened."),
+    "end": (lambda s, u: conduct.end_session(s, u), "Session ended."),
+    "sign": (lambda s, u: conduct.sign_register(s, u, form_text("note")), "Register signed."),
+}
+
+
+@bp.route("/sessions/<int:session_id>/<action>", methods=["POST"])
+@roles_required(Role.INVIGILATOR)
+def session_action(session_id: int, action: str) -> Response:
+    if action not in SESSION_ACTIONS:
+        abort(404)
+    session = load_session(session_id, can_conduct)
+    perform, done = SESSION_ACTIONS[action]
+    try:
+        perform(session, current_user)
+    except ValueError as error:
+        failed(error)
+    else:
+        flash(done, "success")
+    return back_to("invigilation.report" if action == "sign" else "invigilation.register", session_id=session.id)
+
+
+def _document() -> IdentityDocument:
+    try:
+        return IdentityDocument(form_text("document"))
+    except ValueError:
+        raise InvigilationError("choose the identity document that was checked") from None
+
+
+def _minutes() -> float:
+    try:
+        return float(form_text("minutes"))
+    except ValueError:
+        raise InvigilationError("give the extra time in minutes") from None
+
+
+def _reason() -> PauseReason:
+    try:
+        return PauseReason(form_text("reason") or "other")
+    except ValueError:
+        raise InvigilationError("choose a reason for the pause") from None
+
+
+def _target_workstation(sitting: Sitting) -> Workstation:
+    workstation = db.session.get(Workstation, int(form_text("workstation") or 0))
+    if workstation is None:
+        raise InvigilationError("choose the workstation to move to")
+    return workstation
+
+
+SITTING_ACTIONS: dict[str, Callable[[Sitting], object]] = {
+    "check-in": lambda s: conduct.check_in(s, current_user, _document()),
+    "authorise": lambda s: conduct.authorise(s, current_user),
+    "absent": lambda s: conduct.mark_absent(s, current_user),
+    "pause": lambda s: conduct.pause(s, current_user, _reason(), form_text("note") or None),
+    "resume": lambda s: conduct.resume(s, current_user),
+    "rest-break": lambda s: conduct.rest_break(s, current_user),
+    "extra-time": lambda s: conduct.grant_extra_time(s, current_user, _minutes(), form_text("reason")),
+    "leave": lambda s: conduct.leave_room(s, current_user, form_text("escort") or None),
+    "return": lambda s: conduct.return_to_room(s, current_user),
+    "move": lambda s: conduct.move_workstation(s, current_user, _target_workstation(s), form_text("reason")),
+}
+
+
+@bp.route("/sittings/<int:sitting_id>/<action>", methods=["POST"])
+@roles_required(Role.INVIGILATOR)
+def sitting_action(sitting_id: int, action: str) -> Response:
+    if action not in SITTING_ACTIONS:
+        abort(404)
+    sitting = load_sitting(sitting_id, can_conduct)
+    if action == "leave" and not form_text("escort") and request.form.get("unescorted") != "yes":
+        flash("Not done: give the escort's name, or confirm that the candidate left unescorted "
+              "(which ends their test).", "error")
+        return back_to("invigilation.register", session_id=sitting.session_id)
+    try:
+        SITTING_ACTIONS[action](sitting)
+    except ValueError as error:
+        failed(error)
+    else:
+        flash(f"{sitting.candidate.name}: {sitting.state.label}.", "success")
+    return back_to("invigilation.register", session_id=sitting.session_id)
+
+
+@bp.route("/sittings/<int:sitting_id>/void", methods=["POST"])
+@roles_required(Role.CENTRE_ADMIN, Role.AWARDING_BODY_ADMIN)
+def void(sitting_id: int) -> Response:
+    sitting = load_sitting(sitting_id, can_void)
+    try:
+        conduct.void(sitting, current_user, form_text("reason"))
+    except ValueError as error:
+        failed(error)
+    else:
+        flash(f"{sitting.candidate.name}'s test is void.", "success")
+    return back_to("invigilation.register", session_id=sitting.session_id)

@@ -1,0 +1,192 @@
+"""Session lists, creating sessions, bookings and the seating plan, access arrangements."""
+
+from datetime import date
+
+from flask import abort, flash, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from exam_engine.auth.access import roles_required
+from exam_engine.auth.models import User
+from exam_engine.auth.roles import Role
+from exam_engine.core.extensions import db
+from invigilation.errors import InvigilationError
+from invigilation.models.centres import Candidate, Centre, CentreStaff, Room, Workstation
+from invigilation.services.access import (can_administer, can_conduct, can_void, centre_ids_of, centres_of,
+                                          visible_sessions)
+from invigilation.services.report import CENTRE_TIME_ZONE, local
+from invigilation.services.sessions import (UnitRequest, assign_workstation, book_candidate, create_session,
+                                            ratio_warning, save_arrangements, spare_workstations)
+from invigilation.services.centres import add_invigilator, add_room, register_candidate
+from invigilation.views.common import bp, back_to, failed, form_int, form_text, load_session, load_sitting, parse_local
+
+STAFF = (Role.INVIGILATOR, Role.CENTRE_ADMIN, Role.AWARDING_BODY_ADMIN)
+
+
+@bp.route("/")
+@roles_required(Role.INVIGILATOR)
+def home() -> str:
+    return render_template("invigilation/home.html", sessions=visible_sessions(current_user), local=local)
+
+
+@bp.route("/centre")
+@roles_required(Role.CENTRE_ADMIN)
+def centre_home() -> str:
+    centre_ids = centre_ids_of(current_user)
+    candidates = db.session.scalars(select(Candidate).where(Candidate.centre_id.in_(centre_ids or {-1}))
+                                    .order_by(Candidate.candidate_number)).all()
+    return render_template("invigilation/centre_home.html", sessions=visible_sessions(current_user),
+                           centres=centres_of(current_user), candidates=candidates, local=local)
+
+
+def _centre_invigilators(centre_ids: set[int]) -> list[User]:
+    return list(db.session.scalars(select(User).join(CentreStaff, CentreStaff.user_id == User.id)
+                                   .where(CentreStaff.centre_id.in_(centre_ids or {-1}),
+                                          User.role == Role.INVIGILATOR).order_by(User.display_name)))
+
+
+def _my_centre() -> Centre:
+    centre = db.session.get(Centre, int(form_text("centre") or 0))
+    if centre is None or centre.id not in centre_ids_of(current_user):
+        abort(403)
+    return centre
+
+
+@bp.route("/centre/<record>", methods=["POST"])
+@roles_required(Role.CENTRE_ADMIN)
+def add_centre_record(record: str) -> Response:
+    """Register a candidate, add a room with workstations, or add an invigilator to the centre."""
+    if record not in ("candidates", "rooms", "invigilators"):
+        abort(404)
+    centre = _my_centre()
+    try:
+        if record == "candidates":
+            born = form_text("date_of_birth")
+            candidate = register_candidate(centre, form_text("username"), form_text("candidate_number"),
+                                           date.fromisoformat(born) if born else None, form_text("sex"),
+                                           form_text("groups"))
+            flash(f"{candidate.name} is candidate {candidate.candidate_number}.", "success")
+        elif record == "rooms":
+            room = add_room(centre, form_text("name"), form_int("workstations", "Workstations"),
+                            form_int("spares", "Spare workstations"))
+            flash(f"{room.name} added with {len(room.workstations)} workstations.", "success")
+        else:
+            flash(f"{add_invigilator(centre, form_text('username'), current_user).display_name} added as an invigilator.", "success")
+    except ValueError as error:
+        failed(error)
+    return back_to("invigilation.centre_home")
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+@roles_required(Role.CENTRE_ADMIN)
+def new_session() -> str | Response:
+    centre_ids = centre_ids_of(current_user)
+    rooms = db.session.scalars(select(Room).where(Room.centre_id.in_(centre_ids or {-1})).order_by(Room.name)).all()
+    invigilators = _centre_invigilators(centre_ids)
+    if request.method == "POST":
+        try:
+            room = next((r for r in rooms if str(r.id) == form_text("room")), None)
+            if room is None:
+                raise InvigilationError("choose one of your centre's rooms")
+            start = parse_local(form_text("date"), form_text("start"), CENTRE_TIME_ZONE)
+            chosen = [u for u in invigilators if str(u.id) in request.form.getlist("invigilators")]
+            minutes = form_text("minutes")
+            if minutes and not minutes.isdigit():
+                raise InvigilationError(f"the test length must be a number of minutes, not {minutes!r}")
+            units = [UnitRequest(ref.strip(), int(minutes) if minutes else None)
+                     for ref in form_text("units").split(",") if ref.strip()]
+            session = create_session(room, start.date(), start, units, chosen, current_user,
+                                     form_text("qualification"))
+        except ValueError as error:
+            failed(error)
+        else:
+            flash("Session created.", "success")
+            return back_to("invigilation.session_page", session_id=session.id)
+    return render_template("invigilation/new_session.html", rooms=rooms, invigilators=invigilators,
+                           today=date.today().isoformat(), form=request.form)
+
+
+@bp.route("/sessions/<int:session_id>")
+@roles_required(*STAFF)
+def session_page(session_id: int) -> str:
+    session = load_session(session_id)
+    candidates = []
+    if can_administer(current_user, session):
+        booked = {s.candidate_id for s in session.sittings}
+        candidates = [c for c in db.session.scalars(select(Candidate).where(Candidate.centre_id == session.centre_id)
+                                                    .order_by(Candidate.candidate_number)) if c.id not in booked]
+    return render_template(
+        "invigilation/session.html", session=session, warning=ratio_warning(session), local=local,
+        administer=can_administer(current_user, session), conduct=can_conduct(current_user, session),
+        voider=can_void(current_user, session), candidates=candidates, free=spare_workstations(session))
+
+
+@bp.route("/sessions/<int:session_id>/bookings", methods=["POST"])
+@roles_required(Role.CENTRE_ADMIN)
+def book(session_id: int) -> Response:
+    session = load_session(session_id, can_administer)
+    try:
+        candidate = db.session.get(Candidate, int(form_text("candidate") or 0))
+        if candidate is None:
+            raise InvigilationError("choose a candidate")
+        workstation = _workstation(session.room_id, form_text("workstation"))
+        book_candidate(session, candidate, form_text("unit") or session.units[0].unit_reference, current_user,
+                       workstation)
+        flash(f"{candidate.name} booked.", "success")
+    except ValueError as error:
+        failed(error)
+    return back_to("invigilation.session_page", session_id=session.id)
+
+
+def _workstation(room_id: int, raw: str) -> Workstation | None:
+    if not raw:
+        return None
+    workstation = db.session.get(Workstation, int(raw)) if raw.isdigit() else None
+    if workstation is None or workstation.room_id != room_id:
+        raise InvigilationError("choose a workstation in the session's room")
+    return workstation
+
+
+@bp.route("/sittings/<int:sitting_id>/seat", methods=["POST"])
+@roles_required(Role.CENTRE_ADMIN)
+def seat(sitting_id: int) -> Response:
+    sitting = load_sitting(sitting_id, can_administer)
+    try:
+        workstation = _workstation(sitting.session.room_id, form_text("workstation"))
+        if workstation is None:
+            raise InvigilationError("choose a workstation")
+        assign_workstation(sitting, workstation, current_user)
+    except ValueError as error:
+        failed(error)
+    return back_to("invigilation.session_page", session_id=sitting.session_id)
+
+
+ARRANGEMENT_FLAGS = ("rest_breaks", "reader", "separate_invigilation")
+
+
+@bp.route("/candidates/<int:candidate_id>/arrangements", methods=["GET", "POST"])
+@roles_required(Role.CENTRE_ADMIN)
+def arrangements(candidate_id: int) -> str | Response:
+    candidate = db.session.get(Candidate, candidate_id)
+    if candidate is None:
+        abort(404)
+    if candidate.centre_id not in centre_ids_of(current_user):
+        abort(403)
+    if request.method == "POST":
+        try:
+            percent, font = form_text("extra_time_percent") or "0", form_text("font_size_percent")
+            if not percent.isdigit() or (font and not font.isdigit()):
+                raise InvigilationError("extra time and font size are whole percentages")
+            changes: dict[str, object] = {name: name in request.form for name in ARRANGEMENT_FLAGS}
+            changes.update(extra_time_percent=int(percent), font_size_percent=int(font) if font else None,
+                           approval_reference=form_text("approval_reference") or None,
+                           colour_scheme=form_text("colour_scheme") or None, notes=form_text("notes") or None)
+            save_arrangements(candidate, changes, current_user)
+        except ValueError as error:
+            failed(error)
+        else:
+            flash(f"Access arrangements saved for {candidate.name}.", "success")
+            return back_to("invigilation.centre_home")
+    return render_template("invigilation/arrangements.html", candidate=candidate,
+                           profile=candidate.arrangements, form=request.form)

@@ -1,0 +1,65 @@
+"""The bank of a unit as the assembly engine sees it, read from the database.
+
+Each item's newest live version is in the scored pool, its newest version approved for
+pretest in the pretest pool (a newer draft does not take a live version out of service). An item counts under its first
+criterion; its enemy labels are its enemy set and its scenario (items on one scenario
+must not meet in a test, as one may cue another).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from exam_engine.assembly.pool import ItemPool
+from exam_engine.core.extensions import db
+from exam_engine.psychometrics.models import ItemParameters
+from item_bank.items.models import Item, ItemStatus, ItemVersion
+
+
+def unit_pools(unit_reference: str) -> tuple[ItemPool | None, ItemPool | None]:
+    """(live pool, pretest pool) of a unit; None where the unit has no such items."""
+    items = db.session.scalars(
+        select(Item).where(Item.unit_reference == unit_reference).order_by(Item.code)
+        .options(selectinload(Item.versions).selectinload(ItemVersion.scenario))
+    ).all()
+    live = _latest_in(items, ItemStatus.LIVE)
+    pretest = _latest_in(items, ItemStatus.APPROVED_FOR_PRETEST)
+    return (_pool(live) if live else None), (_pool(pretest) if pretest else None)
+
+
+def _latest_in(items: list[Item], status: ItemStatus) -> list[tuple[str, ItemVersion]]:
+    """Each item's newest version in `status` (a newer draft does not take a live version out)."""
+    found = []
+    for item in items:
+        version = next((v for v in reversed(item.versions) if v.status is status), None)
+        if version is not None:
+            found.append((item.code, version))
+    return found
+
+
+def _pool(versions: list[tuple[str, ItemVersion]]) -> ItemPool:
+    width = max(len(v.irt_d) for _, v in versions)
+    d = np.full((len(versions), width), np.nan)
+    for n, (_, version) in enumerate(versions):
+        d[n, : len(version.irt_d)] = version.irt_d
+    parameters = ItemParameters(np.array([v.irt_a for _, v in versions], float), d,
+                                np.array([v.irt_c for _, v in versions], float))
+    criteria = tuple(v.criteria[0].removeprefix("AC") if v.criteria else "" for _, v in versions)
+    return ItemPool(
+        ids=tuple(code for code, _ in versions), parameters=parameters,
+        marks=np.array([v.marks for _, v in versions], np.int64),
+        outcomes=tuple(ac.split(".")[0] for ac in criteria), criteria=criteria,
+        types=tuple(v.type.value for _, v in versions),
+        enemies=tuple(_labels(v) for _, v in versions),
+    )
+
+
+def _labels(version: ItemVersion) -> frozenset[str]:
+    labels = set()
+    if version.enemy_set:
+        labels.add(f"enemy set {version.enemy_set}")
+    if version.scenario is not None:
+        labels.add(f"scenario {version.scenario.code}")
+    return frozenset(labels)

@@ -1,0 +1,154 @@
+"""QTI export of a unit's items and import of a package, each one transaction or none.
+
+Import is all or nothing: a package with any rejected file writes nothing, and the
+report still says which items would have been accepted. Accepted items enter the bank
+through `item_bank.items.services.sync_specs`, the same path as the YAML item files. Items
+new to the bank, or whose content differs from the bank's latest version, arrive as
+drafts for review; items already in the bank with the same content keep their status
+and recorded review.
+"""
+
+import dataclasses
+import zipfile
+from dataclasses import dataclass, field
+from io import BytesIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from exam_engine.core.extensions import db
+from item_bank.items.services import LoadReport, content_hash, sync_specs
+from item_bank.items.files import ItemFileError, ItemSpec, Review, ScenarioSpec
+from item_bank.items.models import Item, ItemStatus, ItemVersion, Scenario
+from item_bank.items.scoring import ItemType
+from item_bank.qti.reader import PackageContents, Rejection, problem_text, read_package
+from item_bank.qti.safety import PackageFiles
+from item_bank.qti.versions import QtiVersion
+from item_bank.qti.writer import item_identifier, item_metadata, item_xml, manifest_xml
+
+EXPORTED_TYPES = (ItemType.SINGLE_BEST_ANSWER, ItemType.MULTIPLE_RESPONSE)
+
+
+@dataclass
+class ImportReport:
+    package: str
+    accepted: list[tuple[str, str]] = field(default_factory=list)  # (item id, what happens to it)
+    rejected: list[Rejection] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    written: bool = False
+    load: LoadReport | None = None
+
+
+@dataclass
+class ExportResult:
+    data: bytes
+    exported: list[str]
+    not_exported: list[tuple[str, str]]  # (item id, why)
+
+
+def import_package(package: PackageFiles, unit: str | None, writer: str) -> ImportReport:
+    """Read, check and (unless anything is rejected) write a package's items."""
+    contents = read_package(package, unit, writer)
+    new_scenarios = _new_scenarios(contents)
+    report = ImportReport(package.name, rejected=list(contents.rejected), skipped=contents.skipped)
+    specs, outcomes = _with_bank_status(contents)
+    report.accepted = _accepted(specs, outcomes, report.rejected)
+    if report.rejected or not specs:
+        return report
+    try:
+        report.load = sync_specs(specs, new_scenarios)
+    except ItemFileError as error:  # tags the imported taxonomy does not have
+        report.rejected = [Rejection(problem.path, problem_text(problem)) for problem in error.problems]
+        report.accepted = _accepted(specs, outcomes, report.rejected)
+        return report
+    report.written = True
+    return report
+
+
+def _accepted(specs: list[ItemSpec], outcomes: dict[str, str], rejected: list[Rejection]) -> list[tuple[str, str]]:
+    rejected_files = {rejection.file for rejection in rejected}
+    return [(spec.id, outcomes[spec.id]) for spec in specs if spec.source not in rejected_files]
+
+
+def _new_scenarios(contents: PackageContents) -> list[ScenarioSpec]:
+    """Scenarios the bank lacks. One it has must be the same (items of other units and
+    live items read it), else the items using it are rejected; it is never overwritten."""
+    existing = {scenario.code: scenario for scenario in db.session.scalars(
+        select(Scenario).where(Scenario.code.in_([spec.id for spec in contents.scenarios])))}
+    new = []
+    for spec in contents.scenarios:
+        found = existing.get(spec.id)
+        if found is None:
+            new.append(spec)
+        elif (found.unit_reference, found.title, found.text) != (spec.unit, spec.title, spec.text):
+            contents.rejected.extend(
+                Rejection(item.source, f"scenario {spec.id} differs from the bank's scenario of that id, "
+                                       f"which an import does not change")
+                for item in contents.items if item.scenario == spec.id)
+    return new
+
+
+def _with_bank_status(contents: PackageContents) -> tuple[list[ItemSpec], dict[str, str]]:
+    existing = {item.code: item for item in db.session.scalars(
+        select(Item).where(Item.code.in_([spec.id for spec in contents.items]))
+        .options(selectinload(Item.versions)))}
+    specs, outcomes = [], {}
+    for spec in contents.items:
+        item = existing.get(spec.id)
+        if item is not None and item.latest.content_hash == content_hash(spec):
+            latest = item.latest
+            review = None if latest.review is None else Review(**latest.review)
+            specs.append(dataclasses.replace(spec, status=latest.status.value, review=review))
+            corrected = ", tags or notes corrected" if _tags_of(latest) != _tags_of(spec) else ""
+            outcomes[spec.id] = f"same content as the bank{corrected}, stays {latest.status.value}"
+        else:
+            specs.append(spec)
+            outcomes[spec.id] = "new item, draft" if item is None else "changed: new version, draft"
+    return specs, outcomes
+
+
+def _tags_of(item: ItemSpec | ItemVersion) -> tuple[object, ...]:
+    """The fields an import may correct in place (as `item_bank.items.services` allows)."""
+    scenario = item.scenario.code if isinstance(item, ItemVersion) and item.scenario else item.scenario
+    return (list(item.criteria), list(item.amplification), item.difficulty_rating, scenario,
+            item.enemy_set, dict(item.rationale), item.notes, item.writer)
+
+
+def export_package(unit_reference: str, qti: QtiVersion) -> ExportResult:
+    """A zip (IMS content package) of the unit's single-answer and multiple-response items.
+
+    The latest version of each item not retired is exported; ordering items are not
+    (listed in `not_exported`), since our ordering scoring is not carried here.
+    """
+    items = db.session.scalars(
+        select(Item).where(Item.unit_reference == unit_reference).order_by(Item.code)
+        .options(selectinload(Item.versions).selectinload(ItemVersion.scenario))
+    ).all()
+    buffer = BytesIO()
+    entries, exported, not_exported = [], [], []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in items:
+            version = item.latest
+            if version.status is ItemStatus.RETIRED:
+                continue
+            if version.type not in EXPORTED_TYPES:
+                not_exported.append((item.code, f"{version.type.value} items are not exported to QTI"))
+                continue
+            href = f"items/{item_identifier(item.code)}.xml"
+            archive.writestr(href, item_xml(version, item.code, qti))
+            entries.append((f"RES-{item_identifier(item.code)}", href, item_metadata(version, item.code)))
+            exported.append(item.code)
+        archive.writestr("imsmanifest.xml", manifest_xml(entries, qti, unit_reference))
+    return ExportResult(buffer.getvalue(), exported, not_exported)
+
+
+def summary(report: ImportReport, dry_run: bool = False) -> str:
+    """One line saying what happened to the package as a whole."""
+    if report.rejected:
+        return (f"{report.package}: rejected; {len(report.rejected)} problem(s), "
+                f"so nothing was written ({len(report.accepted)} item(s) were acceptable).")
+    if not report.accepted:
+        return f"{report.package}: no items found, nothing was written."
+    if dry_run:
+        return f"{report.package}: {len(report.accepted)} item(s) acceptable; dry run, nothing was written."
+    return f"{report.package}: {len(report.accepted)} item(s) imported."

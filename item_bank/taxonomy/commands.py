@@ -1,0 +1,79 @@
+"""`exam-engine import-spec` and `exam-engine export-taxonomy`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from exam_engine.core.extensions import db
+from exam_engine.core.transactions import unit_of_work
+from item_bank.taxonomy.specification import NotASpecificationError, parse_specification
+from item_bank.taxonomy.specification.corrections import CorrectionsError
+from item_bank.taxonomy.specification.export import unit_dict
+from item_bank.taxonomy.specification.report import format_report
+from item_bank.taxonomy.services import ImportResult, current_versions, import_specification, version_as_parsed
+from item_bank.taxonomy.models import Qualification
+
+
+def _documents(paths: tuple[Path, ...]) -> list[Path]:
+    """The files named, with a directory standing for every `.txt` document in it."""
+    documents: list[Path] = []
+    for path in paths:
+        documents += sorted(path.glob("*.txt")) if path.is_dir() else [path]
+    return documents
+
+
+def _summary(result: ImportResult, dry_run: bool) -> list[str]:
+    counts = {status: sum(1 for unit in result.units if unit.status == status)
+              for status in ("created", "new version", "unchanged")}
+    verb = "would be" if dry_run else "were"
+    lines = [f"  qualification {result.specification.qualification.number}: {result.qualification_status}",
+             f"  units: {counts['created']} created, {counts['new version']} new versions, "
+             f"{counts['unchanged']} unchanged ({verb} stored)" if result.changed else "  nothing changed"]
+    lines += [f"  new version of {unit.reference} (v{unit.version}): {'; '.join(unit.reasons)}"
+              for unit in result.units if unit.status == "new version"]
+    lines += [f"  withdrawn (no longer in the document, kept as superseded): {reference}" for reference in result.withdrawn]
+    lines += [f"  stated differently elsewhere: {difference}" for difference in result.differences]
+    lines += [f"  same title, another code (not merged): {recoded}" for recoded in result.recoded]
+    return lines
+
+
+@click.command("import-spec")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Parse and report, but store nothing.")
+@with_appcontext
+def import_spec_command(paths: tuple[Path, ...], dry_run: bool) -> None:
+    """Import qualification specifications (files, or directories of .txt documents)."""
+    with unit_of_work(keep=not dry_run):
+        for path in _documents(paths):
+            try:
+                specification = parse_specification(path)
+            except (NotASpecificationError, CorrectionsError) as error:
+                raise click.ClickException(f"{error}; nothing was imported") from error
+            click.echo(format_report(specification))
+            result = import_specification(specification)
+            for line in _summary(result, dry_run):
+                click.echo(line)
+
+
+@click.command("export-taxonomy")
+@click.option("--qualification", "number", required=True, help="Qualification number (or its stand-in).")
+@click.option("--format", "output_format", type=click.Choice(["json"]), default="json", show_default=True)
+@with_appcontext
+def export_taxonomy_command(number: str, output_format: str) -> None:
+    """Write a qualification's units, as its document states them, to stdout."""
+    qualification = db.session.scalar(select(Qualification).where(Qualification.number == number))
+    if qualification is None:
+        known = ", ".join(db.session.scalars(select(Qualification.number).order_by(Qualification.number)))
+        raise click.ClickException(f"no qualification {number!r} (imported: {known or 'none'})")
+    units = []
+    for version in current_versions(qualification):
+        statement = unit_dict(version_as_parsed(version))
+        statement["version"] = version.number
+        units.append(statement)
+    click.echo(json.dumps({"qualification": {"number": qualification.number, "title": qualification.title,
+                                             "awarding_body": qualification.awarding_body},
+                           "units": units}, indent=2, ensure_ascii=False))

@@ -1,0 +1,152 @@
+"""Writing and editing items on the web, checked by the same rules as the item files.
+
+A new item starts as a draft version 1. Editing a draft no learner has been given changes
+it in place; editing any other version (a draft returned after pretesting, or one approved
+for pretest, live or retired) makes a new draft version; a live version stays in service
+until the new one is promoted. An item in review is not edited: the reviewer returns it
+first. Web-authored versions live in the database; `exam-engine export-item-files` writes
+them back out as YAML for review into the repository's files.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+
+from exam_engine.auth.models import User
+from exam_engine.core.extensions import db
+from item_bank.items.services import content_hash, provisional_parameters, untagged_in_taxonomy
+from item_bank.items.files import FileProblem, ItemSpec, check_entry
+from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource, Scenario, StatusChange
+from item_bank.items.scoring import MARKS, ItemType
+
+OPTION_IDS = "ABCDEF"
+GIVEN_TO_LEARNERS = (ItemStatus.APPROVED_FOR_PRETEST, ItemStatus.LIVE)
+WEB_SOURCE = "web form"
+
+
+class AuthoringError(ValueError):
+    """The item has problems; `problems` lists every one, each with its field."""
+
+    def __init__(self, problems: list[FileProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.field or 'item'}: {p.message}" for p in problems))
+
+
+def entry_from_form(form: Any, writer: str) -> dict[str, Any]:
+    """The item-file entry a submitted form describes (`form` is a MultiDict)."""
+    options = [{"id": letter, "text": form.get(f"option_{letter}", "").strip()}
+               for letter in OPTION_IDS if form.get(f"option_{letter}", "").strip()]
+    item_type = form.get("type", "")
+    raw_key = [part for part in re.split(r"[\s,]+", form.get("key", "").strip().upper()) if part]
+    key: Any = raw_key[0] if item_type == ItemType.SINGLE_BEST_ANSWER.value and len(raw_key) == 1 else raw_key
+    known_type = item_type in {t.value for t in ItemType}
+    entry = {
+        "id": "PENDING", "type": item_type, "marks": MARKS[ItemType(item_type)] if known_type else 0,
+        "difficulty_rating": form.get("difficulty_rating", ""),
+        "criteria": form.getlist("criteria"), "amplification": form.getlist("amplification"),
+        "scenario": form.get("scenario") or None, "enemy_set": form.get("enemy_set", "").strip() or None,
+        "stem": form.get("stem", ""), "options": options, "key": key,
+        "rationale": {o["id"]: form.get(f"rationale_{o['id']}", "").strip() for o in options},
+        "notes": form.get("notes", "").strip() or None, "writer": writer, "status": "draft",
+    }
+    if item_type == ItemType.MULTIPLE_RESPONSE.value:
+        entry["select"] = len(raw_key)
+    return entry
+
+
+def validate(unit_reference: str, entry: dict[str, Any]) -> ItemSpec:
+    """The entry as an `ItemSpec`, or AuthoringError with every problem."""
+    criteria = entry.get("criteria") or []
+    if not criteria:
+        raise AuthoringError([FileProblem(WEB_SOURCE, None, "criteria", "choose at least one assessment criterion")])
+    spec, problems = check_entry(WEB_SOURCE, unit_reference, criteria[0], entry)
+    if spec is not None:
+        problems = untagged_in_taxonomy([spec])
+        if spec.scenario and db.session.scalar(select(Scenario).where(
+                Scenario.code == spec.scenario, Scenario.unit_reference == unit_reference)) is None:
+            problems.append(FileProblem(WEB_SOURCE, None, "scenario", f"{spec.scenario} is not a scenario of this unit"))
+    if problems or spec is None:
+        raise AuthoringError(problems)
+    return spec
+
+
+def create_item(unit_reference: str, entry: dict[str, Any], user: User) -> ItemVersion:
+    """A new item, draft version 1."""
+    spec = validate(unit_reference, entry)
+    item = Item(code=_new_code(unit_reference, spec.criteria[0]), unit_reference=unit_reference)
+    db.session.add(item)
+    version = _new_version(item, spec, user, number=1, comment="written on the workbench")
+    db.session.flush()
+    return version
+
+
+def edit_item(item_id: int, entry: dict[str, Any], user: User) -> ItemVersion:
+    """Edit the item's draft in place, or make a new draft version of it."""
+    item = db.get_or_404(Item, item_id)
+    latest = item.latest
+    if latest.status is ItemStatus.IN_REVIEW:
+        raise AuthoringError([FileProblem(WEB_SOURCE, item.code, None,
+                                          "the item is in review: a reviewer must return it before it is edited")])
+    spec = validate(item.unit_reference, entry)
+    if edits_in_place(latest):
+        _apply(latest, spec, user)
+        version = latest
+    else:
+        version = _new_version(item, spec, user, number=latest.number + 1,
+                               comment=f"new version of {latest.status.value.replace('_', ' ')} version {latest.number}")
+    db.session.flush()
+    return version
+
+
+def form_values(version: ItemVersion) -> dict[str, Any]:
+    """A version's content as the form's field values."""
+    values: dict[str, Any] = {
+        "type": version.type.value, "difficulty_rating": version.difficulty_rating,
+        "criteria": version.criteria, "amplification": version.amplification,
+        "scenario": version.scenario.code if version.scenario else "", "enemy_set": version.enemy_set or "",
+        "stem": version.stem, "notes": version.notes or "",
+        "key": version.key if isinstance(version.key, str) else ", ".join(version.key),
+    }
+    for option in version.options:
+        values[f"option_{option['id']}"] = option["text"]
+        values[f"rationale_{option['id']}"] = version.rationale.get(option["id"], "")
+    return values
+
+
+def edits_in_place(version: ItemVersion) -> bool:
+    """A draft that no reviewer has ever approved is edited in place. Only versions approved for
+    pretest or live are given to learners, so any other keeps its content: its responses keep
+    their meaning."""
+    return version.status is ItemStatus.DRAFT and not any(
+        change.to_status in GIVEN_TO_LEARNERS for change in version.status_changes)
+
+
+def _new_code(unit_reference: str, criterion: str) -> str:
+    prefix = f"{unit_reference.replace('/', '')}-{criterion}-W"
+    taken = db.session.scalar(select(func.count()).select_from(Item).where(Item.code.like(f"{prefix}%"))) or 0
+    return f"{prefix}{taken + 1:02d}"
+
+
+def _new_version(item: Item, spec: ItemSpec, user: User, number: int, comment: str) -> ItemVersion:
+    version = ItemVersion(number=number, status=ItemStatus.DRAFT, parameter_source=ParameterSource.PROVISIONAL)
+    item.versions.append(version)
+    _apply(version, spec, user)
+    version.status_changes.append(StatusChange(from_status=None, to_status=ItemStatus.DRAFT,
+                                               changed_by=user.username, comment=comment))
+    return version
+
+
+def _apply(version: ItemVersion, spec: ItemSpec, user: User) -> None:
+    scenario = db.session.scalar(select(Scenario).where(Scenario.code == spec.scenario)) if spec.scenario else None
+    version.type, version.marks, version.stem = spec.type, spec.marks, spec.stem
+    version.options = [{"id": o.id, "text": o.text} for o in spec.options]
+    version.key = spec.key if isinstance(spec.key, str) else list(spec.key)
+    version.content_hash = content_hash(spec)
+    version.criteria, version.amplification = list(spec.criteria), list(spec.amplification)
+    version.difficulty_rating, version.scenario, version.enemy_set = spec.difficulty_rating, scenario, spec.enemy_set
+    version.rationale, version.notes, version.writer = dict(spec.rationale), spec.notes, user.username
+    version.irt_a, version.irt_d = provisional_parameters(spec.type, spec.difficulty_rating)
+    version.irt_c = 0.0

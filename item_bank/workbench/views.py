@@ -1,0 +1,171 @@
+"""The workbench's pages: browsing the taxonomy, writing and reviewing items (thin: the services decide)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from exam_engine.auth.access import roles_required
+from exam_engine.auth.roles import BANK_STAFF, Role
+from exam_engine.core.extensions import db
+from item_bank.items.files import DIFFICULTY_RATINGS, REVIEW_CHECKLIST
+from item_bank.items.models import Item, ItemStatus, ItemVersion, Scenario
+from item_bank.items.scoring import ItemType
+from item_bank.items.services import tag_counts
+from item_bank.taxonomy.models import Qualification, UnitVersion
+from item_bank.taxonomy.services import current_unit_version, current_versions, unit_reference, unit_slug
+from item_bank.workbench.services.authoring import (
+    OPTION_IDS,
+    AuthoringError,
+    create_item,
+    edit_item,
+    edits_in_place,
+    entry_from_form,
+    form_values,
+)
+from item_bank.workbench.services.review import MOVES, ReviewError, allowed_moves, move_item, pending_calibration
+
+bp = Blueprint("workbench", __name__, url_prefix="/workbench", template_folder="templates")
+
+
+@bp.app_template_global()
+def unit_url_slug(reference: str) -> str:
+    return unit_slug(reference)
+
+
+@bp.route("/")
+@roles_required(Role.ITEM_WRITER, Role.REVIEWER)
+def home() -> str:
+    return render_template("workbench/home.html")
+
+
+@bp.route("/taxonomy/")
+@roles_required(Role.ITEM_WRITER, Role.REVIEWER)
+def qualifications() -> str:
+    rows = db.session.scalars(select(Qualification).order_by(Qualification.awarding_body, Qualification.title)).all()
+    return render_template("workbench/taxonomy/qualifications.html", qualifications=rows)
+
+
+@bp.route("/taxonomy/qualifications/<int:qualification_id>")
+@roles_required(Role.ITEM_WRITER, Role.REVIEWER)
+def qualification(qualification_id: int) -> str:
+    found = db.get_or_404(Qualification, qualification_id)
+    return render_template("workbench/taxonomy/qualification.html", qualification=found,
+                           versions=current_versions(found))
+
+
+@bp.route("/taxonomy/units/<int:version_id>")
+@roles_required(Role.ITEM_WRITER, Role.REVIEWER)
+def unit_version(version_id: int) -> str:
+    version = db.get_or_404(UnitVersion, version_id)
+    return render_template("workbench/taxonomy/unit.html", version=version,
+                           counts=tag_counts(version.unit.reference))
+
+
+@bp.route("/units/")
+@roles_required(*BANK_STAFF)
+def units() -> str:
+    references = db.session.scalars(select(Item.unit_reference).distinct().order_by(Item.unit_reference)).all()
+    rows = [(reference, current_unit_version(reference)) for reference in references]
+    return render_template("workbench/units.html", rows=rows)
+
+
+@bp.route("/units/<slug>/items")
+@roles_required(*BANK_STAFF)
+def unit_items(slug: str) -> str:
+    reference = unit_reference(slug)
+    items = db.session.scalars(select(Item).where(Item.unit_reference == reference).order_by(Item.code)).all()
+    return render_template("workbench/items.html", unit=reference, slug=slug, items=items,
+                           unit_version=current_unit_version(reference))
+
+
+@bp.route("/units/<slug>/items/new", methods=["GET", "POST"])
+@roles_required(Role.ITEM_WRITER)
+def new_item(slug: str) -> str | Response:
+    reference = unit_reference(slug)
+    problems = []
+    if request.method == "POST":
+        try:
+            version = create_item(reference, entry_from_form(request.form, current_user.username), current_user)
+        except AuthoringError as error:
+            problems = error.problems
+        else:
+            flash(f"Item {version.item.code} saved as a draft.", "success")
+            return redirect(url_for("workbench.item_page", item_id=version.item_id))
+    return _form(reference, request.form if request.method == "POST" else {}, problems, None)
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ITEM_WRITER)
+def edit_item_page(item_id: int) -> str | Response:
+    item = db.get_or_404(Item, item_id)
+    problems = []
+    if request.method == "POST":
+        try:
+            version = edit_item(item_id, entry_from_form(request.form, current_user.username), current_user)
+        except AuthoringError as error:
+            problems = error.problems
+        else:
+            flash(f"Saved as draft version {version.number} of {item.code}.", "success")
+            return redirect(url_for("workbench.item_page", item_id=item.id))
+    values = request.form if request.method == "POST" else form_values(item.latest)
+    return _form(item.unit_reference, values, problems, item)
+
+
+def _form(reference: str, values, problems, item: Item | None) -> tuple[str, int]:
+    unit_version = current_unit_version(reference)
+    if unit_version is None:
+        abort(404)
+    scenarios = db.session.scalars(select(Scenario).where(Scenario.unit_reference == reference)
+                                   .order_by(Scenario.code)).all()
+    enemy_sets = db.session.scalars(select(ItemVersion.enemy_set).join(Item).where(
+        Item.unit_reference == reference, ItemVersion.enemy_set.is_not(None)).distinct()).all()
+    getlist = values.getlist if hasattr(values, "getlist") else (lambda name: values.get(name, []))
+    return render_template("workbench/item_form.html", unit=reference, unit_version=unit_version,
+                           item=item, in_place=item is not None and edits_in_place(item.latest),
+                           values=values, getlist=getlist, problems=problems,
+                           scenarios=scenarios, enemy_sets=enemy_sets, option_ids=OPTION_IDS,
+                           types=list(ItemType), ratings=DIFFICULTY_RATINGS), (422 if problems else 200)
+
+
+@bp.route("/items/<int:item_id>")
+@roles_required(*BANK_STAFF)
+def item_page(item_id: int) -> str:
+    item = db.get_or_404(Item, item_id)
+    versions = list(reversed(item.versions))
+    return render_template(
+        "workbench/item.html", item=item, versions=versions, preview=item.latest,
+        instruction=item.latest.instruction,
+        moves={v.id: allowed_moves(v, current_user) for v in versions},
+        proposals={v.id: pending_calibration(v) for v in versions}, checklist=REVIEW_CHECKLIST,
+        editable=current_user.role is Role.ITEM_WRITER and item.latest.status is not ItemStatus.IN_REVIEW,
+    )
+
+
+@bp.route("/versions/<int:version_id>/move", methods=["POST"])
+@roles_required(*BANK_STAFF)
+def move(version_id: int) -> Response:
+    name = request.form.get("move", "")
+    try:
+        version = move_item(version_id, name, current_user, request.form.get("comment"),
+                            request.form.getlist("checklist"))
+    except ReviewError as error:
+        flash(str(error), "error")
+        version = db.get_or_404(ItemVersion, version_id)
+    else:
+        flash(f"{MOVES[name].label}: {version.item.code} version {version.number} is now "
+              f"{version.status.value.replace('_', ' ')}.", "success")
+    return redirect(url_for("workbench.item_page", item_id=version.item_id))
+
+
+@bp.route("/review")
+@roles_required(*BANK_STAFF)
+def review_queue() -> str:
+    waiting = db.session.scalars(select(ItemVersion).where(ItemVersion.status.in_(
+        [ItemStatus.IN_REVIEW, ItemStatus.APPROVED_FOR_PRETEST])).order_by(ItemVersion.id)).all()
+    return render_template("workbench/review.html",
+                           in_review=[v for v in waiting if v.status is ItemStatus.IN_REVIEW],
+                           pretest=[(v, pending_calibration(v)) for v in waiting
+                                    if v.status is ItemStatus.APPROVED_FOR_PRETEST])

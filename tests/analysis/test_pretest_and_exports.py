@@ -1,0 +1,93 @@
+"""The pretest loop from stored responses, the statistics CSV, the YAML export and the coverage page."""
+
+import csv
+import io
+
+import numpy as np
+from sqlalchemy import select
+
+from exam_engine.auth.roles import Role
+from exam_engine.cli import cli
+from exam_engine.core.extensions import db
+from exam_engine.psychometrics.models import ItemParameters
+from exam_engine.psychometrics.simulation import simulate_responses
+from item_bank.items.services import load_bank
+from item_bank.items.models import ItemCalibration
+from item_bank.items.files import REVIEW_CHECKLIST
+from item_bank.items.models import ItemStatus
+from item_bank.items.scoring import ItemType
+from item_bank.workbench.services.authoring import create_item, entry_from_form
+from item_bank.workbench.services.review import move_item
+from tests.conftest import TEST_PASSWORD
+from tests.helpers import sign_in
+from tests.helpers import item_form
+from tests.analysis.factory import Taker, make_version, seed_attempts
+
+UNIT = "Y/506/2152"
+
+
+def _seed_pretest(persons: int = 400):
+    """Eight live items with known parameters and one pretest item, answered by simulated learners."""
+    rng = np.random.default_rng(3)
+    a = np.array([1.0, 1.4, 0.8, 1.2, 1.6, 0.9, 1.1, 1.3, 1.2])
+    b = np.array([-1.5, -1.0, -0.5, 0.0, 0.3, 0.7, 1.0, 1.5, 0.5])
+    versions = [make_version(f"L-{n}", ItemType.SINGLE_BEST_ANSWER, a=a[n], d=[-a[n] * b[n]]) for n in range(8)]
+    versions.append(make_version("P-1", ItemType.SINGLE_BEST_ANSWER, status=ItemStatus.APPROVED_FOR_PRETEST))
+    scores = simulate_responses(rng.normal(0, 1, persons), ItemParameters.dichotomous(a, -a * b), rng)
+    takers = [Taker({v.id: ("B" if s == 1 else "A") for v, s in zip(versions, row)},
+                    pretest=frozenset({versions[-1].id})) for row in scores]
+    seed_attempts(takers)
+    return versions, b[-1]
+
+
+def test_calibrate_bank_proposes_the_pretest_item_and_a_reviewer_promotes_it(app, make_user):
+    versions, true_b = _seed_pretest()
+    result = app.test_cli_runner().invoke(cli, ["calibrate-bank", "--unit", UNIT, "--min-responses", "300"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "8 live item versions as anchors" in result.output and "Proposed for promotion: P-1 v1" in result.output
+    proposal = db.session.scalar(select(ItemCalibration))
+    estimated_b = -proposal.irt_d[0] / proposal.irt_a
+    assert abs(estimated_b - true_b) < 0.35 and proposal.se_a is not None  # 400 responses
+    move_item(versions[-1].id, "promote", make_user(Role.REVIEWER), "Fits, discriminates, no flags.")
+    assert versions[-1].status is ItemStatus.LIVE and versions[-1].irt_a == proposal.irt_a
+
+
+def test_calibrate_bank_waits_for_enough_responses(app):
+    _seed_pretest(persons=50)
+    result = app.test_cli_runner().invoke(cli, ["calibrate-bank", "--unit", UNIT], catch_exceptions=False)
+    assert "Waiting: P-1 has 50 of 200 responses." in result.output
+    assert db.session.scalar(select(ItemCalibration)) is None
+
+
+def test_statistics_csv_has_a_row_per_item_version(app, client, make_user):
+    _seed_pretest(persons=60)
+    sign_in(client, make_user(Role.REVIEWER).username, TEST_PASSWORD)
+    response = client.get("/workbench/units/Y-506-2152/statistics.csv")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert response.mimetype == "text/csv" and [r["item"] for r in rows] == [f"L-{n}" for n in range(8)] + ["P-1"]
+    assert all(r["responses"] == "60" for r in rows)
+
+
+def test_web_items_export_to_files_that_load_back_unchanged(taxonomy, app, make_user, tmp_path):
+    writer, reviewer = make_user(Role.ITEM_WRITER), make_user(Role.REVIEWER)
+    version = create_item(UNIT, entry_from_form(item_form(), writer.username), writer)
+    move_item(version.id, "submit", writer, None)
+    move_item(version.id, "approve", reviewer, None, REVIEW_CHECKLIST)
+    result = app.test_cli_runner().invoke(cli, ["export-item-files", "--unit", UNIT, "--out", str(tmp_path)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "Y-506-2152" / "AC1.1.yaml").exists()
+    report = load_bank(tmp_path)
+    assert (report.created, report.new_versions, report.unchanged) == (0, 0, 1)
+
+
+def test_coverage_page_draws_the_matrix_and_names_empty_points(taxonomy, client, make_user):
+    make_version("C-1", ItemType.SINGLE_BEST_ANSWER, criterion="AC1.1")
+    make_version("C-2", ItemType.ORDERING, criterion="AC1.2")
+    sign_in(client, make_user(Role.ITEM_WRITER).username, TEST_PASSWORD)
+    page = client.get("/workbench/units/Y-506-2152/coverage").get_data(as_text=True)
+    assert '<svg class="chart" id="coverage-grid" role="img"' in page
+    assert "AC1.1/1" not in page.split('id="uncovered"')[1].split("</ul>")[0]
+    assert "AC1.3/1" in page.split('id="uncovered"')[1]
+    assert 'id="feasibility"' in page
