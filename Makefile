@@ -1,4 +1,5 @@
-# The two commands: `make run` (set up and serve the app) and `make test` (the whole suite).
+# The two commands: `make run` (set up and serve the app) and `make test` (import layers, lint, types,
+# then the whole suite).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -28,4 +29,7 @@ run: $(VENV)/.installed
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) "exam_engine:create_app()"
 
 test: $(VENV)/.installed-test
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -36,11 +36,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from blueprints.files import BLUEPRINT_FOLDER, load  # noqa: E402
-from exam_engine.assembly.engine import Engine  # noqa: E402
-from exam_engine.assembly.pool import ItemPool  # noqa: E402
-from exam_engine.assembly.simulator import simulate  # noqa: E402
-from exam_engine.psychometrics.models import ItemParameters  # noqa: E402
+from blueprints.files import BLUEPRINT_FOLDER, load
+from exam_engine.assembly.engine import Engine
+from exam_engine.assembly.pool import ItemPool
+from exam_engine.assembly.simulator import simulate
+from exam_engine.psychometrics.models import ItemParameters
 
 BLUEPRINT = load(BLUEPRINT_FOLDER / "unit2-Y-506-2152.yaml")
 MODES = ("maxinfo", "cat", "loft")

@@ -31,19 +31,19 @@ from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.server import Server, free_port  # noqa: E402
-from exam_engine import create_app  # noqa: E402
-from exam_engine.auth.models import User  # noqa: E402
-from exam_engine.auth.roles import Role  # noqa: E402
-from exam_engine.core.commands import upgrade_to_head  # noqa: E402
-from exam_engine.core.config import normalise_database_url  # noqa: E402
-from exam_engine.core.database import utcnow  # noqa: E402
-from exam_engine.delivery.client import RunnerClient, some_answer  # noqa: E402
-from exam_engine.core.extensions import db  # noqa: E402
-from invigilation.models.centres import Candidate, Centre, Room  # noqa: E402
-from invigilation.models.sessions import SessionState, SessionUnit, Sitting, TestSession  # noqa: E402
-from invigilation.states import SittingState  # noqa: E402
-from item_bank.items.services import load_bank  # noqa: E402
+from benchmarks.server import Server, free_port
+from exam_engine import create_app
+from exam_engine.auth.models import User
+from exam_engine.auth.roles import Role
+from exam_engine.core.commands import upgrade_to_head
+from exam_engine.core.config import normalise_database_url
+from exam_engine.core.database import utcnow
+from exam_engine.core.extensions import db
+from exam_engine.delivery.client import RunnerClient, some_answer
+from invigilation.models.centres import Candidate, Centre, Room
+from invigilation.models.sessions import SessionState, SessionUnit, Sitting, TestSession
+from invigilation.states import SittingState
+from item_bank.items.services import load_bank
 
 UNIT = "Y/506/2152"
 KEY = "BENCH2"
@@ -98,7 +98,7 @@ def sit(base_url: str, number: str, items: int, think: float, barrier: threading
     client = RunnerClient(base_url, timeout=120)
     try:
         sitting = client.sign_in(number, KEY)
-    except Exception as error:  # noqa: BLE001 - counted below
+    except Exception as error:
         sitting = None
         with results.lock:
             results.errors.append(f"{number} sign-in: {error}")
@@ -121,7 +121,7 @@ def sit(base_url: str, number: str, items: int, think: float, barrier: threading
                 with results.lock:
                     (results.next_item.append(seconds) if code == 201 else results.errors.append(f"next {code}"))
         client.call("POST", f"{base}/submit")
-    except Exception as error:  # noqa: BLE001 - a learner's failure is counted, not fatal
+    except Exception as error:
         with results.lock:
             results.errors.append(f"{number}: {error}")
 
@@ -188,7 +188,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"Machine: {machine()}", flush=True)
     print(f"{args.learners} concurrent learners each answer {args.items} items of the Unit 2 adaptive test "
-          f"(blueprints/data), think time {args.think:g} s on average; gunicorn {args.workers} workers x {THREADS} threads on loopback; "
+          f"(blueprints/data), think time {args.think:g} s on average; "
+          f"gunicorn {args.workers} workers x {THREADS} threads on loopback; "
           f"{args.runs} runs per database.", flush=True)
     for label, (url, name) in database_urls(args.postgres).items():
         saves, nexts = [], []

@@ -32,14 +32,14 @@ from sqlalchemy import select, tuple_
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.delivery import KEY, book_learners, database_urls, drop, machine  # noqa: E402
-from benchmarks.server import Server, free_port  # noqa: E402
-from exam_engine import create_app  # noqa: E402
-from exam_engine.delivery.client import RunnerClient, some_answer  # noqa: E402
-from exam_engine.delivery.models import AnswerEvent  # noqa: E402
-from exam_engine.core.extensions import db  # noqa: E402
-from invigilation.services.event_log import verify_log  # noqa: E402
-from invigilation.models.sessions import Sitting  # noqa: E402
+from benchmarks.delivery import KEY, book_learners, database_urls, drop, machine
+from benchmarks.server import Server, free_port
+from exam_engine import create_app
+from exam_engine.core.extensions import db
+from exam_engine.delivery.client import RunnerClient, some_answer
+from exam_engine.delivery.models import AnswerEvent
+from invigilation.models.sessions import Sitting
+from invigilation.services.event_log import verify_log
 
 STEPS = ("sign_in", "start", "item", "answer", "next_item", "submit")
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -78,7 +78,7 @@ def candidate(base_url: str, number: str, items: int | None, barrier: threading.
             sitting = client.sign_in(number, KEY)
             results.timed("sign_in", time.perf_counter() - began)
             break
-        except Exception as error:  # noqa: BLE001 - counted
+        except Exception as error:
             if "(503)" not in str(error):
                 results.error(f"{number} sign-in: {error}")
                 break
@@ -94,7 +94,7 @@ def candidate(base_url: str, number: str, items: int | None, barrier: threading.
         return
     try:
         _sit(client, number, sitting["sitting"], items, stop, results)
-    except Exception as error:  # noqa: BLE001 - counted
+    except Exception as error:
         results.error(f"{number}: {error}")
 
 
@@ -193,7 +193,8 @@ def run(url: str, candidates: int, items: int | None, workers: int, threads: int
     stored, verified = stored_answers(url, results.acknowledged)
     requests = sum(len(v) for v in results.latencies.values())
     figures: dict[str, object] = {
-        "candidates": candidates, "items_per_candidate": items or "all", "submitted": results.submitted, "errors": len(results.errors), "busy_retries": results.retries,
+        "candidates": candidates, "items_per_candidate": items or "all", "submitted": results.submitted,
+        "errors": len(results.errors), "busy_retries": results.retries,
         "answers_sent": len(results.acknowledged), "answers_stored": stored,
         "lost": len(results.acknowledged) - stored, "event_log_verified": verified,
         "requests": requests, "seconds": round(wall, 1), "throughput_rps": round(requests / wall, 1),

@@ -25,10 +25,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from exam_engine.psychometrics.ability import eap, eap_many  # noqa: E402
-from exam_engine.psychometrics.calibration import calibrate  # noqa: E402
-from exam_engine.psychometrics.models import ItemParameters  # noqa: E402
-from exam_engine.psychometrics.simulation import random_design, simulate_responses  # noqa: E402
+from exam_engine.psychometrics.ability import eap, eap_many
+from exam_engine.psychometrics.calibration import calibrate
+from exam_engine.psychometrics.models import ItemParameters
+from exam_engine.psychometrics.simulation import random_design, simulate_responses
 
 PERSONS, ITEMS, PER_PERSON = 20_000, 300, 30
 RUNS = 3

@@ -43,9 +43,9 @@ class Server:
             try:
                 urllib.request.urlopen(self.url + "/api/openapi.json", timeout=2).read()
                 return
-            except OSError:
+            except OSError as error:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+                    raise RuntimeError(f"gunicorn exited with {self.process.returncode}") from error
                 time.sleep(0.2)
         self.kill()
         raise RuntimeError(f"gunicorn did not answer on {self.url} within {wait} s")

@@ -45,8 +45,8 @@ class _Reader:
     def number(self, data: dict, key: str, where: str, kind: type, low: float | None = None,
                high: float | None = None, default: Any = None) -> Any:
         value = data.get(key, default)
-        if kind is int and (isinstance(value, bool) or not isinstance(value, int)) or \
-                kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        if (kind is int and (isinstance(value, bool) or not isinstance(value, int))) or \
+                (kind is float and (isinstance(value, bool) or not isinstance(value, (int, float)))):
             self.problems.append(f"{where}{key}: must be {'an integer' if kind is int else 'a number'}, got {value!r}")
             return default if default is not None else kind(0)
         if (low is not None and value < low) or (high is not None and value > high):
@@ -168,9 +168,9 @@ def consistency_problems(blueprint: Blueprint) -> list[str]:
     types = [rule.type for rule in blueprint.item_types]
     if len(set(types)) != len(types):
         problems.append("item_types: a type appears twice")
-    for n, rule in enumerate(blueprint.item_types):
-        if rule.max_items < rule.min_items:
-            problems.append(f"item_types[{n}].max_items: must be at least min_items ({rule.min_items})")
+    for n, type_rule in enumerate(blueprint.item_types):
+        if type_rule.max_items < type_rule.min_items:
+            problems.append(f"item_types[{n}].max_items: must be at least min_items ({type_rule.min_items})")
     per_mark = min((rule.seconds / MARKS[ItemType(rule.type)] for rule in blueprint.item_types), default=0)
     if blueprint.total_marks * per_mark + blueprint.pretest_seconds > blueprint.seconds:
         problems.append(f"minutes: {blueprint.minutes} cannot hold {blueprint.total_marks} marks and the pretest slots")

@@ -56,13 +56,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def import_all_models() -> None:
     """Import every package's models, so that the metadata (and Alembic) sees every table."""
-    import exam_engine.auth.models
-    import exam_engine.delivery.models
-    import exam_engine.operations.models
-    import invigilation.models.centres
-    import invigilation.models.event_log
-    import invigilation.models.sessions
-    import invigilation.models.setup_log
     import item_bank.items.models
     import item_bank.taxonomy.models  # noqa: F401
 

@@ -35,8 +35,10 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount(Role.INVIGILATOR, "demo-invigilator", "demo-invigilator-pass", "Sam Patel (demo invigilator)"),
     DemoAccount(Role.ITEM_WRITER, "demo-writer", "demo-writer-pass", "Jo Evans (demo item writer)"),
     DemoAccount(Role.REVIEWER, "demo-reviewer", "demo-reviewer-pass", "Chris Lee (demo reviewer)"),
-    DemoAccount(Role.CENTRE_ADMIN, "demo-centre-admin", "demo-centre-admin-pass", "Pat Jones (demo centre administrator)"),
-    DemoAccount(Role.AWARDING_BODY_ADMIN, "demo-admin", "demo-admin-pass", "Riley Shaw (demo awarding-body administrator)"),
+    DemoAccount(Role.CENTRE_ADMIN, "demo-centre-admin", "demo-centre-admin-pass",
+                "Pat Jones (demo centre administrator)"),
+    DemoAccount(Role.AWARDING_BODY_ADMIN, "demo-admin", "demo-admin-pass",
+                "Riley Shaw (demo awarding-body administrator)"),
 )
 
 

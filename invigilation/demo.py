@@ -10,9 +10,9 @@ from exam_engine.auth.models import User
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from invigilation.models.centres import AccessArrangement, Candidate, Centre, CentreStaff, Room, Workstation
+from invigilation.models.sessions import SessionUnit, TestSession
 from invigilation.services.report import CENTRE_TIME_ZONE
 from invigilation.services.sessions import UnitRequest, book_candidate, create_session
-from invigilation.models.sessions import SessionUnit, TestSession
 
 DEMO_CENTRE_NUMBER = "DEMO01"
 DEMO_UNIT = "Y/506/2152"  # Unit 2: Understand the Customer Service Environment, 45 minutes
@@ -48,8 +48,8 @@ def load_invigilation_demo(users: dict[str, User], progress: Callable[[str], Non
         start = datetime.combine(today, time(23, 30), CENTRE_TIME_ZONE)
     session = create_session(room, today, start, [UnitRequest(DEMO_UNIT, DEMO_UNIT_MINUTES)],
                              [users["demo-invigilator"]], users["demo-centre-admin"])
-    candidate = db.session.scalar(select(Candidate).where(Candidate.centre_id == centre.id,
-                                                          Candidate.user_id == users["demo-learner"].id))
+    candidate = db.session.scalars(select(Candidate).where(Candidate.centre_id == centre.id,
+                                                           Candidate.user_id == users["demo-learner"].id)).one()
     book_candidate(session, candidate, DEMO_UNIT, users["demo-centre-admin"], room.workstations[0],
                    now=start - timedelta(days=1))
     progress(f"Demo session {session.id}: {DEMO_UNIT} today at {start:%H:%M} in {room.name}, "

@@ -52,7 +52,7 @@ def postgres_server_url() -> URL:
         with engine.connect() as connection:
             connection.execute(text("select 1"))
         engine.dispose()
-    except Exception as error:  # noqa: BLE001 - any failure to connect means "unavailable"
+    except Exception as error:
         unavailable(f"PostgreSQL at {url.render_as_string(hide_password=True)} is unreachable: {error}")
     return url
 

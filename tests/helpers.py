@@ -25,8 +25,10 @@ def item_form(**changes: object) -> MultiDict:
     """A complete single-best-answer item for AC1.1 of Y/506/2152, as the workbench form posts it."""
     fields: dict[str, object] = {
         "type": "single_best_answer", "difficulty_rating": "medium", "criteria": ["AC1.1"],
-        "amplification": ["AC1.1/1"], "scenario": "", "enemy_set": "", "stem": "Which value of service keeps guests coming back?",
-        "option_A": "Lower prices", "option_B": "Customer loyalty", "option_C": "Longer opening", "option_D": "Bigger rooms",
+        "amplification": ["AC1.1/1"], "scenario": "", "enemy_set": "",
+        "stem": "Which value of service keeps guests coming back?",
+        "option_A": "Lower prices", "option_B": "Customer loyalty", "option_C": "Longer opening",
+        "option_D": "Bigger rooms",
         "rationale_A": "Price is not a value of service.", "rationale_B": "Key.", "rationale_C": "Not a value.",
         "rationale_D": "Not a value.", "key": "B", "notes": "",
     }

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.cli import cli
-from exam_engine.demo import DEMO_ACCOUNTS
 from exam_engine.core.extensions import db
+from exam_engine.demo import DEMO_ACCOUNTS
 from tests.helpers import sign_in
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import click
 import numpy as np
-
 from flask.cli import with_appcontext
 
 from exam_engine.analysis.services.evidence import statistics_csv
@@ -22,7 +21,8 @@ from exam_engine.analysis.services.pretest import PRETEST_RESPONSES, calibrate_u
 from exam_engine.core.transactions import transactional
 from exam_engine.psychometrics import classical
 from exam_engine.psychometrics.ability import eap_many, map_estimate, ml_estimate, wle
-from exam_engine.psychometrics.calibration import Calibration, calibrate as run_calibration
+from exam_engine.psychometrics.calibration import Calibration
+from exam_engine.psychometrics.calibration import calibrate as run_calibration
 from exam_engine.psychometrics.dif import mantel_haenszel
 from exam_engine.psychometrics.models import ItemParameters
 from exam_engine.psychometrics.quadrature import normal_grid
@@ -134,7 +134,8 @@ def _write_parameters(out: Path, items: list[str], fit: Calibration) -> None:
 @click.option("--group", "group_file", type=INPUT, help="GROUP.csv (person,group) for Mantel-Haenszel DIF.")
 @click.option("--focal", default="1", show_default=True, help="Group value of the focal group.")
 @click.option("--out", type=OUTPUT, help="CSV to write (default: standard output).")
-def item_stats_csv_command(responses: Path, key_file: Path | None, group_file: Path | None, focal: str, out: Path | None) -> None:
+def item_stats_csv_command(responses: Path, key_file: Path | None, group_file: Path | None, focal: str,
+                           out: Path | None) -> None:
     """Classical item statistics (and DIF with --group) as CSV."""
     table = _load(responses)
     try:
@@ -159,7 +160,7 @@ def item_stats_csv_command(responses: Path, key_file: Path | None, group_file: P
     if complete.sum() >= 2 and scores.shape[1] >= 3:
         header.append("alpha_if_deleted")
         columns.append(classical.alpha_if_deleted(scores))
-        _report_reliability(scores, complete)
+        _report_reliability(scores, int(complete.sum()))
     else:
         click.echo("warning: too few complete rows or items for alpha", err=True)
     if key is not None:
@@ -170,12 +171,12 @@ def item_stats_csv_command(responses: Path, key_file: Path | None, group_file: P
     _emit(out, header, rows)
 
 
-def _report_reliability(scores: np.ndarray, complete: np.ndarray) -> None:
+def _report_reliability(scores: np.ndarray, complete_rows: int) -> None:
     alpha = classical.cronbach_alpha(scores)
-    low, high = classical.alpha_interval(alpha, int(complete.sum()), scores.shape[1])
+    low, high = classical.alpha_interval(alpha, complete_rows, scores.shape[1])
     sem = classical.standard_error_of_measurement(scores)
     click.echo(f"alpha (KR-20 for one-mark items): {alpha:.4f}  95% CI [{low:.4f}, {high:.4f}]  "
-               f"SEM: {sem:.4f} marks  (n = {int(complete.sum())} complete rows)", err=True)
+               f"SEM: {sem:.4f} marks  (n = {complete_rows} complete rows)", err=True)
 
 
 Columns = tuple[list[str], list[np.ndarray]]

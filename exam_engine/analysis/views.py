@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
 
@@ -76,4 +76,4 @@ def _day(text: str | None, end: bool = False) -> datetime | None:
         day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         abort(400, description=f"{text!r} is not a date like 2026-11-22")
-    return datetime.combine(day + timedelta(days=1 if end else 0), time(), tzinfo=timezone.utc)
+    return datetime.combine(day + timedelta(days=1 if end else 0), time(), tzinfo=UTC)

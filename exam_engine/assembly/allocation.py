@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
-from scipy.optimize import LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.stats import norm
 
 from exam_engine.assembly.constraints import RuleLayout
@@ -62,7 +62,7 @@ def exposure_targets(layout: RuleLayout, edges: tuple[float, ...], max_rate: flo
                    LinearConstraint(exposure, 0.0, max_rate)]
     information = pool.information(means)[:, items]  # (G, n)
     result = milp(-(shares[:, None] * information).ravel(), constraints=constraints,
-                  bounds=(0.0, 1.0), integrality=np.zeros(classes * n))
+                  bounds=Bounds(0.0, 1.0), integrality=np.zeros(classes * n, np.int64))
     if result.x is None:
         return uniform
     targets = np.zeros_like(uniform)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ def read_bank(path: Path) -> tuple[ItemPool, ItemPool | None]:
     return _pool(live), (_pool(pretest) if pretest else None)
 
 
-def _row(row: dict[str, str], where: str, problems: list[str]) -> dict:
+def _row(row: dict[str, str], where: str, problems: list[str]) -> dict[str, Any]:
     def number(column: str, text: str, low: float, high: float) -> float:
         try:
             value = float(text)
@@ -71,7 +72,8 @@ def _row(row: dict[str, str], where: str, problems: list[str]) -> dict:
 
     lo, ac = row["lo"].strip(), row["ac"].strip()
     if not lo.isdigit() or not ac.startswith(lo + ".") or not ac[len(lo) + 1:].isdigit():
-        problems.append(f"{where}, columns lo/ac: {lo!r}/{ac!r} must look like 1 / 1.3, the criterion within the outcome")
+        problems.append(f"{where}, columns lo/ac: {lo!r}/{ac!r} must look like 1 / 1.3, "
+                        "the criterion within the outcome")
     marks = int(number("marks", row["marks"], 1, 10))
     steps = [number("b", part, -8, 8) for part in row["b"].split(";")]
     if len(steps) != marks:
@@ -90,7 +92,7 @@ def _row(row: dict[str, str], where: str, problems: list[str]) -> dict:
             "steps": steps, "c": c, "type": item_type, "status": status, "enemies": enemies}
 
 
-def _pool(rows: list[dict]) -> ItemPool:
+def _pool(rows: list[dict[str, Any]]) -> ItemPool:
     width = max(row["marks"] for row in rows)
     a = np.array([row["a"] for row in rows])
     d = np.full((len(rows), width), np.nan)

@@ -50,13 +50,14 @@ def breaches(blueprint: Blueprint, pool: ItemPool, scored: Sequence[str], pretes
             found.append(f"AC{ac} has {count} items, at most {blueprint.max_items_per_criterion} allowed")
     seconds = 0
     for item_type in set(per_type) | {rule.type for rule in blueprint.item_types}:
-        rule = blueprint.type_rule(item_type)
-        if rule is None:
+        type_rule = blueprint.type_rule(item_type)
+        if type_rule is None:
             found.append(f"{per_type[item_type]} items of type {item_type}, which the blueprint does not allow")
             continue
-        if not rule.min_items <= per_type[item_type] <= rule.max_items:
-            found.append(f"{per_type[item_type]} {item_type} items, blueprint sets {rule.min_items}-{rule.max_items}")
-        seconds += rule.seconds * per_type[item_type]
+        if not type_rule.min_items <= per_type[item_type] <= type_rule.max_items:
+            found.append(f"{per_type[item_type]} {item_type} items, "
+                         f"blueprint sets {type_rule.min_items}-{type_rule.max_items}")
+        seconds += type_rule.seconds * per_type[item_type]
     if seconds + blueprint.pretest_seconds > blueprint.seconds:
         found.append(f"expected time {seconds + blueprint.pretest_seconds} s exceeds {blueprint.seconds} s")
     if len(pretest) > blueprint.pretest_slots:

@@ -54,7 +54,7 @@ class RuleLayout:
         return (self.outcome >= 0) & (self.criterion >= 0) & (self.item_type >= 0)
 
     @classmethod
-    def build(cls, blueprint: Blueprint, pool: ItemPool) -> "RuleLayout":
+    def build(cls, blueprint: Blueprint, pool: ItemPool) -> RuleLayout:
         names = tuple(ac for rule in blueprint.outcomes for ac in rule.criteria)
         lo_of = {ac: k for k, rule in enumerate(blueprint.outcomes) for ac in rule.criteria}
         ac_of = {ac: k for k, ac in enumerate(names)}
@@ -98,8 +98,9 @@ class RuleLayout:
             keep[members[: last + 1]] = True
         return np.flatnonzero(keep)
 
-    def model(self, candidates: IntArray, fixed: IntArray = np.empty(0, np.int64)) -> "ConstraintModel":
+    def model(self, candidates: IntArray, fixed: IntArray | None = None) -> ConstraintModel:
         """The constraint rows over the given candidate items, with ``fixed`` items forced in."""
+        fixed = np.empty(0, np.int64) if fixed is None else fixed
         bp, pool = self.blueprint, self.pool
         marks = pool.marks[candidates].astype(float)
         rows: list[NDArray[np.float64]] = [marks[None, :]]
@@ -108,21 +109,29 @@ class RuleLayout:
         lo = self.outcome[candidates]
         for k, rule in enumerate(bp.outcomes):
             rows.append((marks * (lo == k))[None, :])
-            lower.append(rule.min_marks), upper.append(rule.max_marks)
-            names.append(f"LO{rule.number} marks"), kinds.append("outcome")
+            lower.append(rule.min_marks)
+            upper.append(rule.max_marks)
+            names.append(f"LO{rule.number} marks")
+            kinds.append("outcome")
         ac = self.criterion[candidates]
         for k, name in enumerate(self.criterion_names):
             rows.append((ac == k).astype(float)[None, :])
-            lower.append(0.0), upper.append(bp.max_items_per_criterion)
-            names.append(f"AC{name} items"), kinds.append("criterion")
+            lower.append(0.0)
+            upper.append(bp.max_items_per_criterion)
+            names.append(f"AC{name} items")
+            kinds.append("criterion")
         types = self.item_type[candidates]
-        for k, rule in enumerate(bp.item_types):
+        for k, type_rule in enumerate(bp.item_types):
             rows.append((types == k).astype(float)[None, :])
-            lower.append(rule.min_items), upper.append(rule.max_items)
-            names.append(f"{rule.type} items"), kinds.append("type")
+            lower.append(type_rule.min_items)
+            upper.append(type_rule.max_items)
+            names.append(f"{type_rule.type} items")
+            kinds.append("type")
         rows.append(self.seconds[candidates][None, :])
-        lower.append(0.0), upper.append(float(bp.seconds - bp.pretest_seconds))
-        names.append("time (seconds)"), kinds.append("time")
+        lower.append(0.0)
+        upper.append(float(bp.seconds - bp.pretest_seconds))
+        names.append("time (seconds)")
+        kinds.append("time")
         column = {item: j for j, item in enumerate(candidates.tolist())}
         for group in self.enemy_groups:
             present = [column[i] for i in group if i in column]
@@ -130,8 +139,10 @@ class RuleLayout:
                 row = np.zeros(candidates.size)
                 row[present] = 1.0
                 rows.append(row[None, :])
-                lower.append(0.0), upper.append(1.0)
-                names.append("enemies " + ", ".join(pool.ids[i] for i in group)), kinds.append("enemy")
+                lower.append(0.0)
+                upper.append(1.0)
+                names.append("enemies " + ", ".join(pool.ids[i] for i in group))
+                kinds.append("enemy")
         forced = np.isin(candidates, fixed)
         return ConstraintModel(candidates, np.vstack(rows), np.array(lower), np.array(upper),
                                tuple(names), tuple(kinds), forced)
@@ -149,7 +160,7 @@ class ConstraintModel:
     kinds: tuple[str, ...]
     forced: NDArray[np.bool_]
 
-    def without(self, kind: str) -> "ConstraintModel":
+    def without(self, kind: str) -> ConstraintModel:
         """The model with one kind of rule dropped (used to find why a blueprint is infeasible)."""
         keep = np.array([k != kind for k in self.kinds])
         return ConstraintModel(self.candidates, self.matrix[keep], self.lower[keep], self.upper[keep],
@@ -159,8 +170,8 @@ class ConstraintModel:
     def needed(self) -> NDArray[np.bool_]:
         """Rows that some 0-1 choice could break; the others cannot bind and need not reach the solver."""
         low_x = self.forced.astype(float)
-        lowest = np.minimum(self.matrix * low_x, self.matrix).sum(axis=1)
-        highest = np.maximum(self.matrix * low_x, self.matrix).sum(axis=1)
+        lowest: NDArray[np.float64] = np.minimum(self.matrix * low_x, self.matrix).sum(axis=1)
+        highest: NDArray[np.float64] = np.maximum(self.matrix * low_x, self.matrix).sum(axis=1)
         return (lowest < self.lower - 1e-9) | (highest > self.upper + 1e-9)
 
     def binding(self, chosen: NDArray[np.bool_]) -> list[str]:

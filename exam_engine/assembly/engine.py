@@ -21,8 +21,8 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from exam_engine.assembly.blueprint import Blueprint, Mode
 from exam_engine.assembly.allocation import exposure_targets
+from exam_engine.assembly.blueprint import Blueprint, Mode
 from exam_engine.assembly.constraints import RuleLayout
 from exam_engine.assembly.exposure import ExposureControl
 from exam_engine.assembly.pool import ItemPool

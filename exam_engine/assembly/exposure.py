@@ -65,19 +65,20 @@ class ExposureControl:
     def probabilities(self) -> NDArray[np.float64]:
         """``(G, m)`` eligibility probabilities ``min(1, r eps / alpha)`` (1 while unused), 0 for
         items with no target in the class."""
-        ratio = np.divide(self.targets * self.eligible, self.administered,
-                          out=(self.targets > 0).astype(float), where=self.administered > 0)
+        ratio: NDArray[np.float64] = np.divide(self.targets * self.eligible, self.administered,
+                                               out=(self.targets > 0).astype(float), where=self.administered > 0)
         return np.minimum(ratio, 1.0)
 
     def capped(self) -> NDArray[np.bool_]:
         """``(m,)`` items at the running ceiling: once more would take them over ``r_max``."""
-        return self.administered.sum(axis=0) + 1 > max(1.0, self.max_rate * (self.learners.sum() + 1))
+        counts: NDArray[np.float64] = self.administered.sum(axis=0)
+        return counts + 1 > max(1.0, self.max_rate * (float(self.learners.sum()) + 1))
 
-    def sitting(self, rng: np.random.Generator) -> "Eligibility":
+    def sitting(self, rng: np.random.Generator) -> Eligibility:
         """Eligibility for one learner's sitting, drawn as the test reaches each class."""
         return Eligibility(self.edges, self.probabilities(), rng, capped=self.capped())
 
-    def record(self, eligibility: "Eligibility", theta: float, administered: NDArray[np.int64]) -> None:
+    def record(self, eligibility: Eligibility, theta: float, administered: NDArray[np.int64]) -> None:
         """Count a finished sitting in the class of ``theta``: the final estimate of an adaptive
         test, the prior mean of a linear one (whose eligibility was drawn there)."""
         g = self.ability_class(theta)
@@ -87,7 +88,8 @@ class ExposureControl:
 
     def exposure_rates(self) -> NDArray[np.float64]:
         """Share of all sittings so far in which each item appeared, ``(m,)``."""
-        return self.administered.sum(axis=0) / max(self.learners.sum(), 1.0)
+        counts: NDArray[np.float64] = self.administered.sum(axis=0)
+        return counts / max(float(self.learners.sum()), 1.0)
 
 
 @dataclass
@@ -105,19 +107,19 @@ class Eligibility:
     capped: NDArray[np.bool_] | None = None  # (m,); None: no item capped
 
     @classmethod
-    def everything(cls, n_items: int) -> "Eligibility":
+    def everything(cls, n_items: int) -> Eligibility:
         """No exposure control: every item eligible."""
         return cls((), np.ones((1, n_items)), None)
 
     @classmethod
     def given(cls, edges: tuple[float, ...], draws: dict[int, NDArray[np.bool_]],
-              capped: NDArray[np.bool_] | None = None) -> "Eligibility":
+              capped: NDArray[np.bool_] | None = None) -> Eligibility:
         """Eligibility as recorded in a sitting's record (for replay)."""
         return cls(edges, None, None, dict(draws), capped)
 
     @classmethod
     def recorded(cls, ids: tuple[str, ...], edges: list[float], ineligible: dict[str, list[str]],
-                 capped: list[str]) -> "Eligibility":
+                 capped: list[str]) -> Eligibility:
         """From a record's or snapshot's lists of item ids (``ids`` is the pool's order)."""
         pool = np.array(ids)
         draws = {int(g): ~np.isin(pool, items) for g, items in ineligible.items()}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class FeasibilityReport:
     def supports_exposure_target(self) -> bool:
         return self.disjoint_tests >= self.tests_needed
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"supports_exposure_target": self.supports_exposure_target}
 
 
@@ -87,10 +88,10 @@ def feasibility(engine: Engine) -> FeasibilityReport:
         criteria.append(CriterionCoverage(name, bp.criteria[name], count, bp.max_items_per_criterion))
         if count == 0:
             missing.append(f"AC{name}: no items")
-    for rule in bp.item_types:
-        count = int((usable & (np.array(pool.types) == rule.type)).sum())
-        if count < rule.min_items:
-            missing.append(f"{rule.type}: {rule.min_items - count} more items needed")
+    for type_rule in bp.item_types:
+        count = int((usable & (np.array(pool.types) == type_rule.type)).sum())
+        if count < type_rule.min_items:
+            missing.append(f"{type_rule.type}: {type_rule.min_items - count} more items needed")
     unusable = [f"{pool.ids[i]}: criterion {pool.criteria[i]} or type {pool.types[i]} not in the blueprint"
                 for i in np.flatnonzero(~usable)]
     needed = math.ceil(1.0 / bp.max_exposure - 1e-9)

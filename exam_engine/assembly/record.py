@@ -74,7 +74,7 @@ class SittingRecord:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SittingRecord":
+    def from_dict(cls, data: dict[str, Any]) -> SittingRecord:
         """Read a record back; a missing or unexpected field is a clear error."""
         try:
             steps = [Step(**step) for step in data["steps"]]

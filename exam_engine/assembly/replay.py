@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from exam_engine.assembly import ENGINE_VERSION
 from exam_engine.assembly.engine import Engine
@@ -49,7 +50,10 @@ def replay(engine: Engine, record: SittingRecord) -> ReplayReport:
         if item != recorded:
             raise _Diverged(f"item {len(problems_seen) + 1}: engine chose {item}, record has {recorded}")
         problems_seen.append(item)
-        return marks[item]
+        earned = marks[item]
+        if earned is None:
+            raise _Diverged(f"item {len(problems_seen)}: the record holds no marks for {item}")
+        return earned
 
     problems_seen: list[str] = []
     if any(item not in position for item in record.scored_items):
@@ -69,7 +73,7 @@ def replay(engine: Engine, record: SittingRecord) -> ReplayReport:
     return ReplayReport(not problems, problems, [explain(step) for step in again.steps])
 
 
-def _same_score(a: dict, b: dict) -> bool:
+def _same_score(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a.keys() == b.keys() and all(
         a[k] == b[k] if isinstance(a[k], bool) else math.isclose(a[k], b[k], rel_tol=1e-9, abs_tol=1e-12) for k in a)
 

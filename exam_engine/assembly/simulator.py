@@ -72,11 +72,11 @@ def simulate(engine: Engine, mode: Mode, examinees: int, seed: int,
 
 
 def _responder(engine: Engine, theta: float, rng: np.random.Generator) -> Callable[[str], float]:
-    scored = engine.pool.index()
-    pretest = engine.pretest.index() if engine.pretest else {}
+    scored, pretest = engine.pool.index(), engine.pretest
+    pretest_where = pretest.index() if pretest else {}
 
     def respond(item: str) -> float:
-        bank, where = (engine.pool, scored) if item in scored else (engine.pretest, pretest)
+        bank, where = (engine.pool, scored) if item in scored or pretest is None else (pretest, pretest_where)
         return float(simulate_responses(np.array([theta]), bank.parameters.subset([where[item]]), rng)[0, 0])
     return respond
 
@@ -117,8 +117,9 @@ def _rmse_by_length(records: list[SittingRecord], true_theta: np.ndarray) -> lis
     """RMSE of the interim estimate after each number of scored items (the final score last)."""
     paths = []
     for record in records:
-        interim = [s.theta for s in record.steps if not s.pretest][1:] + [record.score["theta"]]
-        paths.append(interim)
+        path = [s.theta for s in record.steps if not s.pretest][1:] + [record.score["theta"]]
+        paths.append(path)
     shortest = min(len(p) for p in paths)
     interim = np.array([p[:shortest] for p in paths])
-    return np.sqrt(np.mean((interim - true_theta[:, None]) ** 2, axis=0)).round(4).tolist()
+    rmse: list[float] = np.sqrt(np.mean((interim - true_theta[:, None]) ** 2, axis=0)).round(4).tolist()
+    return rmse

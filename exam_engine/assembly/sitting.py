@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,7 @@ def _scored(engine: Engine, record: SittingRecord, eligibility: Eligibility) -> 
     return record
 
 
-def start(engine: Engine, rng: np.random.Generator, seen: list[str]) -> tuple[list[dict], np.ndarray]:
+def start(engine: Engine, rng: np.random.Generator, seen: list[str]) -> tuple[list[dict[str, Any]], np.ndarray]:
     """What a sitting fixes before its first item: the pretest slots (the only random numbers an
     adaptive test draws from its seed) and the scored items it may use (not seen, no pretest enemy)."""
     pretest = _choose_pretest(engine, rng, set(seen))
@@ -111,12 +112,13 @@ def pretest_step(position: int, item: str) -> Step:
     return Step(position, item, True, None, None, 0, "pretest item, unscored, in its seeded place")
 
 
-def _choose_pretest(engine: Engine, rng: np.random.Generator, seen: set[str]) -> list[dict]:
+def _choose_pretest(engine: Engine, rng: np.random.Generator, seen: set[str]) -> list[dict[str, Any]]:
     """Random pretest items for the slots (no two enemies), each placed after a random scored item."""
     slots, bank = engine.blueprint.pretest_slots, engine.pretest
     if not slots or bank is None:
         return []
-    chosen, labels = [], set()
+    chosen: list[str] = []
+    labels: set[str] = set()
     for i in rng.permutation(bank.size):
         if bank.ids[i] not in seen and not (bank.enemies[i] & labels) and len(chosen) < slots:
             chosen.append(bank.ids[i])

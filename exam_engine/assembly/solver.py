@@ -59,7 +59,8 @@ class Solution:
 
 
 def _run(model: ConstraintModel, cost: NDArray[np.float64], extra: int = 0,
-         extra_rows: NDArray[np.float64] | None = None, extra_lower: NDArray[np.float64] | None = None):
+         extra_rows: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None) -> NDArray[np.float64] | None:
+    """The solution vector (None if there is none); ``extra_rows`` are rows and their lower bounds."""
     n = model.candidates.size
     if n + extra == 0:
         raise Infeasible(model=model)  # no item may be used at all
@@ -69,18 +70,18 @@ def _run(model: ConstraintModel, cost: NDArray[np.float64], extra: int = 0,
     matrix = np.hstack([model.matrix[rows], np.zeros((int(rows.sum()), extra))])
     constraints = [LinearConstraint(matrix, model.lower[rows], model.upper[rows])] if rows.any() else []
     if extra_rows is not None:
-        constraints.append(LinearConstraint(extra_rows, extra_lower, np.inf))
+        constraints.append(LinearConstraint(extra_rows[0], extra_rows[1], np.inf))
     integrality = np.r_[np.ones(n), np.zeros(extra)]
     return milp(cost, constraints=constraints, integrality=integrality, bounds=Bounds(lower_bounds, upper_bounds),
-                options={"time_limit": TIME_LIMIT_SECONDS, "presolve": False})
+                options={"time_limit": TIME_LIMIT_SECONDS, "presolve": False}).x
 
 
-def _solution(model: ConstraintModel, result, extra: int = 0) -> Solution:
-    if result.x is None:
+def _solution(model: ConstraintModel, x: NDArray[np.float64] | None, extra: int = 0) -> Solution:
+    if x is None:
         raise Infeasible(model=model)
     n = model.candidates.size
-    chosen = result.x[:n] > 0.5
-    return Solution(model.candidates[chosen], model.binding(chosen), result.x[n:n + extra])
+    chosen = x[:n] > 0.5
+    return Solution(model.candidates[chosen], model.binding(chosen), x[n:n + extra])
 
 
 def maximise(model: ConstraintModel, weights: NDArray[np.float64]) -> Solution:
@@ -99,7 +100,7 @@ def meet_target(model: ConstraintModel, information: NDArray[np.float64], target
     rows = np.hstack([information, np.eye(k)])
     scale = 1e-3 / max(float(np.abs(tie_break).max(initial=0.0)), 1e-12)
     cost = np.r_[-scale * tie_break, np.ones(k)]
-    return _solution(model, _run(model, cost, k, rows, target), k)
+    return _solution(model, _run(model, cost, k, (rows, target)), k)
 
 
 def why_infeasible(model: ConstraintModel) -> list[str]:
@@ -109,7 +110,8 @@ def why_infeasible(model: ConstraintModel) -> list[str]:
         if kind not in model.kinds:
             continue
         relaxed = model.without(kind)
-        if _run(relaxed, np.zeros(model.candidates.size)).x is not None:
+        if _run(relaxed, np.zeros(model.candidates.size)) is not None:
             names = [name for name, k in zip(model.names, model.kinds) if k == kind]
-            reasons.append(f"conflict with the {kind} rules ({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})")
+            more = ", ..." if len(names) > 6 else ""
+            reasons.append(f"conflict with the {kind} rules ({', '.join(names[:6])}{more})")
     return reasons or ["no test meets the rules even with any one kind of rule dropped"]

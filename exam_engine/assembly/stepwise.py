@@ -59,7 +59,8 @@ def _run(engine: Engine, mode: Mode, seed: int, eligibility: Eligibility, seen: 
     return sit(engine, mode, respond, seed, eligibility, seen)
 
 
-def linear_items(engine: Engine, mode: Mode, seed: int, eligibility: Eligibility, seen: Iterable[str] = ()) -> list[str]:
+def linear_items(engine: Engine, mode: Mode, seed: int, eligibility: Eligibility,
+                 seen: Iterable[str] = ()) -> list[str]:
     """All items of a fixed or linear-on-the-fly test, in order (shown together; review allowed)."""
     if not Mode(mode).is_linear:
         raise ValueError(f"{mode} tests are adaptive: ask for one item at a time with next_item")

@@ -10,14 +10,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from exam_engine.auth.roles import Role
 from exam_engine.core.database import enum_column, utcnow
-from exam_engine.core.extensions import db
+from exam_engine.core.extensions import Model
 
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who signs in: learner, invigilator, item writer, reviewer or administrator.
 
     `session_token` is what the session cookie names (not the id), so changing a

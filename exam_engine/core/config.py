@@ -53,7 +53,7 @@ def shared_secret_key(instance_path: Path) -> str:
             if key:
                 return key
             time.sleep(0.02)
-        raise RuntimeError(f"{path} exists but is empty; delete it to generate a new key")
+        raise RuntimeError(f"{path} exists but is empty; delete it to generate a new key") from None
     key = secrets.token_hex(32)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)

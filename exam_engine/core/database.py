@@ -5,7 +5,7 @@ follow one convention (Alembic needs names to alter constraints in SQLite batch 
 timestamps are always timezone-aware UTC, on SQLite as on PostgreSQL.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -26,7 +26,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 def utcnow() -> datetime:
     """The current time as an aware UTC datetime (the only clock models use)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -44,14 +44,14 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use exam_engine.core.database.utcnow()")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def enum_column(enum_class: type[StrEnum], length: int = 32) -> Enum:

@@ -1,6 +1,7 @@
 """Clear error pages (HTML) and error bodies (JSON) for every HTTP error."""
 
 from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from psycopg import errors as pg_errors
 from sqlalchemy.exc import OperationalError
@@ -34,7 +35,7 @@ def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
-def _render(code: int, name: str, detail: str) -> tuple[object, int]:
+def _render(code: int, name: str, detail: str) -> tuple[str | dict[str, object], int]:
     if _wants_json():
         return {"error": name, "message": detail, "status": code}, code
     return render_template("error.html", code=code, name=name, detail=detail), code
@@ -42,7 +43,7 @@ def _render(code: int, name: str, detail: str) -> tuple[object, int]:
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[object, int]:
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return _render(
             400, "Form expired or invalid",
             "This form's security token was missing or out of date. "
@@ -50,7 +51,7 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(OperationalError)
-    def database_busy(error: OperationalError) -> tuple[object, int] | tuple[object, int, dict[str, str]]:
+    def database_busy(error: OperationalError) -> ResponseReturnValue:
         if not is_contention(error):
             return unexpected_error(error)
         app.logger.warning("database busy on %s %s: %s", request.method, request.path, error.orig)
@@ -58,11 +59,11 @@ def register_error_handlers(app: Flask) -> None:
         return body, code, {"Retry-After": str(BUSY_RETRY_SECONDS)}
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[object, int]:
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
         return _render(code, error.name, EXPLANATIONS.get(code, error.description or ""))
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception) -> tuple[object, int]:
+    def unexpected_error(error: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return _render(500, InternalServerError().name, EXPLANATIONS[500])

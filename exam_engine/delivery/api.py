@@ -5,9 +5,10 @@ could too. Refusals are JSON `{"error": code, "message": text}` with the status 
 service chose. Every state-changing request needs the CSRF token in `X-CSRFToken`.
 """
 
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from flask import Blueprint, Response, jsonify, request, session
@@ -17,11 +18,11 @@ from flask_wtf.csrf import generate_csrf
 from exam_engine.auth.access import public, roles_required
 from exam_engine.auth.roles import Role
 from exam_engine.core.database import utcnow
-from exam_engine.delivery.services import answers, attempts, submission
-from exam_engine.delivery.services.display import choose, display_for
+from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.presenters import item_view, review_view, sitting_view, status_view
-from exam_engine.core.extensions import db
+from exam_engine.delivery.services import answers, attempts, submission
+from exam_engine.delivery.services.display import choose, display_for
 
 bp = Blueprint("runner_api", __name__, url_prefix="/api")
 OPENAPI = Path(__file__).with_name("openapi.yaml")

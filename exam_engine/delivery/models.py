@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.assembly.blueprint import Mode
 from exam_engine.core.database import enum_column, utcnow
-from exam_engine.core.extensions import db
+from exam_engine.core.extensions import Model
 from invigilation.models.sessions import Sitting
 from item_bank.items.models import ItemVersion
 
@@ -64,7 +64,7 @@ class AttemptEnd(StrEnum):
     ENDED_BY_INVIGILATOR = "ended_by_invigilator"
 
 
-class Attempt(db.Model):
+class Attempt(Model):
     __tablename__ = "attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,7 +83,7 @@ class Attempt(db.Model):
     record: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the engine's sitting record, for replay
 
     sitting: Mapped[Sitting] = relationship()
-    items: Mapped[list["AttemptItem"]] = relationship(back_populates="attempt", order_by="AttemptItem.position")
+    items: Mapped[list[AttemptItem]] = relationship(back_populates="attempt", order_by="AttemptItem.position")
 
     @property
     def is_open(self) -> bool:
@@ -95,7 +95,7 @@ class Attempt(db.Model):
         return Snapshot.from_dict(self.blueprint)
 
 
-class AttemptItem(db.Model):
+class AttemptItem(Model):
     __tablename__ = "attempt_items"
     __table_args__ = (UniqueConstraint("attempt_id", "position"), UniqueConstraint("attempt_id", "item_version_id"))
 
@@ -110,10 +110,10 @@ class AttemptItem(db.Model):
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
     item_version: Mapped[ItemVersion] = relationship()
-    response: Mapped["Response | None"] = relationship(back_populates="attempt_item", uselist=False)
+    response: Mapped[Response | None] = relationship(back_populates="attempt_item", uselist=False)
 
 
-class Response(db.Model):
+class Response(Model):
     """The current answer to one attempt item (the latest accepted answer event)."""
 
     __tablename__ = "responses"
@@ -127,7 +127,7 @@ class Response(db.Model):
     attempt_item: Mapped[AttemptItem] = relationship(back_populates="response")
 
 
-class AnswerEvent(db.Model):
+class AnswerEvent(Model):
     """One accepted answer change, never altered or removed."""
 
     __tablename__ = "answer_events"
@@ -151,7 +151,7 @@ def _refuse_changes(mapper: Any, connection: Any, target: AnswerEvent) -> None:
     raise PermissionError("answer events are append-only: they are never updated or deleted")
 
 
-class CentreResultSetting(db.Model):
+class CentreResultSetting(Model):
     """Whether a centre's learners see their result on screen at the end (default: held back)."""
 
     __tablename__ = "centre_result_settings"

@@ -7,11 +7,12 @@ item version's key, rationale, parameters, review or notes can never leak by acc
 from datetime import datetime
 from typing import Any
 
-from exam_engine.delivery.services.engine import blueprint_for
 from exam_engine.delivery.models import Attempt, AttemptItem
+from exam_engine.delivery.services.engine import blueprint_for
 from exam_engine.delivery.services.sittings import timing
 from invigilation.models.sessions import Sitting
 from invigilation.states import SittingState
+
 
 def item_view(entry: AttemptItem) -> dict[str, Any]:
     version = entry.item_version

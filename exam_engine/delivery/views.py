@@ -7,20 +7,21 @@ centre holds it back). The invigilator's copy of the reconciliation report lives
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from exam_engine.auth.access import public, roles_required
 from exam_engine.auth.roles import Role
 from exam_engine.core.database import utcnow
-from exam_engine.delivery.services import attempts, submission
-from exam_engine.delivery.services.display import display_for
+from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt
 from exam_engine.delivery.presenters import sitting_view, status_view
-from exam_engine.core.extensions import db
-from invigilation.services.access import can_view
+from exam_engine.delivery.services import attempts, submission
+from exam_engine.delivery.services.display import display_for
 from invigilation.models.sessions import Sitting
+from invigilation.services.access import can_view
 from invigilation.states import SittingState
 
 bp = Blueprint("delivery", __name__, url_prefix="/learner", template_folder="templates")
@@ -47,7 +48,7 @@ def home() -> str | Response:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-def sign_in() -> str | Response:
+def sign_in() -> ResponseReturnValue:
     error = None
     if request.method == "POST":
         try:

@@ -6,9 +6,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exam_engine.core.database import utcnow
-from exam_engine.core.extensions import db
-from exam_engine.core.database import enum_column
+from exam_engine.core.database import enum_column, utcnow
+from exam_engine.core.extensions import Model
 
 
 class HoldReason(StrEnum):
@@ -17,7 +16,7 @@ class HoldReason(StrEnum):
     MALPRACTICE = "malpractice"  # a malpractice investigation
 
 
-class RecordHold(db.Model):
+class RecordHold(Model):
     """While open, the candidate's personal data and records are kept whatever their age."""
 
     __tablename__ = "record_holds"
@@ -31,7 +30,7 @@ class RecordHold(db.Model):
     closed_at: Mapped[datetime | None]
 
 
-class Erasure(db.Model):
+class Erasure(Model):
     """That a candidate's personal data was erased, when, and what was erased."""
 
     __tablename__ = "erasures"

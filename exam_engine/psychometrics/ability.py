@@ -21,7 +21,8 @@ an ``administered`` mask), so any subset of a bank can be scored.  All estimator
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -72,7 +73,7 @@ def eap(
     log_post = log_likelihood(grid.nodes, scores, taken) + np.log(grid.weights)
     post = _normalise(log_post)
     mean = float(post @ grid.nodes)
-    return AbilityEstimate(mean, float(np.sqrt(max(post @ (grid.nodes - mean) ** 2, 0.0))))
+    return AbilityEstimate(mean, float(np.sqrt(max(float(post @ (grid.nodes - mean) ** 2), 0.0))))
 
 
 def eap_many(
@@ -90,7 +91,8 @@ def eap_many(
 def _normalise(log_weights: FloatArray) -> FloatArray:
     """Exponentiate and normalise along the last axis (a fast, safe softmax)."""
     weights = np.exp(log_weights - log_weights.max(axis=-1, keepdims=True))
-    return weights / weights.sum(axis=-1, keepdims=True)
+    normalised: FloatArray = weights / weights.sum(axis=-1, keepdims=True)
+    return normalised
 
 
 def _maximise(objective: Callable[[FloatArray], FloatArray], bounds: tuple[float, float]) -> float:

@@ -24,8 +24,8 @@ Standard errors come from the cross-product of the persons' score vectors
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray

@@ -14,7 +14,7 @@ Kuder & Richardson (1937); Feldt (1965) for the interval of alpha; Wilson
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -22,18 +22,20 @@ from scipy.stats import f as f_distribution
 from scipy.stats import norm
 
 FloatArray = NDArray[np.float64]
+Bound = TypeVar("Bound", FloatArray, float)
 
 
-class Interval(NamedTuple):
+class Interval(NamedTuple, Generic[Bound]):
     """A confidence interval (arrays or floats)."""
 
-    lower: FloatArray | float
-    upper: FloatArray | float
+    lower: Bound
+    upper: Bound
 
 
 def total_scores(scores: ArrayLike) -> FloatArray:
     """Each person's total mark over the items they took, ``(n,)``."""
-    return np.nansum(np.asarray(scores, float), axis=1)
+    totals: FloatArray = np.nansum(np.asarray(scores, float), axis=1)
+    return totals
 
 
 def facility(scores: ArrayLike, max_scores: ArrayLike | None = None) -> FloatArray:
@@ -46,11 +48,16 @@ def facility(scores: ArrayLike, max_scores: ArrayLike | None = None) -> FloatArr
     count = taken.sum(axis=0)
     observed_max = np.where(taken, scores, 0.0).max(axis=0)
     maximum = observed_max if max_scores is None else np.asarray(max_scores, float)
-    mean = np.divide(np.where(taken, scores, 0.0).sum(axis=0), count, out=np.full(count.shape, np.nan), where=count > 0)
+    mean: FloatArray = np.divide(np.where(taken, scores, 0.0).sum(axis=0), count, out=np.full(count.shape, np.nan),
+                                 where=count > 0)
     return mean / np.where(maximum > 0, maximum, 1.0)
 
 
-def wilson_interval(successes: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> Interval:
+@overload
+def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> Interval[float]: ...
+@overload
+def wilson_interval(successes: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> Interval[FloatArray]: ...
+def wilson_interval(successes: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> Interval[Any]:
     """Wilson (1927) score interval for a proportion; sound for small n and p near 0 or 1.
 
     ``(p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)``.
@@ -80,7 +87,11 @@ def item_rest_correlation(scores: ArrayLike) -> FloatArray:
     return result
 
 
-def correlation_interval(r: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> Interval:
+@overload
+def correlation_interval(r: float, n: float, confidence: float = 0.95) -> Interval[float]: ...
+@overload
+def correlation_interval(r: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> Interval[FloatArray]: ...
+def correlation_interval(r: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> Interval[Any]:
     """Fisher z interval: ``tanh(atanh(r) -+ z / sqrt(n - 3))``."""
     z = norm.ppf(0.5 + confidence / 2)
     centre = np.arctanh(np.asarray(r, float))
@@ -104,7 +115,7 @@ def upper_lower_index(scores: ArrayLike, fraction: float = 0.27) -> tuple[FloatA
     efficiency = np.full(scores.shape[1], np.nan)
     for j in range(scores.shape[1]):
         took = np.flatnonzero(~np.isnan(scores[:, j]))
-        g = int(round(fraction * took.size))
+        g = round(fraction * took.size)
         maximum = scores[took, j].max() if took.size else 0.0
         if g == 0 or maximum <= 0:
             continue
@@ -154,7 +165,8 @@ def distractor_analysis(choices: ArrayLike, key: ArrayLike) -> DistractorTable:
 
 def _complete(scores: ArrayLike) -> FloatArray:
     scores = np.asarray(scores, float)
-    return scores[~np.isnan(scores).any(axis=1)]
+    complete: FloatArray = scores[~np.isnan(scores).any(axis=1)]
+    return complete
 
 
 def cronbach_alpha(scores: ArrayLike) -> float:
@@ -175,7 +187,7 @@ def alpha_if_deleted(scores: ArrayLike) -> FloatArray:
     return np.array([cronbach_alpha(np.delete(complete, j, axis=1)) for j in range(complete.shape[1])])
 
 
-def alpha_interval(alpha: float, n: int, k: int, confidence: float = 0.95) -> Interval:
+def alpha_interval(alpha: float, n: int, k: int, confidence: float = 0.95) -> Interval[float]:
     """Feldt's (1965) interval: ``1 - (1 - alpha) F`` with F on ``(n-1, (n-1)(k-1))`` df."""
     tail = (1 - confidence) / 2
     df1, df2 = n - 1, (n - 1) * (k - 1)

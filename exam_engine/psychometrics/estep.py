@@ -42,7 +42,7 @@ class ResponseMatrix:
     max_score: int
 
     @classmethod
-    def from_dense(cls, responses: ArrayLike, weights: ArrayLike | None = None) -> "ResponseMatrix":
+    def from_dense(cls, responses: ArrayLike, weights: ArrayLike | None = None) -> ResponseMatrix:
         """Build from an (n, m) array of integer scores with NaN where not administered."""
         responses = np.asarray(responses, dtype=float)
         n, m = responses.shape

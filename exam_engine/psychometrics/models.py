@@ -25,17 +25,20 @@ produce NaN or overflow warnings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit
 
 FloatArray = NDArray[np.float64]
+ItemIndex = slice | Sequence[int] | NDArray[np.bool_ | np.integer[Any]]  # a boolean mask, positions or a slice
 
 
 def _column(theta: ArrayLike) -> FloatArray:
-    return np.atleast_1d(np.asarray(theta, dtype=float))[:, None]
+    return np.atleast_1d(np.asarray(theta, dtype=np.float64))[:, None]
 
 
 def probability(theta: ArrayLike, a: ArrayLike, d: ArrayLike, c: ArrayLike = 0.0) -> FloatArray:
@@ -52,8 +55,8 @@ def probability(theta: ArrayLike, a: ArrayLike, d: ArrayLike, c: ArrayLike = 0.0
     -------
     (n, m) probabilities.
     """
-    c = np.asarray(c, dtype=float)
-    return c + (1.0 - c) * expit(_column(theta) * np.asarray(a, float) + np.asarray(d, float))
+    c = np.asarray(c, dtype=np.float64)
+    return c + (1.0 - c) * expit(_column(theta) * np.asarray(a, dtype=np.float64) + np.asarray(d, dtype=np.float64))
 
 
 def information(theta: ArrayLike, a: ArrayLike, d: ArrayLike, c: ArrayLike = 0.0) -> FloatArray:
@@ -67,11 +70,11 @@ def information(theta: ArrayLike, a: ArrayLike, d: ArrayLike, c: ArrayLike = 0.0
     -------
     (n, m) information in 1 / logit^2.
     """
-    a = np.asarray(a, dtype=float)
-    c = np.asarray(c, dtype=float)
-    p_star = expit(_column(theta) * a + np.asarray(d, float))
+    a = np.asarray(a, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
+    p_star: FloatArray = expit(_column(theta) * a + np.asarray(d, dtype=np.float64))
     p = c + (1.0 - c) * p_star
-    ratio = np.divide(p_star, p, out=np.ones_like(p), where=p > 0)
+    ratio: FloatArray = np.divide(p_star, p, out=np.ones_like(p), where=p > 0)
     return a**2 * (1.0 - p) * p_star * ratio
 
 
@@ -91,14 +94,15 @@ def gpcm_log_probability(theta: ArrayLike, a: ArrayLike, d: ArrayLike) -> FloatA
     -------
     (n, m, K + 1) log probabilities; ``-inf`` for scores an item lacks.
     """
-    a = np.asarray(a, dtype=float)
-    d = np.atleast_2d(np.asarray(d, dtype=float))
+    a = np.asarray(a, dtype=np.float64)
+    d = np.atleast_2d(np.asarray(d, dtype=np.float64))
     intercepts = np.concatenate([np.zeros((d.shape[0], 1)), d], axis=1)
     intercepts = np.where(np.isnan(intercepts), -np.inf, intercepts)
     scores = np.arange(intercepts.shape[1])
-    z = _column(theta)[:, :, None] * (a[:, None] * scores)[None] + intercepts[None]
-    top = z.max(axis=2, keepdims=True)  # finite: score 0 always exists
-    return z - (top + np.log(np.exp(z - top).sum(axis=2, keepdims=True)))
+    z: FloatArray = _column(theta)[:, :, None] * (a[:, None] * scores)[None] + intercepts[None]
+    top: FloatArray = z.max(axis=2, keepdims=True)  # finite: score 0 always exists
+    log_sum: FloatArray = np.log(np.exp(z - top).sum(axis=2, keepdims=True))
+    return z - (top + log_sum)
 
 
 def gpcm_probability(theta: ArrayLike, a: ArrayLike, d: ArrayLike) -> FloatArray:
@@ -117,17 +121,17 @@ def gpcm_information(theta: ArrayLike, a: ArrayLike, d: ArrayLike) -> FloatArray
     scores = np.arange(p.shape[2])
     mean = p @ scores
     variance = p @ scores**2 - mean**2
-    return np.asarray(a, float) ** 2 * np.maximum(variance, 0.0)
+    return np.asarray(a, dtype=np.float64) ** 2 * np.maximum(variance, 0.0)
 
 
 def irt_from_slope_intercept(a: ArrayLike, d: ArrayLike) -> FloatArray:
     """Difficulty ``b = -d / a`` (location on the theta scale, logits)."""
-    return -np.asarray(d, float) / np.asarray(a, float)
+    return -np.asarray(d, dtype=np.float64) / np.asarray(a, dtype=np.float64)
 
 
 def slope_intercept_from_irt(a: ArrayLike, b: ArrayLike) -> FloatArray:
     """Intercept ``d = -a * b``."""
-    return -np.asarray(a, float) * np.asarray(b, float)
+    return -np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)
 
 
 def gpcm_steps_from_intercepts(a: ArrayLike, d: ArrayLike) -> FloatArray:
@@ -135,14 +139,14 @@ def gpcm_steps_from_intercepts(a: ArrayLike, d: ArrayLike) -> FloatArray:
 
     These are Muraki's (1992) ``b - d_k`` and mirt's ``gpcmIRT`` ``b`` values.
     """
-    d = np.atleast_2d(np.asarray(d, float))
-    previous = np.concatenate([np.zeros((d.shape[0], 1)), d[:, :-1]], axis=1)
-    return -(d - previous) / np.asarray(a, float)[:, None]
+    d = np.atleast_2d(np.asarray(d, dtype=np.float64))
+    previous: FloatArray = np.concatenate([np.zeros((d.shape[0], 1)), d[:, :-1]], axis=1)
+    return -(d - previous) / np.asarray(a, dtype=np.float64)[:, None]
 
 
 def gpcm_intercepts_from_steps(a: ArrayLike, b: ArrayLike) -> FloatArray:
     """Inverse of `gpcm_steps_from_intercepts`: ``d_k = -a * sum_{v<=k} b_v``."""
-    return -np.asarray(a, float)[:, None] * np.cumsum(np.atleast_2d(np.asarray(b, float)), axis=1)
+    return -np.asarray(a, dtype=np.float64)[:, None] * np.cumsum(np.atleast_2d(np.asarray(b, dtype=np.float64)), axis=1)
 
 
 @dataclass(frozen=True)
@@ -161,29 +165,30 @@ class ItemParameters:
     c: FloatArray
 
     @classmethod
-    def dichotomous(cls, a: ArrayLike, d: ArrayLike, c: ArrayLike | None = None) -> "ItemParameters":
+    def dichotomous(cls, a: ArrayLike, d: ArrayLike, c: ArrayLike | None = None) -> ItemParameters:
         """Build one-mark items from ``(m,)`` slopes, intercepts and asymptotes."""
-        a = np.atleast_1d(np.asarray(a, float))
-        d = np.atleast_1d(np.asarray(d, float))[:, None]
-        c = np.zeros_like(a) if c is None else np.broadcast_to(np.asarray(c, float), a.shape).copy()
+        a = np.atleast_1d(np.asarray(a, dtype=np.float64))
+        d = np.atleast_1d(np.asarray(d, dtype=np.float64))[:, None]
+        c = np.zeros_like(a) if c is None else np.broadcast_to(np.asarray(c, dtype=np.float64), a.shape).copy()
         return cls(a, d, c)
 
     @classmethod
-    def gpcm(cls, a: ArrayLike, d: ArrayLike) -> "ItemParameters":
+    def gpcm(cls, a: ArrayLike, d: ArrayLike) -> ItemParameters:
         """Build multi-mark (GPCM / PCM) items from ``(m,)`` slopes and ``(m, K)`` intercepts."""
-        a = np.atleast_1d(np.asarray(a, float))
-        return cls(a, np.atleast_2d(np.asarray(d, float)), np.zeros_like(a))
+        a = np.atleast_1d(np.asarray(a, dtype=np.float64))
+        return cls(a, np.atleast_2d(np.asarray(d, dtype=np.float64)), np.zeros_like(a))
 
     @property
     def n_items(self) -> int:
-        return self.a.shape[0]
+        return int(self.a.shape[0])
 
     @property
     def max_scores(self) -> NDArray[np.int64]:
         """Maximum mark of each item (``K``)."""
-        return np.sum(~np.isnan(self.d), axis=1)
+        counts: NDArray[np.int64] = np.sum(~np.isnan(self.d), axis=1)
+        return counts
 
-    def subset(self, index: ArrayLike) -> "ItemParameters":
+    def subset(self, index: ItemIndex) -> ItemParameters:
         """The items at ``index`` (boolean mask or integer positions)."""
         return ItemParameters(self.a[index], self.d[index], self.c[index])
 
@@ -223,7 +228,8 @@ def item_information(theta: ArrayLike, items: ItemParameters) -> FloatArray:
 
 def total_information(theta: ArrayLike, items: ItemParameters) -> FloatArray:
     """Test information function ``sum_j I_j(theta)``, ``(n,)``; its inverse square root is the SE."""
-    return item_information(theta, items).sum(axis=1)
+    total: FloatArray = item_information(theta, items).sum(axis=1)
+    return total
 
 
 def expected_scores(theta: ArrayLike, items: ItemParameters) -> FloatArray:
@@ -234,7 +240,8 @@ def expected_scores(theta: ArrayLike, items: ItemParameters) -> FloatArray:
 
 def expected_total_score(theta: ArrayLike, items: ItemParameters) -> FloatArray:
     """Test characteristic curve: expected total mark ``sum_j E[X_j | theta]`` (Lord, 1980), ``(n,)``."""
-    return expected_scores(theta, items).sum(axis=1)
+    total: FloatArray = expected_scores(theta, items).sum(axis=1)
+    return total
 
 
 def log_likelihood(theta: ArrayLike, responses: ArrayLike, items: ItemParameters) -> FloatArray:
@@ -253,7 +260,7 @@ def log_likelihood(theta: ArrayLike, responses: ArrayLike, items: ItemParameters
     -------
     (p, t) log-likelihoods (``(t,)`` for a single pattern).
     """
-    responses = np.asarray(responses, dtype=float)
+    responses = np.asarray(responses, dtype=np.float64)
     single = responses.ndim == 1
     responses = np.atleast_2d(responses)
     answered = ~np.isnan(responses)
@@ -265,7 +272,7 @@ def log_likelihood(theta: ArrayLike, responses: ArrayLike, items: ItemParameters
     else:
         log_p = category_log_probability(theta, items)  # (t, m, K+1)
         picked = log_p[:, np.arange(items.n_items)[None, :], scores]  # (t, p, m)
-    total = np.where(answered[None], picked, 0.0).sum(axis=2).T
+    total: FloatArray = np.where(answered[None], picked, 0.0).sum(axis=2).T
     return total[0] if single else total
 
 

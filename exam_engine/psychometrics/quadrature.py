@@ -45,7 +45,8 @@ def normal_weights(nodes: FloatArray, mean: float = 0.0, sd: float = 1.0) -> Flo
     """Weights proportional to the N(mean, sd^2) density at ``nodes``, normalised to sum 1."""
     log_density = norm.logpdf(nodes, loc=mean, scale=sd)
     weights = np.exp(log_density - log_density.max())
-    return weights / weights.sum()
+    normalised: FloatArray = weights / weights.sum()
+    return normalised
 
 
 def gauss_hermite(n_nodes: int = 21) -> Quadrature:

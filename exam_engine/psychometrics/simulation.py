@@ -34,5 +34,5 @@ def simulate_responses(
         block = (rows >= start) & (rows < start + 2000)
         p = category_probability(theta[start : start + 2000], items)[rows[block] - start, cols[block]]
         cumulative = np.cumsum(p, axis=1)[:, :-1]
-        scores[rows[block], cols[block]] = (rng.random(cumulative.shape[0])[:, None] > cumulative).sum(axis=1)
+        scores[rows[block], cols[block]] = (rng.random(len(cumulative))[:, None] > cumulative).sum(axis=1)
     return scores

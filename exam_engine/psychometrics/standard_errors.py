@@ -21,6 +21,7 @@ information matrix costs ``O(responses x parameters per item^2)``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +33,7 @@ from exam_engine.psychometrics.models import ItemParameters, gpcm_probability
 from exam_engine.psychometrics.mstep import SLOPES
 
 FloatArray = NDArray[np.float64]
+IndexArray = NDArray[np.signedinteger[Any]]  # sparse matrix indices: int32 or int64
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class StandardErrors:
     sd: float
 
 
-def _observations(data: ResponseMatrix) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+def _observations(data: ResponseMatrix) -> tuple[IndexArray, IndexArray, IndexArray]:
     coo = data.indicator.tocoo()
     width = data.max_score + 1
     return coo.row, coo.col // width, coo.col % width
@@ -121,7 +123,7 @@ def cross_product_standard_errors(
     scores = sparse.csr_matrix(
         (values[keep], (obs_rows[keep], target[raw_cols[keep]])), shape=(data.indicator.shape[0], n_params)
     )
-    information = (scores.T @ scores.multiply(data.weights[:, None])).toarray()
+    information = (scores.T @ (sparse.diags(data.weights) @ scores)).toarray()
     if prior is not None:
         alpha, beta = prior
         c_cols = target[raw_index[:, width + 1]]

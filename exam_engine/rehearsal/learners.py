@@ -27,14 +27,14 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
-from exam_engine.delivery.services import answers, attempts, submission
-from exam_engine.delivery.errors import DeliveryError
-from exam_engine.delivery.models import AnswerEvent, Attempt
 from exam_engine.core.extensions import db
 from exam_engine.core.transactions import unit_of_work
+from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.models import AnswerEvent, Attempt
+from exam_engine.delivery.services import answers, attempts, submission
 from exam_engine.psychometrics.models import ItemParameters, category_probability
-from invigilation.services.timing import timing
 from invigilation.models.sessions import Alert, Sitting
+from invigilation.services.timing import timing
 from item_bank.items.models import ItemVersion
 from item_bank.items.scoring import ItemType, score
 

@@ -27,17 +27,17 @@ from werkzeug.security import generate_password_hash
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.core.database import utcnow
-from exam_engine.delivery.services import engine
-from exam_engine.delivery.errors import DeliveryError
 from exam_engine.core.extensions import db
-from invigilation.services.event_log import Verification, verify_log
-from invigilation.models.centres import Candidate, Centre, CentreStaff, Room, Workstation
+from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.services import engine
 from exam_engine.rehearsal.learners import AnswerFigures, SimulatedLearner, Timeline, answer_figures
+from invigilation.models.centres import Candidate, Centre, CentreStaff, Room, Workstation
+from invigilation.models.sessions import Alert, IdentityDocument, IncidentCategory, PauseReason, TestSession
 from invigilation.services import conduct
+from invigilation.services.event_log import Verification, verify_log
 from invigilation.services.incidents import alert_to_incident
 from invigilation.services.report import report_rows
 from invigilation.services.sessions import UnitRequest, book_candidate, create_session
-from invigilation.models.sessions import Alert, IdentityDocument, IncidentCategory, PauseReason, TestSession
 from invigilation.states import SittingState
 from item_bank.taxonomy.services import unit_test_minutes
 
@@ -185,14 +185,14 @@ def rehearse(unit_reference: str, candidates: int, seed: int | None = None, minu
     learners = [SimulatedLearner(sitting, rng.gauss(0.0, 1.0),
                                  rng.uniform(0.3, 0.95) if rng.random() < SUBMITTING else rng.uniform(1.1, 1.5),
                                  random.Random(rng.random()), timeline) for sitting in sittings]
-    for i, learner in enumerate(learners):
+    for i, simulated in enumerate(learners):
         authorised = start + step * (i + 0.5)
         if i % 2:
-            timeline.at(authorised, partial(conduct.authorise_with_key, learner.sitting, session.session_key,
-                                            learner.sitting.candidate.user))
+            timeline.at(authorised, partial(conduct.authorise_with_key, simulated.sitting, session.session_key,
+                                            simulated.sitting.candidate.user))
         else:
-            timeline.at(authorised, partial(conduct.authorise, learner.sitting, invigilator))
-        timeline.at(authorised + step / 2, learner.start)
+            timeline.at(authorised, partial(conduct.authorise, simulated.sitting, invigilator))
+        timeline.at(authorised + step / 2, simulated.start)
     invigilation = _Invigilation(session, invigilator, stations[-1], learners, minutes, rng, timeline, progress)
     timeline.at(start + step * candidates + timedelta(minutes=minutes * rng.uniform(0.1, 0.2)),
                 invigilation.technical_failure)

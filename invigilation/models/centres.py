@@ -8,14 +8,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.auth.models import User
 from exam_engine.core.database import utcnow
-from exam_engine.core.extensions import db
+from exam_engine.core.extensions import Model
 
 DEFAULT_CANDIDATES_PER_INVIGILATOR = 20
 EXTRA_TIME_NEEDING_APPROVAL = 25  # per cent; above this an approval reference is required
 MAXIMUM_EXTRA_TIME = 50
 
 
-class Centre(db.Model):
+class Centre(Model):
     __tablename__ = "centres"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,7 +25,7 @@ class Centre(db.Model):
     rooms: Mapped[list["Room"]] = relationship(back_populates="centre", order_by="Room.name")
 
 
-class CentreStaff(db.Model):
+class CentreStaff(Model):
     """An invigilator or centre administrator working for a centre (what object checks use)."""
 
     __tablename__ = "centre_staff"
@@ -39,7 +39,7 @@ class CentreStaff(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Room(db.Model):
+class Room(Model):
     __tablename__ = "rooms"
     __table_args__ = (UniqueConstraint("centre_id", "name"),)
 
@@ -51,7 +51,7 @@ class Room(db.Model):
     workstations: Mapped[list["Workstation"]] = relationship(back_populates="room", order_by="Workstation.label")
 
 
-class Workstation(db.Model):
+class Workstation(Model):
     __tablename__ = "workstations"
     __table_args__ = (UniqueConstraint("room_id", "label"),)
 
@@ -64,7 +64,7 @@ class Workstation(db.Model):
     room: Mapped[Room] = relationship(back_populates="workstations")
 
 
-class Candidate(db.Model):
+class Candidate(Model):
     """A learner registered at a centre. Date of birth, sex and other groups are optional and
     recorded only for differential item functioning (DIF) analysis."""
 
@@ -88,7 +88,7 @@ class Candidate(db.Model):
         return self.user.display_name
 
 
-class AccessArrangement(db.Model):
+class AccessArrangement(Model):
     """A candidate's access-arrangement profile, applied to every sitting automatically."""
 
     __tablename__ = "access_arrangements"
@@ -136,7 +136,7 @@ class AccessArrangement(db.Model):
         return parts
 
 
-class RatioRule(db.Model):
+class RatioRule(Model):
     """Candidates per invigilator for a qualification (sessions without a rule use 1 to 20)."""
 
     __tablename__ = "invigilation_ratio_rules"
@@ -146,7 +146,7 @@ class RatioRule(db.Model):
     candidates_per_invigilator: Mapped[int]
 
 
-class UnitBookingRule(db.Model):
+class UnitBookingRule(Model):
     """On-demand booking rules for a unit's test."""
 
     __tablename__ = "unit_booking_rules"

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from exam_engine.core.extensions import db
+from exam_engine.core.extensions import Model
 
 
-class EventRecord(db.Model):
+class EventRecord(Model):
     __tablename__ = "session_events"
     __table_args__ = (UniqueConstraint("session_id", "sequence"),)
 

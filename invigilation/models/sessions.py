@@ -8,9 +8,8 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.auth.models import User
-from exam_engine.core.database import utcnow
-from exam_engine.core.extensions import db
-from exam_engine.core.database import enum_column
+from exam_engine.core.database import enum_column, utcnow
+from exam_engine.core.extensions import Model
 from invigilation.models.centres import Candidate, Centre, Room, Workstation
 from invigilation.states import SittingState
 
@@ -58,7 +57,7 @@ class IncidentCategory(StrEnum):
         return self.value.replace("_", " ")
 
 
-class TestSession(db.Model):
+class TestSession(Model):
     """A sitting of one or more units' tests in a room at a scheduled time."""
 
     __tablename__ = "test_sessions"
@@ -96,7 +95,7 @@ class TestSession(db.Model):
         return ", ".join(unit.unit_reference for unit in self.units)
 
 
-class SessionInvigilator(db.Model):
+class SessionInvigilator(Model):
     __tablename__ = "session_invigilators"
     __table_args__ = (UniqueConstraint("session_id", "user_id"),)
 
@@ -105,8 +104,9 @@ class SessionInvigilator(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
 
 
-class SessionUnit(db.Model):
-    """A unit tested in a session and its test length in minutes (see `item_bank.taxonomy.services.unit_test_minutes`)."""
+class SessionUnit(Model):
+    """A unit tested in a session and its test length in minutes
+    (see `item_bank.taxonomy.services.unit_test_minutes`)."""
 
     __tablename__ = "session_units"
     __table_args__ = (UniqueConstraint("session_id", "unit_reference"),)
@@ -119,7 +119,7 @@ class SessionUnit(db.Model):
     session: Mapped[TestSession] = relationship(back_populates="units")
 
 
-class Sitting(db.Model):
+class Sitting(Model):
     """One candidate booked into one session for one unit, and everything about their test."""
 
     __tablename__ = "sittings"
@@ -166,7 +166,7 @@ class Sitting(db.Model):
         return next((pause for pause in self.pauses if pause.ended_at is None), None)
 
 
-class SittingTransition(db.Model):
+class SittingTransition(Model):
     """Who changed a sitting's state, when and why (actor None: the system, e.g. time ran out)."""
 
     __tablename__ = "sitting_transitions"
@@ -182,7 +182,7 @@ class SittingTransition(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class Pause(db.Model):
+class Pause(Model):
     """A stretch of time when a sitting's clock was stopped."""
 
     __tablename__ = "pauses"
@@ -197,7 +197,7 @@ class Pause(db.Model):
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Exit(db.Model):
+class Exit(Model):
     """A candidate leaving the room during the test; only an escorted exit allows a return."""
 
     __tablename__ = "exits"
@@ -210,7 +210,7 @@ class Exit(db.Model):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
-class ExtraTimeGrant(db.Model):
+class ExtraTimeGrant(Model):
     __tablename__ = "extra_time_grants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -221,7 +221,7 @@ class ExtraTimeGrant(db.Model):
     granted_at: Mapped[datetime]
 
 
-class IncidentCandidate(db.Model):
+class IncidentCandidate(Model):
     __tablename__ = "incident_candidates"
     __table_args__ = (UniqueConstraint("incident_id", "sitting_id"),)
 
@@ -230,7 +230,7 @@ class IncidentCandidate(db.Model):
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
 
 
-class Incident(db.Model):
+class Incident(Model):
     __tablename__ = "incidents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -249,7 +249,7 @@ class Incident(db.Model):
     sittings: Mapped[list[Sitting]] = relationship(secondary="incident_candidates", order_by=Sitting.id)
 
 
-class Alert(db.Model):
+class Alert(Model):
     """A learner's alert about an item during the test, for the invigilator to see."""
 
     __tablename__ = "alerts"

@@ -8,10 +8,10 @@ from sqlalchemy import String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exam_engine.core.database import utcnow
-from exam_engine.core.extensions import db
+from exam_engine.core.extensions import Model
 
 
-class SetupChange(db.Model):
+class SetupChange(Model):
     __tablename__ = "setup_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)

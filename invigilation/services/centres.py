@@ -116,4 +116,5 @@ def centre_staff(centre: Centre) -> list[User]:
 
 def candidate_counts() -> dict[int, int]:
     """How many candidates each centre has registered, by centre id (absent: none)."""
-    return dict(db.session.execute(select(Candidate.centre_id, func.count()).group_by(Candidate.centre_id)).all())
+    rows = db.session.execute(select(Candidate.centre_id, func.count()).group_by(Candidate.centre_id))
+    return {centre_id: count for centre_id, count in rows}

@@ -14,13 +14,24 @@ from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from invigilation.clock import is_very_late
 from invigilation.errors import InvigilationError
-from invigilation.services.event_log import append_event
 from invigilation.models.centres import Workstation
+from invigilation.models.sessions import (
+    Exit,
+    ExtraTimeGrant,
+    IdentityDocument,
+    Incident,
+    IncidentCategory,
+    Pause,
+    PauseReason,
+    SessionState,
+    Sitting,
+    SittingTransition,
+    TestSession,
+)
 from invigilation.services.access import can_void
+from invigilation.services.event_log import append_event
 from invigilation.services.incidents import add_incident
 from invigilation.services.timing import timing
-from invigilation.models.sessions import (Exit, ExtraTimeGrant, IdentityDocument, Incident, IncidentCategory, Pause,
-                                         PauseReason, SessionState, Sitting, SittingTransition, TestSession)
 from invigilation.states import ACTIVE_STATES, SittingState, check_transition
 
 S = SittingState
@@ -346,7 +357,8 @@ def sign_register(session: TestSession, invigilator: User, note: str | None = No
     if session.state is not SessionState.ENDED:
         raise InvigilationError("end the session before signing the register")
     if session.signed_off_at is not None:
-        raise InvigilationError(f"the register was already signed by {session.signed_off_by.display_name}")
+        signer = session.signed_off_by.display_name if session.signed_off_by else "another invigilator"
+        raise InvigilationError(f"the register was already signed by {signer}")
     session.signed_off_by_id, session.signed_off_at = invigilator.id, now
     session.sign_off_note = (note or "").strip() or None
     append_event(session.id, "register.signed", {"note": session.sign_off_note}, invigilator, at=now)

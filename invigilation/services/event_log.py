@@ -56,13 +56,14 @@ def append_event(session_id: int, kind: str, payload: dict[str, Any], actor: Use
     or the row lock (PostgreSQL) until commit, so concurrent appenders queue up and each
     reads the head the one before it wrote. `payload` must be JSON-serialisable.
     """
-    claimed = db.session.execute(
+    db.session.execute(
         update(TestSession).where(TestSession.id == session_id)
         .values(log_length=TestSession.log_length + 1).execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:
+    head_row = db.session.execute(
+        select(TestSession.log_length, TestSession.log_head).where(TestSession.id == session_id)).one_or_none()
+    if head_row is None:
         raise LookupError(f"no test session {session_id}")
-    sequence, head = db.session.execute(
-        select(TestSession.log_length, TestSession.log_head).where(TestSession.id == session_id)).one()
+    sequence, head = head_row
     previous = head or GENESIS
     recorded_at = at or utcnow()
     text = canonical_json(payload)
@@ -73,7 +74,7 @@ def append_event(session_id: int, kind: str, payload: dict[str, Any], actor: Use
     db.session.add(record)
     db.session.execute(update(TestSession).where(TestSession.id == session_id).values(log_head=digest)
                        .execution_options(synchronize_session=False))
-    cached = db.session.identity_map.get(db.session.identity_key(TestSession, session_id))  # type: ignore[arg-type]
+    cached = db.session.identity_map.get(db.session.identity_key(TestSession, session_id))
     if cached is not None:
         db.session.expire(cached, ["log_length", "log_head"])
     db.session.flush()
@@ -120,5 +121,6 @@ def verify_log(session_id: int) -> Verification:
         missing_from = len(rows) + 1
         return Verification(False, len(rows), missing_from, None,
                             f"the log should hold {session.log_length} records ending in "
-                            f"{(session.log_head or GENESIS)[:12]}…, but holds {len(rows)} (records removed from the end)")
+                            f"{(session.log_head or GENESIS)[:12]}…, but holds {len(rows)} "
+                            "(records removed from the end)")
     return Verification(True, len(rows))

@@ -9,8 +9,8 @@ from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from invigilation.errors import InvigilationError
 from invigilation.models.event_log import EventRecord
-from invigilation.services.event_log import append_event
 from invigilation.models.sessions import Alert, Incident, IncidentCandidate, IncidentCategory, Sitting, TestSession
+from invigilation.services.event_log import append_event
 from invigilation.states import ACTIVE_STATES
 
 MAX_ALERT_LENGTH = 1000

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from exam_engine.core.database import utcnow
+from invigilation.models.sessions import Incident, Sitting, TestSession
 from invigilation.services.progress import sitting_progress
 from invigilation.services.timing import timing
-from invigilation.models.sessions import Incident, Sitting, TestSession
 from invigilation.states import ACTIVE_STATES
 
 
@@ -92,8 +92,9 @@ def report_rows(session: TestSession) -> list[ReportRow]:
             pauses=[f"{time_text(p.started_at)}–{time_text(p.ended_at) or 'open'} {p.reason.label}"
                     + (f" ({p.note})" if p.note else "") for p in sitting.pauses],
             extra_time=extra,
-            exits=[f"out {time_text(e.left_at)}, " + (f"escorted by {e.escort}, back {time_text(e.returned_at)}"
-                                                       if e.escort else "unescorted (test ended)") for e in sitting.exits],
+            exits=[f"out {time_text(e.left_at)}, "
+                   + (f"escorted by {e.escort}, back {time_text(e.returned_at)}" if e.escort
+                      else "unescorted (test ended)") for e in sitting.exits],
             incidents=[i for i in session.incidents if sitting in i.sittings],
             outcome=sitting.state.label + (f": {sitting.outcome_reason}" if sitting.outcome_reason else ""),
         ))

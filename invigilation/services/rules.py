@@ -35,7 +35,7 @@ class BookableUnit:
 def ratios() -> list[Ratio]:
     """Every qualification with a rule, and those named on sessions without one (at the default)."""
     rules = {rule.qualification: rule.candidates_per_invigilator for rule in db.session.scalars(select(RatioRule))}
-    named = set(db.session.scalars(select(TestSession.qualification).where(TestSession.qualification.is_not(None))))
+    named = {name for name in db.session.scalars(select(TestSession.qualification)) if name is not None}
     found = [Ratio(q, n, False) for q, n in rules.items()]
     found += [Ratio(q, DEFAULT_CANDIDATES_PER_INVIGILATOR, True) for q in named - rules.keys()]
     return sorted(found, key=lambda ratio: ratio.qualification)

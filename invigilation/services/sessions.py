@@ -13,10 +13,18 @@ from exam_engine.auth.roles import Role
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from invigilation.errors import InvigilationError
-from invigilation.services.event_log import append_event
-from invigilation.models.centres import (DEFAULT_CANDIDATES_PER_INVIGILATOR, AccessArrangement, Candidate, CentreStaff,
-                                 RatioRule, Room, UnitBookingRule, Workstation)
+from invigilation.models.centres import (
+    DEFAULT_CANDIDATES_PER_INVIGILATOR,
+    AccessArrangement,
+    Candidate,
+    CentreStaff,
+    RatioRule,
+    Room,
+    UnitBookingRule,
+    Workstation,
+)
 from invigilation.models.sessions import SessionState, SessionUnit, Sitting, TestSession
+from invigilation.services.event_log import append_event
 from invigilation.states import SittingState
 from item_bank.taxonomy.services import unit_test_minutes
 
@@ -92,11 +100,13 @@ def _check_booking_rules(candidate: Candidate, session: TestSession, unit_refere
             raise InvigilationError(
                 f"{candidate.name} has sat unit {unit_reference} {len(previous)} times; "
                 f"only {rule.resit_limit} resit(s) are allowed")
-        last = max((s.finished_at or s.started_at for s in previous if s.finished_at or s.started_at), default=None)
+        moments = [moment for s in previous if (moment := s.finished_at or s.started_at) is not None]
+        last = max(moments, default=None)
         if last is not None and session.scheduled_start < last + timedelta(days=rule.waiting_period_days):
             raise InvigilationError(
                 f"a resit of unit {unit_reference} must wait {rule.waiting_period_days} days after the last "
-                f"sitting (on {last:%d %b %Y}); the earliest date is {(last + timedelta(days=rule.waiting_period_days)):%d %b %Y}")
+                f"sitting (on {last:%d %b %Y}); the earliest date is "
+                f"{(last + timedelta(days=rule.waiting_period_days)):%d %b %Y}")
     return len(previous) + 1
 
 
@@ -189,10 +199,10 @@ def save_arrangements(candidate: Candidate, changes: dict[str, object], actor: U
         db.session.rollback()
         raise InvigilationError("; ".join(problems))
     db.session.add(profile)
+    not_started = (SittingState.BOOKED, SittingState.PRESENT, SittingState.AUTHORISED)
     for sitting in db.session.scalars(select(Sitting).where(Sitting.candidate_id == candidate.id,
                                                             Sitting.started_at.is_(None),
-                                                            Sitting.state.in_((SittingState.BOOKED, SittingState.PRESENT,
-                                                                               SittingState.AUTHORISED)))):
+                                                            Sitting.state.in_(not_started))):
         sitting.extra_time_percent = profile.extra_time_percent
         append_event(sitting.session_id, "sitting.arrangements_applied",
                      {"sitting": sitting.id, "arrangements": profile.summary()}, actor)

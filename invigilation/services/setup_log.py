@@ -7,7 +7,6 @@ are recorded here. Records are append-only. `record_change` joins the caller's t
 """
 
 import json
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select

@@ -16,7 +16,7 @@ from invigilation.models.centres import DEFAULT_CANDIDATES_PER_INVIGILATOR, Cent
 from invigilation.services.centres import attach_staff, candidate_counts, centre_staff, create_centre
 from invigilation.services.rules import bookable_units, booking_rules, ratios, set_booking_rule, set_ratio
 from invigilation.services.setup_log import latest_changes, recent_changes
-from invigilation.views.common import bp, back_to, failed, form_int, form_text
+from invigilation.views.common import back_to, bp, failed, form_int, form_text
 
 
 @bp.route("/centres", methods=["GET", "POST"])

@@ -2,7 +2,8 @@
 check applied (404 unknown, 403 not yours)."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
@@ -10,8 +11,8 @@ from werkzeug.wrappers import Response
 
 from exam_engine.auth.models import User
 from exam_engine.core.extensions import db
-from invigilation.services.access import can_view
 from invigilation.models.sessions import Alert, Incident, Sitting, TestSession
+from invigilation.services.access import can_view
 
 bp = Blueprint("invigilation", __name__, url_prefix="/invigilation", template_folder="../templates")
 Check = Callable[[User, TestSession], bool]
@@ -50,7 +51,7 @@ def load_alert(alert_id: int, check: Check) -> Alert:
     return alert
 
 
-def back_to(endpoint: str, **values: object) -> Response:
+def back_to(endpoint: str, **values: Any) -> Response:
     return redirect(url_for(endpoint, **values))
 
 
@@ -71,10 +72,11 @@ def form_int(name: str, what: str) -> int:
         raise ValueError(f"{what} must be a whole number, not {raw!r}") from None
 
 
-def parse_local(date_text: str, time_text: str, timezone_: object) -> datetime:
+def parse_local(date_text: str, time_text: str, timezone_: tzinfo) -> datetime:
     """A date and time typed by a person, read in the given time zone."""
     try:
         moment = datetime.strptime(f"{date_text} {time_text}", "%Y-%m-%d %H:%M")
     except ValueError:
-        raise ValueError(f"give the date as YYYY-MM-DD and the time as HH:MM (got {date_text!r} {time_text!r})") from None
-    return moment.replace(tzinfo=timezone_)  # type: ignore[arg-type]
+        raise ValueError(f"give the date as YYYY-MM-DD and the time as HH:MM "
+                         f"(got {date_text!r} {time_text!r})") from None
+    return moment.replace(tzinfo=timezone_)

@@ -11,12 +11,12 @@ from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
 from invigilation.errors import InvigilationError
 from invigilation.models.centres import Workstation
+from invigilation.models.sessions import IdentityDocument, PauseReason, Sitting
 from invigilation.services import conduct
 from invigilation.services.access import can_conduct, can_void
 from invigilation.services.report import local
 from invigilation.services.sessions import ratio_warning, spare_workstations
-from invigilation.models.sessions import IdentityDocument, PauseReason, Sitting
-from invigilation.views.common import bp, back_to, failed, form_text, load_session, load_sitting
+from invigilation.views.common import back_to, bp, failed, form_text, load_session, load_sitting
 
 
 @bp.route("/sessions/<int:session_id>/register")
@@ -35,7 +35,8 @@ SESSION_ACTIONS: dict[str, tuple[Callable[..., object], str]] = {
     "start": (lambda s, u: conduct.start_session(s, u), "Session started."),
     "authorise-present": (lambda s, u: conduct.authorise_everyone_present(s, u),
                           "Every candidate who is present is authorised."),
-    "pause-all": (lambda s, u: conduct.pause_all(s, u, PauseReason.OTHER, form_text("note") or "paused by the invigilator"),
+    "pause-all": (lambda s, u: conduct.pause_all(s, u, PauseReason.OTHER,
+                                                 form_text("note") or "paused by the invigilator"),
                   "Every candidate in progress is paused."),
     "resume-all": (lambda s, u: conduct.resume_all(s, u), "Every paused candidate in the room is resumed."),
     "evacuate": (lambda s, u: conduct.evacuate(s, u), "Evacuation: everyone paused, answers saved, incident opened."),

@@ -11,16 +11,23 @@ from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from exam_engine.core.transactions import unit_of_work
 from invigilation.errors import InvigilationError
-from invigilation.services.event_log import verify_log
+from invigilation.models.sessions import Incident, IncidentCategory, SessionState
 from invigilation.services.access import can_conduct, visible_sessions
 from invigilation.services.conduct import expire_overdue
+from invigilation.services.event_log import verify_log
 from invigilation.services.incidents import alert_to_incident, dismiss_alert, malpractice_report, record_incident
-from invigilation.services.report import (CENTRE_TIME_ZONE, dashboard_rows, local, report_csv, report_rows,
-                                          time_text)
+from invigilation.services.report import CENTRE_TIME_ZONE, dashboard_rows, local, report_csv, report_rows, time_text
 from invigilation.services.sessions import ratio_warning
-from invigilation.models.sessions import Incident, IncidentCategory, SessionState
-from invigilation.views.common import (bp, back_to, failed, form_text, load_alert, load_incident, load_session,
-                                     parse_local)
+from invigilation.views.common import (
+    back_to,
+    bp,
+    failed,
+    form_text,
+    load_alert,
+    load_incident,
+    load_session,
+    parse_local,
+)
 
 VIEWERS = (Role.INVIGILATOR, Role.CENTRE_ADMIN, Role.AWARDING_BODY_ADMIN)
 

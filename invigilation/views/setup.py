@@ -13,13 +13,26 @@ from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
 from invigilation.errors import InvigilationError
 from invigilation.models.centres import Candidate, Centre, CentreStaff, Room, Workstation
-from invigilation.services.access import (can_administer, can_conduct, can_void, centre_ids_of, centres_of,
-                                          visible_sessions)
-from invigilation.services.report import CENTRE_TIME_ZONE, local
-from invigilation.services.sessions import (UnitRequest, assign_workstation, book_candidate, create_session,
-                                            ratio_warning, save_arrangements, spare_workstations)
+from invigilation.services.access import (
+    can_administer,
+    can_conduct,
+    can_void,
+    centre_ids_of,
+    centres_of,
+    visible_sessions,
+)
 from invigilation.services.centres import add_invigilator, add_room, register_candidate
-from invigilation.views.common import bp, back_to, failed, form_int, form_text, load_session, load_sitting, parse_local
+from invigilation.services.report import CENTRE_TIME_ZONE, local
+from invigilation.services.sessions import (
+    UnitRequest,
+    assign_workstation,
+    book_candidate,
+    create_session,
+    ratio_warning,
+    save_arrangements,
+    spare_workstations,
+)
+from invigilation.views.common import back_to, bp, failed, form_int, form_text, load_session, load_sitting, parse_local
 
 STAFF = (Role.INVIGILATOR, Role.CENTRE_ADMIN, Role.AWARDING_BODY_ADMIN)
 
@@ -72,7 +85,8 @@ def add_centre_record(record: str) -> Response:
                             form_int("spares", "Spare workstations"))
             flash(f"{room.name} added with {len(room.workstations)} workstations.", "success")
         else:
-            flash(f"{add_invigilator(centre, form_text('username'), current_user).display_name} added as an invigilator.", "success")
+            added = add_invigilator(centre, form_text("username"), current_user)
+            flash(f"{added.display_name} added as an invigilator.", "success")
     except ValueError as error:
         failed(error)
     return back_to("invigilation.centre_home")

@@ -183,7 +183,7 @@ def _read_item_file(path: Path, data: dict[str, Any], problems: list[FileProblem
         file_problems.append(FileProblem(str(path), None, "criterion", "must be an AC id like AC1.3"))
     if not isinstance(entries, list) or not entries:
         file_problems.append(FileProblem(str(path), None, "items", "must be a non-empty list"))
-    if file_problems:
+    if file_problems or not (isinstance(unit, str) and isinstance(criterion, str) and isinstance(entries, list)):
         problems.extend(file_problems)
         return []
     items = []
@@ -367,7 +367,8 @@ def _check_bank_wide(bank: BankFiles) -> None:
                                              f"{item.scenario} is not in the unit's scenarios.yaml"))
 
 
-def check_entry(source: str, unit: str, criterion: str, entry: dict[str, Any]) -> tuple[ItemSpec | None, list[FileProblem]]:
+def check_entry(source: str, unit: str, criterion: str,
+                entry: dict[str, Any]) -> tuple[ItemSpec | None, list[FileProblem]]:
     """Validate one item entry as if read from `criterion`'s file of `unit` (used by the web form)."""
     checker = _ItemChecker(source, unit, criterion, 1, entry)
     spec = checker.check()

@@ -18,9 +18,8 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.core.database import enum_column, utcnow
-from exam_engine.core.extensions import db
+from exam_engine.core.extensions import Model
 from item_bank.items.scoring import ItemType
-
 
 INSTRUCTIONS = {
     ItemType.SINGLE_BEST_ANSWER: "Choose one answer.",
@@ -44,7 +43,7 @@ class ParameterSource(StrEnum):
     CALIBRATED = "calibrated"  # estimated from learners' responses
 
 
-class Scenario(db.Model):
+class Scenario(Model):
     """A shared stimulus that several items of a unit refer to."""
 
     __tablename__ = "scenarios"
@@ -56,7 +55,7 @@ class Scenario(db.Model):
     text: Mapped[str] = mapped_column(Text)
 
 
-class Item(db.Model):
+class Item(Model):
     __tablename__ = "items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,7 +72,7 @@ class Item(db.Model):
         return self.versions[-1]
 
 
-class ItemVersion(db.Model):
+class ItemVersion(Model):
     __tablename__ = "item_versions"
     __table_args__ = (UniqueConstraint("item_id", "number"),)
 
@@ -121,7 +120,7 @@ class ItemVersion(db.Model):
         return INSTRUCTIONS[self.type].format(select=self.select, count=len(self.options))
 
 
-class StatusChange(db.Model):
+class StatusChange(Model):
     """Who moved an item version between review states, when, and why."""
 
     __tablename__ = "item_status_changes"
@@ -137,7 +136,7 @@ class StatusChange(db.Model):
     item_version: Mapped[ItemVersion] = relationship(back_populates="status_changes")
 
 
-class ItemCalibration(db.Model):
+class ItemCalibration(Model):
     """One estimate of one item version's parameters, with standard errors."""
 
     __tablename__ = "item_calibrations"

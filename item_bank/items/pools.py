@@ -8,6 +8,8 @@ must not meet in a test, as one may cue another).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -29,7 +31,7 @@ def unit_pools(unit_reference: str) -> tuple[ItemPool | None, ItemPool | None]:
     return (_pool(live) if live else None), (_pool(pretest) if pretest else None)
 
 
-def _latest_in(items: list[Item], status: ItemStatus) -> list[tuple[str, ItemVersion]]:
+def _latest_in(items: Sequence[Item], status: ItemStatus) -> list[tuple[str, ItemVersion]]:
     """Each item's newest version in `status` (a newer draft does not take a live version out)."""
     found = []
     for item in items:

@@ -94,7 +94,8 @@ def _item_files(package: PackageFiles, contents: PackageContents) -> list[tuple[
         referenced = dict.fromkeys([href] + [f.get("href", "") for f in resource if _local(f.tag) == "file"])
         missing = [name for name in referenced if member(name) not in package.files]
         if missing:
-            contents.rejected.append(Rejection(href, f"listed in {MANIFEST} but not in the package: {', '.join(missing)}"))
+            contents.rejected.append(Rejection(href, f"listed in {MANIFEST} but not in the package: "
+                                                     f"{', '.join(missing)}"))
             continue
         found.append((member(href), resource.find(f".//{MD}item")))
     return found
@@ -111,6 +112,7 @@ def _read_item(data: bytes, href: str, metadata: Element | None, unit: str | Non
     if qti is None or qti.local(root.tag) != "assessmentItem":
         raise _Rejected(f"is not a QTI 2.2 or 3.0 assessment item (root element {_local(root.tag)!r})")
     body = _child(root, qti, "itemBody")
+    assert body is not None  # a required child: _child refuses the item without one
     interaction = _the_interaction(body, qti)
     entry = _entry_from_item(root, body, interaction, qti)
     tags = _tags(metadata, writer)
@@ -150,6 +152,7 @@ def _entry_from_item(root: Element, body: Element, interaction: Element, qti: Qt
     if not key:
         raise _Rejected("declares no correctResponse, so it has no key")
     max_choices = interaction.get(a("maxChoices"), "1")
+    answer: str | list[str]
     if declaration.get("cardinality") == "single" and max_choices == "1":
         item_type, answer, select = "single_best_answer", key[0], None
     elif declaration.get("cardinality") == "multiple" and max_choices == str(len(key)):

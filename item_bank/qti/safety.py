@@ -88,8 +88,9 @@ def read_zip(data: bytes, name: str) -> PackageFiles:
                 raise UnsafePackage(f"{name}: entry {info.filename!r} is a symbolic link")
             _check_size(f"{name}: entry {info.filename!r}", info.file_size)
             if info.file_size > 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise UnsafePackage(f"{name}: entry {info.filename!r} expands {info.file_size // max(info.compress_size, 1)}"
-                                    f" times, more than the limit of {MAX_RATIO} (a zip bomb?)")
+                ratio = info.file_size // max(info.compress_size, 1)
+                raise UnsafePackage(f"{name}: entry {info.filename!r} expands {ratio} times, "
+                                    f"more than the limit of {MAX_RATIO} (a zip bomb?)")
             files[entry] = _read_entry(archive, info, name)
         if sum(len(content) for content in files.values()) > MAX_TOTAL_BYTES:
             raise UnsafePackage(f"{name}: uncompresses to more than the limit of {MAX_TOTAL_BYTES} bytes")

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exam_engine.core.extensions import db
-from item_bank.items.services import LoadReport, content_hash, sync_specs
 from item_bank.items.files import ItemFileError, ItemSpec, Review, ScenarioSpec
 from item_bank.items.models import Item, ItemStatus, ItemVersion, Scenario
 from item_bank.items.scoring import ItemType
+from item_bank.items.services import LoadReport, content_hash, sync_specs
 from item_bank.qti.reader import PackageContents, Rejection, problem_text, read_package
 from item_bank.qti.safety import PackageFiles
 from item_bank.qti.versions import QtiVersion

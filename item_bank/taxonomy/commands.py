@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from exam_engine.core.extensions import db
 from exam_engine.core.transactions import unit_of_work
+from item_bank.taxonomy.models import Qualification
+from item_bank.taxonomy.services import ImportResult, current_versions, import_specification, version_as_parsed
 from item_bank.taxonomy.specification import NotASpecificationError, parse_specification
 from item_bank.taxonomy.specification.corrections import CorrectionsError
 from item_bank.taxonomy.specification.export import unit_dict
 from item_bank.taxonomy.specification.report import format_report
-from item_bank.taxonomy.services import ImportResult, current_versions, import_specification, version_as_parsed
-from item_bank.taxonomy.models import Qualification
 
 
 def _documents(paths: tuple[Path, ...]) -> list[Path]:
@@ -35,7 +35,8 @@ def _summary(result: ImportResult, dry_run: bool) -> list[str]:
              f"{counts['unchanged']} unchanged ({verb} stored)" if result.changed else "  nothing changed"]
     lines += [f"  new version of {unit.reference} (v{unit.version}): {'; '.join(unit.reasons)}"
               for unit in result.units if unit.status == "new version"]
-    lines += [f"  withdrawn (no longer in the document, kept as superseded): {reference}" for reference in result.withdrawn]
+    lines += [f"  withdrawn (no longer in the document, kept as superseded): {reference}"
+              for reference in result.withdrawn]
     lines += [f"  stated differently elsewhere: {difference}" for difference in result.differences]
     lines += [f"  same title, another code (not merged): {recoded}" for recoded in result.recoded]
     return lines

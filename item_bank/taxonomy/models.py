@@ -15,10 +15,10 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.core.database import utcnow
-from exam_engine.core.extensions import db
+from exam_engine.core.extensions import Model
 
 
-class Qualification(db.Model):
+class Qualification(Model):
     __tablename__ = "qualifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +35,7 @@ class Qualification(db.Model):
     unit_versions: Mapped[list[UnitVersion]] = relationship(back_populates="qualification")
 
 
-class UnitGroup(db.Model):
+class UnitGroup(Model):
     """A mandatory or optional group of the rules of combination, with its credit limits."""
 
     __tablename__ = "unit_groups"
@@ -52,7 +52,7 @@ class UnitGroup(db.Model):
     qualification: Mapped[Qualification] = relationship(back_populates="groups")
 
 
-class Unit(db.Model):
+class Unit(Model):
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +61,7 @@ class Unit(db.Model):
     versions: Mapped[list[UnitVersion]] = relationship(back_populates="unit", order_by="UnitVersion.number")
 
 
-class UnitVersion(db.Model):
+class UnitVersion(Model):
     """One document's statement of a unit; `superseded_at` is set when a later edition changes it."""
 
     __tablename__ = "unit_versions"
@@ -89,7 +89,7 @@ class UnitVersion(db.Model):
         back_populates="unit_version", order_by="LearningOutcome.position", cascade="all, delete-orphan")
 
 
-class LearningOutcome(db.Model):
+class LearningOutcome(Model):
     __tablename__ = "learning_outcomes"
     __table_args__ = (UniqueConstraint("unit_version_id", "number"),)
 
@@ -108,7 +108,7 @@ class LearningOutcome(db.Model):
         return f"LO{self.number}"
 
 
-class AssessmentCriterion(db.Model):
+class AssessmentCriterion(Model):
     __tablename__ = "assessment_criteria"
     __table_args__ = (UniqueConstraint("learning_outcome_id", "number"),)
 
@@ -131,7 +131,7 @@ class AssessmentCriterion(db.Model):
         return f"AC{self.number}"
 
 
-class AmplificationPoint(db.Model):
+class AmplificationPoint(Model):
     """A bullet of a criterion's amplification; `path` `2/1` makes the stable id `AC1.3/2/1`."""
 
     __tablename__ = "amplification_points"

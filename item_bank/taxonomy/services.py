@@ -17,10 +17,17 @@ from sqlalchemy import func, select
 
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
+from item_bank.taxonomy.models import (
+    AmplificationPoint,
+    AssessmentCriterion,
+    LearningOutcome,
+    Qualification,
+    Unit,
+    UnitGroup,
+    UnitVersion,
+)
 from item_bank.taxonomy.specification import model as spec
 from item_bank.taxonomy.specification.export import unit_dict
-from item_bank.taxonomy.models import (AmplificationPoint, AssessmentCriterion, LearningOutcome, Qualification,
-                                       Unit, UnitGroup, UnitVersion)
 
 
 @dataclass
@@ -86,8 +93,8 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], limit: int = 6,
             return not first or not second or first.replace('"', "'") == second.replace('"', "'")
         return first == second
 
-    changes = [f"{key} {old[key]!r} -> {new[key]!r}" for key in ("title", "level", "credit", "glh", "type", "onscreen_test")
-               if not same(key)]
+    changes = [f"{key} {old[key]!r} -> {new[key]!r}"
+               for key in ("title", "level", "credit", "glh", "type", "onscreen_test") if not same(key)]
     old_los = {lo["number"]: lo for lo in old["learning_outcomes"]}
     new_los = {lo["number"]: lo for lo in new["learning_outcomes"]}
     for number in sorted(set(old_los) | set(new_los), key=int):
@@ -117,7 +124,8 @@ def _add_points(criterion: AssessmentCriterion, nodes: list[spec.AmplificationPo
         _add_points(criterion, node.children, point, f"{path}/")
 
 
-def _new_version(unit: Unit, qualification: Qualification, parsed: spec.Unit, position: int, digest: str) -> UnitVersion:
+def _new_version(unit: Unit, qualification: Qualification, parsed: spec.Unit, position: int,
+                 digest: str) -> UnitVersion:
     number = (db.session.scalar(select(func.max(UnitVersion.number)).where(UnitVersion.unit_id == unit.id)) or 0) + 1
     version = UnitVersion(unit=unit, qualification=qualification, number=number, position=position, title=parsed.title,
                           level=parsed.level, credit=parsed.credit, glh=parsed.glh, unit_type=parsed.unit_type,
@@ -126,7 +134,8 @@ def _new_version(unit: Unit, qualification: Qualification, parsed: spec.Unit, po
     for lo_position, outcome in enumerate(parsed.learning_outcomes, start=1):
         learning_outcome = LearningOutcome(position=lo_position, number=outcome.number, text=outcome.text)
         for ac_position, parsed_criterion in enumerate(outcome.criteria, start=1):
-            criterion = AssessmentCriterion(position=ac_position, number=parsed_criterion.number, text=parsed_criterion.text)
+            criterion = AssessmentCriterion(position=ac_position, number=parsed_criterion.number,
+                                            text=parsed_criterion.text)
             _add_points(criterion, parsed_criterion.amplification, None, "")
             learning_outcome.criteria.append(criterion)
         version.learning_outcomes.append(learning_outcome)

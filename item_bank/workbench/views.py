@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -10,7 +13,7 @@ from werkzeug.wrappers import Response
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import BANK_STAFF, Role
 from exam_engine.core.extensions import db
-from item_bank.items.files import DIFFICULTY_RATINGS, REVIEW_CHECKLIST
+from item_bank.items.files import DIFFICULTY_RATINGS, REVIEW_CHECKLIST, FileProblem
 from item_bank.items.models import Item, ItemStatus, ItemVersion, Scenario
 from item_bank.items.scoring import ItemType
 from item_bank.items.services import tag_counts
@@ -83,9 +86,9 @@ def unit_items(slug: str) -> str:
 
 @bp.route("/units/<slug>/items/new", methods=["GET", "POST"])
 @roles_required(Role.ITEM_WRITER)
-def new_item(slug: str) -> str | Response:
+def new_item(slug: str) -> ResponseReturnValue:
     reference = unit_reference(slug)
-    problems = []
+    problems: list[FileProblem] = []
     if request.method == "POST":
         try:
             version = create_item(reference, entry_from_form(request.form, current_user.username), current_user)
@@ -99,9 +102,9 @@ def new_item(slug: str) -> str | Response:
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ITEM_WRITER)
-def edit_item_page(item_id: int) -> str | Response:
+def edit_item_page(item_id: int) -> ResponseReturnValue:
     item = db.get_or_404(Item, item_id)
-    problems = []
+    problems: list[FileProblem] = []
     if request.method == "POST":
         try:
             version = edit_item(item_id, entry_from_form(request.form, current_user.username), current_user)
@@ -114,7 +117,7 @@ def edit_item_page(item_id: int) -> str | Response:
     return _form(item.unit_reference, values, problems, item)
 
 
-def _form(reference: str, values, problems, item: Item | None) -> tuple[str, int]:
+def _form(reference: str, values: Any, problems: list[FileProblem], item: Item | None) -> tuple[str, int]:
     unit_version = current_unit_version(reference)
     if unit_version is None:
         abort(404)

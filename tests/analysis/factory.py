@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from exam_engine.assembly.blueprint import Mode
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.core.database import utcnow
-from exam_engine.assembly.blueprint import Mode
-from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptEnd, AttemptItem, Response
 from exam_engine.core.extensions import db
+from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptEnd, AttemptItem, Response
 from invigilation.models.centres import AccessArrangement, Candidate, Centre, Room
 from invigilation.models.sessions import SessionState, SessionUnit, Sitting, TestSession
 from invigilation.states import SittingState
@@ -85,7 +85,8 @@ def _store(n: int, taker: Taker, session: TestSession, start) -> None:
         candidate.arrangements = AccessArrangement(extra_time_percent=25)
     sitting = Sitting(session=session, unit=session.units[0], candidate=candidate, state=SittingState.FINISHED,
                       started_at=start, finished_at=start + timedelta(minutes=30))
-    attempt = Attempt(sitting=sitting, unit_reference=session.units[0].unit_reference, mode=Mode.FIXED, blueprint_version="test", blueprint={}, seed=n,
+    attempt = Attempt(sitting=sitting, unit_reference=session.units[0].unit_reference, mode=Mode.FIXED,
+                      blueprint_version="test", blueprint={}, seed=n,
                       planned_items=len(taker.answers), created_at=start, ended_at=start + timedelta(minutes=30),
                       end=AttemptEnd.SUBMITTED)
     db.session.add_all([user, candidate, sitting, attempt])

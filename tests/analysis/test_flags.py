@@ -1,13 +1,13 @@
 """Statistics become tasks: each flag on a response matrix built to show it, and none on a sound item."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from exam_engine.psychometrics.models import ItemParameters
 from exam_engine.analysis.services.flags import flags_for
 from exam_engine.analysis.services.responses import ResponseMatrix
 from exam_engine.analysis.services.statistics import VersionContent, abilities, item_statistics
+from exam_engine.psychometrics.models import ItemParameters
 
 N_LIVE, PERSONS = 12, 600
 OPTIONS = [{"id": o, "text": f"Option {o}"} for o in "ABCD"]
@@ -23,7 +23,7 @@ def _matrix(rng, studied_choice, groups=None, started=None):
     matrix = ResponseMatrix(
         list(range(1, N_LIVE + 2)), scores, np.zeros(scores.shape, bool),
         [[None] * N_LIVE + [c] for c in choices], np.full(scores.shape, 40.0),
-        started=started or [datetime(2026, 1, 1, tzinfo=timezone.utc)] * PERSONS, groups=groups or {})
+        started=started or [datetime(2026, 1, 1, tzinfo=UTC)] * PERSONS, groups=groups or {})
     bank = ItemParameters.dichotomous(np.ones(N_LIVE + 1), np.append(-b, 0.0))
     return matrix, bank
 
@@ -79,7 +79,7 @@ def test_dif_category_c_becomes_a_task():
 
 def test_drift_since_calibration():
     rng = np.random.default_rng(4)
-    calibrated = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    calibrated = datetime(2026, 6, 1, tzinfo=UTC)
     started = [calibrated + timedelta(days=1)] * PERSONS
 
     def leaked(theta, i):  # since calibration almost everyone knows the answer

@@ -11,17 +11,15 @@ from exam_engine.cli import cli
 from exam_engine.core.extensions import db
 from exam_engine.psychometrics.models import ItemParameters
 from exam_engine.psychometrics.simulation import simulate_responses
-from item_bank.items.services import load_bank
-from item_bank.items.models import ItemCalibration
 from item_bank.items.files import REVIEW_CHECKLIST
-from item_bank.items.models import ItemStatus
+from item_bank.items.models import ItemCalibration, ItemStatus
 from item_bank.items.scoring import ItemType
+from item_bank.items.services import load_bank
 from item_bank.workbench.services.authoring import create_item, entry_from_form
 from item_bank.workbench.services.review import move_item
-from tests.conftest import TEST_PASSWORD
-from tests.helpers import sign_in
-from tests.helpers import item_form
 from tests.analysis.factory import Taker, make_version, seed_attempts
+from tests.conftest import TEST_PASSWORD
+from tests.helpers import item_form, sign_in
 
 UNIT = "Y/506/2152"
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 
+from exam_engine.analysis.services.pretest import calibrate_new_items
 from exam_engine.psychometrics.models import ItemParameters
 from exam_engine.psychometrics.simulation import random_design, simulate_responses
-from exam_engine.analysis.services.pretest import calibrate_new_items
 
 # Stated error: with ~1000 responses per pretest item, each recovered slope and difficulty
 # lies within 3 standard errors of the truth and within 0.35 (slope) / 0.25 logits (difficulty).

@@ -5,15 +5,15 @@ import re
 import numpy as np
 import pytest
 
+from exam_engine.analysis.services.evidence import unit_evidence
+from exam_engine.analysis.services.responses import unit_response_matrix
 from exam_engine.auth.roles import Role
 from exam_engine.psychometrics import classical
 from item_bank.items.models import ItemStatus
 from item_bank.items.scoring import ItemType, score
-from exam_engine.analysis.services.evidence import unit_evidence
-from exam_engine.analysis.services.responses import unit_response_matrix
+from tests.analysis.factory import KEYS, OPTIONS, Taker, make_version, seed_attempts
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import sign_in
-from tests.analysis.factory import KEYS, OPTIONS, Taker, make_version, seed_attempts
 
 
 def _answers(rng, kinds, versions, ability):

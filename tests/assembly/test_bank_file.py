@@ -11,7 +11,8 @@ HEADER = "item,lo,ac,marks,a,b,c,enemy,status\n"
 
 def test_one_and_two_mark_items_and_pretest_rows(tmp_path):
     path = tmp_path / "bank.csv"
-    path.write_text(HEADER + "A1,1,1.1,1,1.2,0.5,0.2,S1,\nA2,1,1.2,2,0.8,-0.4;0.6,0,S1;S2,\nP1,2,2.1,1,1,0,0,,pretest\n")
+    path.write_text(HEADER + "A1,1,1.1,1,1.2,0.5,0.2,S1,\nA2,1,1.2,2,0.8,-0.4;0.6,0,S1;S2,\n"
+                    "P1,2,2.1,1,1,0,0,,pretest\n")
     live, pretest = read_bank(path)
     assert live.ids == ("A1", "A2") and pretest.ids == ("P1",)
     assert live.parameters.d[0, 0] == pytest.approx(-1.2 * 0.5) and live.parameters.c[0] == 0.2

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
+from exam_engine.assembly.blueprint import Mode
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.record import SittingRecord
 from exam_engine.assembly.replay import replay
 from exam_engine.assembly.simulator import simulate
-from exam_engine.assembly.blueprint import Mode
 from tests.assembly.banks import random_pool, small_blueprint
 
 

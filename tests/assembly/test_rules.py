@@ -4,13 +4,13 @@
 import numpy as np
 import pytest
 
+from exam_engine.assembly.blueprint import Mode
 from exam_engine.assembly.check import breaches
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.exposure import Eligibility
 from exam_engine.assembly.simulator import simulate
 from exam_engine.assembly.sitting import sit
 from exam_engine.assembly.solver import maximise
-from exam_engine.assembly.blueprint import Mode
 from tests.assembly.banks import answers, random_pool, small_blueprint
 
 
@@ -88,7 +88,8 @@ def test_pruning_keeps_the_optimum(engine):
 
 
 def test_shadow_tests_contain_the_items_given_and_the_next_item_is_from_it(engine):
-    record = sit(engine, Mode.CAT, answers(engine.pool, 4), seed=11, eligibility=Eligibility.everything(engine.pool.size))
+    record = sit(engine, Mode.CAT, answers(engine.pool, 4), seed=11,
+                 eligibility=Eligibility.everything(engine.pool.size))
     given = []
     for step in record.steps:
         if step.pretest:

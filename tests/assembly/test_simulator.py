@@ -5,9 +5,9 @@ from math import comb
 import numpy as np
 import pytest
 
+from exam_engine.assembly.blueprint import Mode
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.simulator import METRICS, simulate
-from exam_engine.assembly.blueprint import Mode
 from tests.assembly.banks import random_pool, small_blueprint
 
 

@@ -122,7 +122,8 @@ def test_answers_that_do_not_fit_the_sitting_are_refused(engine):
         next_item(engine, Mode.CAT, 8, eligibility, ["I001"], [(pretest, 1.0)])
     other = next(item for item in engine.pool.ids if item not in whole.items and item != "I001")
     with pytest.raises(AnswersDoNotMatch):  # the whole run checks every choice at the end
-        finish(engine, Mode.CAT, 8, eligibility, ["I001"], [(other, 1.0)] + [(s.item, s.score) for s in whole.steps[1:]])
+        finish(engine, Mode.CAT, 8, eligibility, ["I001"],
+               [(other, 1.0)] + [(s.item, s.score) for s in whole.steps[1:]])
     with pytest.raises(AnswersDoNotMatch, match="not complete"):
         finish(engine, Mode.CAT, 8, eligibility, [], [(first, 1.0)])
 

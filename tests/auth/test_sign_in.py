@@ -40,7 +40,7 @@ def test_repeated_wrong_passwords_lock_that_account_only(app, client, make_user)
     target = make_user(Role.LEARNER)
     neighbour = make_user(Role.LEARNER)
     limit = app.config["LOGIN_MAX_FAILURES"]
-    for attempt in range(limit):
+    for _ in range(limit):
         response = sign_in(client, target.username, "wrong password")
         assert response.status_code == 401
     # Locked now: even the right password is refused, with a clear message.

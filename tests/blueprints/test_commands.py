@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import yaml
 
-from item_bank.items.pools import unit_pools
 from exam_engine.assembly.simulator import METRICS
 from exam_engine.cli import cli
+from item_bank.items.pools import unit_pools
 from item_bank.items.services import load_bank
 from tests.item_bank.test_item_files import SBA_ITEM
 

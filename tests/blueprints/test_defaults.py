@@ -1,5 +1,7 @@
 """Default blueprints for knowledge units, generated from the taxonomy."""
 
+from pathlib import Path
+
 import pytest
 
 from blueprints.defaults import default_blueprint
@@ -28,7 +30,7 @@ def test_the_command_writes_defaults_only_for_units_without_a_blueprint(app, tmp
     imported = runner.invoke(cli, ["import-spec", "item_bank/data/specifications/000_75073d9252edddf0.txt"])
     assert imported.exit_code == 0, imported.output
     (tmp_path / "mine.yaml").write_text(
-        open("blueprints/data/unit2-Y-506-2152.yaml").read().replace("Y/506/2152", "F/506/2131"))
+        Path("blueprints/data/unit2-Y-506-2152.yaml").read_text().replace("Y/506/2152", "F/506/2131"))
     result = runner.invoke(cli, ["blueprint-defaults", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "F/506/2131: has a blueprint, left as it is" in result.output

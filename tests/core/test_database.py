@@ -1,6 +1,6 @@
 """Migrations, model/migration agreement, and the database settings."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
@@ -42,7 +42,7 @@ def test_naive_timestamps_are_refused(app, make_user):
     with pytest.raises(Exception, match="naive datetime"):
         db.session.commit()
     db.session.rollback()
-    user.last_login_at = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+    user.last_login_at = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
     db.session.commit()
 
 

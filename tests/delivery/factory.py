@@ -7,9 +7,9 @@ from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
-from invigilation.services.event_log import append_event
 from invigilation.models.centres import AccessArrangement, Candidate, Centre, CentreStaff, Room, Workstation
 from invigilation.models.sessions import SessionState, SessionUnit, Sitting, TestSession
+from invigilation.services.event_log import append_event
 from invigilation.states import SittingState
 from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource
 from item_bank.items.scoring import ItemType

@@ -5,8 +5,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from exam_engine.delivery.models import Attempt
 from exam_engine.core.extensions import db
+from exam_engine.delivery.models import Attempt
 from item_bank.items.models import ItemVersion
 from tests.delivery.factory import make_items, make_sitting
 from tests.delivery.runner_client import Runner

@@ -3,11 +3,11 @@
 from sqlalchemy import func, select
 
 from exam_engine.core.database import utcnow
-from exam_engine.delivery.models import AnswerEvent, Attempt, Response
 from exam_engine.core.extensions import db
+from exam_engine.delivery.models import AnswerEvent, Attempt, Response
 from invigilation.models.event_log import EventRecord
-from invigilation.services.event_log import verify_log
 from invigilation.models.sessions import Pause, PauseReason
+from invigilation.services.event_log import verify_log
 from invigilation.states import SittingState
 from tests.delivery.factory import make_items, make_sitting, shift_start
 from tests.delivery.runner_client import Runner
@@ -79,7 +79,9 @@ def test_an_answer_after_the_deadline_is_refused_and_earlier_answers_remain(app,
 def first_option_from_db(attempt_id, position):
     entry = db.session.get(Attempt, attempt_id).items[position - 1]
     options = [o["id"] for o in entry.item_version.options]
-    return options[0] if entry.item_version.type.value == "single_best_answer" else options[: entry.item_version.select or 4]
+    if entry.item_version.type.value == "single_best_answer":
+        return options[0]
+    return options[: entry.item_version.select or 4]
 
 
 def test_a_paused_test_refuses_answers_and_says_why(app, make_user, design):
@@ -163,8 +165,8 @@ def test_leaving_the_same_item_twice_gives_the_same_next_item(app, make_user, de
 
 
 def test_alert_reaches_invigilation_and_progress_shows_on_the_dashboard(app, make_user, design):
-    from invigilation.services.progress import sitting_progress
     from invigilation.models.sessions import Alert
+    from invigilation.services.progress import sitting_progress
 
     setup, runner, attempt = started(app, make_user, design)
     assert sitting_progress(setup.sitting).label == "0 of 4 answered"
@@ -185,7 +187,8 @@ def test_replay_reproduces_a_submitted_adaptive_attempt(app, make_user, design, 
         runner.answer(attempt, position, first_option(runner, attempt, position), f"r{position}")
         if position < 3:
             assert runner.call("POST", f"/api/runner/attempts/{attempt}/next", {"after": position}).status_code == 201
-    assert runner.call("POST", f"/api/runner/attempts/{attempt}/next", {"after": 3}).get_json()["error"] == "no_more_items"
+    last = runner.call("POST", f"/api/runner/attempts/{attempt}/next", {"after": 3})
+    assert last.get_json()["error"] == "no_more_items"
     solves = []
     solve = assembly_engine.maximise
     monkeypatch.setattr(assembly_engine, "maximise", lambda *args: solves.append(1) or solve(*args))

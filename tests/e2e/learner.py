@@ -6,7 +6,8 @@
 import re
 from collections.abc import Callable
 
-from playwright.sync_api import Page, TimeoutError as PlaywrightTimeout, expect
+from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 Scan = Callable[[Page], None]
 

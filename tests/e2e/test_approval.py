@@ -8,8 +8,8 @@ from sqlalchemy import select
 from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
 from invigilation.models.centres import Centre, CentreStaff, RatioRule, UnitBookingRule
-from item_bank.taxonomy.specification import DATA_DIR, parse_specification
 from item_bank.taxonomy.services import import_specification
+from item_bank.taxonomy.specification import DATA_DIR, parse_specification
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.accessibility import blocking_violations
 from tests.invigilation.conftest import UNIT, quick_user
@@ -81,8 +81,8 @@ def test_an_awarding_body_admin_approves_a_centre_and_sets_the_rules_by_keyboard
 
     db.session.expire_all()  # the browser's requests wrote these rows
     centre = db.session.scalar(select(Centre).where(Centre.number == "70007"))
-    assert [s.user.username for s in db.session.scalars(select(CentreStaff).where(CentreStaff.centre_id == centre.id))] \
-        == ["west-admin"]
+    staff = db.session.scalars(select(CentreStaff).where(CentreStaff.centre_id == centre.id))
+    assert [s.user.username for s in staff] == ["west-admin"]
     assert db.session.scalar(select(RatioRule.candidates_per_invigilator)) == 15
     rule = db.session.scalar(select(UnitBookingRule))
     assert (rule.unit_reference, rule.minimum_notice_hours, rule.resit_limit, rule.waiting_period_days) == \

@@ -4,6 +4,7 @@ the test in their own Chromium pages (separate browser contexts, as separate wor
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -14,8 +15,14 @@ from invigilation.services.report import time_text
 from invigilation.states import SittingState
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.accessibility import blocking_violations
-from tests.e2e.learner import (answer_current, confirm_and_start, remaining_seconds, shows_remaining_between,
-                               sign_in_with_key, submit)
+from tests.e2e.learner import (
+    answer_current,
+    confirm_and_start,
+    remaining_seconds,
+    shows_remaining_between,
+    sign_in_with_key,
+    submit,
+)
 from tests.invigilation.conftest import build_world
 
 pytestmark = pytest.mark.e2e
@@ -79,7 +86,7 @@ def report_csv(invigilator: Page, session_id: int) -> dict[str, dict[str, str]]:
     with invigilator.expect_download() as download:
         invigilator.get_by_role("link", name="Download as CSV").click()
     assert download.value.suggested_filename == f"session-{session_id}-report.csv"
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
     return {row["candidate_number"]: row for row in csv.DictReader(io.StringIO(text))}
 
 
@@ -143,7 +150,8 @@ def test_an_invigilator_runs_a_session_while_two_learners_sit_the_test(new_page,
     assert blocking_violations(invigilator) == []
     invigilator.get_by_role("button", name="Make incident").click()
     expect(invigilator.get_by_role("heading", level=1)).to_have_text(re.compile(r"Incident #\d+"))
-    expect(invigilator.get_by_text(re.compile(r"Candidate alert about item .*The picture does not load"))).to_be_visible()
+    alert_text = re.compile(r"Candidate alert about item .*The picture does not load")
+    expect(invigilator.get_by_text(alert_text)).to_be_visible()
     expect(invigilator.get_by_text(f"{names[1]} ({numbers[1]})")).to_be_visible()
 
     for learner in learners:

@@ -8,8 +8,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from exam_engine.core.database import utcnow
-from exam_engine.delivery.models import AnswerEvent, Attempt, Response
 from exam_engine.core.extensions import db
+from exam_engine.delivery.models import AnswerEvent, Attempt, Response
 from invigilation.models.sessions import Pause, PauseReason
 from invigilation.states import SittingState
 from tests.delivery.factory import KEY, make_sitting, shift_start

@@ -9,9 +9,9 @@ from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
 from item_bank.items.models import Item
 from item_bank.items.scoring import ItemType
+from tests.analysis.factory import Taker, make_version, seed_attempts
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.accessibility import blocking_violations
-from tests.analysis.factory import Taker, make_version, seed_attempts
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,8 @@ def write_item(page: Page) -> None:
     page.goto("/workbench/units/Y-506-2152/items/new")
     accessible(page)
     page.get_by_label("Item type", exact=True).select_option("single_best_answer")
-    page.get_by_label("Stem", exact=True).fill("A hotel wants guests to keep choosing it. Which value of service is it seeking?")
+    page.get_by_label("Stem", exact=True).fill(
+        "A hotel wants guests to keep choosing it. Which value of service is it seeking?")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("alert")).to_contain_text("choose at least one assessment criterion")
     page.locator("#crit-AC1_1").check()

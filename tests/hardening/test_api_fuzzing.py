@@ -1,10 +1,10 @@
 """Fuzzing the runner API from its own OpenAPI document: no request makes a server error.
 
 Every operation in /api/openapi.json is called, signed in as a learner in an open attempt,
-(submit and cancel left out, so it stays open) with path parameters around the real ids and request bodies built from the operation's
-schema (its property names with values of any JSON type), arbitrary JSON, or bytes that
-are not JSON at all. Whatever the input, the answer must be a 2xx or a 4xx with a JSON
-error body, never a 5xx.
+(submit and cancel left out, so it stays open) with path parameters around the real ids and
+request bodies built from the operation's schema (its property names with values of any JSON
+type), arbitrary JSON, or bytes that are not JSON at all. Whatever the input, the answer must
+be a 2xx or a 4xx with a JSON error body, never a 5xx.
 """
 
 import re

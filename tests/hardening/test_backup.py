@@ -14,9 +14,9 @@ from exam_engine.auth.roles import Role
 from exam_engine.cli import cli
 from exam_engine.core.extensions import db
 from exam_engine.operations.services.backup import BackupError, restore_backup, write_backup
+from invigilation.models.sessions import IncidentCategory, TestSession
 from invigilation.services.event_log import verify_log
 from invigilation.services.incidents import record_incident
-from invigilation.models.sessions import IncidentCategory, TestSession
 from tests.conftest import make_test_app
 from tests.hardening.counts import table_counts
 from tests.invigilation.conftest import START, build_world

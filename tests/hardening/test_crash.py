@@ -12,9 +12,9 @@ import time
 from sqlalchemy import select
 
 from benchmarks.server import Server, free_port
+from exam_engine.core.extensions import db
 from exam_engine.delivery.client import RunnerClient, some_answer
 from exam_engine.delivery.models import AnswerEvent
-from exam_engine.core.extensions import db
 from invigilation.services.event_log import verify_log
 from tests.delivery.factory import KEY, UNIT, blueprint, make_items, make_sitting
 
@@ -68,15 +68,17 @@ def test_acknowledged_answers_time_and_log_survive_a_sigkill(app, make_user):
             learner.start()
         started.wait(timeout=60)
         deadline = time.monotonic() + 30
-        while min(len(l.acknowledged) for l in learners) < 3 and time.monotonic() < deadline:
+        while min(len(learner.acknowledged) for learner in learners) < 3 and time.monotonic() < deadline:
             time.sleep(0.1)  # let answers flow; the kill lands while more are in flight
-        before = {l.number: l.client.call("GET", f"/api/runner/attempts/{l.attempt}")[1] for l in learners}
+        before = {learner.number: learner.client.call("GET", f"/api/runner/attempts/{learner.attempt}")[1]
+                  for learner in learners}
         killed_at = time.monotonic()
         server.kill()
         for learner in learners:
             learner.join(timeout=20)
             assert not learner.is_alive()
-        assert all(len(l.acknowledged) >= 3 for l in learners), "the learners barely answered before the crash"
+        assert all(len(learner.acknowledged) >= 3 for learner in learners), \
+            "the learners barely answered before the crash"
 
         server.start()
         for learner in learners:

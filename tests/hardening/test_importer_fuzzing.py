@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exam_engine.cli import cli
-from item_bank.items.services import BANK_FOLDER, load_bank
 from item_bank.items.files import ITEM_FIELDS, FileProblem, ItemFileError, check_item
+from item_bank.items.services import BANK_FOLDER, load_bank
 from item_bank.qti.safety import UnsafePackage, read_file
 from item_bank.qti.services import import_package
 from item_bank.taxonomy.specification import DATA_DIR, NotASpecificationError, parse_specification

@@ -9,6 +9,7 @@ route must show that it checked ownership; and nothing may be written.
 from datetime import timedelta
 
 import pytest
+
 from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
 from invigilation.models.sessions import Alert, IncidentCategory

@@ -10,8 +10,8 @@ from threading import Barrier
 
 from sqlalchemy import func, select
 
-from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem, Response
 from exam_engine.core.extensions import db
+from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem, Response
 from invigilation.models.event_log import EventRecord
 from invigilation.services.event_log import verify_log
 from tests.delivery.test_answers import first_option, started
@@ -62,8 +62,9 @@ def test_competing_answers_to_one_item_keep_one_response_and_a_gapless_sequence(
     setup, runner, attempt = started(app, make_user, design)
     answer = first_option(runner, attempt, 1)
     keys = iter(range(TABS))
-    replies = race(app, runner, lambda tab: _post(tab, runner, f"/api/runner/attempts/{attempt}/answers",
-                                                  {"position": 1, "answer": answer, "idempotency_key": f"tab-{next(keys)}"}))
+    replies = race(app, runner, lambda tab: _post(
+        tab, runner, f"/api/runner/attempts/{attempt}/answers",
+        {"position": 1, "answer": answer, "idempotency_key": f"tab-{next(keys)}"}))
     assert [r.status_code for r in replies] == [200] * TABS
     db.session.expire_all()
     events = _events(attempt)

@@ -6,9 +6,9 @@ from exam_engine.cli import cli
 from exam_engine.core.extensions import db
 from exam_engine.operations.models import Erasure, HoldReason, RecordHold
 from exam_engine.operations.services.retention import purge_expired
+from invigilation.models.sessions import IncidentCategory
 from invigilation.services.event_log import verify_log
 from invigilation.services.incidents import record_incident
-from invigilation.models.sessions import IncidentCategory
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import sign_in
 from tests.invigilation.conftest import START, build_world

@@ -1,7 +1,7 @@
 """A centre with a room, workstations (one spare), staff, candidates and a session; a small bank for the unit."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from werkzeug.security import generate_password_hash
@@ -10,14 +10,14 @@ from exam_engine.auth.models import User, new_session_token
 from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
 from invigilation.models.centres import AccessArrangement, Candidate, Centre, CentreStaff, Room, Workstation
-from invigilation.services.sessions import UnitRequest, book_candidate, create_session
 from invigilation.models.sessions import Sitting, TestSession
+from invigilation.services.sessions import UnitRequest, book_candidate, create_session
 from tests.conftest import TEST_PASSWORD
 from tests.delivery.factory import blueprint, make_items
 
 UNIT = "Y/506/2152"
 _HASH = generate_password_hash(TEST_PASSWORD)  # hashed once: hashing per user makes tests slow
-START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 @dataclass

@@ -9,10 +9,10 @@ from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
 from invigilation.errors import InvigilationError
 from invigilation.models.centres import Centre, CentreStaff, RatioRule, UnitBookingRule
+from invigilation.models.setup_log import SetupChange
 from invigilation.services.centres import add_invigilator, attach_staff, create_centre
 from invigilation.services.rules import bookable_units, ratios, set_booking_rule, set_ratio
 from invigilation.services.sessions import book_candidate, ratio_warning
-from invigilation.models.setup_log import SetupChange
 from tests.invigilation.conftest import START, UNIT, build_world, quick_user
 
 
@@ -71,7 +71,7 @@ def test_centre_administrators_and_invigilators_are_attached_and_nobody_else(bod
 
 def test_a_centre_administrator_adds_invigilators_only(app):
     world = build_world(candidates=0)
-    other_admin = quick_user(Role.CENTRE_ADMIN, "second-admin")
+    quick_user(Role.CENTRE_ADMIN, "second-admin")
     extra = quick_user(Role.INVIGILATOR, "extra-inv")
     db.session.commit()
     with pytest.raises(InvigilationError, match="no invigilator account 'second-admin'"):

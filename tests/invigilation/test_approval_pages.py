@@ -121,7 +121,8 @@ def test_only_the_awarding_body_reaches_the_pages(app, client, role):
                       ("/invigilation/rules/ratio", {"qualification": "Q", "candidates_per_invigilator": "99"})):
         assert client.post(url, data={"csrf_token": token, **data}).status_code == 403, (role, url)
     assert db.session.scalar(select(db.func.count()).select_from(CentreStaff)) == 2
-    assert db.session.scalars(select(Centre.number)).all() == ["10001"] and not db.session.scalars(select(RatioRule)).all()
+    assert db.session.scalars(select(Centre.number)).all() == ["10001"]
+    assert not db.session.scalars(select(RatioRule)).all()
 
 
 def test_an_unknown_centre_is_404(body_admin):

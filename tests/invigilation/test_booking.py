@@ -7,10 +7,10 @@ import pytest
 from exam_engine.core.extensions import db
 from invigilation.errors import InvigilationError
 from invigilation.models.centres import UnitBookingRule
+from invigilation.models.sessions import IdentityDocument, IncidentCategory
 from invigilation.services import conduct
 from invigilation.services.incidents import alert_to_incident, malpractice_report, raise_alert, record_incident
 from invigilation.services.sessions import book_candidate, save_arrangements
-from invigilation.models.sessions import IdentityDocument, IncidentCategory
 from tests.invigilation.conftest import START, UNIT, build_world
 
 

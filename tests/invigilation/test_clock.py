@@ -1,17 +1,17 @@
 """The server's clock: extra time, rest breaks, evacuation, late arrival and 'very late'."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from invigilation.clock import allowed_time, compute_timing, is_very_late
+from invigilation.models.sessions import IdentityDocument
 from invigilation.services import conduct
 from invigilation.services.timing import deadline, is_accepting_answers, remaining_time
-from invigilation.models.sessions import IdentityDocument
 from invigilation.states import SittingState
 from tests.invigilation.conftest import START
 
-T0 = datetime(2026, 5, 1, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 
 
 def minutes(n: float) -> timedelta:

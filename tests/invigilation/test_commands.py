@@ -6,12 +6,12 @@ from sqlalchemy import func, select, text
 
 from exam_engine.cli import cli
 from exam_engine.core.database import utcnow
-from exam_engine.delivery.services.attempts import attempt_of
-from exam_engine.delivery.models import AnswerEvent
-from exam_engine.demo import load_demo
 from exam_engine.core.extensions import db
-from invigilation.models.event_log import EventRecord
+from exam_engine.delivery.models import AnswerEvent
+from exam_engine.delivery.services.attempts import attempt_of
+from exam_engine.demo import load_demo
 from invigilation.models.centres import Candidate
+from invigilation.models.event_log import EventRecord
 from invigilation.models.sessions import SessionState, TestSession
 from invigilation.states import SittingState
 

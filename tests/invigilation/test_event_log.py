@@ -7,9 +7,9 @@ from sqlalchemy import select, text
 
 from exam_engine.core.extensions import db
 from invigilation.models.event_log import EventRecord
-from invigilation.services.event_log import append_event, verify_log
-from invigilation.services import conduct
 from invigilation.models.sessions import IdentityDocument, PauseReason
+from invigilation.services import conduct
+from invigilation.services.event_log import append_event, verify_log
 from tests.invigilation.conftest import START
 
 
@@ -140,7 +140,7 @@ def test_concurrent_appenders_queue_up_and_the_chain_stays_whole(app, world):
                 for n in range(8):
                     append_event(session_id, "answer.recorded", {"worker": worker, "n": n}, f"learner-{worker}")
                     db.session.commit()
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=appender, args=(w,)) for w in range(4)]

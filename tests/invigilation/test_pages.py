@@ -7,12 +7,12 @@ import pytest
 from exam_engine.auth.roles import Role
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
-from invigilation.services.event_log import verify_log
 from invigilation.models.centres import Candidate, CentreStaff
+from invigilation.models.sessions import IdentityDocument, IncidentCategory, SittingState
 from invigilation.services import conduct
+from invigilation.services.event_log import verify_log
 from invigilation.services.incidents import raise_alert, record_incident
 from invigilation.services.sessions import book_candidate, ratio_warning
-from invigilation.models.sessions import IdentityDocument, IncidentCategory, SittingState
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import csrf_token_from, sign_in
 from tests.invigilation.conftest import build_world, quick_user
@@ -121,7 +121,8 @@ def test_void_is_refused_to_invigilators_and_allowed_to_their_centre_admin(clien
     db.session.commit()
     c = signed_in(client, home.invigilator)
     token = csrf_token_from(c.get("/invigilation/").get_data(as_text=True))
-    assert c.post(f"/invigilation/sittings/{sitting.id}/void", data={"csrf_token": token, "reason": "x"}).status_code == 403
+    refused = c.post(f"/invigilation/sittings/{sitting.id}/void", data={"csrf_token": token, "reason": "x"})
+    assert refused.status_code == 403
     other = client.application.test_client()
     sign_in(other, home.admin.username, TEST_PASSWORD)
     token = csrf_token_from(other.get("/invigilation/centre").get_data(as_text=True))

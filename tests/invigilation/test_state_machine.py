@@ -9,8 +9,8 @@ from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
 from exam_engine.core.transactions import unit_of_work
 from invigilation.errors import InvigilationError
-from invigilation.services import conduct
 from invigilation.models.sessions import IdentityDocument, PauseReason, SittingTransition
+from invigilation.services import conduct
 from invigilation.states import TRANSITIONS, IllegalTransition, SittingState, check_transition
 from tests.invigilation.conftest import START
 
@@ -165,10 +165,12 @@ ORDER = [S.BOOKED, S.PRESENT, S.AUTHORISED, S.IN_PROGRESS, S.PAUSED]
 def perform(world, sitting, target, at):
     actions = {
         S.PRESENT: lambda: (conduct.check_in(sitting, world.invigilator, PASSPORT, now=at)
-                            if sitting.state is S.BOOKED else conduct.cancel_before_start(sitting, world.learners[0], now=at)),
+                            if sitting.state is S.BOOKED
+                            else conduct.cancel_before_start(sitting, world.learners[0], now=at)),
         S.AUTHORISED: lambda: conduct.authorise(sitting, world.invigilator, now=at),
         S.IN_PROGRESS: lambda: (conduct.start_clock(sitting, world.learners[0], now=at)
-                                if sitting.state is S.AUTHORISED else conduct.resume(sitting, world.invigilator, now=at)),
+                                if sitting.state is S.AUTHORISED
+                                else conduct.resume(sitting, world.invigilator, now=at)),
         S.PAUSED: lambda: conduct.pause(sitting, world.invigilator, PauseReason.TECHNICAL_FAILURE, now=at),
         S.FINISHED: lambda: conduct.finish(sitting, world.learners[0], now=at),
         S.TIMED_OUT: lambda: conduct.expire_overdue(sitting.session, now=at + timedelta(hours=2)),

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from item_bank.items.services import BANK_FOLDER
 from item_bank.items.files import ItemSpec, read_bank
 from item_bank.items.scoring import ItemType
+from item_bank.items.services import BANK_FOLDER
 
 CRITERIA_BY_UNIT: dict[str, list[str]] = {
     "Y/506/2152": ["1.1", "1.2", "1.3", "1.4", "1.5", "2.1", "2.2", "2.3",
@@ -35,7 +35,7 @@ def live(items: list[ItemSpec]) -> list[ItemSpec]:
 
 
 def test_the_bank_folder_is_in_the_repository():
-    assert BANK_FOLDER == Path(__file__).resolve().parents[2] / "item_bank" / "data" / "items"
+    assert Path(__file__).resolve().parents[2] / "item_bank" / "data" / "items" == BANK_FOLDER
 
 
 @pytest.mark.parametrize("unit", sorted(CRITERIA_BY_UNIT))
@@ -112,7 +112,8 @@ def pearson_amplification() -> dict[tuple[str, str], list[str]]:
         if unit.reference in CRITERIA_BY_UNIT:
             for outcome in unit.learning_outcomes:
                 for criterion in outcome.criteria:
-                    ids[(unit.reference, f"AC{criterion.number}")] = walk(f"AC{criterion.number}", criterion.amplification)
+                    identifier = f"AC{criterion.number}"
+                    ids[(unit.reference, identifier)] = walk(identifier, criterion.amplification)
     return ids
 
 

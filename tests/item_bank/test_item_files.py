@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from exam_engine.cli import cli
 from exam_engine.core.extensions import db
-from item_bank.items.services import export_unit, load_bank
 from item_bank.items.files import ItemFileError, read_bank
 from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource
+from item_bank.items.services import export_unit, load_bank
 
 UNIT = "Y/506/2152"
 REVIEW = {
@@ -26,7 +26,8 @@ SBA_ITEM = {
     "id": "T-AC1.1-01", "type": "single_best_answer", "marks": 1, "difficulty_rating": "easy",
     "criteria": ["AC1.1"], "amplification": ["AC1.1/1"], "scenario": "T-S-01", "enemy_set": None,
     "stem": "Which of these is a value of customer service as a competitive tool?",
-    "options": [{"id": k, "text": t} for k, t in zip("ABCD", ["Gaining loyalty", "Cutting wages", "Fewer staff", "Less stock"])],
+    "options": [{"id": k, "text": t}
+                for k, t in zip("ABCD", ["Gaining loyalty", "Cutting wages", "Fewer staff", "Less stock"])],
     "key": "A", "rationale": {k: f"reason {k}" for k in "ABCD"}, "notes": None,
     "writer": "writer-x", "status": "live", "review": REVIEW,
 }
@@ -164,8 +165,8 @@ def test_provisional_parameters_put_a_two_mark_item_around_its_rated_difficulty(
     import numpy as np
 
     from exam_engine.psychometrics import models
-    from item_bank.items.services import PROVISIONAL_DIFFICULTY, provisional_parameters
     from item_bank.items.scoring import ItemType
+    from item_bank.items.services import PROVISIONAL_DIFFICULTY, provisional_parameters
 
     for rating, b in PROVISIONAL_DIFFICULTY.items():
         a, d = provisional_parameters(ItemType.MULTIPLE_RESPONSE, rating)
@@ -176,8 +177,8 @@ def test_provisional_parameters_put_a_two_mark_item_around_its_rated_difficulty(
 
 
 def test_tags_are_checked_against_the_imported_taxonomy(app, tmp_path):
-    from item_bank.taxonomy.specification import DATA_DIR, parse_specification
     from item_bank.taxonomy.services import import_specification
+    from item_bank.taxonomy.specification import DATA_DIR, parse_specification
 
     import_specification(parse_specification(DATA_DIR / "001_104cb6e23c3ebe91.txt"))
     good = {**SBA_ITEM, "criteria": ["AC1.1"], "amplification": ["AC1.1/1"]}

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from exam_engine.cli import cli
 from exam_engine.core.extensions import db
-from item_bank.taxonomy.specification import DATA_DIR
 from item_bank.taxonomy.models import AmplificationPoint, AssessmentCriterion, Qualification, Unit, UnitVersion
+from item_bank.taxonomy.specification import DATA_DIR
 
 from .specification_counts import GQA, PEARSON
 

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
-from item_bank.taxonomy.specification import DATA_DIR, parse_specification
-from item_bank.taxonomy.services import import_specification
 from item_bank.taxonomy.models import Qualification, Unit, UnitVersion
+from item_bank.taxonomy.services import import_specification
+from item_bank.taxonomy.specification import DATA_DIR, parse_specification
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import sign_in
 

@@ -1,8 +1,7 @@
 """A session takes its test length from the imported taxonomy."""
 
-from item_bank.taxonomy.services import unit_test_minutes
+from item_bank.taxonomy.services import import_specification, unit_test_minutes
 from item_bank.taxonomy.specification import DATA_DIR, parse_specification
-from item_bank.taxonomy.services import import_specification
 
 
 def test_test_minutes_come_from_the_specification(app):

@@ -5,11 +5,11 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from exam_engine.delivery.services.attempts import attempt_of
-from exam_engine.delivery.models import AnswerEvent, AttemptEnd
 from exam_engine.core.extensions import db
-from invigilation.models.event_log import EventRecord
+from exam_engine.delivery.models import AnswerEvent, AttemptEnd
+from exam_engine.delivery.services.attempts import attempt_of
 from exam_engine.rehearsal.services import rehearse
+from invigilation.models.event_log import EventRecord
 from invigilation.models.sessions import Sitting, TestSession
 from invigilation.states import SittingState
 from tests.delivery.factory import UNIT

@@ -18,15 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from blueprints.files import BlueprintError, load_all
-from item_bank.items.pools import unit_pools
+from exam_engine.analysis.services.responses import unit_response_matrix
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.feasibility import FeasibilityReport, feasibility
 from exam_engine.core.extensions import db
 from item_bank.items.files import DIFFICULTY_RATINGS
 from item_bank.items.models import Item, ItemStatus, ItemVersion
-from item_bank.taxonomy.models import AssessmentCriterion, Unit, UnitVersion
+from item_bank.items.pools import unit_pools
+from item_bank.taxonomy.models import AssessmentCriterion
 from item_bank.taxonomy.services import current_unit_version
-from exam_engine.analysis.services.responses import unit_response_matrix
 
 
 @dataclass
@@ -98,10 +98,10 @@ def _exposure(coverage: Coverage, since: datetime | None, until: datetime | None
     if not matrix.n_persons:
         return
     given = (~np.isnan(matrix.scores)).sum(axis=0)
-    labels = dict(db.session.execute(
-        select(ItemVersion.id, Item.code).join(Item).where(ItemVersion.id.in_(matrix.version_ids))).all())
-    numbers = dict(db.session.execute(
-        select(ItemVersion.id, ItemVersion.number).where(ItemVersion.id.in_(matrix.version_ids))).all())
+    labels: dict[int, str] = {version_id: code for version_id, code in db.session.execute(
+        select(ItemVersion.id, Item.code).join(Item).where(ItemVersion.id.in_(matrix.version_ids)))}
+    numbers: dict[int, int] = {version_id: number for version_id, number in db.session.execute(
+        select(ItemVersion.id, ItemVersion.number).where(ItemVersion.id.in_(matrix.version_ids)))}
     rows = [(labels[vid], numbers[vid], float(given[j] / matrix.n_persons))
             for j, vid in enumerate(matrix.version_ids) if given[j]]
     coverage.exposure = sorted(rows, key=lambda row: -row[2])

@@ -10,13 +10,12 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy import select
 
-from exam_engine.core.extensions import db
-from exam_engine.psychometrics.models import ItemParameters
-from item_bank.items.models import ItemCalibration
-from item_bank.items.models import ItemVersion
 from exam_engine.analysis.services.flags import Flag, flags_for
 from exam_engine.analysis.services.responses import ResponseMatrix, unit_response_matrix
 from exam_engine.analysis.services.statistics import ItemStatistics, VersionContent, abilities, item_statistics
+from exam_engine.core.extensions import db
+from exam_engine.psychometrics.models import ItemParameters
+from item_bank.items.models import ItemCalibration, ItemVersion
 
 
 @dataclass

@@ -41,8 +41,8 @@ def flags_for(stats: ItemStatistics) -> list[Flag]:
 
 
 def _option_flags(stats: ItemStatistics) -> list[Flag]:
-    keyed = [row for row in stats.options if row.keyed and row.mean_ability is not None]
-    key_ability = max((row.mean_ability for row in keyed), default=None)  # type: ignore[type-var]
+    key_abilities = [row.mean_ability for row in stats.options if row.keyed and row.mean_ability is not None]
+    key_ability = max(key_abilities, default=None)
     found = []
     for row in stats.options:
         if row.keyed:

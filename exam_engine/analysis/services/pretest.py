@@ -16,12 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from exam_engine.analysis.services.evidence import unit_evidence, version_statistics
 from exam_engine.core.extensions import db
 from exam_engine.psychometrics.calibration import Calibration, calibrate
 from exam_engine.psychometrics.models import ItemParameters
-from item_bank.items.models import ItemCalibration
-from item_bank.items.models import ItemStatus
-from exam_engine.analysis.services.evidence import unit_evidence, version_statistics
+from item_bank.items.models import ItemCalibration, ItemStatus
 from item_bank.workbench.services.review import pending_calibration
 
 PRETEST_RESPONSES = 200  # responses a pretest item needs before it is calibrated

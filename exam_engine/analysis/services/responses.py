@@ -18,8 +18,8 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem
 from exam_engine.core.extensions import db
+from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem
 from invigilation.models.centres import Candidate
 from invigilation.models.sessions import Sitting
 from item_bank.items.models import Item, ItemVersion

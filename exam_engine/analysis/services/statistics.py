@@ -15,11 +15,11 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
+from exam_engine.analysis.services.responses import NOT_RECORDED, ResponseMatrix
 from exam_engine.psychometrics import classical, dif
 from exam_engine.psychometrics.ability import eap_many
 from exam_engine.psychometrics.fit import mean_squares
 from exam_engine.psychometrics.models import ItemParameters, expected_scores
-from exam_engine.analysis.services.responses import NOT_RECORDED, ResponseMatrix
 
 MIN_CLASSICAL = 30  # responses before facility, correlation and distractors are trusted
 MIN_IRT = 100  # responses before item fit and the observed curve are trusted
@@ -199,7 +199,8 @@ def dif_rows(matrix: ResponseMatrix, j: int, theta: NDArray[np.float64], marks: 
     took = ~np.isnan(matrix.scores[:, j])
     right = (matrix.scores[took, j] == marks).astype(float)[:, None]
     ability = theta[took]
-    strata = np.searchsorted(np.quantile(ability, [0.2, 0.4, 0.6, 0.8]), ability) if ability.size else ability
+    strata = np.searchsorted(np.quantile(ability, [0.2, 0.4, 0.6, 0.8]), ability) if ability.size \
+        else np.zeros(0, np.intp)
     rows = []
     for name, labels in matrix.groups.items():
         labels_taken = np.array(labels, dtype=object)[took]
@@ -216,7 +217,7 @@ def dif_rows(matrix: ResponseMatrix, j: int, theta: NDArray[np.float64], marks: 
     return rows
 
 
-def _dif_row(name: str, focal: str, reference: str, right: NDArray[np.float64], strata: NDArray[np.int64],
+def _dif_row(name: str, focal: str, reference: str, right: NDArray[np.float64], strata: NDArray[np.intp],
              in_focal: NDArray[np.bool_], in_reference: NDArray[np.bool_]) -> DifRow:
     n_focal, n_reference = int(in_focal.sum()), int(in_reference.sum())
     row = DifRow(name, focal, reference, n_focal, n_reference, None, None, None)

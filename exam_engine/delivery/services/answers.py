@@ -18,17 +18,17 @@ from sqlalchemy.exc import IntegrityError
 
 from exam_engine.auth.models import User
 from exam_engine.core.database import utcnow
-from exam_engine.delivery.services import engine
-from exam_engine.delivery.services.attempts import given_marks, own_attempt
-from exam_engine.delivery.errors import DeliveryError
-from exam_engine.delivery.services.locking import lock_attempt
-from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem, Response
-from exam_engine.delivery.services.sittings import InvigilationError, is_accepting_answers, raise_alert
-from exam_engine.delivery.services.submission import expire_if_due
 from exam_engine.core.extensions import db
 from exam_engine.core.transactions import unit_of_work
-from invigilation.services.event_log import append_event
+from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem, Response
+from exam_engine.delivery.services import engine
+from exam_engine.delivery.services.attempts import given_marks, own_attempt
+from exam_engine.delivery.services.locking import lock_attempt
+from exam_engine.delivery.services.sittings import InvigilationError, is_accepting_answers, raise_alert
+from exam_engine.delivery.services.submission import expire_if_due
 from invigilation.models.sessions import Alert
+from invigilation.services.event_log import append_event
 from invigilation.states import SittingState
 from item_bank.items.models import ItemVersion
 from item_bank.items.scoring import ItemType

@@ -12,13 +12,13 @@ from sqlalchemy import select
 
 from exam_engine.auth.models import User
 from exam_engine.core.database import utcnow
-from exam_engine.delivery.services import engine
-from exam_engine.delivery.errors import DeliveryError
-from exam_engine.delivery.services.locking import lock_sitting
-from exam_engine.delivery.models import Attempt, AttemptItem
-from exam_engine.delivery.services.sittings import (InvigilationError, authorise_with_key, cancel_before_start as cancel,
-                                           sitting_for_key, start_clock)
 from exam_engine.core.extensions import db
+from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.models import Attempt, AttemptItem
+from exam_engine.delivery.services import engine
+from exam_engine.delivery.services.locking import lock_sitting
+from exam_engine.delivery.services.sittings import InvigilationError, authorise_with_key, sitting_for_key, start_clock
+from exam_engine.delivery.services.sittings import cancel_before_start as cancel
 from invigilation.models.centres import Candidate
 from invigilation.models.sessions import Sitting
 from invigilation.states import SittingState
@@ -156,4 +156,5 @@ def _attempt(sitting: Sitting, plan: engine.Plan, now: datetime) -> Attempt:
 
 def given_marks(attempt: Attempt) -> list[tuple[str, float]]:
     """(item code, marks earned) of every item given, in order: what the engine's runs respond with."""
-    return [(entry.item_version.item.code, float(marks)) for entry, marks in zip(attempt.items, marks_of(attempt.items))]
+    return [(entry.item_version.item.code, float(marks))
+            for entry, marks in zip(attempt.items, marks_of(attempt.items))]

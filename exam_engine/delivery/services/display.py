@@ -50,7 +50,8 @@ def _recorded_scheme(text: str) -> str:
 def display_for(attempt_id: int, arrangements: AccessArrangement | None) -> Display:
     """The allowed choices and the current one for this attempt."""
     schemes: tuple[str, ...] = ("standard",)
-    scheme, size, sizes = "standard", 100, (100,)
+    scheme, size = "standard", 100
+    sizes: tuple[int, ...] = (100,)
     if arrangements is not None and arrangements.colour_scheme:
         schemes = tuple(SCHEMES)
         scheme = _recorded_scheme(arrangements.colour_scheme)

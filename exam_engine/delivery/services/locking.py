@@ -8,8 +8,8 @@ read the same next sequence number (or event-log head) and both try to write it.
 
 from sqlalchemy import update
 
-from exam_engine.delivery.models import Attempt
 from exam_engine.core.extensions import db
+from exam_engine.delivery.models import Attempt
 from invigilation.models.sessions import Sitting
 
 

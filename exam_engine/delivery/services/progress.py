@@ -2,10 +2,10 @@
 
 from sqlalchemy import func, select
 
-from exam_engine.delivery.models import Attempt, AttemptItem, Response
 from exam_engine.core.extensions import db
-from invigilation.services.progress import Progress, register_progress_provider
+from exam_engine.delivery.models import Attempt, AttemptItem, Response
 from invigilation.models.sessions import Sitting
+from invigilation.services.progress import Progress, register_progress_provider
 
 
 def sitting_progress(sitting: Sitting) -> Progress:

@@ -9,10 +9,10 @@ with the marks of the first k items, the engine must choose item k + 1 again.
 from dataclasses import dataclass, field
 
 from exam_engine.assembly.record import SittingRecord
+from exam_engine.core.extensions import db
+from exam_engine.delivery.models import Attempt
 from exam_engine.delivery.services import engine
 from exam_engine.delivery.services.attempts import given_marks
-from exam_engine.delivery.models import Attempt
-from exam_engine.core.extensions import db
 
 
 @dataclass

@@ -13,13 +13,23 @@ from sqlalchemy import select
 from exam_engine.core.extensions import db
 from invigilation.errors import InvigilationError
 from invigilation.models.centres import Candidate
+from invigilation.models.sessions import SessionState, Sitting, TestSession
 from invigilation.services import conduct, incidents
 from invigilation.services.timing import is_accepting_answers, timing
-from invigilation.models.sessions import SessionState, Sitting, TestSession
 from invigilation.states import SittingState
 
-__all__ = ["InvigilationError", "is_accepting_answers", "timing", "sitting_for_key", "authorise_with_key",
-           "cancel_before_start", "start_clock", "finish", "time_out", "raise_alert"]
+__all__ = [
+    "InvigilationError",
+    "authorise_with_key",
+    "cancel_before_start",
+    "finish",
+    "is_accepting_answers",
+    "raise_alert",
+    "sitting_for_key",
+    "start_clock",
+    "time_out",
+    "timing",
+]
 
 SIGN_IN_STATES = (SittingState.PRESENT, SittingState.AUTHORISED, SittingState.IN_PROGRESS, SittingState.PAUSED)
 

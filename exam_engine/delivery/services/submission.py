@@ -14,14 +14,14 @@ from sqlalchemy import select
 
 from exam_engine.auth.models import User
 from exam_engine.core.database import utcnow
-from exam_engine.delivery.services import engine
-from exam_engine.delivery.services.attempts import given_marks, own_attempt
-from exam_engine.delivery.errors import DeliveryError
-from exam_engine.delivery.services.locking import lock_attempt
-from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptEnd, CentreResultSetting
-from exam_engine.delivery.services.sittings import finish, time_out, timing
 from exam_engine.core.extensions import db
 from exam_engine.core.transactions import unit_of_work
+from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptEnd, CentreResultSetting
+from exam_engine.delivery.services import engine
+from exam_engine.delivery.services.attempts import given_marks, own_attempt
+from exam_engine.delivery.services.locking import lock_attempt
+from exam_engine.delivery.services.sittings import finish, time_out, timing
 from invigilation.services.event_log import append_event, verify_log
 from invigilation.states import SittingState
 

@@ -18,8 +18,8 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from enum import Enum
 from datetime import date, datetime
+from enum import Enum
 from pathlib import Path
 from typing import IO, Any
 

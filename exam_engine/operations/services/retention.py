@@ -44,8 +44,9 @@ class PurgeReport:
 
 
 def _last_activity(candidate: Candidate) -> datetime:
-    moments = db.session.execute(select(func.max(Sitting.booked_at), func.max(Sitting.started_at),
-                                        func.max(Sitting.finished_at)).where(Sitting.candidate_id == candidate.id)).one()
+    moments = db.session.execute(
+        select(func.max(Sitting.booked_at), func.max(Sitting.started_at), func.max(Sitting.finished_at))
+        .where(Sitting.candidate_id == candidate.id)).one()
     known = [m for m in moments if m is not None]
     if not known:
         return candidate.user.created_at

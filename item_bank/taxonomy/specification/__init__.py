@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import biiab, gqa, highfield, pearson, sfj
-from .corrections import Correction, load_corrections, apply_corrections
+from .corrections import Correction, apply_corrections, load_corrections
 from .model import Specification
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "specifications"
@@ -52,4 +52,4 @@ def parse_specification(path: Path, corrections: list[Correction] | None = None)
     return specification
 
 
-__all__ = ["NotASpecificationError", "Specification", "parse_specification", "DATA_DIR", "CORRECTIONS_FILE"]
+__all__ = ["CORRECTIONS_FILE", "DATA_DIR", "NotASpecificationError", "Specification", "parse_specification"]

@@ -79,7 +79,7 @@ def _rank(lines: list[_Line], document: str, warnings: list[ParseWarning]) -> No
     for index, line in enumerate(bullets):
         if line.kind == "lost":
             after_sub = previous is not None and previous.rank >= SUB and line.text[:1].islower()
-            line.rank = previous.rank if after_sub else TOP
+            line.rank = previous.rank if previous is not None and after_sub else TOP
             where = "continues the sub-bullets before it" if after_sub else "a top-level point"
             warnings.append(ParseWarning(document, line.number, f"bullet glyph lost; read as {where}"))
         elif line.has_o:
@@ -121,7 +121,7 @@ def parse_amplification(lines: list[tuple[int, str]], document: str,
     last: AmplificationPoint | None = None
     previous_line: _Line | None = None
 
-    for index, line in enumerate(classified):
+    for line in classified:
         if line.kind == "blank":
             previous_line = line
             continue
@@ -160,7 +160,8 @@ def parse_amplification(lines: list[tuple[int, str]], document: str,
                 heading_child_rank = SUB
             parent = last_top
             if parent is None:
-                warnings.append(ParseWarning(document, line.number, "sub-bullet with no bullet above it; read as top-level"))
+                warnings.append(ParseWarning(document, line.number,
+                                             "sub-bullet with no bullet above it; read as top-level"))
                 points.append(node)
             else:
                 parent.children.append(node)

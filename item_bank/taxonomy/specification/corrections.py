@@ -53,7 +53,8 @@ def load_corrections(path: Path) -> list[Correction]:
         if missing:
             raise CorrectionsError(f"{path}: entry {position} lacks {', '.join(sorted(missing))}")
         if not _TARGET.match(str(entry["target"])):
-            raise CorrectionsError(f"{path}: entry {position}: target {entry['target']!r} is not 'unit', 'lo N' or 'ac N.M'")
+            raise CorrectionsError(f"{path}: entry {position}: target {entry['target']!r} "
+                                   "is not 'unit', 'lo N' or 'ac N.M'")
         corrections.append(Correction(**{key: entry.get(key) for key in Correction.__dataclass_fields__}))
     return corrections
 

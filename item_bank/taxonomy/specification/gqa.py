@@ -56,8 +56,9 @@ def parse(text: str, document: str) -> Specification:
             units.append(Unit(reference, clean(title), number, level=int(level), credit=int(credit)))
             table = OutcomeTableReader(document, warnings)
             if stated.get(reference, (int(level), int(credit))) != (int(level), int(credit)):
-                warnings.append(ParseWarning(document, number, f"unit {reference}: level/credit {level}/{credit} on its page, "
-                                             f"{stated[reference][0]}/{stated[reference][1]} in the structure table; page kept"))
+                warnings.append(ParseWarning(
+                    document, number, f"unit {reference}: level/credit {level}/{credit} on its page, "
+                    f"{stated[reference][0]}/{stated[reference][1]} in the structure table; page kept"))
         elif table is not None:
             if line.startswith("Assessor comments"):
                 units[-1].learning_outcomes = table.learning_outcomes

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .model import (AssessmentCriterion, LearningOutcome, ParseWarning, Qualification,
-                    Specification, Unit, UnitGroup)
+from .model import AssessmentCriterion, LearningOutcome, ParseWarning, Qualification, Specification, Unit, UnitGroup
 from .text import clean, join
 
 AWARDING_BODY = "Highfield Qualifications"
@@ -46,8 +45,8 @@ def _groups(lines: list[str]) -> list[UnitGroup]:
         if match := _GROUP.match(line.strip()):
             mandatory = match.group(2) is None
             groups.append(UnitGroup("Mandatory" if mandatory else f"Group {match.group(2)}", mandatory))
-        elif groups and "credits** from this group" in line:
-            amount = int(re.search(r"(\d+) credits", line).group(1))  # type: ignore[union-attr]
+        elif groups and (credits := re.search(r"(\d+) credits\*\* from this group", line)):
+            amount = int(credits.group(1))
             if "minimum" in line:
                 groups[-1].min_credits = amount
             else:
@@ -74,17 +73,18 @@ def _read_row(unit: Unit, number: int, line: str, document: str, warnings: list[
         return
     for ac_number, text in criteria:
         lo_number = ac_number.split(".")[0]
-        if not unit.learning_outcomes or (not lo_cell and unit.learning_outcomes[-1].number != lo_number
-                                          and not unit.learning_outcomes[-1].criteria == []):
-            if not any(lo.number == lo_number for lo in unit.learning_outcomes):
-                unit.learning_outcomes.append(LearningOutcome(lo_number, "", number))
-                warnings.append(ParseWarning(document, number,
-                                             f"LO {lo_number} has no row of its own (LO number and text lost)"))
+        previous = unit.learning_outcomes[-1] if unit.learning_outcomes else None
+        lost_outcome_row = previous is None or (
+            not lo_cell and previous.number != lo_number and bool(previous.criteria))
+        if lost_outcome_row and not any(lo.number == lo_number for lo in unit.learning_outcomes):
+            unit.learning_outcomes.append(LearningOutcome(lo_number, "", number))
+            warnings.append(ParseWarning(document, number,
+                                         f"LO {lo_number} has no row of its own (LO number and text lost)"))
         outcome = unit.learning_outcomes[-1]
         if lo_number != outcome.number:
             position = len(outcome.criteria) + 1
-            warnings.append(ParseWarning(document, number,
-                                         f"AC {ac_number} printed under LO {outcome.number}; read as {outcome.number}.{position}"))
+            warnings.append(ParseWarning(document, number, f"AC {ac_number} printed under LO {outcome.number}; "
+                                                           f"read as {outcome.number}.{position}"))
             ac_number = f"{outcome.number}.{position}"
         outcome.criteria.append(AssessmentCriterion(ac_number, text, number))
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 
 from .amplification import AC_HEADING, parse_amplification
-from .model import (OnscreenTest, ParseWarning, Qualification, Specification, Unit,
-                    UnitGroup)
+from .model import OnscreenTest, ParseWarning, Qualification, Specification, Unit, UnitGroup
 from .outcome_table import OutcomeTableReader
 from .text import clean
 
@@ -79,9 +78,9 @@ def _unit(lines: list[str], start: int, end: int, document: str, warnings: list[
     in_table = False
     amplification_lines: dict[str, list[tuple[int, str]]] = {}
     current_ac: str | None = None
-    for index in range(index + 1, end):
-        line = lines[index]
-        number = index + 1
+    for position in range(index + 1, end):
+        line = lines[position]
+        number = position + 1
         if match := _FIELD.match(line):
             name, value = [group for group in match.groups() if group is not None]
             if name == "Unit type":
@@ -116,8 +115,9 @@ def _unit(lines: list[str], start: int, end: int, document: str, warnings: list[
     criteria = {c.number: c for lo in unit.learning_outcomes for c in lo.criteria}
     for ac_number, ac_lines in amplification_lines.items():
         if ac_number not in criteria:
-            warnings.append(ParseWarning(document, ac_lines[0][0] - 1 if ac_lines else start + 1,
-                                         f"amplification for AC {ac_number}, which unit {unit.reference} does not list"))
+            warnings.append(ParseWarning(
+                document, ac_lines[0][0] - 1 if ac_lines else start + 1,
+                f"amplification for AC {ac_number}, which unit {unit.reference} does not list"))
             continue
         criteria[ac_number].amplification = parse_amplification(ac_lines, document, warnings)
     return unit

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from .model import (AssessmentCriterion, LearningOutcome, ParseWarning, Qualification,
-                    Specification, Unit, UnitGroup)
+from .model import AssessmentCriterion, LearningOutcome, ParseWarning, Qualification, Specification, Unit, UnitGroup
 from .text import clean, join
 
 AWARDING_BODY = "SFJ Awards"
@@ -168,7 +167,8 @@ class _UnitReader:
                 self.warn(line, "LO text interleaved with AC text; LO read as the text before the first AC number")
             if inside and lo_cell_text:
                 lo_part, ac_part = joined[:inside.start()], joined[inside.start():]
-            elif cells[0] and len([c for c in cells if c]) == 1 and not raw.startswith("\t") and _LO_MARK.match(cells[0]):
+            elif (cells[0] and len([c for c in cells if c]) == 1 and not raw.startswith("\t")
+                  and _LO_MARK.match(cells[0])):
                 lo_part, ac_part = cells[0], ""
             elif cells[0] and len([c for c in cells if c]) > 1:
                 lo_part, ac_part = cells[0], " ".join(c for c in cells[1:] if c)
@@ -177,7 +177,8 @@ class _UnitReader:
         else:
             lo_cells = [cell for cell in cells[:first_ac] if cell]
             if len(lo_cells) > 1:
-                self.warn(line, f"LO text split across {len(lo_cells)} cells and may be garbled: {' | '.join(lo_cells)[:80]!r}")
+                self.warn(line, f"LO text split across {len(lo_cells)} cells and may be garbled: "
+                                f"{' | '.join(lo_cells)[:80]!r}")
             lo_part = " ".join(lo_cells)
             ac_part = " ".join(cell for cell in cells[first_ac:] if cell)
         if lo_part:
@@ -194,7 +195,8 @@ class _UnitReader:
         kept: list[AssessmentCriterion] = []
         for criterion in outcome.criteria:
             earlier = next((ac for ac in kept if ac.number == criterion.number), None)
-            if earlier is not None and (criterion.text.startswith(earlier.text) or earlier.text.startswith(criterion.text)):
+            if earlier is not None and (criterion.text.startswith(earlier.text)
+                                        or earlier.text.startswith(criterion.text)):
                 self.warn(criterion.line, f"AC {criterion.number} printed twice; the fuller copy kept")
                 if len(criterion.text) > len(earlier.text):
                     kept[kept.index(earlier)] = criterion
@@ -212,7 +214,8 @@ class _UnitReader:
                 number = f"{outcome.number}.{int(before.number.split('.')[1]) + 1}"
                 before.text = " ".join(sentences[:-1])
                 outcome.criteria.insert(index, AssessmentCriterion(number, sentences[-1], before.line))
-                self.warn(before.line, f"AC number {number} lost inside AC {before.number}; its last sentence read as AC {number}")
+                self.warn(before.line, f"AC number {number} lost inside AC {before.number}; "
+                                       f"its last sentence read as AC {number}")
 
     def finish(self) -> None:
         if self.pending_lo_text:
@@ -229,8 +232,8 @@ class _UnitReader:
             if not outcome.text:
                 self.warn(outcome.line, f"LO {outcome.number} has no text")
             elif not outcome.text.endswith("."):
-                self.warn(outcome.line, f"LO {outcome.number} text looks cut or garbled (SFJ LOs end with a full stop): "
-                                        f"{outcome.text[:60]!r}")
+                self.warn(outcome.line, f"LO {outcome.number} text looks cut or garbled "
+                                        f"(SFJ LOs end with a full stop): {outcome.text[:60]!r}")
 
 
 def parse(text: str, document: str) -> Specification:
@@ -257,7 +260,8 @@ def parse(text: str, document: str) -> Specification:
             if match := _FIELD.match(line):
                 setattr(unit, {"Level": "level", "Credit value": "credit", "GLH": "glh"}[match.group(1)],
                         int(match.group(2)))
-            elif line.strip() and not _is_boilerplate(line) and not line.startswith(("Level:", "Credit value:", "GLH:")):
+            elif (line.strip() and not _is_boilerplate(line)
+                  and not line.startswith(("Level:", "Credit value:", "GLH:"))):
                 line = _strip_unit_note(line)
                 if unit.glh is None and re.match(r"^\d+\t\d+\t?$", line):
                     continue  # a damaged credit row ("5<TAB>5"); the structure table gives the credit

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 
 from exam_engine.auth.models import User
 from exam_engine.core.extensions import db
-from item_bank.items.services import content_hash, provisional_parameters, untagged_in_taxonomy
 from item_bank.items.files import FileProblem, ItemSpec, check_entry
 from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource, Scenario, StatusChange
 from item_bank.items.scoring import MARKS, ItemType
+from item_bank.items.services import content_hash, provisional_parameters, untagged_in_taxonomy
 
 OPTION_IDS = "ABCDEF"
 GIVEN_TO_LEARNERS = (ItemStatus.APPROVED_FOR_PRETEST, ItemStatus.LIVE)
@@ -67,7 +67,8 @@ def validate(unit_reference: str, entry: dict[str, Any]) -> ItemSpec:
         problems = untagged_in_taxonomy([spec])
         if spec.scenario and db.session.scalar(select(Scenario).where(
                 Scenario.code == spec.scenario, Scenario.unit_reference == unit_reference)) is None:
-            problems.append(FileProblem(WEB_SOURCE, None, "scenario", f"{spec.scenario} is not a scenario of this unit"))
+            problems.append(FileProblem(WEB_SOURCE, None, "scenario",
+                                        f"{spec.scenario} is not a scenario of this unit"))
     if problems or spec is None:
         raise AuthoringError(problems)
     return spec
@@ -95,8 +96,9 @@ def edit_item(item_id: int, entry: dict[str, Any], user: User) -> ItemVersion:
         _apply(latest, spec, user)
         version = latest
     else:
+        was = latest.status.value.replace("_", " ")
         version = _new_version(item, spec, user, number=latest.number + 1,
-                               comment=f"new version of {latest.status.value.replace('_', ' ')} version {latest.number}")
+                               comment=f"new version of {was} version {latest.number}")
     db.session.flush()
     return version
 

@@ -25,9 +25,8 @@ from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
-from item_bank.items.models import ItemCalibration
 from item_bank.items.files import REVIEW_CHECKLIST
-from item_bank.items.models import ItemStatus, ItemVersion, ParameterSource, StatusChange
+from item_bank.items.models import ItemCalibration, ItemStatus, ItemVersion, ParameterSource, StatusChange
 
 
 class ReviewError(ValueError):

@@ -9,9 +9,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from exam_engine.core.extensions import db
-from item_bank.items.services import BANK_FOLDER, sync_specs
 from item_bank.items.files import ItemSpec, ScenarioSpec, read_bank
 from item_bank.items.models import Item, ItemVersion, Scenario, StatusChange
+from item_bank.items.services import BANK_FOLDER, sync_specs
 from item_bank.qti.services import export_package
 from item_bank.qti.versions import VERSIONS
 

@@ -9,11 +9,10 @@ from exam_engine.core.extensions import db
 from item_bank.items.models import Item, Scenario
 from item_bank.qti.safety import read_zip
 from item_bank.qti.services import import_package
-from item_bank.taxonomy.specification import DATA_DIR, parse_specification
 from item_bank.taxonomy.services import import_specification
-from tests.item_bank.specification_counts import PEARSON
+from item_bank.taxonomy.specification import DATA_DIR, parse_specification
 from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip, row_counts
-
+from tests.item_bank.specification_counts import PEARSON
 
 
 def nested(package: bytes, folder: str) -> bytes:

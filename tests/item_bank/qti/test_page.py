@@ -108,4 +108,5 @@ def test_oversized_uploads_are_refused(app, client, make_user, monkeypatch):
 def test_an_upload_of_another_kind_of_file_is_refused(app, client, make_user):
     token = signed_in_writer(client, make_user)
     response = upload(client, b"hello", "notes.txt", token=token)
-    assert response.status_code == 422 and "expected a .zip package or an item .xml file" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "expected a .zip package or an item .xml file" in response.get_data(as_text=True)

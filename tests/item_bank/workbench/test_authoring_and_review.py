@@ -5,9 +5,8 @@ from sqlalchemy import select
 
 from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
-from item_bank.items.models import ItemCalibration
 from item_bank.items.files import REVIEW_CHECKLIST
-from item_bank.items.models import Item, ItemStatus, ParameterSource, StatusChange
+from item_bank.items.models import Item, ItemCalibration, ItemStatus, ParameterSource, StatusChange
 from item_bank.workbench.services.authoring import AuthoringError, create_item, edit_item, entry_from_form
 from item_bank.workbench.services.review import ReviewError, move_item
 from tests.helpers import item_form
