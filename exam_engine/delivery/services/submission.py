@@ -1,12 +1,19 @@
 """Ending an attempt (submitted, timed out), scoring it, and the reconciliation report.
 
+An attempt is closed under its write lock, the same lock every answer takes, and its
+answers are read and scored once the lock is held: an answer is either in before the end
+(and scored) or refused with "your test has ended", and the end time follows every answer
+it counts. A time-out ends at the deadline, after which no answer is accepted.
+
 The reconciliation report is the learner's and the invigilator's proof that nothing was
 lost: for every answer event the server acknowledged it shows the sequence number and
-receipt time, checks that the item's stored answer is the latest of its events, checks
-any acknowledgements the page still holds in its journal against what is stored, and
+receipt time, checks that the item's stored answer is the latest of its events, that the
+score counts the stored answers and that none was stored after the end, checks any
+acknowledgements the page still holds in its journal against what is stored, and
 verifies the session's hash-chained event log that every answer was appended to.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,27 +26,29 @@ from exam_engine.core.transactions import unit_of_work
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptEnd, CentreResultSetting
 from exam_engine.delivery.services import engine
-from exam_engine.delivery.services.attempts import given_marks, own_attempt
+from exam_engine.delivery.services.attempts import given_marks, marks_of, own_attempt
 from exam_engine.delivery.services.locking import lock_attempt
 from exam_engine.delivery.services.sittings import finish, time_out, timing
 from invigilation.services.event_log import append_event, verify_log
 from invigilation.states import SittingState
 
 
-def close(attempt: Attempt, end: AttemptEnd, actor: User | None, now: datetime) -> bool:
-    """Score and end the attempt, logging counts (no commit: the caller's transaction).
+def close(attempt: Attempt, end: AttemptEnd, actor: User | None, at: datetime | None = None) -> bool:
+    """Score and end the attempt under its write lock, logging the result (the caller's transaction).
 
-    A complete test gets the sitting record kept for replay (its steps become the items'
+    `at` is when it ends (a time-out's deadline, a rehearsal's simulated time); by default
+    the server's clock once the lock is held, so later than every answer it counts. A
+    complete test gets the sitting record kept for replay (its steps become the items'
     selection records), which carries the engine's score; an adaptive test ended early is
     scored on the items given. Pretest items are never scored.
     """
-    given = given_marks(attempt)
-    record = engine.final_record(attempt.snapshot, given,  # before the write lock
-                                 [entry.selection for entry in attempt.items])
     lock_attempt(attempt.id)
-    db.session.refresh(attempt)
+    db.session.expire_all()  # read under the lock: answers saved meanwhile are counted
     if not attempt.is_open:
         return False  # closed by another request meanwhile
+    ended = at or utcnow()
+    given = given_marks(attempt)
+    record = engine.final_record(attempt.snapshot, given, [entry.selection for entry in attempt.items])
     if record is not None:
         attempt.record = record.as_dict()
         result = dict(record.score)
@@ -56,13 +65,13 @@ def close(attempt: Attempt, end: AttemptEnd, actor: User | None, now: datetime) 
                   scored_items=len(scored_entries), pretest_items=len(attempt.items) - len(scored_entries),
                   complete=record is not None)
     attempt.score = result
-    attempt.ended_at, attempt.end = now, end
+    attempt.ended_at, attempt.end = ended, end
     sitting = attempt.sitting
     append_event(sitting.session_id, "attempt.ended", {
         "attempt": attempt.id, "sitting": sitting.id, "end": end.value,
         "answer_events": attempt.next_sequence - 1,
         "answered_items": sum(1 for e in attempt.items if e.response and e.response.answer is not None),
-        "items_given": len(attempt.items)}, actor, at=now)
+        "items_given": len(attempt.items), "marks": result["marks"]}, actor, at=ended)
     return True
 
 
@@ -73,11 +82,13 @@ def close_if_time_up(attempt: Attempt, now: datetime) -> bool:
         return False
     sitting = attempt.sitting
     if sitting.state.is_final:
-        return close(attempt, AttemptEnd.TIMED_OUT if sitting.state is SittingState.TIMED_OUT
-                     else AttemptEnd.ENDED_BY_INVIGILATOR, None, now)
-    if sitting.state is not SittingState.IN_PROGRESS or timing(sitting, now).remaining.total_seconds() > 0:
+        timed_out = sitting.state is SittingState.TIMED_OUT
+        return close(attempt, AttemptEnd.TIMED_OUT if timed_out else AttemptEnd.ENDED_BY_INVIGILATOR, None,
+                     sitting.finished_at or now)
+    clock = timing(sitting, now)
+    if sitting.state is not SittingState.IN_PROGRESS or clock.remaining.total_seconds() > 0:
         return False
-    if close(attempt, AttemptEnd.TIMED_OUT, None, now):
+    if close(attempt, AttemptEnd.TIMED_OUT, None, clock.deadline or now):
         time_out(sitting, now)
     return True
 
@@ -94,13 +105,26 @@ def submit(learner: User, attempt_id: int, now: datetime | None = None) -> Attem
 
     `now` is the server's clock unless a rehearsal simulates the time."""
     attempt = own_attempt(learner, attempt_id)
-    now = now or utcnow()
-    if attempt.is_open and not close_if_time_up(attempt, now):
+    if attempt.is_open and not close_if_time_up(attempt, now or utcnow()):
         if attempt.sitting.state is not SittingState.IN_PROGRESS:
             raise DeliveryError("Your test is paused; you can submit when it resumes.", "paused", 423)
         if close(attempt, AttemptEnd.SUBMITTED, learner, now):
-            finish(attempt.sitting, learner, now)
+            finish(attempt.sitting, learner, attempt.ended_at)
     return attempt
+
+
+def _scoring_problems(attempt: Attempt, events: Sequence[AnswerEvent]) -> list[str]:
+    """An ended attempt's score counts exactly the stored answers, none stored after the end."""
+    if attempt.is_open or attempt.score is None or attempt.ended_at is None:
+        return []
+    problems = []
+    late = [event.sequence for event in events if event.received_at > attempt.ended_at]
+    if late:
+        problems.append(f"answer change(s) {', '.join(map(str, late))} were stored after the test ended")
+    stored = sum(marks for entry, marks in zip(attempt.items, marks_of(attempt.items)) if not entry.pretest)
+    if attempt.score.get("marks") != stored:
+        problems.append(f"the score counts {attempt.score.get('marks')} marks, the stored answers earn {stored}")
+    return problems
 
 
 def result_shown(attempt: Attempt) -> bool:
@@ -138,6 +162,7 @@ def reconciliation(attempt: Attempt, acknowledged: list[str] | None = None) -> d
     sequences = [event.sequence for event in events]
     if sequences != list(range(1, len(sequences) + 1)):
         problems.append("the answer sequence numbers have a gap")
+    problems += _scoring_problems(attempt, events)
     return {
         "attempt": attempt.id, "sitting": attempt.sitting_id, "ended": attempt.end.value if attempt.end else None,
         "ended_at": attempt.ended_at.isoformat() if attempt.ended_at else None,
