@@ -21,7 +21,7 @@ def item_view(entry: AttemptItem) -> dict[str, Any]:
     return {
         "position": entry.position,
         "type": version.type.value,
-        "marks": None if entry.pretest else version.marks,
+        "marks": version.marks,  # pretest items look like every other: nothing tells them apart
         "instruction": version.instruction,
         "select": select,
         "stem": version.stem,

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from exam_engine.core.extensions import db
 from exam_engine.delivery.models import Attempt
-from item_bank.items.models import ItemVersion
-from tests.delivery.factory import make_items, make_sitting
+from item_bank.items.models import ItemStatus, ItemVersion
+from tests.delivery.factory import UNIT, blueprint, make_items, make_sitting
 from tests.delivery.runner_client import Runner
 from tests.delivery.test_answers import first_option, started
 from tests.helpers import csrf_token_from
@@ -147,3 +147,27 @@ def test_the_invigilators_reconciliation_report_is_for_their_centre_only(app, ma
     sign_in(other, stranger.username, TEST_PASSWORD)
     assert other.get(url).status_code == 404
     assert runner.client.get(url).status_code == 403
+
+
+def test_pretest_items_look_like_scored_items(app, make_user):
+    """A learner who could tell pretest items apart could skip them and bias their calibration."""
+    design = {**blueprint("fixed", 4), "pretest_slots": 1}
+    app.config["DELIVERY_BLUEPRINTS"] = {UNIT: design}
+    versions = make_items(12)
+    for version in versions[9:]:
+        version.status = ItemStatus.APPROVED_FOR_PRETEST
+    db.session.commit()
+    setup = make_sitting(make_user)
+    runner = Runner(app.test_client())
+    assert runner.sign_in(setup.candidate_number).status_code == 200
+    attempt_id = runner.start(setup.sitting.id)["attempt"]
+    attempt = db.session.get(Attempt, attempt_id)
+    views = {entry.position: runner.call("GET", f"/api/runner/attempts/{attempt_id}/items/{entry.position}")
+             .get_json()["item"] for entry in attempt.items}
+    pretest = [entry for entry in attempt.items if entry.pretest]
+    assert len(pretest) == 1 and len(attempt.items) == 5
+    for entry in attempt.items:
+        view = views[entry.position]
+        assert view["marks"] == entry.item_version.marks
+        assert set(view) == set(views[pretest[0].position])
+    app.config["DELIVERY_BLUEPRINTS"] = {}

@@ -128,7 +128,7 @@
     var answer = currentAnswer(item), body = $("item-body");
     $("item-heading").textContent = "Question " + item.position + " of " + planned;
     $("progress").textContent = "Question " + item.position + " of " + planned;
-    $("item-marks").textContent = item.marks === null ? "" : item.marks + (item.marks === 1 ? " mark" : " marks");
+    $("item-marks").textContent = item.marks + (item.marks === 1 ? " mark" : " marks");
     $("item-scenario").hidden = !item.scenario;
     $("scenario-title").textContent = item.scenario ? item.scenario.title : "";
     $("scenario-text").textContent = item.scenario ? item.scenario.text : "";
