@@ -12,10 +12,11 @@ from exam_engine.analysis.services.evidence import statistics_csv, unit_evidence
 from exam_engine.analysis.services.statistics import MIN_CLASSICAL, MIN_DIF_GROUP, MIN_IRT
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import BANK_STAFF
+from exam_engine.core.downloads import attachment
 from exam_engine.core.extensions import db
 from item_bank.items.files import DIFFICULTY_RATINGS
 from item_bank.items.models import ItemVersion
-from item_bank.taxonomy.services import unit_reference
+from item_bank.taxonomy.services import current_unit_version, unit_reference, unit_slug
 
 bp = Blueprint("analysis", __name__, url_prefix="/workbench", template_folder="templates")
 
@@ -39,8 +40,10 @@ def statistics(version_id: int) -> str:
 @roles_required(*BANK_STAFF)
 def statistics_export(slug: str) -> Response:
     reference = unit_reference(slug)
+    if current_unit_version(reference) is None:
+        abort(404)
     return Response(statistics_csv(reference), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="item-statistics-{slug}.csv"'})
+                    headers=attachment(f"item-statistics-{unit_slug(reference)}.csv"))
 
 
 @bp.route("/units/<slug>/coverage")

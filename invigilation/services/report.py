@@ -1,12 +1,11 @@
 """What invigilators read: the live dashboard's rows and the session report (page and CSV)."""
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from exam_engine.core.database import utcnow
+from exam_engine.core.downloads import csv_text
 from invigilation.models.sessions import Incident, Sitting, TestSession
 from invigilation.services.progress import sitting_progress
 from invigilation.services.timing import timing
@@ -114,18 +113,13 @@ CSV_COLUMNS = ["candidate_number", "candidate", "unit", "workstation", "schedule
 
 
 def report_csv(session: TestSession) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for row in report_rows(session):
-        sitting = row.sitting
-        writer.writerow([
-            sitting.candidate.candidate_number, sitting.candidate.name, sitting.unit.unit_reference,
-            sitting.workstation.label if sitting.workstation else "",
-            row.scheduled_start.isoformat(), row.scheduled_finish.isoformat(), row.arrived,
-            row.actual_start.isoformat() if row.actual_start else "",
-            row.actual_finish.isoformat() if row.actual_finish else "",
-            "; ".join(row.pauses), "; ".join(row.extra_time), "; ".join(row.exits),
-            "; ".join(f"#{i.id} {i.category.label}" for i in row.incidents), row.outcome,
-        ])
-    return buffer.getvalue()
+    rows = [[
+        row.sitting.candidate.candidate_number, row.sitting.candidate.name, row.sitting.unit.unit_reference,
+        row.sitting.workstation.label if row.sitting.workstation else "",
+        row.scheduled_start.isoformat(), row.scheduled_finish.isoformat(), row.arrived,
+        row.actual_start.isoformat() if row.actual_start else "",
+        row.actual_finish.isoformat() if row.actual_finish else "",
+        "; ".join(row.pauses), "; ".join(row.extra_time), "; ".join(row.exits),
+        "; ".join(f"#{i.id} {i.category.label}" for i in row.incidents), row.outcome,
+    ] for row in report_rows(session)]
+    return csv_text(CSV_COLUMNS, rows)

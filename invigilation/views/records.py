@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import Role
 from exam_engine.core.database import utcnow
+from exam_engine.core.downloads import attachment
 from exam_engine.core.extensions import db
 from exam_engine.core.transactions import unit_of_work
 from invigilation.errors import InvigilationError
@@ -134,5 +135,4 @@ def report(session_id: int) -> str:
 @roles_required(*VIEWERS)
 def report_download(session_id: int) -> Response:
     session = load_session(session_id)
-    return Response(report_csv(session), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="session-{session.id}-report.csv"'})
+    return Response(report_csv(session), mimetype="text/csv", headers=attachment(f"session-{session.id}-report.csv"))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import Role
+from exam_engine.core.downloads import attachment
 from exam_engine.core.extensions import csrf, db
 from exam_engine.core.transactions import unit_of_work
 from item_bank.items.models import Item
@@ -45,9 +46,7 @@ def export() -> Response:
     if version not in VERSIONS or unit not in _units():
         abort(404)
     result = export_package(unit, VERSIONS[version])
-    filename = f"{unit.replace('/', '-')}-qti-{version}.zip"
-    return Response(result.data, mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(result.data, mimetype="application/zip", headers=attachment(f"{unit}-qti-{version}.zip"))
 
 
 @bp.route("/import", methods=["POST"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +11,7 @@ from sqlalchemy import select
 from exam_engine.analysis.services.flags import Flag, flags_for
 from exam_engine.analysis.services.responses import ResponseMatrix, unit_response_matrix
 from exam_engine.analysis.services.statistics import ItemStatistics, VersionContent, abilities, item_statistics
+from exam_engine.core.downloads import csv_text
 from exam_engine.core.extensions import db
 from exam_engine.psychometrics.models import ItemParameters
 from item_bank.items.models import ItemCalibration, ItemVersion
@@ -77,13 +76,11 @@ CSV_COLUMNS = (
 def statistics_csv(unit_reference: str) -> str:
     """Every item version of a unit with its statistics and flags, as CSV text."""
     evidence = unit_evidence(unit_reference)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for version in evidence.versions:
         stats, flags = version_statistics(evidence, version)
         categories = [row.category for row in stats.dif if row.category]
-        writer.writerow([
+        rows.append([
             version.item.code, version.number, version.status.value, stats.responses,
             *_numbers(stats.facility, *(stats.facility_interval or (None, None))),
             *_numbers(stats.correlation, *(stats.correlation_interval or (None, None))),
@@ -91,7 +88,7 @@ def statistics_csv(unit_reference: str) -> str:
                                                                           stats.median_seconds, stats.exposure),
             max(categories, default=""), "; ".join(flag.code for flag in flags),
         ])
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, rows)
 
 
 def _numbers(*values: float | None) -> list[str]:
