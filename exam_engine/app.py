@@ -20,6 +20,7 @@ from exam_engine.core.config import settings_from_environment
 from exam_engine.core.converters import DatabaseIdConverter
 from exam_engine.core.errors import register_error_handlers
 from exam_engine.core.extensions import csrf, db, login_manager
+from exam_engine.core.limits import register_request_limits
 from exam_engine.core.request_log import register_request_log
 from exam_engine.core.security import register_security_headers
 from exam_engine.core.transactions import register_unit_of_work
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
+    register_request_limits(app)
     _init_extensions(app)
     _register_blueprints(app)
     register_error_handlers(app)

@@ -76,7 +76,7 @@ def _day(text: str | None, end: bool = False) -> datetime | None:
     if not text:
         return None
     try:
-        day = datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        abort(400, description=f"{text!r} is not a date like 2026-11-22")
-    return datetime.combine(day + timedelta(days=1 if end else 0), time(), tzinfo=UTC)
+        day = datetime.strptime(text, "%Y-%m-%d").date() + timedelta(days=1 if end else 0)
+    except (ValueError, OverflowError):
+        abort(400, description=f"{text[:40]!r} is not a date like 2026-11-22")
+    return datetime.combine(day, time(), tzinfo=UTC)

@@ -78,10 +78,13 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _env_int("LOGIN_LOCK_MINUTES", 15),
         "PROXY_FIX_HOPS": _env_int("PROXY_FIX_HOPS", 0),
-        # retention (see exam_engine/operations/retention.py)
+        # retention (see exam_engine/operations/services/retention.py)
         "RETENTION_PERSONAL_DATA_DAYS": _env_int("RETENTION_PERSONAL_DATA_DAYS", 365),
         "RETENTION_RECORDS_DAYS": _env_int("RETENTION_RECORDS_DAYS", 3 * 365),
-        # structured logs (see exam_engine/operations/request_log.py)
+        # what a request may send (see exam_engine/core/limits.py); uploads raise their own size limit
+        "MAX_CONTENT_LENGTH": _env_int("MAX_REQUEST_BYTES", 1024 * 1024),
+        "MAX_JSON_DEPTH": _env_int("MAX_JSON_DEPTH", 32),
+        # structured logs (see exam_engine/core/request_log.py)
         "LOG_REQUESTS": _env_bool("LOG_REQUESTS", True),
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
     }

@@ -61,7 +61,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
-        return _render(code, error.name, EXPLANATIONS.get(code, error.description or ""))
+        said = error.description if error.description != type(error).description else None
+        return _render(code, error.name, said or EXPLANATIONS.get(code, error.description or ""))
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> ResponseReturnValue:

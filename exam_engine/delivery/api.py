@@ -50,6 +50,21 @@ def body() -> dict[str, Any]:
     return data
 
 
+def whole_number(data: dict[str, Any], name: str, what: str) -> int | None:
+    """`data[name]` if it is a whole number (true and false are not), None if absent; a clear 422 otherwise."""
+    value = data.get(name)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise DeliveryError(f"give {what} as a whole number in '{name}'", "invalid_request", 422)
+
+
+def text_or_none(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise DeliveryError(f"'{name}' must be text", "invalid_request", 422)
+
+
 def refreshed(attempt_id: int) -> Any:
     """The attempt with a run-out clock closed first (so every status says the truth)."""
     attempt = attempts.own_attempt(current_user, attempt_id)
@@ -133,11 +148,11 @@ def item(attempt_id: int, position: int) -> Any:
 @refusals
 def answer(attempt_id: int) -> Any:
     data = body()
-    position = data.get("position")
-    if not isinstance(position, int):
-        raise DeliveryError("give the item's position as a number", "invalid_request", 422)
+    position = whole_number(data, "position", "the item's position")
+    if position is None:
+        raise DeliveryError("give the item's position as a whole number in 'position'", "invalid_request", 422)
     ack = answers.save_answer(current_user, attempt_id, position, data.get("answer"),
-                              str(data.get("idempotency_key") or ""), data.get("client_time"))
+                              text_or_none(data, "idempotency_key") or "", text_or_none(data, "client_time"))
     return jsonify({**ack, "status": status_view(attempts.own_attempt(current_user, attempt_id), utcnow())})
 
 
@@ -153,9 +168,9 @@ def flag(attempt_id: int, position: int) -> Any:
 @learner_only
 @refusals
 def next_item(attempt_id: int) -> Any:
-    after = body().get("after")
-    if not isinstance(after, int) or isinstance(after, bool):
-        raise DeliveryError("give the position of the item you are leaving as a number in 'after'",
+    after = whole_number(body(), "after", "the position of the item you are leaving")
+    if after is None:
+        raise DeliveryError("give the position of the item you are leaving as a whole number in 'after'",
                             "invalid_request", 422)
     return jsonify(position=answers.next_item(current_user, attempt_id, after)), 201
 
@@ -204,9 +219,8 @@ def result(attempt_id: int) -> Any:
 @refusals
 def alert(attempt_id: int) -> Any:
     data = body()
-    position = data.get("position")
-    answers.alert(current_user, attempt_id, position if isinstance(position, int) else None,
-                  str(data.get("message") or ""))
+    answers.alert(current_user, attempt_id, whole_number(data, "position", "the item's position"),
+                  text_or_none(data, "message") or "")
     return jsonify(raised=True, message="Your invigilator has been alerted and will come to you."), 201
 
 
@@ -216,10 +230,9 @@ def alert(attempt_id: int) -> Any:
 def display(attempt_id: int) -> Any:
     attempt = attempts.own_attempt(current_user, attempt_id)
     data = body()
-    size = data.get("font_size")
+    size = whole_number(data, "font_size", "the text size in per cent")
     try:
-        chosen = choose(attempt.id, attempt.sitting.candidate.arrangements, data.get("colour_scheme"),
-                        int(size) if size is not None else None)
+        chosen = choose(attempt.id, attempt.sitting.candidate.arrangements, text_or_none(data, "colour_scheme"), size)
     except ValueError as error:
         raise DeliveryError(str(error), "invalid_display", 422) from error
     return jsonify(chosen.as_dict())

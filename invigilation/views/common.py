@@ -1,21 +1,25 @@
 """The invigilation pages' Flask blueprint, and loading objects for a page with the object-level
 check applied (404 unknown, 403 not yours)."""
 
+import re
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from exam_engine.auth.models import User
+from exam_engine.core.converters import DATABASE_INT_MAX
 from exam_engine.core.extensions import db
 from invigilation.models.sessions import Alert, Incident, Sitting, TestSession
 from invigilation.services.access import can_view
 
 bp = Blueprint("invigilation", __name__, url_prefix="/invigilation", template_folder="../templates")
 Check = Callable[[User, TestSession], bool]
+Record = TypeVar("Record")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,10}")
 
 
 def load_session(session_id: int, check: Check = can_view) -> TestSession:
@@ -64,12 +68,24 @@ def form_text(name: str) -> str:
     return (request.form.get(name) or "").strip()
 
 
-def form_int(name: str, what: str) -> int:
+def form_int(name: str, what: str, high: int = DATABASE_INT_MAX) -> int:
+    """A whole number from 0 to `high` typed into the form (a clear error for anything else)."""
     raw = form_text(name)
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"{what} must be a whole number, not {raw!r}") from None
+    if not _WHOLE_NUMBER.fullmatch(raw) or int(raw) > high:
+        raise ValueError(f"{what} must be a whole number from 0 to {high}, not {raw[:40]!r}")
+    return int(raw)
+
+
+def form_optional_int(name: str, what: str, high: int = DATABASE_INT_MAX) -> int | None:
+    return form_int(name, what, high) if form_text(name) else None
+
+
+def form_record(model: type[Record], name: str) -> Record | None:
+    """The record whose id the form field names; None when it names none (or no id at all)."""
+    raw = form_text(name)
+    if not _WHOLE_NUMBER.fullmatch(raw) or int(raw) > DATABASE_INT_MAX:
+        return None
+    return db.session.get(model, int(raw))
 
 
 def parse_local(date_text: str, time_text: str, timezone_: tzinfo) -> datetime:

@@ -8,7 +8,6 @@ from werkzeug.wrappers import Response
 
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import Role
-from exam_engine.core.extensions import db
 from invigilation.errors import InvigilationError
 from invigilation.models.centres import Workstation
 from invigilation.models.sessions import IdentityDocument, PauseReason, Sitting
@@ -16,7 +15,7 @@ from invigilation.services import conduct
 from invigilation.services.access import can_conduct, can_void
 from invigilation.services.report import local
 from invigilation.services.sessions import ratio_warning, spare_workstations
-from invigilation.views.common import back_to, bp, failed, form_text, load_session, load_sitting
+from invigilation.views.common import back_to, bp, failed, form_record, form_text, load_session, load_sitting
 
 
 @bp.route("/sessions/<int:session_id>/register")
@@ -83,7 +82,7 @@ def _reason() -> PauseReason:
 
 
 def _target_workstation(sitting: Sitting) -> Workstation:
-    workstation = db.session.get(Workstation, int(form_text("workstation") or 0))
+    workstation = form_record(Workstation, "workstation")
     if workstation is None:
         raise InvigilationError("choose the workstation to move to")
     return workstation

@@ -23,6 +23,7 @@ from invigilation.views.common import (
     back_to,
     bp,
     failed,
+    form_optional_int,
     form_text,
     load_alert,
     load_incident,
@@ -61,13 +62,11 @@ def new_incident(session_id: int) -> str | BaseResponse:
         try:
             category = _category()
             chosen = [s for s in session.sittings if str(s.id) in request.form.getlist("sittings")]
-            duration = form_text("duration")
-            if duration and not duration.isdigit():
-                raise InvigilationError("the duration is a whole number of minutes")
+            duration = form_optional_int("duration", "The duration in minutes", high=24 * 60)
             when = (parse_local(session.session_date.isoformat(), form_text("time"), CENTRE_TIME_ZONE)
                     if form_text("time") else None)
             incident = record_incident(session, current_user, category, form_text("description"), chosen, when,
-                                       form_text("seat"), int(duration) if duration else None, form_text("witnesses"))
+                                       form_text("seat"), duration, form_text("witnesses"))
         except ValueError as error:
             failed(error)
         else:

@@ -32,7 +32,18 @@ from invigilation.services.sessions import (
     save_arrangements,
     spare_workstations,
 )
-from invigilation.views.common import back_to, bp, failed, form_int, form_text, load_session, load_sitting, parse_local
+from invigilation.views.common import (
+    back_to,
+    bp,
+    failed,
+    form_int,
+    form_optional_int,
+    form_record,
+    form_text,
+    load_session,
+    load_sitting,
+    parse_local,
+)
 
 STAFF = (Role.INVIGILATOR, Role.CENTRE_ADMIN, Role.AWARDING_BODY_ADMIN)
 
@@ -60,7 +71,7 @@ def _centre_invigilators(centre_ids: set[int]) -> list[User]:
 
 
 def _my_centre() -> Centre:
-    centre = db.session.get(Centre, int(form_text("centre") or 0))
+    centre = form_record(Centre, "centre")
     if centre is None or centre.id not in centre_ids_of(current_user):
         abort(403)
     return centre
@@ -105,10 +116,8 @@ def new_session() -> str | Response:
                 raise InvigilationError("choose one of your centre's rooms")
             start = parse_local(form_text("date"), form_text("start"), CENTRE_TIME_ZONE)
             chosen = [u for u in invigilators if str(u.id) in request.form.getlist("invigilators")]
-            minutes = form_text("minutes")
-            if minutes and not minutes.isdigit():
-                raise InvigilationError(f"the test length must be a number of minutes, not {minutes!r}")
-            units = [UnitRequest(ref.strip(), int(minutes) if minutes else None)
+            minutes = form_optional_int("minutes", "The test length in minutes", high=600)
+            units = [UnitRequest(ref.strip(), minutes)
                      for ref in form_text("units").split(",") if ref.strip()]
             session = create_session(room, start.date(), start, units, chosen, current_user,
                                      form_text("qualification"))
@@ -141,10 +150,10 @@ def session_page(session_id: int) -> str:
 def book(session_id: int) -> Response:
     session = load_session(session_id, can_administer)
     try:
-        candidate = db.session.get(Candidate, int(form_text("candidate") or 0))
+        candidate = form_record(Candidate, "candidate")
         if candidate is None:
             raise InvigilationError("choose a candidate")
-        workstation = _workstation(session.room_id, form_text("workstation"))
+        workstation = _workstation(session.room_id)
         book_candidate(session, candidate, form_text("unit") or session.units[0].unit_reference, current_user,
                        workstation)
         flash(f"{candidate.name} booked.", "success")
@@ -153,10 +162,10 @@ def book(session_id: int) -> Response:
     return back_to("invigilation.session_page", session_id=session.id)
 
 
-def _workstation(room_id: int, raw: str) -> Workstation | None:
-    if not raw:
+def _workstation(room_id: int) -> Workstation | None:
+    if not form_text("workstation"):
         return None
-    workstation = db.session.get(Workstation, int(raw)) if raw.isdigit() else None
+    workstation = form_record(Workstation, "workstation")
     if workstation is None or workstation.room_id != room_id:
         raise InvigilationError("choose a workstation in the session's room")
     return workstation
@@ -167,7 +176,7 @@ def _workstation(room_id: int, raw: str) -> Workstation | None:
 def seat(sitting_id: int) -> Response:
     sitting = load_sitting(sitting_id, can_administer)
     try:
-        workstation = _workstation(sitting.session.room_id, form_text("workstation"))
+        workstation = _workstation(sitting.session.room_id)
         if workstation is None:
             raise InvigilationError("choose a workstation")
         assign_workstation(sitting, workstation, current_user)
@@ -189,11 +198,10 @@ def arrangements(candidate_id: int) -> str | Response:
         abort(403)
     if request.method == "POST":
         try:
-            percent, font = form_text("extra_time_percent") or "0", form_text("font_size_percent")
-            if not percent.isdigit() or (font and not font.isdigit()):
-                raise InvigilationError("extra time and font size are whole percentages")
+            percent = form_optional_int("extra_time_percent", "Extra time (%)", high=100) or 0
+            font = form_optional_int("font_size_percent", "Font size (%)", high=1000)
             changes: dict[str, object] = {name: name in request.form for name in ARRANGEMENT_FLAGS}
-            changes.update(extra_time_percent=int(percent), font_size_percent=int(font) if font else None,
+            changes.update(extra_time_percent=percent, font_size_percent=font,
                            approval_reference=form_text("approval_reference") or None,
                            colour_scheme=form_text("colour_scheme") or None, notes=form_text("notes") or None)
             save_arrangements(candidate, changes, current_user)

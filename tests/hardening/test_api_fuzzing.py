@@ -3,8 +3,8 @@
 Every operation in /api/openapi.json is called, signed in as a learner in an open attempt,
 (submit and cancel left out, so it stays open) with path parameters around the real ids and
 request bodies built from the operation's schema (its property names with values of any JSON
-type), arbitrary JSON, or bytes that are not JSON at all. Whatever the input, the answer must
-be a 2xx or a 4xx with a JSON error body, never a 5xx.
+type), arbitrary JSON, JSON nested up to 100,000 deep, or bytes that are not JSON at all.
+Whatever the input, the answer must be a 2xx or a 4xx with a JSON error body, never a 5xx.
 """
 
 import re
@@ -48,8 +48,9 @@ def _operations(document: dict) -> list[tuple[str, str, list[str]]]:
 
 def _bodies(names: list[str]) -> st.SearchStrategy:
     shaped = st.fixed_dictionaries({}, optional={name: json_values for name in names}) if names else st.just({})
+    nested = st.integers(min_value=100, max_value=100_000).map(lambda n: ("raw", b"[" * n + b"]" * n))
     return st.one_of(shaped.map(lambda d: ("json", d)), json_values.map(lambda v: ("json", v)),
-                     st.binary(max_size=60).map(lambda b: ("raw", b)))
+                     st.binary(max_size=60).map(lambda b: ("raw", b)), nested)
 
 
 def test_no_input_to_any_runner_operation_causes_a_server_error(app, make_user, design):
