@@ -58,8 +58,8 @@ class Latencies:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def book_learners(url: str, learners: int, run: int) -> list[str]:
-    """A started session with `learners` present candidates; returns their candidate numbers."""
+def book_learners(url: str, learners: int, run: int) -> list[tuple[str, str]]:
+    """A started session with `learners` present candidates; returns their candidate numbers and sign-in codes."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"})
     with app.app_context():
         if run == 0:
@@ -78,26 +78,29 @@ def book_learners(url: str, learners: int, run: int) -> list[str]:
         unit = SessionUnit(unit_reference=UNIT, test_minutes=45)
         session.units.append(unit)
         db.session.add_all([invigilator, centre, room, session])
-        numbers = []
+        booked = []
         for n in range(learners):
             number = f"{run:02d}{n:04d}"
             user = User(username=f"bench-{run}-{n}", display_name=f"Learner {n}", role=Role.LEARNER, password_hash="!")
             candidate = Candidate(centre=centre, user=user, candidate_number=number)
-            db.session.add(Sitting(session=session, unit=unit, candidate=candidate, state=SittingState.PRESENT,
-                                   arrived_at=now))
-            numbers.append(number)
+            sitting = Sitting(session=session, unit=unit, candidate=candidate, state=SittingState.PRESENT,
+                              arrived_at=now)
+            db.session.add(sitting)
+            booked.append(sitting)
         db.session.commit()
+        numbers = [(sitting.candidate.candidate_number, sitting.sign_in_code) for sitting in booked]
         db.engine.dispose()
     return numbers
 
 
-def sit(base_url: str, number: str, items: int, think: float, barrier: threading.Barrier,
+def sit(base_url: str, seat: tuple[str, str], items: int, think: float, barrier: threading.Barrier,
         results: Latencies) -> None:
     """One learner: sign in, start, then fetch, answer (after `think` s on average) and move on, and submit."""
+    number, code = seat
     pause = random.Random(number)
     client = RunnerClient(base_url, timeout=120)
     try:
-        sitting = client.sign_in(number, KEY)
+        sitting = client.sign_in(number, code, KEY)
     except Exception as error:
         sitting = None
         with results.lock:

@@ -67,15 +67,16 @@ class Results:
             self.errors.append(message)
 
 
-def candidate(base_url: str, number: str, items: int | None, barrier: threading.Barrier, stop: threading.Event,
-              results: Results) -> None:
+def candidate(base_url: str, seat: tuple[str, str], items: int | None, barrier: threading.Barrier,
+              stop: threading.Event, results: Results) -> None:
     """One candidate's whole test; every failure is counted, none stops the others."""
+    number, code = seat
     client = RunnerClient(base_url, timeout=120)
     sitting = None
     began = time.perf_counter()
     for _ in range(RETRIES):
         try:
-            sitting = client.sign_in(number, KEY)
+            sitting = client.sign_in(number, code, KEY)
             results.timed("sign_in", time.perf_counter() - began)
             break
         except Exception as error:

@@ -16,7 +16,8 @@ from exam_engine.core.downloads import attachment
 from exam_engine.core.extensions import db
 from item_bank.items.files import DIFFICULTY_RATINGS
 from item_bank.items.models import ItemVersion
-from item_bank.taxonomy.services import current_unit_version, unit_reference, unit_slug
+from item_bank.items.services import unit_has_items
+from item_bank.taxonomy.services import unit_reference, unit_slug
 
 bp = Blueprint("analysis", __name__, url_prefix="/workbench", template_folder="templates")
 
@@ -40,7 +41,7 @@ def statistics(version_id: int) -> str:
 @roles_required(*BANK_STAFF)
 def statistics_export(slug: str) -> Response:
     reference = unit_reference(slug)
-    if current_unit_version(reference) is None:
+    if not unit_has_items(reference):
         abort(404)
     return Response(statistics_csv(reference), mimetype="text/csv",
                     headers=attachment(f"item-statistics-{unit_slug(reference)}.csv"))

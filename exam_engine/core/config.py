@@ -77,6 +77,14 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, which already expires
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _env_int("LOGIN_LOCK_MINUTES", 15),
+        # candidates' sign-in codes and session keys (see invigilation/services/seats.py)
+        "SIGN_IN_FAILURE_WINDOW_MINUTES": _env_int("SIGN_IN_FAILURE_WINDOW_MINUTES", 15),
+        "SIGN_IN_MAX_FAILURES_PER_CANDIDATE": _env_int("SIGN_IN_MAX_FAILURES_PER_CANDIDATE", 5),
+        "SIGN_IN_MAX_FAILURES_PER_SESSION": _env_int("SIGN_IN_MAX_FAILURES_PER_SESSION", 50),
+        "SIGN_IN_MAX_FAILURES_PER_ADDRESS": _env_int("SIGN_IN_MAX_FAILURES_PER_ADDRESS", 30),
+        # what one attempt may ask for: alerts per 10 minutes, reconciliation checks per minute
+        "ALERTS_PER_ATTEMPT": _env_int("ALERTS_PER_ATTEMPT", 5),
+        "RECONCILIATIONS_PER_ATTEMPT": _env_int("RECONCILIATIONS_PER_ATTEMPT", 6),
         "PROXY_FIX_HOPS": _env_int("PROXY_FIX_HOPS", 0),
         # retention (see exam_engine/operations/services/retention.py)
         "RETENTION_PERSONAL_DATA_DAYS": _env_int("RETENTION_PERSONAL_DATA_DAYS", 365),

@@ -2,29 +2,35 @@
 
 The learner's pages drive a sitting through these routes alone, so another front end
 could too. Refusals are JSON `{"error": code, "message": text}` with the status the
-service chose. Every state-changing request needs the CSRF token in `X-CSRFToken`.
+service chose (and `Retry-After` when throttled). Every state-changing request needs the
+CSRF token in `X-CSRFToken`. Only the browser the candidate signed in on may act on their
+test (`services.seating`): any other is refused before the route runs.
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import Blueprint, Response, jsonify, request, session
+from flask import Blueprint, Response, current_app, jsonify, request, session
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user
 from flask_wtf.csrf import generate_csrf
 
 from exam_engine.auth.access import public, roles_required
 from exam_engine.auth.roles import Role
+from exam_engine.core import throttle
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.presenters import item_view, review_view, sitting_view, status_view
-from exam_engine.delivery.services import answers, attempts, submission
+from exam_engine.delivery.services import answers, attempts, seating, submission
 from exam_engine.delivery.services.display import choose, display_for
 
 bp = Blueprint("runner_api", __name__, url_prefix="/api")
+RECONCILIATIONS, RECONCILIATION_WINDOW = "reconciliation:attempt", timedelta(minutes=1)
 OPENAPI = Path(__file__).with_name("openapi.yaml")
 learner_only = roles_required(Role.LEARNER)
 
@@ -38,9 +44,24 @@ def refusals(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         except DeliveryError as error:
             db.session.rollback()
-            return jsonify(error=error.code, message=str(error)), error.status
+            return refused(error)
 
     return wrapped
+
+
+def refused(error: DeliveryError) -> ResponseReturnValue:
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+    return jsonify(error=error.code, message=str(error)), error.status, headers
+
+
+@bp.before_request
+def only_the_seat_holder() -> ResponseReturnValue | None:
+    """Refuse a learner's browser that does not hold the seat of the test the request names."""
+    if not current_user.is_authenticated or current_user.role is not Role.LEARNER:
+        return None
+    args = request.view_args or {}
+    refusal = seating.refusal(current_user, args.get("attempt_id"), args.get("sitting_id"))
+    return refused(refusal) if refusal is not None else None
 
 
 def body() -> dict[str, Any]:
@@ -93,10 +114,20 @@ def runner_session() -> Any:
 @refusals
 def sign_in() -> Any:
     data = body()
-    learner, sitting = attempts.sign_in_candidate(str(data.get("candidate_number", "")), str(data.get("key", "")))
-    login_user(learner)
+    signed_in = seating.sign_in(text_or_none(data, "candidate_number") or "", text_or_none(data, "code") or "")
+    login_user(signed_in.learner)
     session.permanent = True
+    sitting = signed_in.sitting
     return jsonify(csrf_token=generate_csrf(), sitting=sitting_view(sitting, attempts.attempt_of(sitting), utcnow()))
+
+
+@bp.post("/runner/sittings/<int:sitting_id>/unlock")
+@learner_only
+@refusals
+def unlock(sitting_id: int) -> Any:
+    sitting = attempts.own_sitting(current_user, sitting_id)
+    seating.unlock(current_user, sitting, text_or_none(body(), "key") or "")
+    return jsonify(sitting_view(sitting, attempts.attempt_of(sitting), utcnow()))
 
 
 @bp.get("/runner/sittings/<int:sitting_id>")
@@ -197,6 +228,10 @@ def reconciliation(attempt_id: int) -> Any:
     acknowledged = body().get("acknowledged") or []
     if not isinstance(acknowledged, list) or not all(isinstance(key, str) for key in acknowledged):
         raise DeliveryError("acknowledged must be a list of idempotency keys", "invalid_request", 422)
+    limit = throttle.Limit(current_app.config["RECONCILIATIONS_PER_ATTEMPT"], RECONCILIATION_WINDOW)
+    if not throttle.allow(RECONCILIATIONS, str(attempt_id), limit, utcnow()):
+        raise DeliveryError("The check of your answers was just made; try again in a minute.",
+                            "too_many_checks", 429, 60)
     return jsonify(submission.reconciliation(refreshed(attempt_id), acknowledged))
 
 

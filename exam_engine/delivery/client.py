@@ -33,13 +33,20 @@ class RunnerClient:
         elapsed = time.perf_counter() - started
         return status, json.loads(raw) if raw else None, elapsed
 
-    def sign_in(self, candidate_number: str, key: str) -> dict[str, Any]:
+    def sign_in(self, candidate_number: str, code: str, session_key: str | None = None) -> dict[str, Any]:
+        """Sign in with the candidate number and own code; with the session key, unlock the test too."""
         self.token = self.call("GET", "/api/runner/session")[1]["csrf_token"]
-        status, body, _ = self.call("POST", "/api/runner/sign-in", {"candidate_number": candidate_number, "key": key})
+        status, body, _ = self.call("POST", "/api/runner/sign-in", {"candidate_number": candidate_number, "code": code})
         if status != 200:
             raise RuntimeError(f"sign-in of candidate {candidate_number} refused ({status}): {body}")
         self.token = body["csrf_token"]
-        return body["sitting"]
+        sitting = body["sitting"]
+        if session_key is not None and sitting["state"] == "present":
+            status, sitting, _ = self.call("POST", f"/api/runner/sittings/{sitting['sitting']}/unlock",
+                                           {"key": session_key})
+            if status != 200:
+                raise RuntimeError(f"unlocking candidate {candidate_number}'s test refused ({status}): {sitting}")
+        return sitting
 
     def start(self, sitting_id: int) -> dict[str, Any]:
         status, body, _ = self.call("POST", f"/api/runner/sittings/{sitting_id}/start", {"declaration_accepted": True})

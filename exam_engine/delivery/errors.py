@@ -2,9 +2,11 @@
 
 
 class DeliveryError(ValueError):
-    """A refused runner action. `code` is stable for clients; `status` is the HTTP status to answer with."""
+    """A refused runner action. `code` is stable for clients; `status` is the HTTP status to answer with;
+    `retry_after` (seconds) says when a throttled request may be tried again."""
 
-    def __init__(self, message: str, code: str, status: int = 409) -> None:
+    def __init__(self, message: str, code: str, status: int = 409, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.status = status
+        self.retry_after = retry_after

@@ -1,7 +1,9 @@
-"""The learner's pages: sign in with candidate number and key, confirm, declaration,
-instructions, the test runner (driven by `static/js/runner.js` through the JSON API),
-and the confirmation with the reconciliation report and the result (or a note that the
-centre holds it back). The invigilator's copy of the reconciliation report lives here too.
+"""The learner's pages: sign in with candidate number and own sign-in code, wait for the
+invigilator to unlock the test (or enter the session key they read out), confirm,
+declaration, instructions, the test runner (driven by `static/js/runner.js` through the
+JSON API), and the confirmation with the reconciliation report and the result (or a note
+that the centre holds it back). Only the browser the candidate signed in on reaches their
+test. The invigilator's copy of the reconciliation report lives here too.
 """
 
 from typing import Any
@@ -18,8 +20,9 @@ from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt
 from exam_engine.delivery.presenters import sitting_view, status_view
-from exam_engine.delivery.services import attempts, submission
+from exam_engine.delivery.services import attempts, seating, submission
 from exam_engine.delivery.services.display import display_for
+from exam_engine.delivery.services.sittings import SIGN_IN_STATES
 from invigilation.models.sessions import Sitting
 from invigilation.services.access import can_view
 from invigilation.states import SittingState
@@ -30,40 +33,73 @@ learner_only = roles_required(Role.LEARNER)
 DECLARED = "declared_sittings"
 
 
+@bp.before_request
+def only_the_seat_holder() -> ResponseReturnValue | None:
+    """Refuse a learner's browser that does not hold the seat of the test the page names."""
+    if not current_user.is_authenticated or current_user.role is not Role.LEARNER:
+        return None
+    args = request.view_args or {}
+    refusal = seating.refusal(current_user, args.get("attempt_id"), args.get("sitting_id"))
+    if refusal is None:
+        return None
+    return render_template("error.html", code=refusal.status, name="Not on this workstation",
+                           detail=str(refusal)), refusal.status
+
+
 def _next_page(sitting: Sitting) -> str:
     attempt = attempts.attempt_of(sitting)
     if attempt is not None:
         return url_for("delivery.runner" if attempt.is_open else "delivery.finished", attempt_id=attempt.id)
+    if sitting.state is SittingState.PRESENT:
+        return url_for("delivery.waiting", sitting_id=sitting.id)
     return url_for("delivery.confirm", sitting_id=sitting.id)
 
 
 @bp.route("/")
 @learner_only
-def home() -> str | Response:
+def home() -> ResponseReturnValue:
     sitting = attempts.current_sitting(current_user)
-    if sitting is not None:
+    if sitting is not None and seating.held_token(sitting.id):
         return redirect(_next_page(sitting))
-    return render_template("delivery/home.html")
+    return render_template("delivery/home.html", sitting=sitting)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
 def sign_in() -> ResponseReturnValue:
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         try:
-            learner, sitting = attempts.sign_in_candidate(request.form.get("candidate_number", ""),
-                                                          request.form.get("key", ""))
+            signed_in = seating.sign_in(request.form.get("candidate_number", ""), request.form.get("code", ""))
         except DeliveryError as refused:
             db.session.rollback()
-            error = str(refused)
+            error, status = str(refused), refused.status
         else:
-            session.clear()
-            login_user(learner)
+            login_user(signed_in.learner)
             session.permanent = True
-            return redirect(_next_page(sitting))
+            return redirect(_next_page(signed_in.sitting))
     return render_template("delivery/sign_in.html", error=error,
-                           candidate_number=request.form.get("candidate_number", "")), 401 if error else 200
+                           candidate_number=request.form.get("candidate_number", "")), status
+
+
+@bp.route("/sittings/<int:sitting_id>/waiting", methods=["GET", "POST"])
+@learner_only
+def waiting(sitting_id: int) -> ResponseReturnValue:
+    """Signed in; the test is locked until the invigilator unlocks it, or the candidate enters the session key."""
+    sitting = _own_sitting(sitting_id)
+    if sitting.state is not SittingState.PRESENT:
+        return redirect(_next_page(sitting))
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            seating.unlock(current_user, sitting, request.form.get("key", ""))
+        except DeliveryError as refused:
+            db.session.rollback()
+            error, status = str(refused), refused.status
+        else:
+            return redirect(url_for("delivery.confirm", sitting_id=sitting.id))
+    return render_template("delivery/waiting.html", sitting=sitting_view(sitting, None, utcnow()),
+                           error=error), status
 
 
 def _own_sitting(sitting_id: int) -> Sitting:
@@ -78,7 +114,7 @@ def _own_sitting(sitting_id: int) -> Sitting:
 def confirm(sitting_id: int) -> str | Response:
     sitting = _own_sitting(sitting_id)
     if sitting.state is not SittingState.AUTHORISED:
-        return redirect(_next_page(sitting)) if attempts.attempt_of(sitting) else redirect(url_for("delivery.home"))
+        return redirect(_next_page(sitting) if sitting.state in SIGN_IN_STATES else url_for("delivery.home"))
     if request.method == "POST":
         if request.form.get("choice") == "cancel":
             attempts.cancel_before_start(current_user, sitting.id)

@@ -1,6 +1,7 @@
 """Test sessions and what happens in them: sittings, their state history, pauses, exits,
 extra time, incidents and learners' alerts."""
 
+import secrets
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -12,6 +13,13 @@ from exam_engine.core.database import enum_column, utcnow
 from exam_engine.core.extensions import Model
 from invigilation.models.centres import Candidate, Centre, Room, Workstation
 from invigilation.states import SittingState
+
+SIGN_IN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I, L, O, 0 or 1 to misread
+SIGN_IN_CODE_LENGTH = 8  # 31^8: about 40 bits, against a few guesses a quarter of an hour
+
+
+def new_sign_in_code() -> str:
+    return "".join(secrets.choice(SIGN_IN_CODE_ALPHABET) for _ in range(SIGN_IN_CODE_LENGTH))
 
 
 class SessionState(StrEnum):
@@ -145,6 +153,10 @@ class Sitting(Model):
     finished_at: Mapped[datetime | None]
     outcome_reason: Mapped[str | None] = mapped_column(Text)
     booked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the candidate's own code, on the register for the invigilator to hand over at check-in
+    sign_in_code: Mapped[str] = mapped_column(String(12), default=new_sign_in_code)
+    # SHA-256 of the token held by the browser the candidate signed in on; None: no browser holds the seat
+    seat_token_hash: Mapped[str | None] = mapped_column(String(64))
 
     session: Mapped[TestSession] = relationship(back_populates="sittings")
     unit: Mapped[SessionUnit] = relationship()
@@ -249,13 +261,20 @@ class Incident(Model):
     sittings: Mapped[list[Sitting]] = relationship(secondary="incident_candidates", order_by=Sitting.id)
 
 
+class AlertKind(StrEnum):
+    CANDIDATE = "candidate"  # the learner asks for help with an item
+    SIGN_IN = "sign_in"  # the system: someone tried to take over the candidate's test, or kept guessing
+
+
 class Alert(Model):
-    """A learner's alert about an item during the test, for the invigilator to see."""
+    """Something the invigilator must see on the dashboard: a learner's alert about an item, or a
+    refused second sign-in to a candidate's test."""
 
     __tablename__ = "alerts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
+    kind: Mapped[AlertKind] = mapped_column(enum_column(AlertKind, length=20), default=AlertKind.CANDIDATE)
     item_ref: Mapped[str | None] = mapped_column(String(80))
     message: Mapped[str] = mapped_column(Text)
     raised_at: Mapped[datetime]

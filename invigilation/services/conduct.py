@@ -275,6 +275,7 @@ def move_workstation(sitting: Sitting, invigilator: User, workstation: Workstati
     if sitting.state is S.IN_PROGRESS:
         _pause(sitting, invigilator, PauseReason.TECHNICAL_FAILURE, reason, now)
     sitting.workstation = workstation
+    sitting.seat_token_hash = None  # the candidate signs in again at the new workstation
     append_event(sitting.session_id, "sitting.moved", {"sitting": sitting.id, "from": old, "to": workstation.label,
                                                        "reason": reason}, invigilator, at=now)
     db.session.flush()

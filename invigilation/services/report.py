@@ -8,6 +8,7 @@ from exam_engine.core.database import utcnow
 from exam_engine.core.downloads import csv_text
 from invigilation.models.sessions import Incident, Sitting, TestSession
 from invigilation.services.progress import sitting_progress
+from invigilation.services.seats import failed_sign_ins
 from invigilation.services.timing import timing
 from invigilation.states import ACTIVE_STATES
 
@@ -34,6 +35,7 @@ def time_text(moment: datetime | None) -> str:
 def dashboard_rows(session: TestSession, now: datetime | None = None) -> list[dict[str, object]]:
     """One row per sitting for the live dashboard (and its JSON)."""
     now = now or utcnow()
+    failures = failed_sign_ins(session, now)
     rows = []
     for sitting in session.sittings:
         clock = timing(sitting, now)
@@ -52,8 +54,9 @@ def dashboard_rows(session: TestSession, now: datetime | None = None) -> list[di
             "deadline": time_text(clock.deadline) if sitting.state in ACTIVE_STATES else "",
             "arrangements": ", ".join(arrangements.summary()) if arrangements else "",
             "very_late": sitting.very_late,
-            "open_alerts": [{"id": a.id, "item": a.item_ref, "message": a.message, "raised_at": time_text(a.raised_at)}
-                            for a in sitting.alerts if a.is_open],
+            "failed_sign_ins": failures.get(sitting.id, 0),
+            "open_alerts": [{"id": a.id, "kind": a.kind.value, "item": a.item_ref, "message": a.message,
+                             "raised_at": time_text(a.raised_at)} for a in sitting.alerts if a.is_open],
         })
     return rows
 

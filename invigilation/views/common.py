@@ -19,7 +19,7 @@ from invigilation.services.access import can_view
 bp = Blueprint("invigilation", __name__, url_prefix="/invigilation", template_folder="../templates")
 Check = Callable[[User, TestSession], bool]
 Record = TypeVar("Record")
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,10}")
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,10}")
 
 
 def load_session(session_id: int, check: Check = can_view) -> TestSession:
@@ -69,10 +69,12 @@ def form_text(name: str) -> str:
 
 
 def form_int(name: str, what: str, high: int = DATABASE_INT_MAX) -> int:
-    """A whole number from 0 to `high` typed into the form (a clear error for anything else)."""
+    """A whole number of at most `high` (in size) typed into the form; the services judge its range."""
     raw = form_text(name)
-    if not _WHOLE_NUMBER.fullmatch(raw) or int(raw) > high:
-        raise ValueError(f"{what} must be a whole number from 0 to {high}, not {raw[:40]!r}")
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        raise ValueError(f"{what} must be a whole number, not {raw[:40]!r}")
+    if abs(int(raw)) > high:
+        raise ValueError(f"{what} must be a whole number no larger than {high}, not {raw[:40]}")
     return int(raw)
 
 
@@ -83,7 +85,7 @@ def form_optional_int(name: str, what: str, high: int = DATABASE_INT_MAX) -> int
 def form_record(model: type[Record], name: str) -> Record | None:
     """The record whose id the form field names; None when it names none (or no id at all)."""
     raw = form_text(name)
-    if not _WHOLE_NUMBER.fullmatch(raw) or int(raw) > DATABASE_INT_MAX:
+    if not _WHOLE_NUMBER.fullmatch(raw) or not 0 < int(raw) <= DATABASE_INT_MAX:
         return None
     return db.session.get(model, int(raw))
 

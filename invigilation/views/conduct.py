@@ -11,7 +11,7 @@ from exam_engine.auth.roles import Role
 from invigilation.errors import InvigilationError
 from invigilation.models.centres import Workstation
 from invigilation.models.sessions import IdentityDocument, PauseReason, Sitting
-from invigilation.services import conduct
+from invigilation.services import conduct, seats
 from invigilation.services.access import can_conduct, can_void
 from invigilation.services.report import local
 from invigilation.services.sessions import ratio_warning, spare_workstations
@@ -99,6 +99,7 @@ SITTING_ACTIONS: dict[str, Callable[[Sitting], object]] = {
     "leave": lambda s: conduct.leave_room(s, current_user, form_text("escort") or None),
     "return": lambda s: conduct.return_to_room(s, current_user),
     "move": lambda s: conduct.move_workstation(s, current_user, _target_workstation(s), form_text("reason")),
+    "readmit": lambda s: seats.readmit(s, current_user, form_text("reason")),
 }
 
 

@@ -268,3 +268,7 @@ def _export(version: ItemVersion, code: str) -> dict[str, Any]:
         "scenario": version.scenario.code if version.scenario else None,
         "enemy_set": version.enemy_set,
     }
+
+
+def unit_has_items(unit_reference: str) -> bool:
+    return db.session.scalar(select(Item.id).where(Item.unit_reference == unit_reference).limit(1)) is not None

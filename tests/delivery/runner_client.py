@@ -5,6 +5,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from invigilation.models.sessions import Sitting
 from tests.delivery.factory import KEY
 
 
@@ -20,11 +21,21 @@ class Runner:
         self.responses.append(response)
         return response
 
-    def sign_in(self, candidate_number: str, key: str = KEY) -> TestResponse:
-        response = self.call("POST", "/api/runner/sign-in", {"candidate_number": candidate_number, "key": key})
+    def sign_in(self, candidate_number: str, code: str) -> TestResponse:
+        """Sign in with the candidate number and the candidate's own sign-in code."""
+        response = self.call("POST", "/api/runner/sign-in", {"candidate_number": candidate_number, "code": code})
         if response.status_code == 200:
             self.token = response.get_json()["csrf_token"]
         return response
+
+    def unlock(self, sitting_id: int, key: str = KEY) -> TestResponse:
+        """Enter the session key the invigilator read out."""
+        return self.call("POST", f"/api/runner/sittings/{sitting_id}/unlock", {"key": key})
+
+    def enter(self, sitting: Sitting) -> None:
+        """Sign in as the sitting's candidate and unlock the test with the session key."""
+        assert self.sign_in(sitting.candidate.candidate_number, sitting.sign_in_code).status_code == 200
+        assert self.unlock(sitting.id).status_code == 200
 
     def start(self, sitting_id: int) -> dict[str, Any]:
         response = self.call("POST", f"/api/runner/sittings/{sitting_id}/start", {"declaration_accepted": True})

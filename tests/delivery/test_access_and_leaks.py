@@ -8,7 +8,7 @@ from sqlalchemy import select
 from exam_engine.core.extensions import db
 from exam_engine.delivery.models import Attempt
 from item_bank.items.models import ItemStatus, ItemVersion
-from tests.delivery.factory import UNIT, blueprint, make_items, make_sitting
+from tests.delivery.factory import KEY, UNIT, blueprint, make_items, make_sitting
 from tests.delivery.runner_client import Runner
 from tests.delivery.test_answers import first_option, started
 from tests.helpers import csrf_token_from
@@ -21,7 +21,7 @@ def test_a_learner_cannot_reach_another_learners_attempt_or_items_outside_their_
     setup, runner, attempt = started(app, make_user, design)
     other_setup = make_sitting(make_user, candidate_number="0002", session=setup.sitting.session)
     other = Runner(app.test_client())
-    assert other.sign_in(other_setup.candidate_number).status_code == 200
+    other.enter(other_setup.sitting)
     for method, url, body in [("GET", f"/api/runner/attempts/{attempt}", None),
                               ("GET", f"/api/runner/attempts/{attempt}/items/1", None),
                               ("POST", f"/api/runner/attempts/{attempt}/answers",
@@ -45,12 +45,13 @@ def test_items_are_served_only_inside_a_live_sitting(app, make_user, design):
     assert after.status_code == 409 and "stem" not in after.get_data(as_text=True)
 
 
-def test_a_wrong_key_does_not_sign_in(app, make_user, design):
+def test_a_wrong_code_does_not_sign_in_and_the_session_key_alone_signs_nobody_in(app, make_user, design):
     make_items()
     setup = make_sitting(make_user)
     runner = Runner(app.test_client())
-    assert runner.sign_in(setup.candidate_number, key="WRONG1").status_code == 401
-    assert runner.sign_in("9999").status_code == 401
+    assert runner.sign_in(setup.candidate_number, "WRONG123").status_code == 401
+    assert runner.sign_in(setup.candidate_number, KEY).status_code == 401  # the room's key is not the candidate's code
+    assert runner.sign_in("9999", setup.sitting.sign_in_code).status_code == 401
 
 
 def _walk(value, found):
@@ -114,8 +115,14 @@ def test_the_html_sign_in_confirm_and_cancel_flow(app, make_user, design):
     setup = make_sitting(make_user)
     client = app.test_client()
     token = csrf_token_from(client.get("/learner/sign-in").get_data(as_text=True))
-    signed = client.post("/learner/sign-in", data={"csrf_token": token, "candidate_number": "0001", "key": "k3y9ab"})
-    assert signed.status_code == 302 and f"/sittings/{setup.sitting.id}/confirm" in signed.location
+    signed = client.post("/learner/sign-in", data={"csrf_token": token, "candidate_number": "0001",
+                                                    "code": setup.sitting.sign_in_code.lower()})
+    assert signed.status_code == 302 and f"/sittings/{setup.sitting.id}/waiting" in signed.location
+    waiting = client.get(signed.location).get_data(as_text=True)
+    assert "Waiting for your invigilator" in waiting
+    unlocked = client.post(signed.location, data={"csrf_token": csrf_token_from(waiting), "key": KEY.lower()})
+    assert unlocked.status_code == 302 and f"/sittings/{setup.sitting.id}/confirm" in unlocked.location
+    signed = unlocked
     page = client.get(signed.location).get_data(as_text=True)
     assert setup.learner.display_name in page and "Y/506/2152" in page
     cancelled = client.post(signed.location, data={"csrf_token": csrf_token_from(page), "choice": "cancel"})
@@ -159,7 +166,7 @@ def test_pretest_items_look_like_scored_items(app, make_user):
     db.session.commit()
     setup = make_sitting(make_user)
     runner = Runner(app.test_client())
-    assert runner.sign_in(setup.candidate_number).status_code == 200
+    runner.enter(setup.sitting)
     attempt_id = runner.start(setup.sitting.id)["attempt"]
     attempt = db.session.get(Attempt, attempt_id)
     views = {entry.position: runner.call("GET", f"/api/runner/attempts/{attempt_id}/items/{entry.position}")

@@ -6,7 +6,8 @@ from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from exam_engine.delivery.models import AnswerEvent, Attempt, Response
 from invigilation.models.event_log import EventRecord
-from invigilation.models.sessions import Pause, PauseReason
+from invigilation.models.sessions import Pause, PauseReason, Sitting
+from invigilation.services import conduct, seats
 from invigilation.services.event_log import verify_log
 from invigilation.states import SittingState
 from tests.delivery.factory import make_items, make_sitting, shift_start
@@ -18,7 +19,7 @@ def started(app, make_user, design, mode="fixed", items=4, **kwargs):
     make_items()
     setup = make_sitting(make_user, **kwargs)
     runner = Runner(app.test_client())
-    assert runner.sign_in(setup.candidate_number).status_code == 200
+    runner.enter(setup.sitting)
     status = runner.start(setup.sitting.id)
     return setup, runner, status["attempt"]
 
@@ -98,13 +99,23 @@ def test_a_paused_test_refuses_answers_and_says_why(app, make_user, design):
 
 
 def test_resume_on_another_workstation_gives_the_same_items_answers_and_time(app, make_user, design):
+    """The JCQ technical-failure path: the invigilator lets the candidate in again, the test is paused,
+    the candidate signs in on another workstation, and is resumed with the same items, answers and time."""
     setup, runner, attempt = started(app, make_user, design, mode="loft")
     answer = first_option(runner, attempt, 2)
     runner.answer(attempt, 2, answer, "a")
     before = [runner.call("GET", f"/api/runner/attempts/{attempt}/items/{p}").get_json()["item"] for p in (1, 2, 3, 4)]
     other = Runner(app.test_client())
-    signed = other.sign_in(setup.candidate_number).get_json()
-    assert signed["sitting"]["attempt"] == attempt
+    db.session.expire_all()  # the requests changed the sitting behind this test's session
+    sitting = db.session.get(Sitting, setup.sitting.id)
+    assert other.sign_in(setup.candidate_number, sitting.sign_in_code).status_code == 409  # not without the invigilator
+    seats.readmit(sitting, setup.invigilator, "the workstation froze")
+    db.session.commit()
+    signed = other.sign_in(setup.candidate_number, sitting.sign_in_code).get_json()
+    assert signed["sitting"]["attempt"] == attempt, signed
+    assert runner.call("GET", f"/api/runner/attempts/{attempt}").status_code == 409  # the old browser lost the seat
+    conduct.resume(sitting, setup.invigilator)
+    db.session.commit()
     resumed = other.start(setup.sitting.id)
     assert resumed["attempt"] == attempt
     after = [other.call("GET", f"/api/runner/attempts/{attempt}/items/{p}").get_json()["item"] for p in (1, 2, 3, 4)]

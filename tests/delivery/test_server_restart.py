@@ -18,7 +18,7 @@ def test_a_server_restart_mid_test_loses_nothing(app: Flask, make_user):
     server.start()
     try:
         client = RunnerClient(server.url)
-        sitting = client.sign_in(setup.candidate_number, KEY)
+        sitting = client.sign_in(setup.candidate_number, setup.sitting.sign_in_code, KEY)
         attempt = client.start(sitting["sitting"])["attempt"]
         base = f"/api/runner/attempts/{attempt}"
         acknowledged, items = {}, {}

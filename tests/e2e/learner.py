@@ -16,13 +16,21 @@ def no_scan(page: Page) -> None:
     """Scan nothing."""
 
 
-def sign_in_with_key(page: Page, candidate_number: str, key: str, scan: Scan = no_scan) -> None:
-    """Sign in with the candidate number and the key the invigilator gave out."""
+def sign_in_with_code(page: Page, candidate_number: str, code: str, scan: Scan = no_scan) -> None:
+    """Sign in with the candidate number and the candidate's own sign-in code."""
     page.goto("/learner/sign-in")
     scan(page)
     page.get_by_label("Candidate number").fill(candidate_number)
-    page.get_by_label("Key from your invigilator").fill(key)
+    page.get_by_label("Your sign-in code").fill(code)
     page.get_by_role("button", name="Sign in").click()
+
+
+def unlock_with_session_key(page: Page, key: str, scan: Scan = no_scan) -> None:
+    """On the waiting page, type the session key the invigilator read out."""
+    expect(page.get_by_role("heading", name="Waiting for your invigilator")).to_be_visible()
+    scan(page)
+    page.get_by_label(re.compile("session key")).fill(key)
+    page.get_by_role("button", name="Unlock my test").click()
 
 
 def confirm_and_start(page: Page, items: int, scan: Scan = no_scan) -> None:

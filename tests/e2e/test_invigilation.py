@@ -20,8 +20,9 @@ from tests.e2e.learner import (
     confirm_and_start,
     remaining_seconds,
     shows_remaining_between,
-    sign_in_with_key,
+    sign_in_with_code,
     submit,
+    unlock_with_session_key,
 )
 from tests.invigilation.conftest import build_world
 
@@ -107,10 +108,13 @@ def test_an_invigilator_runs_a_session_while_two_learners_sit_the_test(new_page,
     check_in(invigilator, names[1], "photocard licence")
     press(invigilator, f"Authorise {names[0]}", f"{names[0]}: authorised.")
     key = invigilator.locator(".session-key").inner_text()
+    codes = [invigilator.locator("p", has_text=f"Sign-in code for {name}").locator(".sign-in-code").inner_text()
+             for name in names]
 
-    sign_in(learners[0], world.learners[0].username)  # authorised by the invigilator: own account
+    sign_in_with_code(learners[0], numbers[0], codes[0])  # authorised by the invigilator already
     confirm_and_start(learners[0], ITEMS)
-    sign_in_with_key(learners[1], numbers[1], key.lower())  # the key authorises a present candidate
+    sign_in_with_code(learners[1], numbers[1], codes[1].lower())
+    unlock_with_session_key(learners[1], key.lower())  # the key read out to the room unlocks a signed-in candidate
     confirm_and_start(learners[1], ITEMS)
     for learner in learners:
         answer_current(learner)

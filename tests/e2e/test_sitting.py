@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from exam_engine.delivery.models import AnswerEvent, Attempt, Response
-from invigilation.models.sessions import Pause, PauseReason
+from invigilation.models.sessions import Pause, PauseReason, Sitting
 from invigilation.states import SittingState
 from tests.delivery.factory import KEY, make_sitting, shift_start
 from tests.e2e.accessibility import blocking_violations
-from tests.e2e.learner import answer_current, confirm_and_start, sign_in_with_key, submit
+from tests.e2e.learner import answer_current, confirm_and_start, sign_in_with_code, submit, unlock_with_session_key
 
 pytestmark = pytest.mark.e2e
 
@@ -32,8 +32,9 @@ def accessible(page: Page) -> None:
     assert blocking_violations(page) == [], page.url
 
 
-def sign_in_and_start(page: Page, candidate_number: str, items: int) -> None:
-    sign_in_with_key(page, candidate_number, KEY.lower(), accessible)
+def sign_in_and_start(page: Page, sitting: Sitting, items: int) -> None:
+    sign_in_with_code(page, sitting.candidate.candidate_number, sitting.sign_in_code.lower(), accessible)
+    unlock_with_session_key(page, KEY.lower(), accessible)
     confirm_and_start(page, items, accessible)
 
 
@@ -51,7 +52,7 @@ def attempt_of(sitting) -> Attempt:
 
 def test_fixed_test_with_flag_review_reload_and_submit(page: Page, sitting_for):
     setup = sitting_for("fixed", 4)
-    sign_in_and_start(page, setup.candidate_number, 4)
+    sign_in_and_start(page, setup.sitting, 4)
     answer_current(page)
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("heading", name="Question 2 of 4")).to_be_visible()
@@ -76,7 +77,7 @@ def test_fixed_test_with_flag_review_reload_and_submit(page: Page, sitting_for):
 
 def test_linear_on_the_fly_test_survives_losing_the_network_and_a_pause(page: Page, sitting_for):
     setup = sitting_for("loft", 3, arrangements={"colour_scheme": "yellow on black", "font_size_percent": 200})
-    sign_in_and_start(page, setup.candidate_number, 3)
+    sign_in_and_start(page, setup.sitting, 3)
     expect(page.locator("body")).to_have_class(re.compile("scheme-yellow-on-black"))
     answer_current(page)
     page.get_by_role("button", name="Next").click()
@@ -120,7 +121,7 @@ def test_linear_on_the_fly_test_survives_losing_the_network_and_a_pause(page: Pa
 
 def test_adaptive_test_goes_forward_with_a_confirm_step(page: Page, sitting_for):
     setup = sitting_for("cat", 3)
-    sign_in_and_start(page, setup.candidate_number, 3)
+    sign_in_and_start(page, setup.sitting, 3)
     for number in (1, 2):
         answer_current(page)
         page.get_by_role("button", name="Next question").click()
@@ -141,7 +142,7 @@ def test_adaptive_test_goes_forward_with_a_confirm_step(page: Page, sitting_for)
 
 def test_running_out_of_time_ends_the_test_and_keeps_saved_answers(page: Page, sitting_for):
     setup = sitting_for("fixed", 4, minutes=1)
-    sign_in_and_start(page, setup.candidate_number, 4)
+    sign_in_and_start(page, setup.sitting, 4)
     answer_current(page)
     shift_start(setup.sitting, 57)
     expect(page.get_by_role("alert")).to_contain_text("5 minutes left", timeout=5_000)

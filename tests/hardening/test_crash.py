@@ -25,14 +25,14 @@ ITEMS = 4
 class Learner(threading.Thread):
     """Answers its items round and round until the server stops answering."""
 
-    def __init__(self, url: str, number: str, started: threading.Barrier) -> None:
+    def __init__(self, url: str, number: str, code: str, started: threading.Barrier) -> None:
         super().__init__(daemon=True)
-        self.client, self.number, self.started = RunnerClient(url, timeout=10), number, started
+        self.client, self.number, self.code, self.started = RunnerClient(url, timeout=10), number, code, started
         self.acknowledged: list[str] = []
         self.attempt = 0
 
     def run(self) -> None:
-        sitting = self.client.sign_in(self.number, KEY)
+        sitting = self.client.sign_in(self.number, self.code, KEY)
         self.attempt = self.client.start(sitting["sitting"])["attempt"]
         base = f"/api/runner/attempts/{self.attempt}"
         items = {p: self.client.call("GET", f"{base}/items/{p}")[1]["item"] for p in range(1, ITEMS + 1)}
@@ -55,15 +55,14 @@ def test_acknowledged_answers_time_and_log_survive_a_sigkill(app, make_user):
     make_items()
     first = make_sitting(make_user, minutes=30)
     session = first.sitting.session
-    numbers = [first.candidate_number] + [
-        make_sitting(make_user, candidate_number=f"000{n}", session=session).candidate_number
-        for n in range(2, LEARNERS + 1)]
+    sittings = [first.sitting] + [make_sitting(make_user, candidate_number=f"000{n}", session=session).sitting
+                                  for n in range(2, LEARNERS + 1)]
     server = Server(app.config["SQLALCHEMY_DATABASE_URI"], {"DELIVERY_BLUEPRINTS": {UNIT: blueprint("loft", ITEMS)}},
                     free_port(), workers=2, threads=4)
     server.start()
     try:
         started = threading.Barrier(LEARNERS + 1)
-        learners = [Learner(server.url, number, started) for number in numbers]
+        learners = [Learner(server.url, s.candidate.candidate_number, s.sign_in_code, started) for s in sittings]
         for learner in learners:
             learner.start()
         started.wait(timeout=60)

@@ -134,7 +134,7 @@ def test_deeply_nested_json_is_refused_on_every_json_route(app, open_app, body):
 @pytest.mark.parametrize("value", JSON_ODD)
 def test_odd_json_values_in_the_sign_in_are_refused_cleanly(app, open_app, value):
     client = open_app.test_client()
-    response = client.post("/api/runner/sign-in", json={"candidate_number": value, "key": value},
+    response = client.post("/api/runner/sign-in", json={"candidate_number": value, "code": value},
                            headers={"Accept": "application/json"})
     assert response.status_code in (400, 401, 422, 429)
 

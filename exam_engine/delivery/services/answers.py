@@ -10,13 +10,15 @@ and is appended to the session's event log, all together or not at all. The serv
 read the server's clock unless a rehearsal gives its simulated time as `now`.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from exam_engine.auth.models import User
+from exam_engine.core import throttle
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from exam_engine.core.transactions import unit_of_work
@@ -34,6 +36,7 @@ from item_bank.items.models import ItemVersion
 from item_bank.items.scoring import ItemType
 
 MAX_KEY_LENGTH = 80
+ALERTS, ALERT_WINDOW = "alert:attempt", timedelta(minutes=10)
 
 
 def validate_answer(version: ItemVersion, answer: Any) -> Any:
@@ -190,9 +193,15 @@ def _already_chosen(given: int, after: int) -> int:
 
 
 def alert(learner: User, attempt_id: int, position: int | None, message: str, now: datetime | None = None) -> Alert:
-    """The learner raises an alert about an item for the invigilator (returned for the rehearsal to act on)."""
+    """The learner raises an alert about an item for the invigilator (returned for the rehearsal to act on);
+    a few per attempt in a while, so that no one can flood the invigilator's dashboard."""
+    now = now or utcnow()
     lock_attempt(attempt_id)
     attempt = own_attempt(learner, attempt_id)
+    limit = throttle.Limit(current_app.config["ALERTS_PER_ATTEMPT"], ALERT_WINDOW)
+    if not throttle.allow(ALERTS, str(attempt.id), limit, now):
+        raise DeliveryError(f"Your invigilator has your alerts; you can send another in {limit.minutes} minutes.",
+                            "too_many_alerts", 429, limit.minutes * 60)
     message = message.strip()[:500] or "The learner asked for help with this item."
     item_ref = None
     if position is not None:
@@ -201,6 +210,6 @@ def alert(learner: User, attempt_id: int, position: int | None, message: str, no
             raise DeliveryError(f"item {position} is not part of your test", "not_found", 404)
         item_ref = f"{entry.item_version.item.code} v{entry.item_version.number} (item {position})"
     try:
-        return raise_alert(attempt.sitting, item_ref, message, now or utcnow())
+        return raise_alert(attempt.sitting, item_ref, message, now)
     except InvigilationError as error:
         raise DeliveryError(str(error), "alert_refused") from error

@@ -17,7 +17,7 @@ from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt, AttemptItem
 from exam_engine.delivery.services import engine
 from exam_engine.delivery.services.locking import lock_sitting
-from exam_engine.delivery.services.sittings import InvigilationError, authorise_with_key, sitting_for_key, start_clock
+from exam_engine.delivery.services.sittings import SIGN_IN_STATES, InvigilationError, start_clock
 from exam_engine.delivery.services.sittings import cancel_before_start as cancel
 from invigilation.models.centres import Candidate
 from invigilation.models.sessions import Sitting
@@ -28,30 +28,11 @@ from item_bank.items.scoring import score as mark
 NOT_FOUND = DeliveryError("There is no such test for you.", "not_found", 404)
 
 
-def sign_in_candidate(candidate_number: str, key: str) -> tuple[User, Sitting]:
-    """The candidate's account and sitting for a candidate number and released key (authorising a present candidate)."""
-    sitting = sitting_for_key(candidate_number, key)
-    if sitting is None:
-        raise DeliveryError("That candidate number and key do not match a test that is open now. Check both with "
-                            "your invigilator.", "sign_in_refused", 401)
-    lock_sitting(sitting.id)
-    learner = sitting.candidate.user
-    if not learner.active:
-        raise DeliveryError("This account is disabled; ask your invigilator.", "sign_in_refused", 401)
-    if sitting.state is SittingState.PRESENT:
-        try:
-            authorise_with_key(sitting, key, learner, utcnow())
-        except InvigilationError as error:
-            raise DeliveryError(str(error), "sign_in_refused", 401) from error
-    return learner, sitting
-
-
 def current_sitting(learner: User) -> Sitting | None:
-    """The learner's sitting that is authorised or under way, if any (the most recent)."""
+    """The learner's sitting that is waiting to be unlocked, unlocked or under way, if any (the most recent)."""
     return db.session.scalar(
         select(Sitting).join(Candidate, Candidate.id == Sitting.candidate_id)
-        .where(Candidate.user_id == learner.id,
-               Sitting.state.in_((SittingState.AUTHORISED, SittingState.IN_PROGRESS, SittingState.PAUSED)))
+        .where(Candidate.user_id == learner.id, Sitting.state.in_(SIGN_IN_STATES))
         .order_by(Sitting.id.desc()).limit(1))
 
 

@@ -27,7 +27,8 @@
     alerts.forEach(function (a) {
       var note = document.createElement("div");
       note.className = "alert-note"; note.setAttribute("role", "status");
-      note.textContent = a.raised_at + " item " + (a.item || "–") + ": " + a.message + " ";
+      var about = a.kind === "sign_in" ? "sign-in" : "item " + (a.item || "–");
+      note.textContent = a.raised_at + " " + about + ": " + a.message + " ";
       if (conduct) {
         note.appendChild(button("Make incident", table.dataset.incidentUrl.replace("/0/", "/" + a.id + "/")));
         note.appendChild(button("Dismiss", table.dataset.dismissUrl.replace("/0/", "/" + a.id + "/"), "button--secondary-dark"));
@@ -42,9 +43,10 @@
     data.rows.forEach(function (row) {
       var tr = table.querySelector('tr[data-sitting="' + row.id + '"]');
       if (!tr) { window.location.reload(); return; }
-      ["state_label", "progress", "remaining", "deadline"].forEach(function (field) {
+      ["state_label", "progress", "remaining", "deadline", "failed_sign_ins"].forEach(function (field) {
         var cell = tr.querySelector('[data-field="' + field + '"]');
-        if (cell.textContent !== row[field]) { cell.textContent = row[field]; }
+        var text = field === "failed_sign_ins" ? (row[field] ? String(row[field]) : "") : row[field];
+        if (cell.textContent !== text) { cell.textContent = text; }
       });
       renderAlerts(tr.querySelector('[data-field="alerts"]'), row.open_alerts);
     });
