@@ -1,8 +1,9 @@
 """Items, their versions, scenarios, the history of review decisions and calibrations.
 
 An item is the lasting identity ("U2-AC1.3-01"); an item version is what learners see and
-what statistics belong to. Any change that can alter scoring (stem, options, key, marks,
-type) makes a new version; tags, notes and rationale are corrected in place.
+what statistics belong to. A version is changed in place only while it is a draft no
+reviewer has approved (`ItemVersion.changes_in_place`); any other change, of content,
+tags, enemy set, rationale or notes, makes a new draft version, reviewed before it is used.
 
 A calibration estimates an item version's parameters from stored responses: a pretest
 calibration puts an approved version on the live scale (live items held at their
@@ -113,6 +114,16 @@ class ItemVersion(Model):
     def select(self) -> int | None:
         """How many options a multiple-response item asks for."""
         return len(self.key) if self.type is ItemType.MULTIPLE_RESPONSE else None
+
+    @property
+    def changes_in_place(self) -> bool:
+        """Whether a change may be made to this version itself: only to a draft no reviewer ever approved.
+
+        Only versions approved for pretest or live are given to learners, so any other keeps
+        its content and tags (its responses keep their meaning); a change makes a new version.
+        """
+        return self.status is ItemStatus.DRAFT and not any(
+            change.to_status in (ItemStatus.APPROVED_FOR_PRETEST, ItemStatus.LIVE) for change in self.status_changes)
 
     @property
     def instruction(self) -> str:

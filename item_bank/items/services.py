@@ -1,15 +1,19 @@
 """Loading the item files into the bank, and reading the bank back out.
 
-`load_bank` is one transaction: a folder with any problem writes nothing. Loading the
-same files again changes nothing; a scoring change in a file makes a new item version. A
-file that states an item's older version (the database has a newer one, e.g. edited on
-the workbench) leaves the item alone: `export-item-files` brings the files up to date.
+A folder with any problem writes nothing. Loading the same files again changes nothing.
+A version that learners may be given (approved for pretest or live, or ever approved) is
+never changed: any difference a file or package states, of content or of tags, enemy
+set, scenario, rationale or notes, becomes a new draft version for review, written by
+whoever loads it, and the version in service stays in service until the new one is
+promoted. A file that states an item's older version (the database has a newer one,
+e.g. edited on the workbench) leaves the item alone: `export-item-files` brings the
+files up to date.
 """
 
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exam_engine.core.extensions import db
-from item_bank.items.files import FileProblem, ItemFileError, ItemSpec, ScenarioSpec, read_bank
+from item_bank.items.files import FileProblem, ItemFileError, ItemSpec, Review, ScenarioSpec, read_bank
 from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource, Scenario, StatusChange
 from item_bank.items.scoring import ItemType
 from item_bank.taxonomy.models import Unit, UnitVersion
 
 BANK_FOLDER = Path(__file__).resolve().parent.parent / "data" / "items"
+FILES_ACTOR = "item files"  # who loads the reviewed files from the command line
 
 # Provisional difficulty (logits) from the writer's rating, used until calibration.
 PROVISIONAL_DIFFICULTY = {"easy": -1.0, "medium": 0.0, "hard": 1.0}
@@ -38,6 +43,7 @@ class LoadReport:
     unchanged: int = 0
     scenarios: int = 0
     per_unit: Counter[str] = field(default_factory=Counter)
+    outcomes: dict[str, str] = field(default_factory=dict)  # item code -> what happened to it
 
 
 def provisional_parameters(item_type: ItemType, rating: str) -> tuple[float, list[float]]:
@@ -64,17 +70,24 @@ def content_hash(spec: ItemSpec) -> str:
     return hashlib.sha256(json.dumps(scored, sort_keys=True).encode()).hexdigest()
 
 
-def load_bank(root: Path = BANK_FOLDER) -> LoadReport:
-    """Bring the database in line with the item files under `root`."""
+def load_bank(root: Path = BANK_FOLDER, actor: str = FILES_ACTOR) -> LoadReport:
+    """Bring the database in line with the product's reviewed item files under `root`."""
     files = read_bank(root)
-    return sync_specs(files.items, files.scenarios)
+    return sync_specs(files.items, files.scenarios, actor, keep_history=True)
 
 
-def sync_specs(items: list[ItemSpec], scenarios: list[ScenarioSpec]) -> LoadReport:
+def sync_specs(items: list[ItemSpec], scenarios: list[ScenarioSpec], actor: str,
+               keep_history: bool = False) -> LoadReport:
     """Write checked item specs (from YAML files or a QTI package) to the bank.
 
     Tags are checked against the imported taxonomy first; any problem raises ItemFileError
-    and writes nothing.
+    and writes nothing. `actor` makes the changes: the writer of every new version and the
+    name in its history. A new item is a draft written by `actor`, unless `keep_history`:
+    the product's own reviewed files keep the writer, status and review they state. An
+    item already in the bank is changed only as `changes_in_place` allows; otherwise any
+    difference, of content or of tags, enemy set, scenario, rationale or notes, becomes a
+    new draft version for review, and the version in service stays in service. A code
+    that another unit's item already has is given to the new item with a suffix.
     """
     problems = untagged_in_taxonomy(items)
     if problems:
@@ -86,7 +99,14 @@ def sync_specs(items: list[ItemSpec], scenarios: list[ScenarioSpec]) -> LoadRepo
         for item in db.session.scalars(select(Item).options(selectinload(Item.versions)))
     }
     for spec in items:
-        _sync_item(spec, existing.get(spec.id), synced, report)
+        stated, item = spec.id, existing.get(spec.id)
+        if item is not None and item.unit_reference != spec.unit:
+            spec, item = replace(spec, id=_free_code(spec.id, existing)), None
+        created = _sync_item(spec, item, synced, report, actor, keep_history)
+        if created is not None:
+            existing[spec.id] = created
+        if spec.id != stated:
+            report.outcomes[stated] = f"code taken by another unit's item: {report.outcomes.pop(spec.id)} as {spec.id}"
         report.per_unit[spec.unit] += 1
     db.session.flush()
     return report
@@ -143,88 +163,126 @@ def _sync_scenarios(specs: list[ScenarioSpec], report: LoadReport) -> dict[str, 
     return scenarios
 
 
-def _sync_item(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario], report: LoadReport) -> None:
+def _sync_item(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario], report: LoadReport,
+               actor: str, keep_history: bool) -> Item | None:
+    """Bring one item in line with its spec; returns the item if it was created."""
     fingerprint = content_hash(spec)
-    if item is None:
+    change, differences = _change(spec, item, scenarios)
+    if change == "new":
         item = Item(code=spec.id, unit_reference=spec.unit)
         db.session.add(item)
-        _add_version(item, spec, fingerprint, scenarios, number=1)
+        if keep_history:
+            _add_version(item, spec, fingerprint, scenarios, 1, ItemStatus(spec.status), spec.writer, spec.review)
+        else:
+            _add_version(item, spec, fingerprint, scenarios, 1, ItemStatus.DRAFT, actor, None)
         report.created += 1
-        return
+        report.outcomes[spec.id] = f"new item, {item.latest.status.value.replace('_', ' ')}"
+        return item
+    assert item is not None
     latest = item.latest
-    if any(v.content_hash == fingerprint for v in item.versions[:-1]) and latest.content_hash != fingerprint:
-        report.unchanged += 1  # the file states an older version: newer work (e.g. a web edit) is kept
-        return
-    if latest.content_hash != fingerprint:
-        _add_version(item, spec, fingerprint, scenarios, number=latest.number + 1)
-        _supersede(latest, item.latest.number)
-        report.new_versions += 1
-        return
-    before = _metadata(latest)
-    _apply_metadata(latest, spec, scenarios)
-    _move_status(latest, ItemStatus(spec.status), spec)
-    if _metadata(latest) != before:
+    report.outcomes[spec.id] = _outcome(change, differences, latest)
+    if change in ("older", "same"):
+        report.unchanged += 1
+    elif change == "in place":
+        _set_content(latest, spec, fingerprint, scenarios)
+        latest.status_changes.append(StatusChange(from_status=latest.status, to_status=latest.status, changed_by=actor,
+                                                  comment=f"changed in place from {Path(spec.source).name}: "
+                                                          f"{', '.join(differences)}"))
         report.updated += 1
     else:
-        report.unchanged += 1
+        _add_version(item, spec, fingerprint, scenarios, latest.number + 1, ItemStatus.DRAFT, actor, None,
+                     comment=f"from {Path(spec.source).name}: {', '.join(differences)} differ from version "
+                             f"{latest.number}, which stays {latest.status.value.replace('_', ' ')}")
+        report.new_versions += 1
+    return None
 
 
-def _add_version(item: Item, spec: ItemSpec, fingerprint: str, scenarios: dict[str, Scenario], number: int) -> None:
+def preview(items: list[ItemSpec]) -> dict[str, str]:
+    """What loading the specs would do to each item, without writing anything."""
+    existing = {item.code: item for item in db.session.scalars(
+        select(Item).where(Item.code.in_([spec.id for spec in items])).options(selectinload(Item.versions)))}
+    scenarios = {s.code: s for s in db.session.scalars(select(Scenario))}
+    outcomes = {}
+    for spec in items:
+        item = existing.get(spec.id)
+        if item is not None and item.unit_reference != spec.unit:
+            outcomes[spec.id] = "new item under another code (this one is another unit's), draft"
+            continue
+        change, differences = _change(spec, item, scenarios)
+        outcomes[spec.id] = "new item, draft" if item is None else _outcome(change, differences, item.latest)
+    return outcomes
+
+
+def _change(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario]) -> tuple[str, list[str]]:
+    """What loading `spec` does to `item`, "new", "older" (it states an older version: newer work is
+    kept), "same", "in place" or "new version", and the fields that differ."""
+    if item is None:
+        return "new", []
+    fingerprint, latest = content_hash(spec), item.latest
+    if any(v.content_hash == fingerprint for v in item.versions[:-1]) and latest.content_hash != fingerprint:
+        return "older", []
+    differences = (["content"] if latest.content_hash != fingerprint else []) + [
+        name for name, value in _tags(spec, scenarios).items() if _tags(latest).get(name) != value]
+    if not differences:
+        return "same", []
+    return ("in place" if latest.changes_in_place else "new version"), differences
+
+
+def _outcome(change: str, differences: list[str], latest: ItemVersion) -> str:
+    status = latest.status.value.replace("_", " ")
+    return {
+        "older": f"an older version of the bank's item; version {latest.number} is kept",
+        "same": f"same as the bank, stays {status}",
+        "in place": f"draft changed in place ({', '.join(differences)})",
+        "new version": (f"changed ({', '.join(differences)}): new draft version {latest.number + 1}; "
+                        f"version {latest.number} stays {status}"),
+    }[change]
+
+
+def _free_code(code: str, taken: dict[str, Item]) -> str:
+    n = 2
+    while f"{code}-{n}" in taken:
+        n += 1
+    return f"{code}-{n}"
+
+
+def _add_version(item: Item, spec: ItemSpec, fingerprint: str, scenarios: dict[str, Scenario], number: int,
+                 status: ItemStatus, writer: str, review: Review | None, comment: str | None = None) -> None:
     a, d = provisional_parameters(spec.type, spec.difficulty_rating)
-    version = ItemVersion(
-        number=number, type=spec.type, marks=spec.marks, stem=spec.stem,
-        options=[{"id": o.id, "text": o.text} for o in spec.options],
-        key=spec.key if isinstance(spec.key, str) else list(spec.key),
-        content_hash=fingerprint, irt_a=a, irt_d=d, irt_c=0.0,
-        parameter_source=ParameterSource.PROVISIONAL,
-    )
+    version = ItemVersion(number=number, status=status, irt_a=a, irt_d=d, irt_c=0.0,
+                          parameter_source=ParameterSource.PROVISIONAL, writer=writer)
     item.versions.append(version)
-    _apply_metadata(version, spec, scenarios)
-    _move_status(version, ItemStatus(spec.status), spec)
-
-
-def _apply_metadata(version: ItemVersion, spec: ItemSpec, scenarios: dict[str, Scenario]) -> None:
-    """Fields that can be corrected without a new version."""
-    version.criteria = list(spec.criteria)
-    version.amplification = list(spec.amplification)
-    version.difficulty_rating = spec.difficulty_rating
-    version.scenario = scenarios[spec.scenario] if spec.scenario else None
-    version.enemy_set = spec.enemy_set
-    version.rationale = dict(spec.rationale)
-    version.notes = spec.notes
-    version.writer = spec.writer
-    version.review = None if spec.review is None else {
-        "reviewer": spec.review.reviewer, "date": spec.review.date, "outcome": spec.review.outcome,
-        "checklist": spec.review.checklist, "changes": spec.review.changes,
+    _set_content(version, spec, fingerprint, scenarios)
+    version.review = None if review is None else {
+        "reviewer": review.reviewer, "date": review.date, "outcome": review.outcome,
+        "checklist": review.checklist, "changes": review.changes,
     }
+    who = review.reviewer if review and status is ItemStatus.LIVE else writer
+    version.status_changes.append(StatusChange(from_status=None, to_status=status, changed_by=who,
+                                               comment=comment or f"from {Path(spec.source).name}"))
+
+
+def _set_content(version: ItemVersion, spec: ItemSpec, fingerprint: str, scenarios: dict[str, Scenario]) -> None:
+    """Everything a spec states of a version but its writer, status and review."""
+    version.type, version.marks, version.stem = spec.type, spec.marks, spec.stem
+    version.options = [{"id": o.id, "text": o.text} for o in spec.options]
+    version.key = spec.key if isinstance(spec.key, str) else list(spec.key)
+    version.content_hash = fingerprint
+    for name, value in _tags(spec, scenarios).items():
+        setattr(version, name, value)
     if version.parameter_source is ParameterSource.PROVISIONAL:
         version.irt_a, version.irt_d = provisional_parameters(spec.type, spec.difficulty_rating)
 
 
-def _metadata(version: ItemVersion) -> tuple[Any, ...]:
-    return (version.criteria, version.amplification, version.difficulty_rating,
-            version.scenario, version.enemy_set, version.rationale, version.notes, version.writer,
-            version.review, version.status, version.irt_d)
-
-
-def _move_status(version: ItemVersion, status: ItemStatus, spec: ItemSpec) -> None:
-    if version.status == status:
-        return
-    who = spec.review.reviewer if spec.review and status is ItemStatus.LIVE else spec.writer
-    _record_status(version, status, who, f"from {Path(spec.source).name}")
-
-
-def _supersede(version: ItemVersion, successor: int) -> None:
-    """An older version leaves service when a scoring change makes a new one."""
-    if version.status is not ItemStatus.RETIRED:
-        _record_status(version, ItemStatus.RETIRED, "item bank", f"superseded by version {successor}")
-
-
-def _record_status(version: ItemVersion, status: ItemStatus, who: str, comment: str) -> None:
-    version.status_changes.append(StatusChange(
-        from_status=version.status, to_status=status, changed_by=who, comment=comment,
-    ))
-    version.status = status
+def _tags(source: ItemSpec | ItemVersion, scenarios: dict[str, Scenario] | None = None) -> dict[str, Any]:
+    """The fields besides content that a version carries: criteria, tags, enemy set, scenario, rationale, notes."""
+    if isinstance(source, ItemVersion):
+        scenario: Scenario | None = source.scenario
+    else:
+        scenario = (scenarios or {}).get(source.scenario) if source.scenario else None
+    return {"criteria": list(source.criteria), "amplification": list(source.amplification),
+            "difficulty_rating": source.difficulty_rating, "scenario": scenario, "enemy_set": source.enemy_set,
+            "rationale": dict(source.rationale), "notes": source.notes}
 
 
 @dataclass(frozen=True)

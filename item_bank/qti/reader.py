@@ -210,7 +210,7 @@ def _tags(metadata: Element | None, writer: str) -> _Tags:
         "scenario": None if scenario is None else scenario.get("id"),
         "rationale": {el.get("option"): (el.text or "").strip() for el in metadata.findall(f"{MD}rationale")},
         "notes": (metadata.findtext(f"{MD}notes") or "").strip() or None,
-        "writer": metadata.get("writer") or writer,
+        "writer": writer,  # the importing user: a package's own claim of writer is not taken
     }
     if metadata.get("id"):
         fields["id"] = metadata.get("id")

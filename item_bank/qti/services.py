@@ -2,13 +2,13 @@
 
 Import is all or nothing: a package with any rejected file writes nothing, and the
 report still says which items would have been accepted. Accepted items enter the bank
-through `item_bank.items.services.sync_specs`, the same path as the YAML item files. Items
-new to the bank, or whose content differs from the bank's latest version, arrive as
-drafts for review; items already in the bank with the same content keep their status
-and recorded review.
+through `item_bank.items.services.sync_specs`, the same path as the YAML item files, as
+changes by the importing user: new items arrive as drafts for review; an item the bank
+has already is unchanged when the package states it as the bank does, and otherwise gets
+a new draft version, its version in service staying in service. The writer and review a
+package names are never taken.
 """
 
-import dataclasses
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exam_engine.core.extensions import db
-from item_bank.items.files import ItemFileError, ItemSpec, Review, ScenarioSpec
+from item_bank.items.files import ItemFileError, ItemSpec, ScenarioSpec
 from item_bank.items.models import Item, ItemStatus, ItemVersion, Scenario
 from item_bank.items.scoring import ItemType
-from item_bank.items.services import LoadReport, content_hash, sync_specs
+from item_bank.items.services import LoadReport, preview, sync_specs
 from item_bank.qti.reader import PackageContents, Rejection, problem_text, read_package
 from item_bank.qti.safety import PackageFiles
 from item_bank.qti.versions import QtiVersion
@@ -47,27 +47,30 @@ class ExportResult:
 
 
 def import_package(package: PackageFiles, unit: str | None, writer: str) -> ImportReport:
-    """Read, check and (unless anything is rejected) write a package's items."""
+    """Read, check and (unless anything is rejected) write a package's items, as changes by `writer`."""
     contents = read_package(package, unit, writer)
     new_scenarios = _new_scenarios(contents)
     report = ImportReport(package.name, rejected=list(contents.rejected), skipped=contents.skipped)
-    specs, outcomes = _with_bank_status(contents)
-    report.accepted = _accepted(specs, outcomes, report.rejected)
-    if report.rejected or not specs:
+    if report.rejected or not contents.items:
+        report.accepted = _accepted(contents.items, report.rejected)
         return report
     try:
-        report.load = sync_specs(specs, new_scenarios)
-    except ItemFileError as error:  # tags the imported taxonomy does not have
+        report.load = sync_specs(contents.items, new_scenarios, writer)
+    except ItemFileError as error:  # tags the imported taxonomy does not have (checked before any write)
         report.rejected = [Rejection(problem.path, problem_text(problem)) for problem in error.problems]
-        report.accepted = _accepted(specs, outcomes, report.rejected)
+        report.accepted = _accepted(contents.items, report.rejected)
         return report
+    report.accepted = [(spec.id, report.load.outcomes[spec.id]) for spec in contents.items]
     report.written = True
     return report
 
 
-def _accepted(specs: list[ItemSpec], outcomes: dict[str, str], rejected: list[Rejection]) -> list[tuple[str, str]]:
+def _accepted(specs: list[ItemSpec], rejected: list[Rejection]) -> list[tuple[str, str]]:
+    """The items that were acceptable in a package that was not written, and what would have happened to them."""
     rejected_files = {rejection.file for rejection in rejected}
-    return [(spec.id, outcomes[spec.id]) for spec in specs if spec.source not in rejected_files]
+    acceptable = [spec for spec in specs if spec.source not in rejected_files]
+    outcomes = preview(acceptable)
+    return [(spec.id, outcomes[spec.id]) for spec in acceptable]
 
 
 def _new_scenarios(contents: PackageContents) -> list[ScenarioSpec]:
@@ -86,32 +89,6 @@ def _new_scenarios(contents: PackageContents) -> list[ScenarioSpec]:
                                        f"which an import does not change")
                 for item in contents.items if item.scenario == spec.id)
     return new
-
-
-def _with_bank_status(contents: PackageContents) -> tuple[list[ItemSpec], dict[str, str]]:
-    existing = {item.code: item for item in db.session.scalars(
-        select(Item).where(Item.code.in_([spec.id for spec in contents.items]))
-        .options(selectinload(Item.versions)))}
-    specs, outcomes = [], {}
-    for spec in contents.items:
-        item = existing.get(spec.id)
-        if item is not None and item.latest.content_hash == content_hash(spec):
-            latest = item.latest
-            review = None if latest.review is None else Review(**latest.review)
-            specs.append(dataclasses.replace(spec, status=latest.status.value, review=review))
-            corrected = ", tags or notes corrected" if _tags_of(latest) != _tags_of(spec) else ""
-            outcomes[spec.id] = f"same content as the bank{corrected}, stays {latest.status.value}"
-        else:
-            specs.append(spec)
-            outcomes[spec.id] = "new item, draft" if item is None else "changed: new version, draft"
-    return specs, outcomes
-
-
-def _tags_of(item: ItemSpec | ItemVersion) -> tuple[object, ...]:
-    """The fields an import may correct in place (as `item_bank.items.services` allows)."""
-    scenario = item.scenario.code if isinstance(item, ItemVersion) and item.scenario else item.scenario
-    return (list(item.criteria), list(item.amplification), item.difficulty_rating, scenario,
-            item.enemy_set, dict(item.rationale), item.notes, item.writer)
 
 
 def export_package(unit_reference: str, qti: QtiVersion) -> ExportResult:

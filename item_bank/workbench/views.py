@@ -24,7 +24,6 @@ from item_bank.workbench.services.authoring import (
     AuthoringError,
     create_item,
     edit_item,
-    edits_in_place,
     entry_from_form,
     form_values,
 )
@@ -127,7 +126,7 @@ def _form(reference: str, values: Any, problems: list[FileProblem], item: Item |
         Item.unit_reference == reference, ItemVersion.enemy_set.is_not(None)).distinct()).all()
     getlist = values.getlist if hasattr(values, "getlist") else (lambda name: values.get(name, []))
     return render_template("workbench/item_form.html", unit=reference, unit_version=unit_version,
-                           item=item, in_place=item is not None and edits_in_place(item.latest),
+                           item=item, in_place=item is not None and item.latest.changes_in_place,
                            values=values, getlist=getlist, problems=problems,
                            scenarios=scenarios, enemy_sets=enemy_sets, option_ids=OPTION_IDS,
                            types=list(ItemType), ratings=DIFFICULTY_RATINGS), (422 if problems else 200)

@@ -122,20 +122,37 @@ def test_loading_is_idempotent_and_exports_the_documented_shape(app, tmp_path):
     assert [change.to_status for change in version.status_changes] == [ItemStatus.LIVE]
 
 
-def test_a_scoring_change_makes_a_new_version_and_retires_the_old(app, tmp_path):
+def test_a_scoring_change_to_a_live_item_makes_a_draft_for_review_and_the_live_one_stays(app, tmp_path):
     load_bank(write_bank(tmp_path, [SBA_ITEM]))
     load_bank(write_bank(tmp_path, [{**SBA_ITEM, "key": "B", "rationale": SBA_ITEM["rationale"]}]))
     item = db.session.scalar(select(Item).where(Item.code == "T-AC1.1-01"))
     assert [(v.number, v.key, v.status) for v in item.versions] == [
-        (1, "A", ItemStatus.RETIRED), (2, "B", ItemStatus.LIVE),
+        (1, "A", ItemStatus.LIVE), (2, "B", ItemStatus.DRAFT),
     ]
 
 
-def test_a_tag_correction_updates_the_version_in_place(app, tmp_path):
+@pytest.mark.parametrize("change", [{"notes": "checked against current law"}, {"enemy_set": "E9"},
+                                    {"criteria": ["AC1.1", "AC1.2"]}, {"rationale": {k: "new" for k in "ABCD"}},
+                                    {"writer": "someone-else", "review": {**REVIEW, "reviewer": "a-reviewer"}}])
+def test_no_field_of_a_live_item_changes_in_place(app, tmp_path, change):
+    """Tags, notes, enemy sets and rationale change only through a new draft version; a file's claim
+    of another writer or reviewer changes nothing at all."""
     load_bank(write_bank(tmp_path, [SBA_ITEM]))
-    report = load_bank(write_bank(tmp_path, [{**SBA_ITEM, "notes": "checked against current law"}]))
-    assert (report.updated, report.new_versions) == (1, 0)
-    assert db.session.scalar(select(func.count()).select_from(ItemVersion)) == 1
+    before = _as_stored()
+    report = load_bank(write_bank(tmp_path, [{**SBA_ITEM, **change}]))
+    assert report.updated == 0 and _as_stored()[0] == before[0]
+    if "writer" in change:
+        assert report.unchanged == 1 and len(_as_stored()) == 1
+    else:
+        assert report.new_versions == 1 and _as_stored()[1]["status"] is ItemStatus.DRAFT
+        assert _as_stored()[1]["writer"] == "item files"  # whoever loads the files, never the files' own claim
+
+
+def _as_stored() -> list[dict]:
+    db.session.expire_all()
+    return [{"status": v.status, "writer": v.writer, "notes": v.notes, "enemy_set": v.enemy_set,
+             "criteria": v.criteria, "rationale": v.rationale, "review": v.review}
+            for v in db.session.scalars(select(ItemVersion).order_by(ItemVersion.number))]
 
 
 def test_a_bad_folder_writes_nothing(app, tmp_path):

@@ -1,9 +1,9 @@
 """Writing and editing items on the web, checked by the same rules as the item files.
 
-A new item starts as a draft version 1. Editing a draft no learner has been given changes
-it in place; editing any other version (a draft returned after pretesting, or one approved
-for pretest, live or retired) makes a new draft version; a live version stays in service
-until the new one is promoted. An item in review is not edited: the reviewer returns it
+A new item starts as a draft version 1. Editing a draft no reviewer has approved changes
+it in place (`ItemVersion.changes_in_place`); editing any other version (a draft returned
+after pretesting, or one approved for pretest, live or retired) makes a new draft version;
+a live version stays in service until the new one is promoted. An item in review is not edited: the reviewer returns it
 first. Web-authored versions live in the database; `exam-engine export-item-files` writes
 them back out as YAML for review into the repository's files.
 """
@@ -23,7 +23,6 @@ from item_bank.items.scoring import MARKS, ItemType
 from item_bank.items.services import content_hash, provisional_parameters, untagged_in_taxonomy
 
 OPTION_IDS = "ABCDEF"
-GIVEN_TO_LEARNERS = (ItemStatus.APPROVED_FOR_PRETEST, ItemStatus.LIVE)
 WEB_SOURCE = "web form"
 
 
@@ -92,8 +91,10 @@ def edit_item(item_id: int, entry: dict[str, Any], user: User) -> ItemVersion:
         raise AuthoringError([FileProblem(WEB_SOURCE, item.code, None,
                                           "the item is in review: a reviewer must return it before it is edited")])
     spec = validate(item.unit_reference, entry)
-    if edits_in_place(latest):
+    if latest.changes_in_place:
         _apply(latest, spec, user)
+        latest.status_changes.append(StatusChange(from_status=latest.status, to_status=latest.status,
+                                                  changed_by=user.username, comment="edited on the workbench"))
         version = latest
     else:
         was = latest.status.value.replace("_", " ")
@@ -118,12 +119,6 @@ def form_values(version: ItemVersion) -> dict[str, Any]:
     return values
 
 
-def edits_in_place(version: ItemVersion) -> bool:
-    """A draft that no reviewer has ever approved is edited in place. Only versions approved for
-    pretest or live are given to learners, so any other keeps its content: its responses keep
-    their meaning."""
-    return version.status is ItemStatus.DRAFT and not any(
-        change.to_status in GIVEN_TO_LEARNERS for change in version.status_changes)
 
 
 def _new_code(unit_reference: str, criterion: str) -> str:

@@ -28,7 +28,8 @@ def unit_files() -> tuple[list[ItemSpec], list[ScenarioSpec]]:
 
 def load_unit() -> None:
     """Load UNIT's items into the bank (the other units would only slow the tests down)."""
-    sync_specs(*unit_files())
+    sync_specs(*unit_files(), actor="item files", keep_history=True)
+    db.session.commit()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from io import BytesIO
 from sqlalchemy import select
 
 from exam_engine.core.extensions import db
-from item_bank.items.models import Item, Scenario
+from item_bank.items.models import Item, ItemStatus, ItemVersion, Scenario
 from item_bank.qti.safety import read_zip
 from item_bank.qti.services import import_package
 from item_bank.taxonomy.services import import_specification
@@ -44,17 +44,41 @@ def test_a_scenario_differing_from_the_banks_rejects_its_items(app, exported):
     assert scenario.text != "A quite different story."
 
 
-def test_tag_corrections_to_items_in_the_bank_are_reported_and_applied_in_place(app, exported):
+def test_a_tag_correction_to_a_live_item_becomes_a_draft_version_for_review(app, exported):
+    """Re-importing a package whose content is unchanged but whose tags differ never rewrites the live
+    version in place (the enemy sets, tags and rationale that assembly and reviewers rely on)."""
     load_unit()
     manifest = read_entry(exported["2.2"], "imsmanifest.xml").replace(
         b'id="U2-AC1.1-01" unit="Y/506/2152" criterion="AC1.1" difficulty="easy"',
         b'id="U2-AC1.1-01" unit="Y/506/2152" criterion="AC1.1" difficulty="medium"')
     report = import_package(read_zip(rezip(exported["2.2"], {"imsmanifest.xml": manifest}), "x.zip"), None, "me")
     outcomes = dict(report.accepted)
-    assert outcomes["U2-AC1.1-01"] == "same content as the bank, tags or notes corrected, stays live"
-    assert outcomes["U2-AC1.1-02"] == "same content as the bank, stays live"
+    assert outcomes["U2-AC1.1-01"] == "changed (difficulty_rating): new draft version 2; version 1 stays live"
+    assert outcomes["U2-AC1.1-02"] == "same as the bank, stays live"
     item = db.session.scalar(select(Item).where(Item.code == "U2-AC1.1-01"))
-    assert len(item.versions) == 1 and item.latest.difficulty_rating == "medium"
+    live, draft = item.versions
+    assert (live.status, live.difficulty_rating) == (ItemStatus.LIVE, "easy")
+    assert (draft.status, draft.difficulty_rating, draft.writer) == (ItemStatus.DRAFT, "medium", "me")
+    assert draft.review is None and draft.status_changes[0].changed_by == "me"
+
+
+def test_a_package_naming_another_writer_and_a_reviewer_changes_no_live_item(app, exported):
+    load_unit()
+    manifest = read_entry(exported["2.2"], "imsmanifest.xml").replace(
+        b'writer="', b'writer="a-reviewer" x-was="', 1)
+    before = {v.id: (v.writer, v.review) for v in db.session.scalars(select(ItemVersion))}
+    report = import_package(read_zip(rezip(exported["2.2"], {"imsmanifest.xml": manifest}), "x.zip"), None, "me")
+    assert report.written and report.load.new_versions == 0 and report.load.updated == 0
+    assert {v.id: (v.writer, v.review) for v in db.session.scalars(select(ItemVersion))} == before
+
+
+def test_an_item_whose_code_another_units_item_has_gets_a_code_of_its_own(app, exported):
+    load_unit()
+    db.session.scalar(select(Item).where(Item.code == "U2-AC1.1-02")).unit_reference = "D/506/1942"
+    db.session.flush()
+    report = import_package(read_zip(exported["2.2"], "x.zip"), None, "me")
+    assert dict(report.accepted)["U2-AC1.1-02"].startswith("code taken by another unit's item: new item, draft as")
+    assert db.session.scalar(select(Item).where(Item.code == "U2-AC1.1-02-2")).unit_reference == UNIT
 
 
 def test_the_unit_given_must_agree_with_the_metadata(app, exported):
