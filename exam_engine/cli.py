@@ -22,7 +22,7 @@ from exam_engine.app import create_app
 from exam_engine.auth.commands import create_user_command
 from exam_engine.core.commands import db_group
 from exam_engine.delivery.commands import replay_command
-from exam_engine.demo import load_demo_command
+from exam_engine.demo import demo_code_command, load_demo_command
 from exam_engine.operations.commands import backup_command, hold_group, purge_expired_command, restore_command
 from exam_engine.rehearsal.commands import rehearse_command
 from invigilation.commands import verify_log_command
@@ -39,7 +39,7 @@ def cli() -> None:
 
 
 COMMANDS: tuple[click.Command, ...] = (
-    db_group, create_user_command, load_demo_command, backup_command, restore_command,
+    db_group, create_user_command, load_demo_command, demo_code_command, backup_command, restore_command,
     purge_expired_command, hold_group,
     import_spec_command, export_taxonomy_command,
     load_items_command, export_items_command, import_qti_command, export_qti_command, export_item_files_command,

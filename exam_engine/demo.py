@@ -3,18 +3,26 @@ clearly marked as demo, the item bank that ships with the product, a demo centre
 session today.
 
 Loading is idempotent: accounts that exist are left as they are, except that their
-password is reset to the printed one so the printed sign-in always works.
+password is reset to the printed one so the printed sign-in always works. Staff demo
+accounts that take a second factor get a fixed, printed authenticator key, so a phone
+set up once keeps working; `exam-engine demo-code` prints a demo account's current code
+for those without an authenticator app to hand.
 """
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import click
+import pyotp
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
+from exam_engine.auth.services import needs_second_factor
+from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from exam_engine.core.transactions import transactional
 from exam_engine.delivery.demo import sitting_instructions
@@ -28,6 +36,11 @@ class DemoAccount:
     username: str
     password: str
     display_name: str
+
+    @property
+    def authenticator_key(self) -> str:
+        """A fixed base32 key for the authenticator app (demo only: anyone can work it out)."""
+        return base64.b32encode(f"{self.username}-demo-key".encode()).decode().rstrip("=")
 
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
@@ -62,6 +75,8 @@ def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoRe
         user.set_password(account.password)
         user.failed_logins = 0
         user.locked_until = None
+        if needs_second_factor(user) and user.totp_secret != account.authenticator_key:
+            user.totp_secret, user.totp_enrolled_at, user.totp_last_step = account.authenticator_key, utcnow(), None
         users[account.username] = user
     progress(f"Demo accounts: {len(report.created)} created, "
              f"{len(DEMO_ACCOUNTS) - len(report.created)} already there.")
@@ -82,8 +97,26 @@ def load_demo_command() -> None:
     click.echo("DEMO ACCOUNTS (for trying the product; not for live use):")
     for account in report.accounts:
         click.echo(f"  {account.role.label:<28} username {account.username:<20} password {account.password}")
+    staff = [account for account in report.accounts if account.role.value in current_app.config["TWO_FACTOR_ROLES"]]
+    if staff:
+        click.echo("")
+        click.echo("Staff accounts also type a one-time code from an authenticator app. Add the key to any")
+        click.echo("authenticator app, or print the current code with: .venv/bin/exam-engine demo-code USERNAME")
+        for account in staff:
+            click.echo(f"  {account.username:<20} key {account.authenticator_key}")
     instructions = sitting_instructions()
     if instructions:
         click.echo("")
         for line in instructions:
             click.echo(line)
+
+
+@click.command("demo-code")
+@click.argument("username")
+@with_appcontext
+def demo_code_command(username: str) -> None:
+    """Print a demo staff account's current one-time code (demo accounts only)."""
+    account = next((account for account in DEMO_ACCOUNTS if account.username == username), None)
+    if account is None:
+        raise click.ClickException(f"{username!r} is not a demo account; real accounts use their own authenticator")
+    click.echo(pyotp.TOTP(account.authenticator_key).now())

@@ -1,12 +1,19 @@
 """Small helpers for driving the app in tests: CSRF tokens, signing in, and a valid item form."""
 
 import re
+import time
 
+import pyotp
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
+from exam_engine.auth.models import User
+from exam_engine.core.extensions import db
+
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_SECRET = re.compile(r'id="totp-secret">([A-Z2-7]+)<')
 
 
 def csrf_token_from(html: str) -> str:
@@ -16,9 +23,28 @@ def csrf_token_from(html: str) -> str:
 
 
 def sign_in(client: FlaskClient, username: str, password: str) -> TestResponse:
-    """Post the sign-in form the way a browser does, token included."""
+    """Post the sign-in form the way a browser does, token included; staff who need a second factor
+    then enrol (first time) or type their authenticator's current code, as a person would."""
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+    response = client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+    if response.status_code != 302 or not response.location.startswith("/login/"):
+        return response
+    page = client.get(response.location).get_data(as_text=True)
+    enrolling = _SECRET.search(page)
+    db.session.expire_all()
+    user = db.session.scalar(select(User).where(User.username == username))
+    secret = enrolling.group(1) if enrolling else user.totp_secret
+    code = one_time_code(secret, None if enrolling else user.totp_last_step)
+    return client.post(response.location, data={"csrf_token": csrf_token_from(page), "code": code})
+
+
+def one_time_code(secret: str, last_step: int | None) -> str:
+    """The authenticator's code for the first time step the server will still take (waiting, if need be,
+    for a step later than the last one used)."""
+    totp = pyotp.TOTP(secret)
+    while (step := max(totp.timecode(time.time()) - 1, (last_step or -1) + 1)) > totp.timecode(time.time()) + 1:
+        time.sleep(1)
+    return totp.generate_otp(step)
 
 
 def item_form(**changes: object) -> MultiDict:

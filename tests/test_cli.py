@@ -8,7 +8,7 @@ from exam_engine.auth.roles import Role
 from exam_engine.cli import cli
 from exam_engine.core.extensions import db
 from exam_engine.demo import DEMO_ACCOUNTS
-from tests.helpers import sign_in
+from tests.helpers import csrf_token_from, sign_in
 
 
 @pytest.fixture
@@ -54,3 +54,19 @@ def test_load_demo_prints_working_accounts_and_is_idempotent(run, app):
         client = app.test_client()
         assert sign_in(client, account.username, account.password).status_code == 302
     assert {account.role for account in DEMO_ACCOUNTS} == set(Role)
+
+
+def test_demo_staff_sign_in_with_the_printed_key_or_the_demo_code_command(run, app):
+    output = run("load-demo").output
+    writer = next(account for account in DEMO_ACCOUNTS if account.role is Role.ITEM_WRITER)
+    assert f"key {writer.authenticator_key}" in output
+    client = app.test_client()
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"csrf_token": token, "username": writer.username,
+                                           "password": writer.password})
+    assert response.location == "/login/code"  # enrolled already, with the printed key
+    code = run("demo-code", writer.username).output.strip()
+    token = csrf_token_from(client.get("/login/code").get_data(as_text=True))
+    assert client.post("/login/code", data={"csrf_token": token, "code": code}).location == "/workbench/"
+    refused = app.test_cli_runner().invoke(cli, ["demo-code", "someone-real"])
+    assert refused.exit_code == 1 and "not a demo account" in refused.output

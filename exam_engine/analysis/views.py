@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
 
 from exam_engine.analysis import plots
 from exam_engine.analysis.services.coverage import unit_coverage
@@ -14,9 +15,10 @@ from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import BANK_STAFF
 from exam_engine.core.downloads import attachment
 from exam_engine.core.extensions import db
+from exam_engine.core.transactions import unit_of_work
 from item_bank.items.files import DIFFICULTY_RATINGS
 from item_bank.items.models import ItemVersion
-from item_bank.items.services import unit_has_items
+from item_bank.items.services import record_views, unit_has_items
 from item_bank.taxonomy.services import unit_reference, unit_slug
 
 bp = Blueprint("analysis", __name__, url_prefix="/workbench", template_folder="templates")
@@ -26,6 +28,8 @@ bp = Blueprint("analysis", __name__, url_prefix="/workbench", template_folder="t
 @roles_required(*BANK_STAFF)
 def statistics(version_id: int) -> str:
     version = db.get_or_404(ItemVersion, version_id)
+    with unit_of_work():  # the page shows the options and the key
+        record_views([version], current_user.username, "statistics")
     stats, flags = version_statistics(unit_evidence(version.item.unit_reference), version)
     chart = plots.curve_with_points(
         "icc", f"Item characteristic curve of {version.item.code} version {version.number}",

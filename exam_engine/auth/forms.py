@@ -1,4 +1,4 @@
-"""Sign-in form."""
+"""Sign-in forms: password, and the one-time code of the second factor."""
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
@@ -16,3 +16,11 @@ class SignInForm(FlaskForm):
     )
     submit = SubmitField("Sign in")
 
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app", validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false",
+                   "autofocus": True},
+    )
+    submit = SubmitField("Continue")

@@ -37,6 +37,10 @@ class User(UserMixin, Model):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # second factor (RFC 6238 TOTP): the shared secret, when it was confirmed, and the last time step used
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -1,14 +1,21 @@
-"""Sign-in and account operations. Each public function is one transaction.
+"""Sign-in and account operations.
 
 Throttling is per account: exam rooms share one public address, so counting failures
 per address would lock a whole centre out. After `LOGIN_MAX_FAILURES` consecutive wrong
-passwords the account is locked for `LOGIN_LOCK_MINUTES`; other accounts are untouched.
+passwords or one-time codes the account is locked for `LOGIN_LOCK_MINUTES`; other
+accounts are untouched.
+
+Staff whose role can see live items or results (`TWO_FACTOR_ROLES`) sign in with a
+second factor: a one-time code from an authenticator app (TOTP, RFC 6238), enrolled at
+their first sign-in.
 """
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
+import pyotp
 from flask import current_app
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -19,6 +26,7 @@ from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from exam_engine.core.transactions import unit_of_work
 
+TOTP_ISSUER = "Exam engine"
 # Checked against when the username is unknown, so both paths cost one hash.
 _UNKNOWN_USER_HASH = generate_password_hash("unknown-user-placeholder")
 
@@ -107,6 +115,13 @@ def unlock(user: User) -> None:
     db.session.flush()
 
 
+def reset_second_factor(user: User) -> None:
+    """Forget the account's authenticator (a lost phone): its next sign-in enrols a new one.
+    Every session is ended, since one may have been opened with the lost device."""
+    user.totp_secret = user.totp_enrolled_at = user.totp_last_step = None
+    revoke_sessions(user)
+
+
 def revoke_sessions(user: User) -> None:
     """End every session of this account: cookies issued before now stop working.
 
@@ -115,3 +130,44 @@ def revoke_sessions(user: User) -> None:
     """
     user.session_token = new_session_token()
     db.session.flush()
+
+
+def needs_second_factor(user: User) -> bool:
+    """Whether the account's role can see live items or results, so its sign-in takes a second factor."""
+    return user.role.value in current_app.config["TWO_FACTOR_ROLES"]
+
+
+def new_second_factor_secret() -> str:
+    return pyotp.random_base32()
+
+
+def authenticator_link(user: User, secret: str) -> str:
+    """The otpauth:// link an authenticator app reads from the enrolment QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
+
+
+def check_second_factor(user: User, code: str, secret: str | None = None, now: datetime | None = None) -> bool:
+    """Whether `code` is the account's current one-time code (RFC 6238, 30-second steps).
+
+    A code is accepted for the step before or after the server's (clocks drift) but never
+    twice: each sign-in takes a later step than the last. `secret` is a new one being
+    confirmed at enrolment, which it becomes. A wrong code counts as a failed sign-in.
+    """
+    now = now or utcnow()
+    secret = secret or user.totp_secret
+    if secret is None:
+        return False
+    totp, current = pyotp.TOTP(secret), pyotp.TOTP(secret).timecode(now)
+    code = "".join(code.split())
+    step = next((step for step in (current - 1, current, current + 1)
+                 if step > (user.totp_last_step or -1) and hmac.compare_digest(totp.generate_otp(step), code)),
+                None)
+    if step is None:
+        _record_failure(user, now)
+        return False
+    if user.totp_secret != secret:
+        user.totp_secret, user.totp_enrolled_at = secret, now
+    user.totp_last_step = step
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    db.session.flush()
+    return True

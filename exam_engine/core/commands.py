@@ -1,5 +1,6 @@
 """`exam-engine db ...` (schema migrations with Alembic), and what every package's commands share."""
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,11 @@ from alembic.config import Config
 from flask.cli import with_appcontext
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def operator() -> str:
+    """Who ran a command, as records of who saw or changed what name them."""
+    return f"command line ({getpass.getuser()})"
 
 
 @contextmanager

@@ -24,6 +24,11 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    return default if value is None else [part.strip() for part in value.split(",") if part.strip()]
+
+
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return default if value is None else int(value)
@@ -77,6 +82,9 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, which already expires
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _env_int("LOGIN_LOCK_MINUTES", 15),
+        # roles that sign in with a one-time code as well: those that can see live items or results
+        "TWO_FACTOR_ROLES": _env_list("TWO_FACTOR_ROLES", ["item_writer", "reviewer", "centre_admin",
+                                                            "awarding_body_admin"]),
         # candidates' sign-in codes and session keys (see invigilation/services/seats.py)
         "SIGN_IN_FAILURE_WINDOW_MINUTES": _env_int("SIGN_IN_FAILURE_WINDOW_MINUTES", 15),
         "SIGN_IN_MAX_FAILURES_PER_CANDIDATE": _env_int("SIGN_IN_MAX_FAILURES_PER_CANDIDATE", 5),

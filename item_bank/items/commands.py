@@ -6,9 +6,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from exam_engine.core.transactions import transactional
+from exam_engine.core.commands import operator
+from exam_engine.core.transactions import transactional, unit_of_work
 from item_bank.items.files import ItemFileError
-from item_bank.items.services import BANK_FOLDER, export_unit, load_bank
+from item_bank.items.services import BANK_FOLDER, export_unit, load_bank, record_unit_views
 
 
 @click.command("load-items")
@@ -38,4 +39,6 @@ def export_items_command(unit_reference: str, output_format: str) -> None:
     items = export_unit(unit_reference)
     if not items:
         raise click.ClickException(f"no items for unit {unit_reference!r}; is it loaded?")
+    with unit_of_work():
+        record_unit_views(unit_reference, operator(), "JSON export")
     click.echo(json.dumps(items, indent=2, ensure_ascii=False))

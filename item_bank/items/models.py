@@ -147,6 +147,24 @@ class StatusChange(Model):
     item_version: Mapped[ItemVersion] = relationship(back_populates="status_changes")
 
 
+CONFIDENTIAL = (ItemStatus.APPROVED_FOR_PRETEST, ItemStatus.LIVE)  # versions learners may be given
+
+
+class ItemView(Model):
+    """Someone saw a live or pretest item's content (a page, a preview, an export): the awarding
+    body's record of who read which confidential item, and when."""
+
+    __tablename__ = "item_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
+    viewed_by: Mapped[str] = mapped_column(String(80), index=True)  # a username, or "command line"
+    viewed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    page: Mapped[str] = mapped_column(String(40))  # e.g. "item page", "statistics", "QTI export"
+
+    item_version: Mapped[ItemVersion] = relationship()
+
+
 class ItemCalibration(Model):
     """One estimate of one item version's parameters, with standard errors."""
 

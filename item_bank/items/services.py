@@ -13,7 +13,9 @@ files up to date.
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,16 @@ from sqlalchemy.orm import selectinload
 
 from exam_engine.core.extensions import db
 from item_bank.items.files import FileProblem, ItemFileError, ItemSpec, Review, ScenarioSpec, read_bank
-from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource, Scenario, StatusChange
+from item_bank.items.models import (
+    CONFIDENTIAL,
+    Item,
+    ItemStatus,
+    ItemVersion,
+    ItemView,
+    ParameterSource,
+    Scenario,
+    StatusChange,
+)
 from item_bank.items.scoring import ItemType
 from item_bank.taxonomy.models import Unit, UnitVersion
 
@@ -330,3 +341,43 @@ def _export(version: ItemVersion, code: str) -> dict[str, Any]:
 
 def unit_has_items(unit_reference: str) -> bool:
     return db.session.scalar(select(Item.id).where(Item.unit_reference == unit_reference).limit(1)) is not None
+
+
+def record_views(versions: Iterable[ItemVersion], viewer: str, page: str) -> None:
+    """Record that `viewer` saw the content of those `versions` that learners may be given
+    (approved for pretest or live), on `page` (e.g. "item page", "QTI export")."""
+    db.session.add_all(ItemView(item_version=version, viewed_by=viewer, page=page)
+                       for version in {version.id: version for version in versions}.values()
+                       if version.status in CONFIDENTIAL)
+    db.session.flush()
+
+
+def record_unit_views(unit_reference: str, viewer: str, page: str) -> None:
+    """Record that `viewer` saw every version of the unit that learners may be given (an export)."""
+    record_views(db.session.scalars(select(ItemVersion).join(Item).where(
+        Item.unit_reference == unit_reference, ItemVersion.status.in_(CONFIDENTIAL))), viewer, page)
+
+
+@dataclass(frozen=True)
+class ViewRecord:
+    viewed_at: datetime
+    viewed_by: str
+    page: str
+    item_code: str
+    unit_reference: str
+    version: int
+    status: ItemStatus
+
+
+def item_views(viewer: str | None = None, item_code: str | None = None, limit: int = 500) -> list[ViewRecord]:
+    """The latest records of who saw which live or pretest item, newest first, optionally for
+    one viewer or one item."""
+    query = (select(ItemView.viewed_at, ItemView.viewed_by, ItemView.page, Item.code, Item.unit_reference,
+                    ItemVersion.number, ItemVersion.status)
+             .join(ItemView.item_version).join(ItemVersion.item)
+             .order_by(ItemView.viewed_at.desc(), ItemView.id.desc()).limit(limit))
+    if viewer:
+        query = query.where(ItemView.viewed_by == viewer)
+    if item_code:
+        query = query.where(Item.code == item_code)
+    return [ViewRecord(*row) for row in db.session.execute(query)]

@@ -5,7 +5,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from exam_engine.core.commands import operator
 from exam_engine.core.transactions import unit_of_work
+from item_bank.items.services import record_unit_views
 from item_bank.qti.safety import UnsafePackage, read_source
 from item_bank.qti.services import export_package, import_package, summary
 from item_bank.qti.versions import VERSIONS
@@ -49,6 +51,8 @@ def export_qti_command(unit_reference: str, out: Path, qti_version: str) -> None
     if not result.exported:
         raise click.ClickException(f"no exportable items for unit {unit_reference!r}; is it loaded?")
     out.write_bytes(result.data)
+    with unit_of_work():
+        record_unit_views(unit_reference, operator(), "QTI export")
     for item_id, why in result.not_exported:
         click.echo(f"  not exported {item_id}: {why}")
     click.echo(f"Wrote {len(result.exported)} item(s) of {unit_reference} as QTI {qti_version} to {out}.")

@@ -15,6 +15,7 @@ from exam_engine.core.downloads import attachment
 from exam_engine.core.extensions import csrf, db
 from exam_engine.core.transactions import unit_of_work
 from item_bank.items.models import Item
+from item_bank.items.services import record_unit_views
 from item_bank.qti.safety import MAX_PACKAGE_BYTES, UnsafePackage, read_file
 from item_bank.qti.services import export_package, import_package, summary
 from item_bank.qti.versions import VERSIONS
@@ -46,6 +47,8 @@ def export() -> Response:
     if version not in VERSIONS or unit not in _units():
         abort(404)
     result = export_package(unit, VERSIONS[version])
+    with unit_of_work():
+        record_unit_views(unit, current_user.username, "QTI export")
     return Response(result.data, mimetype="application/zip", headers=attachment(f"{unit}-qti-{version}.zip"))
 
 

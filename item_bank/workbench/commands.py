@@ -5,7 +5,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from exam_engine.core.commands import reported
+from exam_engine.core.commands import operator, reported
+from exam_engine.core.transactions import unit_of_work
+from item_bank.items.services import record_unit_views
 from item_bank.workbench.services.item_files import write_unit_files
 
 
@@ -18,5 +20,7 @@ def export_item_files_command(unit_reference: str, out: Path) -> None:
     """Write the unit's items (newest versions, web edits included) as reviewable YAML files."""
     with reported(LookupError):
         written = write_unit_files(unit_reference, out)
+    with unit_of_work():
+        record_unit_views(unit_reference, operator(), "item files export")
     for path in written:
         click.echo(f"Wrote {path}")

@@ -13,10 +13,11 @@ from werkzeug.wrappers import Response
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import BANK_STAFF, Role
 from exam_engine.core.extensions import db
+from exam_engine.core.transactions import unit_of_work
 from item_bank.items.files import DIFFICULTY_RATINGS, REVIEW_CHECKLIST, FileProblem
 from item_bank.items.models import Item, ItemStatus, ItemVersion, Scenario
 from item_bank.items.scoring import ItemType
-from item_bank.items.services import tag_counts
+from item_bank.items.services import record_views, tag_counts
 from item_bank.taxonomy.models import Qualification, UnitVersion
 from item_bank.taxonomy.services import current_unit_version, current_versions, unit_reference, unit_slug
 from item_bank.workbench.services.authoring import (
@@ -113,7 +114,11 @@ def edit_item_page(item_id: int) -> ResponseReturnValue:
             flash(f"Saved as draft version {version.number} of {item.code}.", "success")
             return redirect(url_for("workbench.item_page", item_id=item.id))
     values = request.form if request.method == "POST" else form_values(item.latest)
-    return _form(item.unit_reference, values, problems, item)
+    page = _form(item.unit_reference, values, problems, item)
+    if request.method == "GET":
+        with unit_of_work():
+            record_views(item.versions, current_user.username, "edit form")
+    return page
 
 
 def _form(reference: str, values: Any, problems: list[FileProblem], item: Item | None) -> tuple[str, int]:
@@ -136,6 +141,8 @@ def _form(reference: str, values: Any, problems: list[FileProblem], item: Item |
 @roles_required(*BANK_STAFF)
 def item_page(item_id: int) -> str:
     item = db.get_or_404(Item, item_id)
+    with unit_of_work():  # the record of who saw a live item is kept whatever the page goes on to do
+        record_views(item.versions, current_user.username, "item page")
     versions = list(reversed(item.versions))
     return render_template(
         "workbench/item.html", item=item, versions=versions, preview=item.latest,

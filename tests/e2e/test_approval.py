@@ -12,6 +12,7 @@ from item_bank.taxonomy.services import import_specification
 from item_bank.taxonomy.specification import DATA_DIR, parse_specification
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.accessibility import blocking_violations
+from tests.e2e.staff import pass_second_factor
 from tests.invigilation.conftest import UNIT, quick_user
 
 pytestmark = pytest.mark.e2e
@@ -41,6 +42,7 @@ def test_an_awarding_body_admin_approves_a_centre_and_sets_the_rules_by_keyboard
     type_into(page, page.get_by_label("Username"), "awarding-admin")
     type_into(page, page.get_by_label("Password"), TEST_PASSWORD)
     page.keyboard.press("Enter")
+    pass_second_factor(page, "awarding-admin")
     expect(page.get_by_role("heading", level=1)).to_have_text("Administration")
 
     tab_to(page, page.get_by_role("link", name="Centres and their staff"))

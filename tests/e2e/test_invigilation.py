@@ -13,7 +13,7 @@ from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from invigilation.services.report import time_text
 from invigilation.states import SittingState
-from tests.conftest import TEST_PASSWORD
+from tests.e2e import staff
 from tests.e2e.accessibility import blocking_violations
 from tests.e2e.learner import (
     answer_current,
@@ -31,11 +31,7 @@ ITEMS = 4
 PAUSED_BY_INVIGILATOR = "other (paused by the invigilator)"
 
 
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+sign_in = staff.sign_in
 
 
 def press(page: Page, name: str, done: str) -> None:

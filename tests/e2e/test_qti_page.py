@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from exam_engine.auth.roles import Role
-from tests.conftest import TEST_PASSWORD
 from tests.e2e.accessibility import blocking_violations
+from tests.e2e.staff import sign_in
 from tests.item_bank.qti.conftest import exported, read_entry, rezip, row_counts  # noqa: F401 - exported is a fixture
 
 pytestmark = pytest.mark.e2e
@@ -13,10 +13,7 @@ pytestmark = pytest.mark.e2e
 
 def test_a_writer_uploads_a_package_and_reads_the_report(page, make_user, exported, tmp_path):  # noqa: F811
     user = make_user(Role.ITEM_WRITER)
-    page.goto("/login")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, user.username)
     page.goto("/workbench/qti/")
     expect(page.get_by_role("heading", level=1)).to_have_text("QTI packages")
     assert blocking_violations(page) == []

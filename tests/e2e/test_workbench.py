@@ -10,17 +10,14 @@ from exam_engine.core.extensions import db
 from item_bank.items.models import Item
 from item_bank.items.scoring import ItemType
 from tests.analysis.factory import Taker, make_version, seed_attempts
-from tests.conftest import TEST_PASSWORD
+from tests.e2e import staff
 from tests.e2e.accessibility import blocking_violations
 
 pytestmark = pytest.mark.e2e
 
 
 def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    staff.sign_in(page, username)
     expect(page.get_by_role("heading", level=1)).to_have_text("Item bank workbench")
 
 
