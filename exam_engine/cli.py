@@ -21,11 +21,10 @@ from exam_engine.analysis.commands import (
 from exam_engine.app import create_app
 from exam_engine.auth.commands import create_user_command
 from exam_engine.core.commands import db_group
-from exam_engine.delivery.commands import replay_command
+from exam_engine.delivery.commands import replay_command, verify_log_command
 from exam_engine.demo import demo_code_command, load_demo_command
 from exam_engine.operations.commands import backup_command, hold_group, purge_expired_command, restore_command
 from exam_engine.rehearsal.commands import rehearse_command
-from invigilation.commands import verify_log_command
 from item_bank.items.commands import export_items_command, load_items_command
 from item_bank.qti.commands import export_qti_command, import_qti_command
 from item_bank.taxonomy.commands import export_taxonomy_command, import_spec_command

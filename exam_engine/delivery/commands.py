@@ -1,4 +1,5 @@
-"""``exam-engine replay``: re-run a learner's attempt, or a simulated sitting's record, and explain each choice."""
+"""``exam-engine replay``: re-run a learner's attempt, or a simulated sitting's record, and explain each choice.
+``exam-engine verify-log``: prove a session's event log untouched and its results what the log says."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.record import SittingRecord
 from exam_engine.assembly.replay import replay
 from exam_engine.core.commands import reported
+from exam_engine.core.extensions import db
+from exam_engine.delivery.services.audit import graded_data_problems
 from exam_engine.delivery.services.replay import replay_attempt
+from invigilation.models.sessions import TestSession
+from invigilation.services.event_log import verify_log
 
 INPUT = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -60,3 +65,24 @@ def replay_command(attempt_id: int | None, record_file: Path | None, index: int,
         raise click.ClickException("the replay does NOT reproduce the record: " + "; ".join(report.problems))
     click.echo(f"Reproduced: {len(record.steps)} items in the recorded order, score {record.score['theta']:+.3f} "
                f"(SE {record.score['se']:.3f}), engine {record.engine_version}, seed {record.seed}.")
+
+
+@click.command("verify-log")
+@click.option("--session", "session_id", type=int, required=True, help="The test session's id.")
+@with_appcontext
+def verify_log_command(session_id: int) -> None:
+    """Prove a session's event log untouched and every stored answer, response and score what the
+    log says; or name the first broken record and each difference (exit status 1)."""
+    if db.session.get(TestSession, session_id) is None:
+        raise click.ClickException(f"there is no test session {session_id}")
+    chain = verify_log(session_id)
+    click.echo(chain.describe(session_id))
+    problems = graded_data_problems(session_id)
+    if problems:
+        click.echo(f"Session {session_id}: {len(problems)} difference(s) between the stored results and the log:")
+        for problem in problems:
+            click.echo(f"  {problem}")
+    else:
+        click.echo(f"Session {session_id}: every stored answer, response and score agrees with the log.")
+    if not chain.ok or problems:
+        raise SystemExit(1)

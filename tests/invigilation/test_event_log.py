@@ -127,6 +127,17 @@ def test_logs_of_other_sessions_are_independent(logged, world):
     assert verify_log(other.id).ok and not verify_log(logged.id).ok
 
 
+def test_a_record_moved_to_another_session_breaks_both_logs(logged, world):
+    other = world.session()
+    db.session.commit()
+    moved = rows(logged)[4]
+    run_sql("UPDATE session_events SET session_id = :other, sequence = :n WHERE id = :id",
+            other=other.id, n=other.log_length + 1, id=moved.id)
+    assert verify_log(logged.id).broken_sequence == 5  # missing from its own session
+    result = verify_log(other.id)
+    assert not result.ok and result.broken_sequence == other.log_length + 1
+
+
 def test_concurrent_appenders_queue_up_and_the_chain_stays_whole(app, world):
     """Delivery appends answer events from many requests at once; none may fork the chain."""
     import threading
