@@ -39,10 +39,11 @@ def sign_in(client: FlaskClient, username: str, password: str) -> TestResponse:
 
 
 def one_time_code(secret: str, last_step: int | None) -> str:
-    """The authenticator's code for the first time step the server will still take (waiting, if need be,
-    for a step later than the last one used)."""
+    """The authenticator's code for the current time step, or for the next one if the current one was
+    used already (the server takes a step either side of its own; an earlier step could fall out of
+    that window while the code travels). Waits if even the next step was used."""
     totp = pyotp.TOTP(secret)
-    while (step := max(totp.timecode(time.time()) - 1, (last_step or -1) + 1)) > totp.timecode(time.time()) + 1:
+    while (step := max(totp.timecode(time.time()), (last_step or -1) + 1)) > totp.timecode(time.time()) + 1:
         time.sleep(1)
     return totp.generate_otp(step)
 
