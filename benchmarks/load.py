@@ -38,8 +38,8 @@ from exam_engine import create_app
 from exam_engine.core.extensions import db
 from exam_engine.delivery.client import RunnerClient, some_answer
 from exam_engine.delivery.models import AnswerEvent
+from exam_engine.delivery.services.audit import prove_session
 from invigilation.models.sessions import Sitting
-from invigilation.services.event_log import verify_log
 
 STEPS = ("sign_in", "start", "item", "answer", "next_item", "submit")
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -149,7 +149,8 @@ def _sit(client: RunnerClient, number: str, sitting_id: int, items: int | None, 
 
 
 def stored_answers(url: str, acknowledged: list[tuple[int, str]]) -> tuple[int, bool]:
-    """How many acknowledged answers the database holds, and whether the session's log verifies."""
+    """How many acknowledged answers the database holds, and whether every session's logs verify and
+    agree with the stored answers and scores (`verify-log`'s checks)."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"})
     with app.app_context():
         stored = 0
@@ -158,7 +159,7 @@ def stored_answers(url: str, acknowledged: list[tuple[int, str]]) -> tuple[int, 
             stored += len(db.session.execute(select(AnswerEvent.id).where(
                 tuple_(AnswerEvent.attempt_id, AnswerEvent.idempotency_key).in_(chunk))).all())
         sessions = set(db.session.scalars(select(Sitting.session_id)))
-        verified = all(verify_log(session_id).ok for session_id in sessions)
+        verified = all(prove_session(session_id).ok for session_id in sessions)
         db.engine.dispose()
     return stored, verified
 

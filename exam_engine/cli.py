@@ -21,7 +21,12 @@ from exam_engine.analysis.commands import (
 from exam_engine.app import create_app
 from exam_engine.auth.commands import create_user_command
 from exam_engine.core.commands import db_group
-from exam_engine.delivery.commands import replay_command, verify_log_command
+from exam_engine.delivery.commands import (
+    checkpoint_logs_command,
+    log_key_command,
+    replay_command,
+    verify_log_command,
+)
 from exam_engine.demo import demo_code_command, load_demo_command
 from exam_engine.operations.commands import backup_command, hold_group, purge_expired_command, restore_command
 from exam_engine.rehearsal.commands import rehearse_command
@@ -43,7 +48,7 @@ COMMANDS: tuple[click.Command, ...] = (
     import_spec_command, export_taxonomy_command,
     load_items_command, export_items_command, import_qti_command, export_qti_command, export_item_files_command,
     calibrate_csv_command, item_stats_csv_command, score_command, calibrate_bank_command, item_stats_bank_command,
-    verify_log_command, rehearse_command,
+    verify_log_command, checkpoint_logs_command, log_key_command, rehearse_command,
     blueprint_check_command, blueprint_defaults_command, simulate_command, replay_command,
 )
 RENAMED = {"calibrate": calibrate_csv_command, "item-stats": item_stats_csv_command,

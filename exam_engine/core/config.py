@@ -100,6 +100,10 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         # what a request may send (see exam_engine/core/limits.py); uploads raise their own size limit
         "MAX_CONTENT_LENGTH": _env_int("MAX_REQUEST_BYTES", 1024 * 1024),
         "MAX_JSON_DEPTH": _env_int("MAX_JSON_DEPTH", 32),
+        # signed session heads (see invigilation/services/signing.py): unset, logs are chained but unsigned
+        "LOG_SIGNING_KEY_FILE": os.environ.get("LOG_SIGNING_KEY_FILE") or None,
+        "LOG_SIGNATURE_STORE": os.environ.get("LOG_SIGNATURE_STORE") or None,
+        "LOG_PUBLIC_KEYS_DIR": os.environ.get("LOG_PUBLIC_KEYS_DIR") or None,
         # structured logs (see exam_engine/core/request_log.py)
         "LOG_REQUESTS": _env_bool("LOG_REQUESTS", True),
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),

@@ -12,8 +12,9 @@ Services change rows in the session and never commit. The entry points do, once:
   whatever the request goes on to answer. `unit_of_work(keep=False)` is a dry run: the
   block's changes are made, reported on and rolled back.
 
-Saving an answer also commits in its service: the learner's acknowledgement must follow
-durability, and a duplicate idempotency key is only known from the commit.
+Saving an answer also commits in its service (`commit_keeping_state`): the learner's
+acknowledgement must follow durability, and a duplicate idempotency key is only known
+from the commit.
 """
 
 from collections.abc import Callable, Iterator
@@ -42,16 +43,32 @@ class UncommittedWrite(RuntimeError):
 @contextmanager
 def unit_of_work(keep: bool = True) -> Iterator[None]:
     """Commit what the block changes as one transaction (roll it back if the block raises,
-    or if `keep` is false: a dry run)."""
+    or if `keep` is false: a dry run). A block that changed nothing commits nothing, so what
+    the session has read stays loaded (a status poll that finds the clock still running)."""
     try:
         yield
     except BaseException:
         db.session.rollback()
         raise
-    if keep:
-        db.session.commit()
-    else:
+    if not keep:
         db.session.rollback()
+    elif _changed(db.session()):
+        db.session.commit()
+
+
+def commit_keeping_state() -> None:
+    """Commit without expiring what the session holds: for a writer that read, under its own
+    lock, everything its reply shows (saving an answer), so the reply needs no second read."""
+    session = db.session()
+    kept, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = kept
+
+
+def _changed(session: Session) -> bool:
+    return bool(session.info.get(_UNCOMMITTED) or session.new or session.dirty or session.deleted)
 
 
 def transactional(command: Callable[P, R]) -> Callable[P, R]:

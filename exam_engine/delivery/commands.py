@@ -1,5 +1,10 @@
-"""``exam-engine replay``: re-run a learner's attempt, or a simulated sitting's record, and explain each choice.
-``exam-engine verify-log``: prove a session's event log untouched and its results what the log says."""
+"""Delivery's commands.
+
+``replay``: re-run a learner's attempt, or a simulated sitting's record, and explain each choice.
+``verify-log``: prove a session's logs untouched and its results what the logs say.
+``checkpoint-logs``: commit the attempts' heads into their sessions' logs and sign the session heads.
+``log-key``: make (or rotate) the key that signs session heads.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,20 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from blueprints.services import find_blueprint, find_pools
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.record import SittingRecord
 from exam_engine.assembly.replay import replay
-from exam_engine.core.commands import reported
+from exam_engine.core.commands import operator, reported
 from exam_engine.core.extensions import db
-from exam_engine.delivery.services.audit import graded_data_problems
+from exam_engine.core.transactions import unit_of_work
+from exam_engine.delivery.services.audit import prove_session
 from exam_engine.delivery.services.replay import replay_attempt
 from invigilation.models.sessions import TestSession
-from invigilation.services.event_log import verify_log
+from invigilation.services.checkpoints import checkpoint, needs_checkpoint
+from invigilation.services.signing import SigningError, create_key, public_keys_dir, sign_head, signing_configured
 
 INPUT = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -71,18 +79,62 @@ def replay_command(attempt_id: int | None, record_file: Path | None, index: int,
 @click.option("--session", "session_id", type=int, required=True, help="The test session's id.")
 @with_appcontext
 def verify_log_command(session_id: int) -> None:
-    """Prove a session's event log untouched and every stored answer, response and score what the
-    log says; or name the first broken record and each difference (exit status 1)."""
-    if db.session.get(TestSession, session_id) is None:
+    """Prove a session's event log untouched (against its signed heads too), every attempt's log
+    whole and anchored, and every stored answer, response and score what the logs say; or name
+    each problem (exit status 1)."""
+    proof = prove_session(session_id)
+    if proof.chain.records == 0 and not proof.signed and db.session.get(TestSession, session_id) is None:
         raise click.ClickException(f"there is no test session {session_id}")
-    chain = verify_log(session_id)
-    click.echo(chain.describe(session_id))
-    problems = graded_data_problems(session_id)
-    if problems:
-        click.echo(f"Session {session_id}: {len(problems)} difference(s) between the stored results and the log:")
-        for problem in problems:
-            click.echo(f"  {problem}")
-    else:
-        click.echo(f"Session {session_id}: every stored answer, response and score agrees with the log.")
-    if not chain.ok or problems:
+    for line in proof.lines():
+        click.echo(line)
+    if not proof.ok:
         raise SystemExit(1)
+
+
+@click.command("checkpoint-logs")
+@click.option("--session", "session_id", type=int, help="Only this session (default: every session that "
+              "logged anything since its last checkpoint).")
+@with_appcontext
+def checkpoint_logs_command(session_id: int | None) -> None:
+    """Commit every attempt's head into its session's log and sign the session head into the
+    awarding body's store. Run it from cron every few minutes while tests are sat: changes
+    after the last signed head are covered by the chain alone."""
+    if session_id is not None and db.session.get(TestSession, session_id) is None:
+        raise click.ClickException(f"there is no test session {session_id}")
+    sessions = db.session.scalars(select(TestSession).where(
+        TestSession.id == session_id if session_id is not None else TestSession.started_at.is_not(None))
+        .order_by(TestSession.id)).all()
+    if not signing_configured():
+        click.echo("Signing is not configured (LOG_SIGNING_KEY_FILE, LOG_SIGNATURE_STORE): "
+                   "checkpoints are chained but not signed.")
+    taken = 0
+    for session in sessions:
+        if not needs_checkpoint(session):
+            continue
+        with unit_of_work():
+            checkpoint(session, operator())
+        with reported(SigningError):
+            signed = sign_head(session.id)
+        taken += 1
+        click.echo(f"Session {session.id}: checkpoint at record {session.log_length}"
+                   + (f", signed with key {signed.key}." if signed else "."))
+    click.echo(f"{taken} checkpoint(s) taken; {len(sessions) - taken} session(s) unchanged since their last.")
+
+
+@click.command("log-key")
+@click.option("--out", "private_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the new private key (it must not exist; keep it off the database server).")
+@click.option("--public-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the awarding body keeps public keys (default: LOG_PUBLIC_KEYS_DIR, or the store's keys/).")
+@with_appcontext
+def log_key_command(private_file: Path, public_dir: Path | None) -> None:
+    """Make a new Ed25519 key for signing session heads (to start, or to rotate the key)."""
+    public_dir = public_dir or public_keys_dir()
+    if public_dir is None:
+        raise click.ClickException("give --public-dir, or set LOG_PUBLIC_KEYS_DIR or LOG_SIGNATURE_STORE")
+    with reported(OSError):
+        identifier = create_key(private_file, public_dir)
+    click.echo(f"Key {identifier}: private key written to {private_file} (readable by you only), "
+               f"public key to {public_dir / (identifier + '.pem')}.")
+    click.echo(f"Set LOG_SIGNING_KEY_FILE={private_file} on every app server; keep the old public keys, "
+               "so that heads signed with them still verify.")

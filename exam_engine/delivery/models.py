@@ -6,6 +6,10 @@ the assembly engine gave for it). `Response` holds the current answer per attemp
 `AnswerEvent` is the append-only history of every accepted answer change, each with its
 idempotency key (unique per attempt), the server's receipt time and a per-attempt
 sequence number that only grows.
+
+Each attempt keeps its own hash-chained log (`AttemptRecord`: the items given, every
+answer change, the end), so that candidates' writes never queue behind each other; its
+head is committed into the session's chain when the attempt ends and at checkpoints.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from exam_engine.assembly.blueprint import Mode
 from exam_engine.core.database import enum_column, utcnow
 from exam_engine.core.extensions import Model
+from invigilation.models.event_log import ChainedRecord
 from invigilation.models.sessions import Sitting
 from item_bank.items.models import ItemVersion
 
@@ -81,6 +86,9 @@ class Attempt(Model):
     end: Mapped[AttemptEnd | None] = mapped_column(enum_column(AttemptEnd))
     score: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # marks, ability, pass/fail
     record: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the engine's sitting record, for replay
+    log_length: Mapped[int] = mapped_column(default=0)  # the attempt's chain: records so far
+    log_head: Mapped[str | None] = mapped_column(String(64))  # and the last one's hash
+    anchor_sequence: Mapped[int | None]  # the session record that commits to the chain at the end
 
     sitting: Mapped[Sitting] = relationship()
     items: Mapped[list[AttemptItem]] = relationship(back_populates="attempt", order_by="AttemptItem.position")
@@ -145,10 +153,21 @@ class AnswerEvent(Model):
     attempt_item: Mapped[AttemptItem] = relationship()
 
 
+class AttemptRecord(ChainedRecord, Model):
+    """One record of an attempt's hash-chained log (see `delivery.services.attempt_log`)."""
+
+    __tablename__ = "attempt_events"
+    __table_args__ = (UniqueConstraint("attempt_id", "sequence"),)
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+
+
 @event.listens_for(AnswerEvent, "before_update")
 @event.listens_for(AnswerEvent, "before_delete")
-def _refuse_changes(mapper: Any, connection: Any, target: AnswerEvent) -> None:
-    raise PermissionError("answer events are append-only: they are never updated or deleted")
+@event.listens_for(AttemptRecord, "before_update")
+@event.listens_for(AttemptRecord, "before_delete")
+def _refuse_changes(mapper: Any, connection: Any, target: AnswerEvent | AttemptRecord) -> None:
+    raise PermissionError(f"{target.__tablename__} are append-only: they are never updated or deleted")
 
 
 class CentreResultSetting(Model):

@@ -27,4 +27,4 @@ def rehearse_command(unit_reference: str, candidates: int, seed: int | None, min
     click.echo(f"Pauses: {summary.pauses}; incidents: {summary.incidents}; log records: {session.log_length}")
     for line in summary.answers.describe():
         click.echo(line)
-    click.echo(summary.verification.describe(session.id))
+    click.echo(summary.verification.describe(f"Session {session.id}"))

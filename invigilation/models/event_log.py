@@ -1,4 +1,4 @@
-"""A record of a session's hash-chained event log (see `invigilation.services.event_log`)."""
+"""Records of hash-chained event logs (see `invigilation.services.event_log`)."""
 
 import json
 from datetime import datetime
@@ -10,13 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from exam_engine.core.extensions import Model
 
 
-class EventRecord(Model):
-    __tablename__ = "session_events"
-    __table_args__ = (UniqueConstraint("session_id", "sequence"),)
+class ChainedRecord:
+    """The columns of a record of a hash chain: a session's, or an attempt's own."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("test_sessions.id"), index=True)
-    sequence: Mapped[int]  # 1, 2, ... within the session
+    sequence: Mapped[int]  # 1, 2, ... within the chain
     kind: Mapped[str] = mapped_column(String(60))
     actor: Mapped[str] = mapped_column(String(80))  # a username, or "system"
     recorded_at: Mapped[datetime]
@@ -27,6 +25,13 @@ class EventRecord(Model):
     @property
     def data(self) -> dict[str, Any]:
         return json.loads(self.payload)
+
+
+class EventRecord(ChainedRecord, Model):
+    __tablename__ = "session_events"
+    __table_args__ = (UniqueConstraint("session_id", "sequence"),)
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("test_sessions.id"), index=True)
 
 
 @event.listens_for(EventRecord, "before_update")

@@ -1,11 +1,14 @@
 """The per-session event log: append-only and hash-chained, so tampering shows.
 
-Every invigilation event and every answer event of a session is one record. A record's
-hash covers its session, sequence number, kind, actor, time, payload and the previous
+Every invigilation event of a session is one record; each attempt keeps a chain of its
+own for its items, answers and end (`exam_engine.delivery.services.attempt_log`, hashed
+by the same `chain_hash`), which the session's chain commits to when the attempt ends
+and at each checkpoint (`invigilation.services.checkpoints`). A record's hash covers its
+chain (session or attempt), sequence number, kind, actor, time, payload and the previous
 record's hash (SHA-256), so altering, removing or reordering a row breaks the chain at
 that row. The session keeps the head (length and last hash) so that removing rows from
-the end is caught too. Anyone able to rewrite the whole chain and the head together is
-outside what a hash chain can show; the printed, signed session report carries the head.
+the end is caught too. A log rewritten together with its head is caught against the
+heads signed outside the database (`invigilation.services.signing`).
 
 `append_event` joins the caller's transaction (it does not commit): the event and the
 change it records are written together or not at all.
@@ -13,6 +16,7 @@ change it records are written together or not at all.
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,10 +26,11 @@ from sqlalchemy import select, update
 from exam_engine.auth.models import User
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
-from invigilation.models.event_log import EventRecord
+from invigilation.models.event_log import ChainedRecord, EventRecord
 from invigilation.models.sessions import TestSession
 
 GENESIS = "0" * 64
+SESSION = "session"
 SYSTEM_ACTOR = "system"
 
 
@@ -33,13 +38,20 @@ def canonical_json(payload: dict[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def record_hash(session_id: int, sequence: int, kind: str, actor: str, recorded_at: datetime,
-                payload: str, previous_hash: str) -> str:
+def chain_hash(scope: str, owner: int, sequence: int, kind: str, actor: str, recorded_at: datetime,
+               payload: str, previous_hash: str) -> str:
+    """SHA-256 of one record of the chain of `scope` ("session" or "attempt") number `owner`."""
     material = canonical_json({
-        "session": session_id, "sequence": sequence, "kind": kind, "actor": actor,
+        scope: owner, "sequence": sequence, "kind": kind, "actor": actor,
         "at": recorded_at.isoformat(), "payload": payload, "previous": previous_hash,
     })
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def record_hash(session_id: int, sequence: int, kind: str, actor: str, recorded_at: datetime,
+                payload: str, previous_hash: str) -> str:
+    """The hash of a record of a session's chain."""
+    return chain_hash(SESSION, session_id, sequence, kind, actor, recorded_at, payload, previous_hash)
 
 
 def actor_name(actor: User | str | None) -> str:
@@ -89,20 +101,17 @@ class Verification:
     broken_id: int | None = None
     problem: str = ""
 
-    def describe(self, session_id: int) -> str:
+    def describe(self, what: str) -> str:
+        """One line for `what`, e.g. "Session 3" or "Attempt 12"."""
         if self.ok:
-            return f"Session {session_id}: event log intact ({self.records} records, chain and head verified)."
+            return f"{what}: event log intact ({self.records} records, chain and head verified)."
         where = f"record {self.broken_sequence}" + (f" (row id {self.broken_id})" if self.broken_id else "")
-        return f"Session {session_id}: event log BROKEN at {where}: {self.problem}"
+        return f"{what}: event log BROKEN at {where}: {self.problem}"
 
 
-def verify_log(session_id: int) -> Verification:
-    """Walk the session's chain in sequence order; report the first record that fails."""
-    session = db.session.get(TestSession, session_id)
-    if session is None:
-        raise LookupError(f"no test session {session_id}")
-    rows = db.session.scalars(select(EventRecord).where(EventRecord.session_id == session_id)
-                              .order_by(EventRecord.sequence, EventRecord.id)).all()
+def verify_chain(scope: str, owner: int, rows: Sequence[ChainedRecord], length: int, head: str | None) -> Verification:
+    """Walk a chain's records in sequence order against its stored head (`length` records ending in
+    `head`); report the first record that fails."""
     previous = GENESIS
     for expected, row in enumerate(rows, start=1):
         if row.sequence != expected:
@@ -112,15 +121,26 @@ def verify_log(session_id: int) -> Verification:
         if row.previous_hash != previous:
             return Verification(False, len(rows), expected, row.id,
                                 "it does not link to the record before it (removed or reordered)")
-        digest = record_hash(row.session_id, row.sequence, row.kind, row.actor, row.recorded_at,
-                             row.payload, row.previous_hash)
+        digest = chain_hash(scope, owner, row.sequence, row.kind, row.actor, row.recorded_at, row.payload,
+                            row.previous_hash)
         if digest != row.hash:
             return Verification(False, len(rows), expected, row.id, "its content does not match its hash (altered)")
         previous = row.hash
-    if len(rows) != session.log_length or previous != (session.log_head or GENESIS):
-        missing_from = len(rows) + 1
-        return Verification(False, len(rows), missing_from, None,
-                            f"the log should hold {session.log_length} records ending in "
-                            f"{(session.log_head or GENESIS)[:12]}…, but holds {len(rows)} "
-                            "(records removed from the end)")
+    if len(rows) != length or previous != (head or GENESIS):
+        return Verification(False, len(rows), len(rows) + 1, None,
+                            f"the log should hold {length} records ending in {(head or GENESIS)[:12]}…, "
+                            f"but holds {len(rows)} (records removed from the end)")
     return Verification(True, len(rows))
+
+
+def session_records(session_id: int) -> Sequence[EventRecord]:
+    return db.session.scalars(select(EventRecord).where(EventRecord.session_id == session_id)
+                              .order_by(EventRecord.sequence, EventRecord.id)).all()
+
+
+def verify_log(session_id: int) -> Verification:
+    """Walk the session's chain in sequence order; report the first record that fails."""
+    session = db.session.get(TestSession, session_id)
+    if session is None:
+        raise LookupError(f"no test session {session_id}")
+    return verify_chain(SESSION, session_id, session_records(session_id), session.log_length, session.log_head)

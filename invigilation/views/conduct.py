@@ -8,13 +8,16 @@ from werkzeug.wrappers import Response
 
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import Role
+from exam_engine.core.transactions import unit_of_work
 from invigilation.errors import InvigilationError
 from invigilation.models.centres import Workstation
-from invigilation.models.sessions import IdentityDocument, PauseReason, Sitting
+from invigilation.models.sessions import IdentityDocument, PauseReason, Sitting, TestSession
 from invigilation.services import conduct, seats
 from invigilation.services.access import can_conduct, can_void
+from invigilation.services.checkpoints import checkpoint
 from invigilation.services.report import local
 from invigilation.services.sessions import ratio_warning, spare_workstations
+from invigilation.services.signing import SigningError, sign_head
 from invigilation.views.common import back_to, bp, failed, form_record, form_text, load_session, load_sitting
 
 
@@ -44,6 +47,24 @@ SESSION_ACTIONS: dict[str, tuple[Callable[..., object], str]] = {
 }
 
 
+SEALED_BY = {"end", "sign"}  # actions after which the log is checkpointed and its head signed
+
+
+def _seal(session: TestSession) -> None:
+    """Commit every attempt's head into the session's log, then sign the committed head."""
+    with unit_of_work():  # the head is signed only once it is durable
+        checkpoint(session, current_user)
+    try:
+        signed = sign_head(session.id)
+    except SigningError as error:
+        flash(f"The log's head could not be signed ({error}); the awarding body's checkpoint will sign it.",
+              "error")
+    else:
+        if signed is not None:
+            flash(f"The session's log head ({signed.length} records) is signed and sent to the awarding body.",
+                  "success")
+
+
 @bp.route("/sessions/<int:session_id>/<action>", methods=["POST"])
 @roles_required(Role.INVIGILATOR)
 def session_action(session_id: int, action: str) -> Response:
@@ -57,6 +78,8 @@ def session_action(session_id: int, action: str) -> Response:
         failed(error)
     else:
         flash(done, "success")
+        if action in SEALED_BY:
+            _seal(session)
     return back_to("invigilation.report" if action == "sign" else "invigilation.register", session_id=session.id)
 
 

@@ -15,10 +15,11 @@ from invigilation.errors import InvigilationError
 from invigilation.models.sessions import Incident, IncidentCategory, SessionState
 from invigilation.services.access import can_conduct, visible_sessions
 from invigilation.services.conduct import expire_overdue
-from invigilation.services.event_log import verify_log
+from invigilation.services.event_log import session_records, verify_log
 from invigilation.services.incidents import alert_to_incident, dismiss_alert, malpractice_report, record_incident
 from invigilation.services.report import CENTRE_TIME_ZONE, dashboard_rows, local, report_csv, report_rows, time_text
 from invigilation.services.sessions import ratio_warning
+from invigilation.services.signing import signature_problems, signed_heads
 from invigilation.views.common import (
     back_to,
     bp,
@@ -127,7 +128,8 @@ def report(session_id: int) -> str:
     session = load_session(session_id)
     return render_template("invigilation/report.html", session=session, rows=report_rows(session), local=local,
                            time_text=time_text, conduct=can_conduct(current_user, session),
-                           verification=verify_log(session.id))
+                           verification=verify_log(session.id), signed=signed_heads(session.id)[-1:],
+                           signature_problems=signature_problems(session.id, session_records(session.id)))
 
 
 @bp.route("/sessions/<int:session_id>/report.csv")

@@ -1,9 +1,14 @@
-"""Fixtures for delivery tests: a small bank and short tests in each mode."""
+"""Fixtures for delivery tests: a small bank, short tests in each mode, and an ended attempt."""
 
 import pytest
 from flask import Flask
 
-from tests.delivery.factory import UNIT, blueprint
+from exam_engine.core.extensions import db
+from exam_engine.delivery.models import Attempt
+from exam_engine.delivery.services.audit import graded_data_problems
+from invigilation.services.event_log import verify_log
+from tests.delivery.factory import UNIT, blueprint, make_items, make_sitting
+from tests.delivery.runner_client import Runner
 
 
 @pytest.fixture
@@ -16,3 +21,25 @@ def design(app: Flask):
     set_design("fixed")
     yield set_design
     app.config["DELIVERY_BLUEPRINTS"] = {}
+
+
+@pytest.fixture
+def ended(app, make_user, design):
+    """A submitted fixed test of four items: items 1 and 2 answered (item 1 twice), item 3 once."""
+    design("fixed", 4)
+    make_items()
+    setup = make_sitting(make_user)
+    runner = Runner(app.test_client())
+    runner.enter(setup.sitting)
+    attempt_id = runner.start(setup.sitting.id)["attempt"]
+    for position, key in ((1, "a"), (1, "b"), (2, "c"), (3, "d")):
+        item = runner.call("GET", f"/api/runner/attempts/{attempt_id}/items/{position}").get_json()["item"]
+        choices = [option["id"] for option in item["options"]]
+        answer = {"single_best_answer": choices[ord(key) % 4], "multiple_response": choices[:item.get("select", 2)],
+                  "ordering": choices}[item["type"]]
+        assert runner.answer(attempt_id, position, answer, key).status_code == 200
+    assert runner.call("POST", f"/api/runner/attempts/{attempt_id}/submit").status_code == 200
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert verify_log(setup.sitting.session_id).ok and graded_data_problems(setup.sitting.session_id) == []
+    return attempt

@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
-from exam_engine.delivery.models import AnswerEvent, Attempt, Response
-from invigilation.models.event_log import EventRecord
+from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptRecord, Response
+from exam_engine.delivery.services.attempt_log import verify_attempt
 from invigilation.models.sessions import Pause, PauseReason, Sitting
 from invigilation.services import conduct, seats
 from invigilation.services.event_log import verify_log
@@ -42,10 +42,10 @@ def test_an_answer_posted_twice_with_one_key_is_stored_once(app, make_user, desi
     assert first.get_json()["duplicate"] is False and again.get_json()["duplicate"] is True
     assert again.get_json()["sequence"] == first.get_json()["sequence"] == 1
     assert db.session.scalar(select(func.count(AnswerEvent.id)).where(AnswerEvent.attempt_id == attempt)) == 1
-    logged = db.session.scalars(select(EventRecord).where(EventRecord.session_id == setup.sitting.session_id,
-                                                          EventRecord.kind == "answer.saved")).all()
+    logged = db.session.scalars(select(AttemptRecord).where(AttemptRecord.attempt_id == attempt,
+                                                            AttemptRecord.kind == "answer.saved")).all()
     assert len(logged) == 1 and logged[0].data["idempotency_key"] == "key-1"
-    assert verify_log(setup.sitting.session_id).ok
+    assert verify_attempt(db.session.get(Attempt, attempt)).ok and verify_log(setup.sitting.session_id).ok
 
 
 def test_sequence_grows_and_the_latest_change_is_the_stored_answer(app, make_user, design):

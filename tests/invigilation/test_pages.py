@@ -10,9 +10,10 @@ from exam_engine.core.extensions import db
 from invigilation.models.centres import Candidate, CentreStaff
 from invigilation.models.sessions import IdentityDocument, IncidentCategory, SittingState
 from invigilation.services import conduct
-from invigilation.services.event_log import verify_log
+from invigilation.services.event_log import session_records, verify_log
 from invigilation.services.incidents import raise_alert, record_incident
 from invigilation.services.sessions import book_candidate, ratio_warning
+from invigilation.services.signing import create_key, signed_heads
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import csrf_token_from, sign_in
 from tests.invigilation.conftest import build_world, quick_user
@@ -186,3 +187,25 @@ def test_the_awarding_body_sees_every_centres_sessions_and_malpractice_reports(c
     assert c.get(f"/invigilation/incidents/{theirs.incidents[0].id}").status_code == 200
     centre_admin = signed_in(client.application.test_client(), home.admin)
     assert centre_admin.get("/invigilation/oversight").status_code == 403
+
+
+def test_ending_the_session_and_signing_the_register_seal_the_log(app, client, two_centres, tmp_path, monkeypatch):
+    """Each checkpoints the log and signs its head into the awarding body's store; the report shows it."""
+    home, _, session, _, _ = two_centres
+    store = tmp_path / "store"
+    create_key(tmp_path / "signing.pem", store / "keys")
+    monkeypatch.setitem(app.config, "LOG_SIGNING_KEY_FILE", str(tmp_path / "signing.pem"))
+    monkeypatch.setitem(app.config, "LOG_SIGNATURE_STORE", str(store))
+    c = signed_in(client, home.invigilator)
+    register = f"/invigilation/sessions/{session.id}/register"
+    for action in ("start", "end", "sign"):
+        token = csrf_token_from(c.get(register).get_data(as_text=True))
+        page = c.post(f"/invigilation/sessions/{session.id}/{action}", data={"csrf_token": token},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "is signed and sent to the awarding body" in page
+    db.session.expire_all()
+    kinds = [record.kind for record in session_records(session.id)]
+    assert kinds[-4:] == ["session.ended", "log.checkpoint", "register.signed", "log.checkpoint"]
+    heads = signed_heads(session.id)
+    assert [head.length for head in heads] == [len(kinds) - 2, len(kinds)]
+    assert "matches the log" in page and heads[-1].signature in page

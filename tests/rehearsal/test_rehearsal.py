@@ -3,10 +3,11 @@
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from exam_engine.core.extensions import db
-from exam_engine.delivery.models import AnswerEvent, AttemptEnd
+from exam_engine.delivery.models import AnswerEvent, AttemptEnd, AttemptRecord
+from exam_engine.delivery.services.attempt_log import verify_attempt
 from exam_engine.delivery.services.attempts import attempt_of
 from exam_engine.rehearsal.services import rehearse
 from invigilation.models.event_log import EventRecord
@@ -63,7 +64,9 @@ def test_every_candidate_sits_the_test_through_delivery_while_their_clock_runs(a
 
     records = db.session.scalars(select(EventRecord).where(EventRecord.session_id == session.id)
                                  .order_by(EventRecord.sequence)).all()
-    assert sum(1 for r in records if r.kind == "answer.saved") == stored
+    assert db.session.scalar(select(func.count()).select_from(AttemptRecord).where(
+        AttemptRecord.kind == "answer.saved", AttemptRecord.attempt_id.in_([a.id for a in attempts]))) == stored
+    assert all(verify_attempt(a).ok for a in attempts)
     assert sum(1 for r in records if r.kind == "attempt.ended") == 6
     times = [r.recorded_at for r in records]
     assert times == sorted(times), "the log's records are not in the order they happened"

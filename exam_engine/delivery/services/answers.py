@@ -6,7 +6,8 @@ caller's transaction. An answer change carries an idempotency key
 chosen by the page: posting it again (a replay after a lost acknowledgement) returns the
 first acknowledgement and stores nothing new. Every accepted answer gets the attempt's
 next sequence number and the server's receipt time, becomes the item's current answer,
-and is appended to the session's event log, all together or not at all. The services
+and is appended to the attempt's own event log, all together or not at all: nothing the
+rest of the room writes to is touched. The services
 read the server's clock unless a rehearsal gives its simulated time as `now`.
 """
 
@@ -16,21 +17,21 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from exam_engine.auth.models import User
 from exam_engine.core import throttle
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
-from exam_engine.core.transactions import unit_of_work
+from exam_engine.core.transactions import commit_keeping_state, unit_of_work
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem, Response
-from exam_engine.delivery.services import engine
-from exam_engine.delivery.services.attempts import given_marks, own_attempt
+from exam_engine.delivery.services import attempt_log, engine
+from exam_engine.delivery.services.attempts import given_marks, own_attempt, read_under_lock
 from exam_engine.delivery.services.locking import lock_attempt
 from exam_engine.delivery.services.sittings import InvigilationError, is_accepting_answers, raise_alert
-from exam_engine.delivery.services.submission import expire_if_due
+from exam_engine.delivery.services.submission import close_if_time_up, expire_if_due
 from invigilation.models.sessions import Alert
-from invigilation.services.event_log import append_event
 from invigilation.states import SittingState
 from item_bank.items.models import ItemVersion
 from item_bank.items.scoring import ItemType
@@ -83,39 +84,34 @@ def _check_open(attempt: Attempt, now: datetime | None) -> None:
     """Refuse unless the clock is running (closing a timed-out attempt first, in its own unit of work)."""
     now = now or utcnow()
     expire_if_due(attempt, now)
-    if not attempt.is_open:
-        raise DeliveryError("Your test has ended; answers are no longer accepted. Answers saved before the end are "
-                            "kept.", "attempt_ended")
-    if attempt.sitting.state is SittingState.PAUSED:
-        raise DeliveryError("Your test is paused; answers are accepted again when it resumes.", "paused", 423)
-    if not is_accepting_answers(attempt.sitting, now):
-        raise DeliveryError("Answers are not accepted now.", "not_accepting")
+    _refuse_unless_accepting(attempt, now)
 
 
 def save_answer(learner: User, attempt_id: int, position: int, answer: Any, key: str,
                 client_time: str | None = None, now: datetime | None = None) -> dict[str, Any]:
-    """Store one answer change once, whatever the number of times it is posted."""
+    """Store one answer change once, whatever the number of times it is posted.
+
+    The attempt's lock comes first, and everything the answer depends on is read once under
+    it (`read_under_lock`): the learner's writes queue behind the same learner's only, and
+    the reply is built from what was read and written, with no second read. A key already
+    stored gets its first acknowledgement, even after the end.
+    """
     if not key or len(key) > MAX_KEY_LENGTH:
         raise DeliveryError(f"an idempotency key of 1 to {MAX_KEY_LENGTH} characters is required",
                             "invalid_request", 422)
-    attempt = own_attempt(learner, attempt_id)
+    own_attempt(learner, attempt_id)  # someone else's attempt is refused before anything is locked
+    lock_attempt(attempt_id)
+    attempt = read_under_lock(attempt_id)
     existing = _existing(attempt.id, key)
     if existing is not None:
-        return _ack(existing, duplicate=True)
-    _check_open(attempt, now)
-    entry = _entry(attempt, position)
-    answer = validate_answer(entry.item_version, answer)
-    lock_attempt(attempt_id)  # the checks above only read; from here on this attempt's answers queue up
-    db.session.expire_all()  # re-read under the lock: a pause or the end may have come meanwhile
-    existing = _existing(attempt.id, key)
-    if existing is not None:  # the same key, stored while this request was checking
-        db.session.commit()
-        return _ack(existing, duplicate=True)
+        return _acknowledged(_ack(existing, duplicate=True))
     received = now or utcnow()
-    if not attempt.is_open or not is_accepting_answers(attempt.sitting, received):
-        db.session.rollback()
-        _check_open(attempt, received)
-        raise DeliveryError("Answers are not accepted now.", "not_accepting")
+    if close_if_time_up(attempt, received):
+        commit_keeping_state()  # the clock ran out: the attempt stays closed whatever this request answers
+    _refuse_unless_accepting(attempt, received)
+    entry = _entry(attempt, position)
+    version = db.session.get_one(ItemVersion, entry.item_version_id, options=[joinedload(ItemVersion.item)])
+    answer = validate_answer(version, answer)
     sequence = attempt.next_sequence
     attempt.next_sequence = sequence + 1
     event = AnswerEvent(attempt_id=attempt.id, attempt_item=entry, sequence=sequence, idempotency_key=key,
@@ -125,19 +121,34 @@ def save_answer(learner: User, attempt_id: int, position: int, answer: Any, key:
         entry.response = Response(answer=answer, sequence=sequence, saved_at=received)
     else:
         entry.response.answer, entry.response.sequence, entry.response.saved_at = answer, sequence, received
-    append_event(attempt.sitting.session_id, "answer.saved", {
+    attempt_log.append(attempt, "answer.saved", {
         "attempt": attempt.id, "sitting": attempt.sitting_id, "position": position,
-        "item": entry.item_version.item.code, "version": entry.item_version.number, "sequence": sequence,
-        "idempotency_key": key, "answer": answer}, learner, at=received)
+        "item": version.item.code, "version": version.number, "sequence": sequence,
+        "idempotency_key": key, "answer": answer}, learner, received)
     try:
-        db.session.commit()
+        return _acknowledged(_ack(event, duplicate=False))
     except IntegrityError:  # the same key posted twice at once: the other request stored it
         db.session.rollback()
         existing = _existing(attempt_id, key)
         if existing is None:
             raise
         return _ack(existing, duplicate=True)
-    return _ack(event, duplicate=False)
+
+
+def _acknowledged(ack: dict[str, Any]) -> dict[str, Any]:
+    """Commit, then acknowledge: the learner is told only what is durable."""
+    commit_keeping_state()
+    return ack
+
+
+def _refuse_unless_accepting(attempt: Attempt, now: datetime) -> None:
+    if not attempt.is_open:
+        raise DeliveryError("Your test has ended; answers are no longer accepted. Answers saved before the end are "
+                            "kept.", "attempt_ended")
+    if attempt.sitting.state is SittingState.PAUSED:
+        raise DeliveryError("Your test is paused; answers are accepted again when it resumes.", "paused", 423)
+    if not is_accepting_answers(attempt.sitting, now):
+        raise DeliveryError("Answers are not accepted now.", "not_accepting")
 
 
 def set_flag(learner: User, attempt_id: int, position: int, flagged: bool) -> None:
@@ -177,10 +188,12 @@ def next_item(learner: User, attempt_id: int, after: int, now: datetime | None =
         with unit_of_work():  # the test's true length is known now: kept, though the request is refused
             attempt.planned_items = len(attempt.items)
         raise DeliveryError("that was the last question; submit your test", "no_more_items")
-    position = len(given) + 1
+    position, now = len(given) + 1, now or utcnow()
     attempt.planned_items = max(attempt.planned_items, position)
     attempt.items.append(AttemptItem(position=position, item_version_id=version, pretest=step.pretest,
-                                     selection=engine.step_record(step), assigned_at=now or utcnow()))
+                                     selection=engine.step_record(step), assigned_at=now))
+    attempt_log.append(attempt, "item.given", {"position": position, "item": step.item, "version_id": version,
+                                               "pretest": step.pretest}, learner, now)
     db.session.flush()
     return position
 

@@ -9,13 +9,14 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from exam_engine.auth.models import User
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt, AttemptItem
-from exam_engine.delivery.services import engine
+from exam_engine.delivery.services import attempt_log, engine
 from exam_engine.delivery.services.locking import lock_sitting
 from exam_engine.delivery.services.sittings import SIGN_IN_STATES, InvigilationError, start_clock
 from exam_engine.delivery.services.sittings import cancel_before_start as cancel
@@ -43,13 +44,23 @@ def own_sitting(learner: User, sitting_id: int) -> Sitting:
     return sitting
 
 
-def own_attempt(learner: User, attempt_id: int, lock: bool = False) -> Attempt:
-    """The learner's own attempt (locked for update when `lock`: answers queue up per attempt)."""
-    query = select(Attempt).where(Attempt.id == attempt_id)
-    attempt = db.session.scalar(query.with_for_update() if lock else query)
+def own_attempt(learner: User, attempt_id: int) -> Attempt:
+    """The learner's own attempt (from the session's identity map when the request has read it already)."""
+    attempt = db.session.get(Attempt, attempt_id)
     if attempt is None or attempt.sitting.candidate.user_id != learner.id:
         raise NOT_FOUND
     return attempt
+
+
+def read_under_lock(attempt_id: int) -> Attempt:
+    """The attempt read afresh once its lock is held, with all that an answer depends on and the
+    reply shows: its sitting and that sitting's unit and pauses, its items and their answers."""
+    sitting = joinedload(Attempt.sitting)
+    return db.session.scalars(
+        select(Attempt).where(Attempt.id == attempt_id)
+        .options(sitting.joinedload(Sitting.unit), sitting.joinedload(Sitting.candidate),
+                 sitting.joinedload(Sitting.pauses), joinedload(Attempt.items).joinedload(AttemptItem.response))
+        .execution_options(populate_existing=True)).unique().one()
 
 
 def attempt_of(sitting: Sitting) -> Attempt | None:
@@ -128,10 +139,14 @@ def _attempt(sitting: Sitting, plan: engine.Plan, now: datetime) -> Attempt:
     db.session.add(attempt)
     versions = {pretest: engine.version_ids(unit, [code for code, p, _ in plan.items if p is pretest], pretest)
                 for pretest in (False, True)}
-    for position, (code, pretest, record) in enumerate(plan.items, start=1):
-        attempt.items.append(AttemptItem(position=position, item_version_id=versions[pretest][code], pretest=pretest,
+    given = [[position, code, versions[pretest][code], pretest]
+             for position, (code, pretest, _) in enumerate(plan.items, start=1)]
+    for (position, _, version, pretest), (_, _, record) in zip(given, plan.items):
+        attempt.items.append(AttemptItem(position=position, item_version_id=version, pretest=pretest,
                                          selection=record, assigned_at=now))
     db.session.flush()
+    attempt_log.append(attempt, "attempt.started", {"sitting": sitting.id, "mode": plan.mode.value,
+                                                    "items": given}, None, now)
     return attempt
 
 

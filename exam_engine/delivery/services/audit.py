@@ -1,4 +1,5 @@
-"""Graded data checked against the event log: what `verify-log` adds to the chain's check.
+"""A session's whole proof (`exam-engine verify-log`): its chain, its signed heads, every
+attempt's chain and anchors, and the graded data checked against the logs.
 
 The chain proves the log untouched; this proves the stored results agree with it. For
 every attempt of a session, each stored answer change must be the one the log records
@@ -17,13 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exam_engine.core.extensions import db
-from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem
+from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem, AttemptRecord
+from exam_engine.delivery.services.attempt_log import anchoring_problems
 from invigilation.models.event_log import EventRecord
-from invigilation.models.sessions import Sitting
+from invigilation.models.sessions import Sitting, TestSession
+from invigilation.services.checkpoints import ATTEMPT_ENDED
+from invigilation.services.event_log import SESSION, Verification, session_records, verify_chain
+from invigilation.services.signing import signature_problems, signed_heads, signing_configured
 from item_bank.items.models import ItemVersion
 from item_bank.items.scoring import score as mark
 
-ANSWER_SAVED, ATTEMPT_ENDED = "answer.saved", "attempt.ended"
+ANSWER_SAVED = "answer.saved"
 
 
 @dataclass(frozen=True)
@@ -41,13 +46,16 @@ class LoggedAnswer:
 Logged = dict[int, dict[int, LoggedAnswer]]  # attempt -> sequence -> the logged change
 
 
-def _logged(session_id: int) -> tuple[Logged, dict[int, dict[str, Any]]]:
-    """The session's logged answer changes by attempt and sequence, and its attempt ends by attempt."""
+def _logged(session_id: int, attempt_ids: list[int]) -> tuple[Logged, dict[int, dict[str, Any]]]:
+    """The logged answer changes by attempt and sequence (in the attempts' logs, or in the session's
+    for attempts from before each attempt had its own), and the attempt ends the session's log records."""
     answers: Logged = {}
     ends: dict[int, dict[str, Any]] = {}
-    for record in db.session.scalars(select(EventRecord).where(
-            EventRecord.session_id == session_id, EventRecord.kind.in_([ANSWER_SAVED, ATTEMPT_ENDED]))
-            .order_by(EventRecord.sequence)):
+    session_records = db.session.scalars(select(EventRecord).where(
+        EventRecord.session_id == session_id, EventRecord.kind.in_([ANSWER_SAVED, ATTEMPT_ENDED])))
+    attempt_records = db.session.scalars(select(AttemptRecord).where(
+        AttemptRecord.attempt_id.in_(attempt_ids), AttemptRecord.kind == ANSWER_SAVED))
+    for record in [*session_records, *attempt_records]:
         data = record.data
         if record.kind == ANSWER_SAVED:
             answers.setdefault(data["attempt"], {})[data["sequence"]] = LoggedAnswer(
@@ -119,12 +127,12 @@ def _score_problems(attempt: Attempt, logged: dict[int, LoggedAnswer], end: dict
 
 def graded_data_problems(session_id: int) -> list[str]:
     """Every difference between the session's stored answers, responses and scores and its log."""
-    logged, ends = _logged(session_id)
     attempts = db.session.scalars(
         select(Attempt).join(Sitting).where(Sitting.session_id == session_id).order_by(Attempt.id)
         .options(selectinload(Attempt.items).selectinload(AttemptItem.response),
                  selectinload(Attempt.items).selectinload(AttemptItem.item_version).selectinload(ItemVersion.item))
     ).all()
+    logged, ends = _logged(session_id, [attempt.id for attempt in attempts])
     events: dict[int, list[AnswerEvent]] = {}
     for event in db.session.scalars(select(AnswerEvent).where(AnswerEvent.attempt_id.in_([a.id for a in attempts]))
                                     .order_by(AnswerEvent.attempt_id, AnswerEvent.sequence)):
@@ -138,3 +146,51 @@ def graded_data_problems(session_id: int) -> list[str]:
                  "in this session" for attempt_id, changes in sorted(logged.items()) for sequence in sorted(changes)]
     problems += [f"the log ends attempt {attempt_id}, but it is not stored in this session" for attempt_id in ends]
     return problems
+
+
+@dataclass(frozen=True)
+class SessionProof:
+    session_id: int
+    chain: Verification
+    signed: int  # signed heads in the store
+    signing: bool  # whether this server signs heads
+    signature_problems: list[str]
+    anchoring_problems: list[str]
+    graded_problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.chain.ok and not (self.signature_problems or self.anchoring_problems or self.graded_problems)
+
+    def lines(self) -> list[str]:
+        """What `verify-log` prints: one line per check, then each problem indented."""
+        what = f"Session {self.session_id}"
+        lines = [self.chain.describe(what)]
+        for problems, trouble, fine in (
+                (self.signature_problems, "problem(s) with its signed heads",
+                 f"{self.signed} signed head(s) in the store, each matching the log" if self.signed else
+                 "no signed head in the store" + ("" if self.signing else " (signing is not configured)")
+                 + ": the chain alone shows tampering, not a log rewritten with its head"),
+                (self.anchoring_problems, "problem(s) in the attempts' logs",
+                 "every attempt's log is intact and matches what the session's log committed to"),
+                (self.graded_problems, "difference(s) between the stored results and the logs",
+                 "every stored answer, response and score agrees with the logs")):
+            lines.append(f"{what}: {len(problems)} {trouble}:" if problems else f"{what}: {fine}.")
+            lines += [f"  {problem}" for problem in problems]
+        return lines
+
+
+def prove_session(session_id: int) -> SessionProof:
+    """Everything `verify-log` checks. A session missing from the database is checked against the
+    store: signed heads for it show that its log was deleted."""
+    session = db.session.get(TestSession, session_id)
+    own = session_records(session_id)
+    if session is None:
+        chain = Verification(False, 0, None, None, "the session is not in the database")
+        anchors: list[str] = []
+        graded: list[str] = []
+    else:
+        chain = verify_chain(SESSION, session_id, own, session.log_length, session.log_head)
+        anchors, graded = anchoring_problems(session_id, own), graded_data_problems(session_id)
+    return SessionProof(session_id, chain, len(signed_heads(session_id)), signing_configured(),
+                        signature_problems(session_id, own), anchors, graded)

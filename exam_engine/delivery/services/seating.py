@@ -1,7 +1,8 @@
 """Which browser holds a learner's seat, as delivery sees it: the token invigilation's sign-in gave
 it, kept in the browser's signed session (see `invigilation.services.seats`)."""
 
-from flask import request, session
+from flask import g, request, session
+from sqlalchemy.orm import joinedload
 
 from exam_engine.auth.models import User
 from exam_engine.core.extensions import db
@@ -52,8 +53,10 @@ def refusal(learner: User, attempt_id: int | None, sitting_id: int | None) -> De
     """
     sitting = None
     if attempt_id is not None:
-        attempt = db.session.get(Attempt, attempt_id)
+        attempt = db.session.get(Attempt, attempt_id,
+                                 options=[joinedload(Attempt.sitting).joinedload(Sitting.candidate)])
         sitting = attempt.sitting if attempt is not None else None
+        g.named_attempt = attempt  # the session holds what it read weakly: kept, the view reads it from there
     elif sitting_id is not None:
         sitting = db.session.get(Sitting, sitting_id)
     if sitting is None or sitting.candidate.user_id != learner.id or sitting.state.is_final:

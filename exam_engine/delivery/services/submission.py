@@ -10,7 +10,8 @@ lost: for every answer event the server acknowledged it shows the sequence numbe
 receipt time, checks that the item's stored answer is the latest of its events, that the
 score counts the stored answers and that none was stored after the end, checks any
 acknowledgements the page still holds in its journal against what is stored, and
-verifies the session's hash-chained event log that every answer was appended to.
+verifies the attempt's own hash-chained log and the session record that anchors it: its
+cost depends on the learner's own records only, never on the size of the room.
 """
 
 from collections.abc import Sequence
@@ -25,11 +26,12 @@ from exam_engine.core.extensions import db
 from exam_engine.core.transactions import unit_of_work
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptEnd, CentreResultSetting
-from exam_engine.delivery.services import engine
+from exam_engine.delivery.services import attempt_log, engine
 from exam_engine.delivery.services.attempts import given_marks, marks_of, own_attempt
 from exam_engine.delivery.services.locking import lock_attempt
 from exam_engine.delivery.services.sittings import finish, time_out, timing
-from invigilation.services.event_log import append_event, verify_log
+from invigilation.services.checkpoints import ATTEMPT_ENDED
+from invigilation.services.event_log import append_event
 from invigilation.states import SittingState
 
 
@@ -67,11 +69,14 @@ def close(attempt: Attempt, end: AttemptEnd, actor: User | None, at: datetime | 
     attempt.score = result
     attempt.ended_at, attempt.end = ended, end
     sitting = attempt.sitting
-    append_event(sitting.session_id, "attempt.ended", {
-        "attempt": attempt.id, "sitting": sitting.id, "end": end.value,
-        "answer_events": attempt.next_sequence - 1,
-        "answered_items": sum(1 for e in attempt.items if e.response and e.response.answer is not None),
-        "items_given": len(attempt.items), "marks": result["marks"]}, actor, at=ended)
+    summary = {"attempt": attempt.id, "sitting": sitting.id, "end": end.value,
+               "answer_events": attempt.next_sequence - 1,
+               "answered_items": sum(1 for e in attempt.items if e.response and e.response.answer is not None),
+               "items_given": len(attempt.items), "marks": result["marks"]}
+    attempt_log.append(attempt, ATTEMPT_ENDED, summary, actor, ended)
+    anchor = append_event(sitting.session_id, ATTEMPT_ENDED,
+                          {**summary, "log_length": attempt.log_length, "log_head": attempt.log_head}, actor, at=ended)
+    attempt.anchor_sequence = anchor.sequence
     return True
 
 
@@ -156,9 +161,9 @@ def reconciliation(attempt: Attempt, acknowledged: list[str] | None = None) -> d
     missing = sorted(set(acknowledged or []) - keys)
     if missing:
         problems.append(f"{len(missing)} acknowledgement(s) held by the page are not stored: {', '.join(missing)}")
-    log = verify_log(attempt.sitting.session_id)
+    log = attempt_log.verify_attempt(attempt)
     if not log.ok:
-        problems.append(log.describe(attempt.sitting.session_id))
+        problems.append(log.describe(f"Attempt {attempt.id}"))
     sequences = [event.sequence for event in events]
     if sequences != list(range(1, len(sequences) + 1)):
         problems.append("the answer sequence numbers have a gap")
