@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import BinaryIO
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -20,24 +21,28 @@ def free_port() -> int:
 
 
 class Server:
-    """`exam_engine:create_app(config)` under gunicorn; `kill()` sends SIGKILL to its process group."""
+    """`exam_engine:create_app(config)` under gunicorn; `kill()` sends SIGKILL to its process group.
+    With `log`, the server's standard error (its request log) is appended to that file."""
 
-    def __init__(self, database_url: str, config: dict, port: int, workers: int = 2, threads: int = 8) -> None:
+    def __init__(self, database_url: str, config: dict, port: int, workers: int = 2, threads: int = 8,
+                 log: Path | None = None) -> None:
         self.database_url, self.config, self.port = database_url, config, port
-        self.workers, self.threads = workers, threads
+        self.workers, self.threads, self.log = workers, threads, log
         self.process: subprocess.Popen[bytes] | None = None
+        self._log_file: BinaryIO | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, wait: float = 30.0) -> None:
+        self._log_file = self.log.open("ab") if self.log else None  # the request log, one JSON line per request
         env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": self.database_url,
                "SECRET_KEY": "benchmark-and-restart-secret"}
         self.process = subprocess.Popen(
             [str(GUNICORN), "--workers", str(self.workers), "--threads", str(self.threads), "--bind",
              f"127.0.0.1:{self.port}", "--log-level", "warning", f"exam_engine:create_app({self.config!r})"],
-            cwd=ROOT, env=env, start_new_session=True)
+            cwd=ROOT, env=env, start_new_session=True, stderr=self._log_file)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             try:
@@ -56,3 +61,6 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
         self.process = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None

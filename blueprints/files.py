@@ -7,6 +7,7 @@ is described in `blueprints/data/README.md`.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -180,12 +181,22 @@ def consistency_problems(blueprint: Blueprint) -> list[str]:
 
 
 def load(path: Path) -> Blueprint:
-    """Read and validate one blueprint file."""
+    """Read and validate one blueprint file (parsed once per version of the file: every test's
+    start reads the unit's blueprint, and parsing YAML costs more than choosing the first item)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+        version = path.stat()
+    except OSError as error:
         raise BlueprintError(str(path), [f"cannot read: {error}"]) from None
-    return parse(data, str(path))
+    return _load(str(path), version.st_mtime_ns, version.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _load(path: str, mtime_ns: int, size: int) -> Blueprint:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise BlueprintError(path, [f"cannot read: {error}"]) from None
+    return parse(data, path)
 
 
 def load_all(folder: Path = BLUEPRINT_FOLDER) -> dict[str, Blueprint]:

@@ -22,8 +22,10 @@ counts per ability class), and each attempt's eligibility is drawn once at its s
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +53,7 @@ from item_bank.items.pools import unit_pools
 
 EXPOSURE_HISTORY = 2000  # recorded sittings the exposure counts are rebuilt from
 ENGINE_CACHE_SIZE = 16  # engines kept per process (one per blueprint and bank state in use)
+EXPOSURE_REFRESH_SECONDS = 30.0  # how stale the exposure counts a new attempt is drawn with may be
 
 
 @dataclass(frozen=True)
@@ -114,9 +117,21 @@ def _bank_state(unit: str) -> tuple[Any, ...]:
         .where(Item.unit_reference == unit)).one())
 
 
+@functools.lru_cache(maxsize=ENGINE_CACHE_SIZE)
+def _parsed(blueprint_text: str) -> Blueprint:
+    """A snapshot's blueprint text, parsed once per process (every next item reads it)."""
+    return parse(yaml.safe_load(blueprint_text), source="attempt snapshot")
+
+
+@functools.lru_cache(maxsize=ENGINE_CACHE_SIZE)
+def _text(blueprint: Blueprint) -> str:
+    """A blueprint in file form, as attempts keep it, written once per process."""
+    return dump(blueprint)
+
+
 def _engine(blueprint_text: str) -> Engine:
     """The engine for a blueprint over the unit's current bank (cached while the bank is unchanged)."""
-    blueprint = parse(yaml.safe_load(blueprint_text), source="attempt snapshot")
+    blueprint = _parsed(blueprint_text)
     key = (blueprint_text, _bank_state(blueprint.unit))
     cached = _engines.get(key)
     if cached is not None:
@@ -139,6 +154,30 @@ def version_ids(unit: str, codes: list[str], pretest: bool = False) -> dict[str,
         if code not in latest or number > latest[code][1]:
             latest[code] = (version_id, number)
     return {code: version_id for code, (version_id, _) in latest.items()}
+
+
+@dataclass
+class _ExposureCache:
+    """Each engine's exposure counts, rebuilt at most every `EXPOSURE_REFRESH_SECONDS`: a room
+    starting together shares one rebuild instead of reading the unit's history once each."""
+
+    built: dict[int, tuple[float, Engine, ExposureControl]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def current(self, engine: Engine, unit: str) -> ExposureControl:
+        with self.lock:
+            found = self.built.get(id(engine))
+            if found is not None and found[1] is engine and time.monotonic() - found[0] < EXPOSURE_REFRESH_SECONDS:
+                return found[2]
+            control = _exposure(engine, unit)
+            self.built.pop(id(engine), None)
+            self.built[id(engine)] = (time.monotonic(), engine, control)
+            while len(self.built) > ENGINE_CACHE_SIZE:  # the oldest first out
+                self.built.pop(next(iter(self.built)))
+            return control
+
+
+_exposures = _ExposureCache()
 
 
 def _exposure(engine: Engine, unit: str) -> ExposureControl:
@@ -168,9 +207,9 @@ def _eligibility(engine: Engine, snapshot: Snapshot) -> Eligibility:
 def plan(unit: str, seen: list[str], seed: int) -> Plan:
     """The new attempt: its snapshot and, for linear modes every item, for adaptive the first."""
     blueprint = blueprint_for(unit)
-    text = dump(blueprint)
+    text = _text(blueprint)
     engine = _engine(text)
-    control = _exposure(engine, unit)
+    control = _exposures.current(engine, unit)
     rng = np.random.default_rng(seed)
     ineligible = {str(g): [engine.pool.ids[i] for i in np.flatnonzero(rng.random(engine.pool.size) >= p)]
                   for g, p in enumerate(control.probabilities())}
