@@ -28,7 +28,7 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.delivery import KEY, book_learners, database_urls, drop, machine
+from benchmarks.delivery import KEY, book_learners, database_servers, machine, scratch_database
 from exam_engine import create_app
 from exam_engine.core.extensions import db
 from exam_engine.delivery.client import RunnerClient, some_answer
@@ -128,12 +128,9 @@ def main() -> None:
                         help="PostgreSQL server URL (a database is created and dropped)")
     args = parser.parse_args()
     print(f"Machine: {machine()}", flush=True)
-    for label, (url, name) in database_urls(args.postgres).items():
-        try:
+    for label, server in database_servers(args.postgres).items():
+        with scratch_database(server) as url:
             figures = measure(url, args.room, args.answers, args.warm)
-        finally:
-            if name:
-                drop(args.postgres, name)
         print(f"{label}: {args.answers} saves by one of {args.room} candidates (each saved {args.warm} first): "
               f"median {figures['median_ms']} ms (under the profiler), "
               f"{figures['statements_per_answer']} SQL statements per save")

@@ -22,6 +22,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -156,25 +158,29 @@ def machine() -> str:
     return f"{platform.platform()}; {os.cpu_count()} CPUs ({model}); Python {platform.python_version()}"
 
 
-def database_urls(postgres: str | None) -> dict[str, tuple[str, str | None]]:
-    folder = Path(tempfile.mkdtemp(prefix="delivery-bench-"))
-    urls: dict[str, tuple[str, str | None]] = {"SQLite": (f"sqlite:///{folder / 'bench.db'}", None)}
-    if postgres:
-        server = make_url(normalise_database_url(postgres))
-        name = f"delivery_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        urls["PostgreSQL"] = (server.set(database=name).render_as_string(hide_password=False), name)
-    return urls
+def database_servers(postgres: str | None) -> dict[str, str | None]:
+    """The databases to measure, by label: SQLite always, PostgreSQL when a server URL is given."""
+    return {"SQLite": None, **({"PostgreSQL": postgres} if postgres else {})}
 
 
-def drop(postgres: str, name: str) -> None:
-    admin = create_engine(make_url(normalise_database_url(postgres)), isolation_level="AUTOCOMMIT")
+@contextmanager
+def scratch_database(server: str | None) -> Iterator[str]:
+    """The URL of a new, empty database: a SQLite file in a temporary folder, or a database
+    created on the PostgreSQL `server` and dropped afterwards."""
+    if server is None:
+        yield f"sqlite:///{Path(tempfile.mkdtemp(prefix='delivery-bench-')) / 'bench.db'}"
+        return
+    url = make_url(normalise_database_url(server))
+    name = f"delivery_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def main() -> None:
@@ -194,27 +200,26 @@ def main() -> None:
           f"(blueprints/data), think time {args.think:g} s on average; "
           f"gunicorn {args.workers} workers x {THREADS} threads on loopback; "
           f"{args.runs} runs per database.", flush=True)
-    for label, (url, name) in database_urls(args.postgres).items():
-        saves, nexts = [], []
-        for run in range(args.runs):
-            started = time.perf_counter()
-            result = one_run(url, args.learners, args.items, args.think, run, args.workers)
-            save, next_item = percentiles(result.save), percentiles(result.next_item)
-            saves.append(save)
-            nexts.append(next_item)
-            print(f"  {label} run {run + 1}: answer save p50 {save[0]:.0f} ms p95 {save[1]:.0f} ms "
-                  f"({len(result.save)} saves); next item p50 {next_item[0]:.0f} ms p95 {next_item[1]:.0f} ms "
-                  f"({len(result.next_item)}); {len(result.errors)} errors; {time.perf_counter() - started:.0f} s",
-                  flush=True)
-            if result.errors:
-                print(f"    first errors: {result.errors[:3]}")
-        print(f"{label} (median of {args.runs} runs): answer save p50 "
-              f"{statistics.median(s[0] for s in saves):.0f} ms, p95 {statistics.median(s[1] for s in saves):.0f} ms; "
-              f"next item p50 {statistics.median(n[0] for n in nexts):.0f} ms, "
-              f"p95 {statistics.median(n[1] for n in nexts):.0f} ms", flush=True)
-        if name:
-            drop(args.postgres, name)
-
+    for label, server in database_servers(args.postgres).items():
+        with scratch_database(server) as url:
+            saves, nexts = [], []
+            for run in range(args.runs):
+                started = time.perf_counter()
+                result = one_run(url, args.learners, args.items, args.think, run, args.workers)
+                save, next_item = percentiles(result.save), percentiles(result.next_item)
+                saves.append(save)
+                nexts.append(next_item)
+                print(f"  {label} run {run + 1}: answer save p50 {save[0]:.0f} ms p95 {save[1]:.0f} ms "
+                      f"({len(result.save)} saves); next item p50 {next_item[0]:.0f} ms p95 {next_item[1]:.0f} ms "
+                      f"({len(result.next_item)}); {len(result.errors)} errors; {time.perf_counter() - started:.0f} s",
+                      flush=True)
+                if result.errors:
+                    print(f"    first errors: {result.errors[:3]}")
+            print(f"{label} (median of {args.runs} runs): answer save p50 "
+                  f"{statistics.median(s[0] for s in saves):.0f} ms, "
+                  f"p95 {statistics.median(s[1] for s in saves):.0f} ms; "
+                  f"next item p50 {statistics.median(n[0] for n in nexts):.0f} ms, "
+                  f"p95 {statistics.median(n[1] for n in nexts):.0f} ms", flush=True)
 
 if __name__ == "__main__":
     main()

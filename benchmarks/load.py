@@ -38,7 +38,7 @@ from sqlalchemy import select, tuple_
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.delivery import KEY, book_learners, database_urls, drop, machine
+from benchmarks.delivery import KEY, book_learners, machine, scratch_database
 from benchmarks.server import Server, free_port
 from exam_engine import create_app
 from exam_engine.core.extensions import db
@@ -290,18 +290,11 @@ def main() -> None:
     if args.candidates < 1 or not 1 <= args.sessions <= args.candidates or args.servers < 1:
         parser.error("give at least 1 candidate, 1 to CANDIDATES sessions and at least 1 server")
     print(f"Machine: {machine()}", flush=True)
-    postgres = args.postgres_url if args.db == "postgres" else None
-    urls = database_urls(postgres)
-    label = "PostgreSQL" if args.db == "postgres" else "SQLite"
-    url, name = urls[label]
-    try:
+    with scratch_database(args.postgres_url if args.db == "postgres" else None) as url:
         figures = run(url, args.candidates, args.sessions, args.servers, args.items, args.think, args.workers,
                       args.threads, args.max_seconds)
-    finally:
-        if name and postgres:
-            drop(postgres, name)
     figures["db"] = args.db
-    report(figures, label)
+    report(figures, "PostgreSQL" if args.db == "postgres" else "SQLite")
     print(json.dumps(figures))
 
 

@@ -65,6 +65,26 @@ def shared_secret_key(instance_path: Path) -> str:
     return key
 
 
+def engine_options(database_url: str) -> dict[str, Any]:
+    """Connection pool settings, per process (each gunicorn worker has its own pool).
+
+    A server holds at most workers x (DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW)
+    connections; keep that, summed over the app servers, under PostgreSQL's
+    `max_connections`. Behind PgBouncer in transaction mode set DATABASE_TRANSACTION_POOLER:
+    statements are then never prepared server-side, since consecutive transactions may run
+    on different server connections.
+    """
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_size": _env_int("DATABASE_POOL_SIZE", 5),
+        "max_overflow": _env_int("DATABASE_MAX_OVERFLOW", 5),
+        "pool_timeout": _env_int("DATABASE_POOL_TIMEOUT", 10),
+    }
+    if database_url.startswith("postgresql") and _env_bool("DATABASE_TRANSACTION_POOLER", False):
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
 def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     """All settings, read from the environment with their defaults."""
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / SQLITE_FILE}"
@@ -72,7 +92,7 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or shared_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(normalise_database_url(database_url)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,

@@ -118,7 +118,8 @@ class AttemptItem(Model):
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
     item_version: Mapped[ItemVersion] = relationship()
-    response: Mapped[Response | None] = relationship(back_populates="attempt_item", uselist=False)
+    # loaded with the attempt's items in one query, not one per item (every status shows the count answered)
+    response: Mapped[Response | None] = relationship(back_populates="attempt_item", uselist=False, lazy="selectin")
 
 
 class Response(Model):
@@ -168,6 +169,16 @@ class AttemptRecord(ChainedRecord, Model):
 @event.listens_for(AttemptRecord, "before_delete")
 def _refuse_changes(mapper: Any, connection: Any, target: AnswerEvent | AttemptRecord) -> None:
     raise PermissionError(f"{target.__tablename__} are append-only: they are never updated or deleted")
+
+
+class PreparedStart(Model):
+    """A test planned when its candidate signed in (first item chosen), used if still current at the start."""
+
+    __tablename__ = "prepared_starts"
+
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), primary_key=True)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)  # engine.Plan.as_dict()
+    prepared_at: Mapped[datetime]
 
 
 class CentreResultSetting(Model):

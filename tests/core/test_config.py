@@ -43,3 +43,25 @@ def test_database_url_forms():
     assert normalise_database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalise_database_url("postgresql+psycopg://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_each_worker_pool_is_sized_by_the_environment_and_a_transaction_pooler_prepares_nothing(
+        tmp_path, monkeypatch, postgres_server_url):
+    """The settings reach the engine: a worker's pool opens at most POOL_SIZE + MAX_OVERFLOW connections,
+    and behind PgBouncer in transaction mode no statement is prepared on the server."""
+    from sqlalchemy import create_engine, text
+
+    monkeypatch.setenv("DATABASE_URL", postgres_server_url.render_as_string(hide_password=False))
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "3")
+    monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "2")
+    monkeypatch.setenv("DATABASE_TRANSACTION_POOLER", "true")
+    settings = settings_from_environment(tmp_path)
+    engine = create_engine(settings["SQLALCHEMY_DATABASE_URI"], **settings["SQLALCHEMY_ENGINE_OPTIONS"])
+    try:
+        assert engine.pool.size() == 3 and engine.pool._max_overflow == 2
+        with engine.connect() as connection:
+            for _ in range(8):  # psycopg prepares a statement from its fifth run unless told not to
+                connection.execute(text("SELECT 1")).scalar()
+            assert connection.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar() == 0
+    finally:
+        engine.dispose()

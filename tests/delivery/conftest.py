@@ -7,8 +7,8 @@ from exam_engine.core.extensions import db
 from exam_engine.delivery.models import Attempt
 from exam_engine.delivery.services.audit import graded_data_problems
 from invigilation.services.event_log import verify_log
-from tests.delivery.factory import UNIT, blueprint, make_items, make_sitting
-from tests.delivery.runner_client import Runner
+from tests.delivery.factory import UNIT, blueprint, make_items
+from tests.delivery.runner_client import seated
 
 
 @pytest.fixture
@@ -28,9 +28,7 @@ def ended(app, make_user, design):
     """A submitted fixed test of four items: items 1 and 2 answered (item 1 twice), item 3 once."""
     design("fixed", 4)
     make_items()
-    setup = make_sitting(make_user)
-    runner = Runner(app.test_client())
-    runner.enter(setup.sitting)
+    setup, runner = seated(app.test_client(), make_user)
     attempt_id = runner.start(setup.sitting.id)["attempt"]
     for position, key in ((1, "a"), (1, "b"), (2, "c"), (3, "d")):
         item = runner.call("GET", f"/api/runner/attempts/{attempt_id}/items/{position}").get_json()["item"]

@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from invigilation.models.sessions import Sitting
-from tests.delivery.factory import KEY
+from tests.delivery.factory import KEY, Setup, make_sitting
 
 
 class Runner:
@@ -45,3 +45,11 @@ class Runner:
     def answer(self, attempt: int, position: int, answer: Any, key: str) -> TestResponse:
         return self.call("POST", f"/api/runner/attempts/{attempt}/answers",
                          {"position": position, "answer": answer, "idempotency_key": key})
+
+
+def seated(client: FlaskClient, make_user, **kwargs) -> tuple[Setup, Runner]:
+    """A present candidate (`make_sitting`'s keyword arguments) signed in at a runner on `client`."""
+    setup = make_sitting(make_user, **kwargs)
+    runner = Runner(client)
+    runner.enter(setup.sitting)
+    return setup, runner

@@ -9,7 +9,7 @@ from exam_engine.core.extensions import db
 from exam_engine.delivery.models import Attempt
 from item_bank.items.models import ItemStatus, ItemVersion
 from tests.delivery.factory import KEY, UNIT, blueprint, make_items, make_sitting
-from tests.delivery.runner_client import Runner
+from tests.delivery.runner_client import Runner, seated
 from tests.delivery.test_answers import first_option, started
 from tests.helpers import csrf_token_from
 
@@ -164,9 +164,7 @@ def test_pretest_items_look_like_scored_items(app, make_user):
     for version in versions[9:]:
         version.status = ItemStatus.APPROVED_FOR_PRETEST
     db.session.commit()
-    setup = make_sitting(make_user)
-    runner = Runner(app.test_client())
-    runner.enter(setup.sitting)
+    setup, runner = seated(app.test_client(), make_user)
     attempt_id = runner.start(setup.sitting.id)["attempt"]
     attempt = db.session.get(Attempt, attempt_id)
     views = {entry.position: runner.call("GET", f"/api/runner/attempts/{attempt_id}/items/{entry.position}")

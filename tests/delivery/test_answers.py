@@ -10,16 +10,14 @@ from invigilation.models.sessions import Pause, PauseReason, Sitting
 from invigilation.services import conduct, seats
 from invigilation.services.event_log import verify_log
 from invigilation.states import SittingState
-from tests.delivery.factory import make_items, make_sitting, shift_start
-from tests.delivery.runner_client import Runner
+from tests.delivery.factory import make_items, shift_start
+from tests.delivery.runner_client import Runner, seated
 
 
 def started(app, make_user, design, mode="fixed", items=4, **kwargs):
     design(mode, items)
     make_items()
-    setup = make_sitting(make_user, **kwargs)
-    runner = Runner(app.test_client())
-    runner.enter(setup.sitting)
+    setup, runner = seated(app.test_client(), make_user, **kwargs)
     status = runner.start(setup.sitting.id)
     return setup, runner, status["attempt"]
 

@@ -6,16 +6,16 @@ else is "not found", so ids of other learners' attempts reveal nothing.
 """
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from exam_engine.auth.models import User
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
-from exam_engine.delivery.models import Attempt, AttemptItem
+from exam_engine.delivery.models import Attempt, AttemptItem, PreparedStart
 from exam_engine.delivery.services import attempt_log, engine
 from exam_engine.delivery.services.locking import lock_sitting
 from exam_engine.delivery.services.sittings import SIGN_IN_STATES, InvigilationError, start_clock
@@ -26,6 +26,7 @@ from invigilation.states import SittingState
 from item_bank.items.models import Item, ItemVersion
 from item_bank.items.scoring import score as mark
 
+PREPARED_FOR = timedelta(hours=1)  # how old exposure counts a prepared first item may be drawn with
 NOT_FOUND = DeliveryError("There is no such test for you.", "not_found", 404)
 
 
@@ -88,7 +89,7 @@ def start(learner: User, sitting_id: int, declaration_accepted: bool, now: datet
     if existing is not None:
         return existing
     _check_startable(sitting, declaration_accepted)
-    plan = _plan(sitting)
+    plan = _prepared(sitting) or _plan(sitting)
     lock_sitting(sitting_id)
     db.session.refresh(sitting)
     existing = attempt_of(sitting)
@@ -97,6 +98,7 @@ def start(learner: User, sitting_id: int, declaration_accepted: bool, now: datet
     _check_startable(sitting, declaration_accepted)
     now = now or utcnow()
     attempt = _attempt(sitting, plan, now)
+    db.session.execute(delete(PreparedStart).where(PreparedStart.sitting_id == sitting.id))  # used, or stale
     try:
         start_clock(sitting, learner, now)  # the attempt is written with the start
     except InvigilationError as error:
@@ -129,6 +131,31 @@ def marks_of(entries: list[AttemptItem]) -> list[int]:
 
 def _plan(sitting: Sitting) -> engine.Plan:
     return engine.plan(sitting.unit.unit_reference, seen_items(sitting), secrets.randbelow(2**31))
+
+
+def prepare_start(sitting: Sitting, now: datetime | None = None) -> None:
+    """Plan the test (its first item chosen) when the candidate signs in, in the caller's
+    transaction: candidates sign in over minutes, so a room pressing start together finds
+    its first items ready and each start costs a few writes, not a shadow-test solve. A test
+    that cannot be planned now is left to the start, which says why."""
+    if attempt_of(sitting) is not None:
+        return
+    try:
+        plan = _plan(sitting)
+    except DeliveryError:
+        return
+    prepared = db.session.get(PreparedStart, sitting.id) or PreparedStart(sitting_id=sitting.id)
+    prepared.plan, prepared.prepared_at = plan.as_dict(), now or utcnow()
+    db.session.add(prepared)
+
+
+def _prepared(sitting: Sitting) -> engine.Plan | None:
+    """The plan made at sign-in, if it is recent and its blueprint and bank are unchanged."""
+    prepared = db.session.get(PreparedStart, sitting.id)
+    if prepared is None or utcnow() - prepared.prepared_at >= PREPARED_FOR:
+        return None
+    plan = engine.Plan.from_dict(prepared.plan)
+    return plan if engine.still_current(plan, sitting.unit.unit_reference) else None
 
 
 def _attempt(sitting: Sitting, plan: engine.Plan, now: datetime) -> Attempt:

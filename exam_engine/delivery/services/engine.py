@@ -65,6 +65,17 @@ class Plan:
     items: list[tuple[str, bool, dict[str, Any]]]  # (item code, pretest, selection record)
     planned_items: int
 
+    def as_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode.value, "blueprint_version": self.blueprint_version,
+                "snapshot": self.snapshot.as_dict(), "seed": self.seed, "items": [list(i) for i in self.items],
+                "planned_items": self.planned_items}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        return cls(Mode(data["mode"]), data["blueprint_version"], Snapshot.from_dict(data["snapshot"]),
+                   int(data["seed"]), [(code, bool(pretest), record) for code, pretest, record in data["items"]],
+                   int(data["planned_items"]))
+
 
 @dataclass
 class _EngineCache:
@@ -234,6 +245,13 @@ def plan(unit: str, seen: list[str], seed: int) -> Plan:
                             "bank_too_small", 503) from error
     version = f"{blueprint.source}@{hashlib.sha256(text.encode()).hexdigest()[:12]}"
     return Plan(blueprint.mode, version, snapshot, seed, items, planned)
+
+
+def still_current(plan: Plan, unit: str) -> bool:
+    """Whether a plan made earlier is what a plan made now would be drawn from: the unit's
+    blueprint and its bank unchanged."""
+    text = _text(blueprint_for(unit))
+    return plan.snapshot.blueprint == text and _engine(text).pool.digest() == plan.snapshot.bank_digest
 
 
 def step_record(step: Step) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from exam_engine.auth.models import User
 from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt
+from exam_engine.delivery.services.attempts import prepare_start
 from invigilation.errors import InvigilationError
 from invigilation.models.sessions import Sitting
 from invigilation.services import seats
@@ -32,6 +33,7 @@ def sign_in(candidate_number: str, code: str) -> seats.SignIn:
         raise DeliveryError(str(refused), "sign_in_refused", refused.status, refused.retry_after) from refused
     session.clear()  # a new session at sign-in: no fixation
     session[SEATS] = {str(signed_in.sitting.id): signed_in.token}
+    prepare_start(signed_in.sitting)
     return signed_in
 
 

@@ -1,4 +1,5 @@
-"""a hash-chained log per attempt, so candidates' writes do not queue behind the room
+"""a hash-chained log per attempt, so candidates' writes do not queue behind the room; tests
+planned at sign-in, so a room starting together finds its first items ready
 
 Revision ID: attempt_logs_0001
 Revises: second_factor_0001
@@ -33,6 +34,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('attempt_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attempt_events_attempt_id'), ['attempt_id'], unique=False)
+    op.create_table('prepared_starts',
+    sa.Column('sitting_id', sa.Integer(), nullable=False),
+    sa.Column('plan', sa.JSON(), nullable=False),
+    sa.Column('prepared_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['sitting_id'], ['sittings.id'], name=op.f('fk_prepared_starts_sitting_id_sittings')),
+    sa.PrimaryKeyConstraint('sitting_id', name=op.f('pk_prepared_starts'))
+    )
     with op.batch_alter_table('attempts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('log_length', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('log_head', sa.String(length=64), nullable=True))
@@ -40,6 +48,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('prepared_starts')
     with op.batch_alter_table('attempts', schema=None) as batch_op:
         batch_op.drop_column('anchor_sequence')
         batch_op.drop_column('log_head')
