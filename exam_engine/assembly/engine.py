@@ -45,7 +45,7 @@ class Engine:
     @cached_property
     def bank_digest(self) -> str:
         """Digest of the scored pool, recorded with each sitting so a replay can check its bank."""
-        return self.pool.digest()
+        return self.pool.digest
 
     @cached_property
     def blueprint_digest(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,8 +63,10 @@ class ItemPool:
         """Fisher information of every item at each ability, ``(len(theta), m)``."""
         return item_information(np.atleast_1d(theta), self.parameters)
 
+    @cached_property
     def digest(self) -> str:
-        """SHA-256 of everything selection depends on, to check a replay uses the same bank."""
+        """SHA-256 of everything selection depends on, to check a replay uses the same bank (a pool
+        never changes, so it is worked out once)."""
         content = {
             "ids": self.ids, "a": self.parameters.a.round(10).tolist(),
             "d": np.nan_to_num(self.parameters.d, nan=-999.0).round(10).tolist(),

@@ -14,7 +14,7 @@ head is committed into the session's chain when the attempt ends and at checkpoi
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -57,9 +57,9 @@ class Snapshot:
                    bank_digest=data.get("bank_digest", ""))
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # shallow: asdict's deep copy costs a start
         data.update(mode=self.mode.value, seen=list(self.seen), exposure_edges=list(self.exposure_edges),
-                    capped=list(self.capped))
+                    eligibility=dict(self.eligibility), capped=list(self.capped))
         return data
 
 

@@ -160,17 +160,18 @@ def _prepared(sitting: Sitting) -> engine.Plan | None:
 
 def _attempt(sitting: Sitting, plan: engine.Plan, now: datetime) -> Attempt:
     unit = sitting.unit.unit_reference
-    attempt = Attempt(sitting=sitting, unit_reference=unit, mode=plan.mode,
-                      blueprint_version=plan.blueprint_version, blueprint=plan.snapshot.as_dict(), seed=plan.seed,
-                      planned_items=plan.planned_items, created_at=now)
-    db.session.add(attempt)
-    versions = {pretest: engine.version_ids(unit, [code for code, p, _ in plan.items if p is pretest], pretest)
-                for pretest in (False, True)}
+    versions = {pretest: engine.version_ids(unit, codes, pretest) if codes else {}
+                for pretest in (False, True)
+                for codes in [[code for code, p, _ in plan.items if p is pretest]]}
     given = [[position, code, versions[pretest][code], pretest]
              for position, (code, pretest, _) in enumerate(plan.items, start=1)]
-    for (position, _, version, pretest), (_, _, record) in zip(given, plan.items):
-        attempt.items.append(AttemptItem(position=position, item_version_id=version, pretest=pretest,
-                                         selection=record, assigned_at=now))
+    attempt = Attempt(sitting=sitting, unit_reference=unit, mode=plan.mode,
+                      blueprint_version=plan.blueprint_version, blueprint=plan.snapshot.as_dict(), seed=plan.seed,
+                      planned_items=plan.planned_items, created_at=now,
+                      items=[AttemptItem(position=position, item_version_id=version, pretest=pretest,
+                                         selection=record, assigned_at=now)
+                             for (position, _, version, pretest), (_, _, record) in zip(given, plan.items)])
+    db.session.add(attempt)
     db.session.flush()
     attempt_log.append(attempt, "attempt.started", {"sitting": sitting.id, "mode": plan.mode.value,
                                                     "items": given}, None, now)

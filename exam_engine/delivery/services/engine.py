@@ -227,7 +227,7 @@ def plan(unit: str, seen: list[str], seed: int) -> Plan:
     snapshot = Snapshot(unit=unit, mode=blueprint.mode, blueprint=text, seed=seed, seen=tuple(sorted(seen)),
                         exposure_edges=blueprint.exposure_edges, eligibility=ineligible,
                         capped=tuple(engine.pool.ids[i] for i in np.flatnonzero(control.capped())),
-                        bank_digest=engine.pool.digest())
+                        bank_digest=engine.pool.digest)
     try:
         if blueprint.mode is Mode.CAT:
             first = due_step(snapshot, [])
@@ -251,7 +251,7 @@ def still_current(plan: Plan, unit: str) -> bool:
     """Whether a plan made earlier is what a plan made now would be drawn from: the unit's
     blueprint and its bank unchanged."""
     text = _text(blueprint_for(unit))
-    return plan.snapshot.blueprint == text and _engine(text).pool.digest() == plan.snapshot.bank_digest
+    return plan.snapshot.blueprint == text and _engine(text).pool.digest == plan.snapshot.bank_digest
 
 
 def step_record(step: Step) -> dict[str, Any]:
