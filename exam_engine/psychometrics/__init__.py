@@ -45,6 +45,13 @@ Stocking-Lord), ``classical`` (facility, corrected item-total r, upper-lower
 index, discriminative efficiency, distractors, alpha/KR-20, SEM, intervals),
 ``fit`` (S-X^2), ``dif`` (Mantel-Haenszel with ETS A/B/C), ``simulation``.
 
+Standards and decisions
+-----------------------
+``standard_setting`` - modified Angoff cuts and the panel's spread, impact
+data, cuts carried between marks and ability through the test characteristic
+curve, the bookmark method; ``classification`` - accuracy and consistency of
+pass/fail decisions (Rudner on ability, Livingston-Lewis on raw marks).
+
 The ``exam-engine calibrate | item-stats | score`` commands
 (`exam_engine.analysis.commands`) wrap these for CSV files.
 """
