@@ -1,4 +1,4 @@
-"""`exam-engine import-spec` and `exam-engine export-taxonomy`."""
+"""`exam-engine import-spec`, `exam-engine export-taxonomy` and `exam-engine qualification check`."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,14 @@ from sqlalchemy import select
 from exam_engine.core.extensions import db
 from exam_engine.core.transactions import unit_of_work
 from item_bank.taxonomy.models import Qualification
-from item_bank.taxonomy.services import ImportResult, current_versions, import_specification, version_as_parsed
+from item_bank.taxonomy.services import (
+    ImportResult,
+    QualificationCheckError,
+    check_qualification,
+    current_versions,
+    import_specification,
+    version_as_parsed,
+)
 from item_bank.taxonomy.specification import NotASpecificationError, parse_specification
 from item_bank.taxonomy.specification.corrections import CorrectionsError
 from item_bank.taxonomy.specification.export import unit_dict
@@ -78,3 +85,24 @@ def export_taxonomy_command(number: str, output_format: str) -> None:
     click.echo(json.dumps({"qualification": {"number": qualification.number, "title": qualification.title,
                                              "awarding_body": qualification.awarding_body},
                            "units": units}, indent=2, ensure_ascii=False))
+
+
+@click.group("qualification")
+def qualification_group() -> None:
+    """Qualifications: whether a learner's units meet the rules of combination."""
+
+
+@qualification_group.command("check")
+@click.option("--qualification", "number", required=True, help="Qualification number (or its stand-in).")
+@click.option("--units", required=True,
+              help="The units the learner has achieved (by onscreen test or by portfolio), comma-separated, "
+                   "in any code the qualification's document uses: Y/506/2152, Unit 2, CS1.")
+@with_appcontext
+def check_command(number: str, units: str) -> None:
+    """Print one JSON object: `achieved`, and `missing` (each part naming its group or unit and the
+    credits short)."""
+    try:
+        result = check_qualification(number, units.split(","))
+    except QualificationCheckError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(json.dumps(result.as_json(), ensure_ascii=False))

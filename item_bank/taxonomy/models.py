@@ -32,6 +32,9 @@ class Qualification(Model):
 
     groups: Mapped[list[UnitGroup]] = relationship(back_populates="qualification", order_by="UnitGroup.position",
                                                    cascade="all, delete-orphan")
+    rules: Mapped[list[CombinationRule]] = relationship(order_by="CombinationRule.position",
+                                                        cascade="all, delete-orphan")
+    unit_codes: Mapped[list[UnitCode]] = relationship(order_by="UnitCode.id", cascade="all, delete-orphan")
     unit_versions: Mapped[list[UnitVersion]] = relationship(back_populates="qualification")
 
 
@@ -50,6 +53,40 @@ class UnitGroup(Model):
     unit_references: Mapped[str] = mapped_column(Text)  # space-separated, in the document's order
 
     qualification: Mapped[Qualification] = relationship(back_populates="groups")
+
+
+class CombinationRule(Model):
+    """A rule of combination beyond the groups, as imported from the qualification's document.
+
+    `kind` is `credits` (at least `min_credits` from `group_names`, every group when empty, at
+    levels `min_level`..`max_level`), `barred` (of `unit_references` only one counts) or
+    `unstated` (the group in `group_names` is required by an amount the document does not state).
+    """
+
+    __tablename__ = "combination_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualifications.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))
+    min_credits: Mapped[int | None]
+    min_level: Mapped[int | None]
+    max_level: Mapped[int | None]
+    group_names: Mapped[str] = mapped_column(Text, default="")  # one per line
+    unit_references: Mapped[str] = mapped_column(Text, default="")  # space-separated
+    text: Mapped[str] = mapped_column(Text)  # as the document states it
+
+
+class UnitCode(Model):
+    """Another code a qualification's document uses for one of its units (`Unit 2`, `CS1`)."""
+
+    __tablename__ = "unit_codes"
+    __table_args__ = (UniqueConstraint("qualification_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualifications.id", ondelete="CASCADE"), index=True)
+    unit_reference: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(40))
 
 
 class Unit(Model):

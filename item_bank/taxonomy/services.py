@@ -1,4 +1,5 @@
-"""Importing a parsed specification into the taxonomy: one transaction, idempotent, versioned.
+"""Importing a parsed specification into the taxonomy: one transaction, idempotent, versioned;
+and checking a learner's units against a qualification's imported rules of combination.
 
 Re-importing a document that has not changed changes nothing. A unit whose statement has
 changed (any field, LO, AC or amplification point) gets a new version and the old one is
@@ -10,19 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
+from item_bank.taxonomy.combination import Achievement, UnitFacts, check_combination
 from item_bank.taxonomy.models import (
     AmplificationPoint,
     AssessmentCriterion,
+    CombinationRule,
     LearningOutcome,
     Qualification,
     Unit,
+    UnitCode,
     UnitGroup,
     UnitVersion,
 )
@@ -151,6 +156,37 @@ def current_versions(qualification: Qualification) -> list[UnitVersion]:
         .order_by(UnitVersion.position)))
 
 
+RuleRow = tuple[str, int | None, int | None, int | None, str, str, str]
+"""A rule as stored: kind, minimum credits, minimum and maximum level, group names, unit references, text."""
+
+
+def _rule_rows(details: spec.Qualification) -> list[RuleRow]:
+    rows: list[RuleRow] = [("credits", rule.min_credits, rule.min_level, rule.max_level, "\n".join(rule.groups), "",
+                            rule.text) for rule in details.credit_rules]
+    rows += [("barred", None, None, None, "", " ".join(bar.unit_references), bar.text) for bar in details.barred]
+    return rows + [("unstated", None, None, None, name, "", "") for name in details.unstated_groups]
+
+
+def _stored_rule_rows(qualification: Qualification) -> list[RuleRow]:
+    return [(rule.kind, rule.min_credits, rule.min_level, rule.max_level, rule.group_names, rule.unit_references,
+             rule.text) for rule in qualification.rules]
+
+
+def combination_rules(qualification: Qualification) -> spec.Qualification:
+    """The stored rules of combination back in the parser's plain shape, for `check_combination`."""
+    rules = qualification.rules
+    return spec.Qualification(
+        qualification.number, qualification.title, qualification.awarding_body, qualification.level,
+        qualification.total_credits,
+        groups=[spec.UnitGroup(group.name, group.mandatory, group.unit_references.split(), group.min_credits,
+                               group.max_credits) for group in qualification.groups],
+        credit_rules=[spec.CreditRule(rule.min_credits or 0, tuple(rule.group_names.splitlines()), rule.min_level,
+                                      rule.max_level, rule.text) for rule in rules if rule.kind == "credits"],
+        barred=[spec.BarredCombination(tuple(rule.unit_references.split()), rule.text)
+                for rule in rules if rule.kind == "barred"],
+        unstated_groups=[rule.group_names for rule in rules if rule.kind == "unstated"])
+
+
 def _qualification(parsed: spec.Specification) -> tuple[Qualification, str]:
     details = parsed.qualification
     qualification = db.session.scalar(select(Qualification).where(Qualification.number == details.number))
@@ -173,6 +209,20 @@ def _qualification(parsed: spec.Specification) -> tuple[Qualification, str]:
         qualification.groups = [UnitGroup(position=position, name=name, mandatory=mandatory, min_credits=low,
                                           max_credits=high, unit_references=references)
                                 for position, (name, mandatory, low, high, references) in enumerate(groups, start=1)]
+        status = "updated" if status == "unchanged" else status
+    rules = _rule_rows(details)
+    if rules != _stored_rule_rows(qualification):
+        qualification.rules = [CombinationRule(position=position, kind=kind, min_credits=credits, min_level=low,
+                                               max_level=high, group_names=names, unit_references=references,
+                                               text=text)
+                               for position, (kind, credits, low, high, names, references, text)
+                               in enumerate(rules, start=1)]
+        status = "updated" if status == "unchanged" else status
+    codes = [(unit.reference, code) for unit in parsed.units for code in unit.codes]
+    if codes != [(code.unit_reference, code.code) for code in qualification.unit_codes]:
+        qualification.unit_codes.clear()
+        db.session.flush()  # the old codes go before the new ones arrive: a code is unique per qualification
+        qualification.unit_codes = [UnitCode(unit_reference=reference, code=code) for reference, code in codes]
         status = "updated" if status == "unchanged" else status
     if status != "unchanged":
         qualification.imported_at = utcnow()
@@ -272,3 +322,101 @@ def unit_reference(slug: str) -> str:
 
 def unit_slug(reference: str) -> str:
     return reference.replace("/", "-")
+
+
+class QualificationCheckError(LookupError):
+    """The qualification or a unit code asked about is not known."""
+
+
+class UnknownQualificationError(QualificationCheckError):
+    """No imported qualification has the number asked about."""
+
+
+class UnknownUnitError(QualificationCheckError):
+    """A unit code given is neither one of the qualification's codes nor any document's unit reference."""
+
+
+@dataclass(frozen=True)
+class QualificationCheck:
+    """A learner's units against one qualification's rules of combination."""
+
+    qualification: Qualification
+    achievement: Achievement
+    units: dict[str, UnitFacts]  # every unit the rules name, by reference
+    counted: dict[str, str]  # each code given that is a unit of the qualification -> its reference
+    not_in_qualification: list[str]  # codes of known units the qualification does not have
+
+    def as_json(self) -> dict[str, Any]:
+        """The answer centres' systems read: `achieved`, `missing` and what was counted."""
+        return {
+            "qualification": {"number": self.qualification.number, "title": self.qualification.title,
+                              "awarding_body": self.qualification.awarding_body},
+            "achieved": self.achievement.achieved,
+            "credits": self.achievement.credits,
+            "missing": [asdict(part) for part in self.achievement.missing],
+            "barred": [asdict(bar) for bar in self.achievement.barred],
+            "units": [{"given": code, "unit": reference, "title": self.units[reference].title,
+                       "credits": self.units[reference].credit, "level": self.units[reference].level}
+                      for code, reference in self.counted.items()],
+            "not_in_qualification": self.not_in_qualification,
+        }
+
+
+def _normal(code: str) -> str:
+    """`unit 2`, `Unit2` and `UNIT 2` are one code; so are `y/506/2152` and `Y/506/2152`."""
+    return "".join(code.split()).upper()
+
+
+def _unit_facts(qualification: Qualification) -> dict[str, UnitFacts]:
+    """Title, credit and level of every unit the rules name, as the qualification's document states them.
+
+    Where it states no credit or level (BIIAB's checklist), another document's current statement
+    of the same unit reference gives them: a unit's credit and level belong to the unit.
+    """
+    versions = {version.unit.reference: version for version in current_versions(qualification)}
+    references = [reference for group in qualification.groups for reference in group.unit_references.split()]
+    elsewhere: dict[str, UnitVersion] = {}
+    for version in db.session.scalars(
+            select(UnitVersion).join(Unit).where(Unit.reference.in_(references), UnitVersion.superseded_at.is_(None),
+                                                 UnitVersion.qualification_id != qualification.id,
+                                                 UnitVersion.credit.is_not(None))
+            .order_by(UnitVersion.id)):
+        elsewhere.setdefault(version.unit.reference, version)
+    facts = {}
+    for reference in references:
+        own, other = versions.get(reference), elsewhere.get(reference)
+        credit = own.credit if own is not None and own.credit is not None else (other.credit if other else None)
+        level = own.level if own is not None and own.level is not None else (other.level if other else None)
+        facts[reference] = UnitFacts(own.title if own else (other.title if other else ""), credit, level)
+    return facts
+
+
+def check_qualification(number: str, codes: Iterable[str]) -> QualificationCheck:
+    """Check the units given (in any code the qualification's document uses for them) against its rules.
+
+    Raises `UnknownQualificationError`, or `UnknownUnitError` for a code that is neither one of
+    the qualification's codes nor a unit reference of any imported document. A known unit the
+    qualification does not have is listed in `not_in_qualification`, not counted.
+    """
+    qualification = db.session.scalar(select(Qualification).where(Qualification.number == number.strip()))
+    if qualification is None:
+        imported = ", ".join(db.session.scalars(select(Qualification.number).order_by(Qualification.number)))
+        raise UnknownQualificationError(f"no qualification {number!r} (imported: {imported or 'none'})")
+    units = _unit_facts(qualification)
+    known = {_normal(reference): reference for reference in units}
+    known |= {_normal(code.code): code.unit_reference for code in qualification.unit_codes}
+    counted: dict[str, str] = {}
+    elsewhere: list[str] = []
+    for code in (code.strip() for code in codes):
+        if not code:
+            continue
+        if _normal(code) in known:
+            counted[code] = known[_normal(code)]
+        elif db.session.scalar(select(Unit.id).where(Unit.reference == _normal(code))) is not None:
+            elsewhere.append(code)
+        else:
+            raise UnknownUnitError(
+                f"unknown unit {code!r}: neither a unit reference of any imported document nor a code "
+                f"that {qualification.number}'s document uses for one of its units")
+    achievement = check_combination(combination_rules(qualification), units, counted.values())
+    return QualificationCheck(qualification, achievement, units, counted, elsewhere)

@@ -12,6 +12,7 @@ from pathlib import Path
 from . import biiab, gqa, highfield, pearson, sfj
 from .corrections import Correction, apply_corrections, load_corrections
 from .model import Specification
+from .rules import drop_shared_codes
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "specifications"
 CORRECTIONS_FILE = DATA_DIR / "corrections.yaml"
@@ -49,6 +50,7 @@ def parse_specification(path: Path, corrections: list[Correction] | None = None)
     if corrections is None:
         corrections = load_corrections(CORRECTIONS_FILE) if CORRECTIONS_FILE.exists() else []
     apply_corrections(specification, corrections)
+    drop_shared_codes(specification)
     return specification
 
 

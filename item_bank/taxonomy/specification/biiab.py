@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from .model import AssessmentCriterion, LearningOutcome, ParseWarning, Qualification, Specification, Unit, UnitGroup
+from .rules import note_unstated
 from .text import clean
 
 AWARDING_BODY = "BIIAB"
@@ -41,4 +42,5 @@ def parse(text: str, document: str) -> Specification:
     number_match = re.search(r"^(\d{3}/\d{4}/\d)\s*$", text, re.MULTILINE)
     qualification = Qualification(number_match.group(1) if number_match else "", TITLE, AWARDING_BODY,
                                   level=2, groups=[mandatory, optional])
+    note_unstated(qualification)
     return Specification(document, qualification, units, warnings)

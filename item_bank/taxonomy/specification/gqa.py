@@ -10,6 +10,7 @@ import re
 
 from .model import ParseWarning, Qualification, Specification, Unit, UnitGroup
 from .outcome_table import OutcomeTableReader
+from .rules import read_rules, section
 from .text import clean
 
 AWARDING_BODY = "GQA Qualifications"
@@ -59,6 +60,8 @@ def parse(text: str, document: str) -> Specification:
                 warnings.append(ParseWarning(
                     document, number, f"unit {reference}: level/credit {level}/{credit} on its page, "
                     f"{stated[reference][0]}/{stated[reference][1]} in the structure table; page kept"))
+        elif table is not None and _GQA_CODE.match(line) and not units[-1].codes:
+            units[-1].codes.append(line.split("\t")[0].strip())
         elif table is not None:
             if line.startswith("Assessor comments"):
                 units[-1].learning_outcomes = table.learning_outcomes
@@ -70,6 +73,9 @@ def parse(text: str, document: str) -> Specification:
     number_match = re.search(r"Qualification Number\s*\n\s*(\d{3}/\d{4}/\d)", text)
     qualification = Qualification(number_match.group(1) if number_match else "", TITLE, AWARDING_BODY,
                                   level=3, groups=groups)
+    structure = section(lines, lambda line: line.startswith("Unit No\tMandatory Units"),
+                        lambda line: line.startswith("Achievement of the required credit"))
+    read_rules(structure, qualification, document, warnings)
     return Specification(document, qualification, units, warnings)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from .model import AssessmentCriterion, LearningOutcome, ParseWarning, Qualification, Specification, Unit, UnitGroup
+from .rules import read_rules, section
 from .text import clean, join
 
 AWARDING_BODY = "Highfield Qualifications"
@@ -21,6 +22,8 @@ _LO_CELL = re.compile(r"^(\d{1,2})\.?\s+(\S.*)$")
 _AC_NUMBER = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.?\s*(?=[A-Z])")
 _GROUP = re.compile(r"^(Mandatory Units|Optional Group ([A-Z]))\s*$")
 _STRUCTURE_ROW = re.compile(r"^([A-Z]/\d{3}/\d{4})\t")
+_STRUCTURE = "Appendix 1: Qualification structure"
+_CONTENT = "Appendix 2: Qualification content"
 
 
 def is_highfield(text: str) -> bool:
@@ -40,7 +43,7 @@ def split_criteria(cell: str) -> list[tuple[str, str]]:
 def _groups(lines: list[str]) -> list[UnitGroup]:
     groups: list[UnitGroup] = []
     for line in lines:
-        if line.strip() == "Appendix 2: Qualification content":
+        if line.strip() == _CONTENT:
             break
         if match := _GROUP.match(line.strip()):
             mandatory = match.group(2) is None
@@ -96,7 +99,7 @@ def parse(text: str, document: str) -> Specification:
     content = False
     for index, line in enumerate(lines):
         number = index + 1
-        if line.strip() == "Appendix 2: Qualification content":
+        if line.strip() == _CONTENT:
             content = True
             continue
         if line.strip() == "Appendix 3: Sample assessment material":
@@ -104,7 +107,7 @@ def parse(text: str, document: str) -> Specification:
         if not content:
             continue
         if match := _UNIT_START.match(line):
-            units.append(Unit("", clean(match.group(2)), number))
+            units.append(Unit("", clean(match.group(2)), number, codes=[f"Unit {match.group(1)}"]))
         elif not units:
             continue
         elif match := _FIELD.match(line):
@@ -119,9 +122,13 @@ def parse(text: str, document: str) -> Specification:
         unit.unit_type = infer_unit_type(unit)
     title = re.search(r"Highfield Level 2 Diploma in Customer Service \(RQF\)", text)
     number_match = re.search(r"Qualification Number:\s*(\d{3}/\d{4}/\d)", text)
+    credits = re.search(r"^Credit value:\s*(\d+)", text, re.MULTILINE)
     qualification = Qualification(number_match.group(1) if number_match else "",
                                   title.group(0) if title else "Highfield Level 2 Diploma in Customer Service",
-                                  AWARDING_BODY, level=2, groups=_groups(lines))
+                                  AWARDING_BODY, level=2, total_credits=int(credits.group(1)) if credits else None,
+                                  groups=_groups(lines))
+    structure = section(lines, lambda line: line.strip() == _STRUCTURE, lambda line: line.strip() == _CONTENT)
+    read_rules(structure, qualification, document, warnings)
     return Specification(document, qualification, units, warnings)
 
 

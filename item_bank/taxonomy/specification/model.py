@@ -62,6 +62,7 @@ class Unit:
     unit_type: str | None = None  # "knowledge" or "competence"
     onscreen_test: OnscreenTest | None = None
     learning_outcomes: list[LearningOutcome] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  # the document's other codes for it: "Unit 2", "CS1"
 
 
 @dataclass
@@ -75,6 +76,41 @@ class UnitGroup:
     max_credits: int | None = None
 
 
+@dataclass(frozen=True)
+class CreditRule:
+    """At least `min_credits` from `groups` (every group when empty), counting only units whose
+    level lies in `min_level`..`max_level` (None: no bound)."""
+
+    min_credits: int
+    groups: tuple[str, ...] = ()
+    min_level: int | None = None
+    max_level: int | None = None
+    text: str = ""  # the rule as the document states it
+    line: int = 0
+
+    def __str__(self) -> str:
+        scope = ", ".join(self.groups) if self.groups else "all groups"
+        if self.min_level is None:
+            levels = ""
+        elif self.max_level == self.min_level:
+            levels = f" at level {self.min_level}"
+        else:
+            levels = f" at level {self.min_level} or above"
+        return f"at least {self.min_credits} credits{levels} from {scope}"
+
+
+@dataclass(frozen=True)
+class BarredCombination:
+    """Units of which a learner may count only one towards the qualification."""
+
+    unit_references: tuple[str, ...]
+    text: str = ""
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"barred together: {', '.join(self.unit_references)}"
+
+
 @dataclass
 class Qualification:
     number: str  # Ofqual number, or a stand-in where the document prints none
@@ -83,6 +119,9 @@ class Qualification:
     level: int | None = None
     total_credits: int | None = None
     groups: list[UnitGroup] = field(default_factory=list)
+    credit_rules: list[CreditRule] = field(default_factory=list)
+    barred: list[BarredCombination] = field(default_factory=list)
+    unstated_groups: list[str] = field(default_factory=list)  # groups whose requirement the document leaves open
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import re
 from .amplification import AC_HEADING, parse_amplification
 from .model import OnscreenTest, ParseWarning, Qualification, Specification, Unit, UnitGroup
 from .outcome_table import OutcomeTableReader
+from .rules import read_rules, section
 from .text import clean
 
 TITLE = "Pearson BTEC Level 3 Diploma in Customer Service"
@@ -72,7 +73,7 @@ def _unit(lines: list[str], start: int, end: int, document: str, warnings: list[
         index += 1
     reference_match = _REFERENCE.match(lines[index])
     assert reference_match is not None
-    unit = Unit(reference_match.group(1), clean(" ".join(title_parts)), start + 1)
+    unit = Unit(reference_match.group(1), clean(" ".join(title_parts)), start + 1, codes=[f"Unit {heading.group(1)}"])
 
     table = OutcomeTableReader(document, warnings)
     in_table = False
@@ -131,4 +132,7 @@ def parse(text: str, document: str) -> Specification:
     qualification = Qualification(TITLE, TITLE, AWARDING_BODY, level=3,
                                   total_credits=int(credits.group(1)) if credits else None,
                                   groups=_groups(lines))
+    structure = section(lines, lambda line: line.strip() == "4 Qualification structure",
+                        lambda line: line.startswith("5 Programme delivery"))
+    read_rules(structure, qualification, document, warnings)
     return Specification(document, qualification, units, warnings)

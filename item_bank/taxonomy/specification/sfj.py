@@ -13,6 +13,7 @@ import re
 from difflib import SequenceMatcher
 
 from .model import AssessmentCriterion, LearningOutcome, ParseWarning, Qualification, Specification, Unit, UnitGroup
+from .rules import read_rules, section
 from .text import clean, join
 
 AWARDING_BODY = "SFJ Awards"
@@ -272,4 +273,7 @@ def parse(text: str, document: str) -> Specification:
     credits = re.search(r"must successfully complete (\d+) credits", text)
     qualification = Qualification(number_match.group(1) if number_match else "", TITLE, AWARDING_BODY, level=3,
                                   total_credits=int(credits.group(1)) if credits else None, groups=groups)
+    structure = section(lines, lambda line: line.strip() == "2.3 Unit Content and Rules of Combination",
+                        lambda line: line.startswith("2.4 Total Qualification Time"))
+    read_rules(structure, qualification, document, warnings)
     return Specification(document, qualification, units, warnings)
