@@ -61,7 +61,11 @@ class Latencies:
 
 
 def book_learners(url: str, learners: int, run: int) -> list[tuple[str, str]]:
-    """A started session with `learners` present candidates; returns their candidate numbers and sign-in codes."""
+    """A started session with `learners` present candidates; returns their candidate numbers and sign-in codes.
+
+    The session is a rehearsal (its candidates are simulated), so the unit's adaptive blueprint
+    runs as written although the demo bank's parameters are provisional (the adaptive gate).
+    """
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"})
     with app.app_context():
         if run == 0:
@@ -76,7 +80,7 @@ def book_learners(url: str, learners: int, run: int) -> list[tuple[str, str]]:
         db.session.flush()
         session = TestSession(centre=centre, room=room, session_date=date.today(), scheduled_start=now,
                               session_key=KEY, state=SessionState.STARTED, created_by_id=invigilator.id,
-                              started_at=now)
+                              started_at=now, rehearsal=True)
         unit = SessionUnit(unit_reference=UNIT, test_minutes=45)
         session.units.append(unit)
         db.session.add_all([invigilator, centre, room, session])

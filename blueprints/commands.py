@@ -20,6 +20,7 @@ from exam_engine.assembly.feasibility import FeasibilityReport, feasibility
 from exam_engine.assembly.simulator import METRICS, simulate
 from exam_engine.assembly.solver import Infeasible
 from exam_engine.core.commands import reported
+from item_bank.items.pools import AdaptiveGate, adaptive_gate
 
 INPUT = click.Path(exists=True, dir_okay=False, path_type=Path)
 OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
@@ -33,12 +34,14 @@ OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 def blueprint_check_command(names: tuple[str, ...], bank: Path | None, as_json: bool) -> None:
     """Validate blueprints (files or unit references; default all) and check each against the bank.
 
-    Exits with an error if any blueprint is invalid or no test meets it.
+    Against the unit's live bank it also says whether the adaptive gate is open (live sessions
+    run an adaptive blueprint adaptively only then). Exits with an error if any blueprint is
+    invalid or no test meets it.
     """
     if not names:
         with reported(ValueError):
             names = tuple(load_all())
-    reports, failed = [], []
+    reports, failed, gates = [], [], {}
     for name in names:
         with reported(LookupError, ValueError):
             blueprint = find_blueprint(name)
@@ -49,14 +52,25 @@ def blueprint_check_command(names: tuple[str, ...], bank: Path | None, as_json: 
             failed.append(blueprint.unit)
             continue
         reports.append(feasibility(Engine(blueprint, pool, pretest)))
+        if bank is None:
+            gates[blueprint.unit] = adaptive_gate(blueprint.unit)
     if as_json:
-        click.echo(json.dumps([r.as_dict() for r in reports], indent=2))
+        click.echo(json.dumps([{**r.as_dict(), **_gate_fields(gates.get(r.unit))} for r in reports], indent=2))
     else:
         for report in reports:
             _print(report)
+            if report.unit in gates:
+                click.echo(f"  {gates[report.unit].describe()}")
     failed += [r.unit for r in reports if not r.feasible]
     if failed:
         raise click.ClickException(f"no test meets the blueprint of {', '.join(failed)}")
+
+
+def _gate_fields(gate: AdaptiveGate | None) -> dict[str, object]:
+    if gate is None:
+        return {}
+    return {"adaptive_gate": {"open": gate.open, "live_items": gate.items,
+                              "short": [{"item": code, "why": why} for code, why in gate.short]}}
 
 
 def _print(report: FeasibilityReport) -> None:

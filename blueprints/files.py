@@ -24,7 +24,7 @@ CRITERION = re.compile(r"^(\d+)\.\d+$")
 ITEM_TYPES = tuple(t.value for t in ItemType)
 FIELDS = {"unit", "title", "mode", "minutes", "total_marks", "cut_theta", "max_exposure", "pretest_slots",
           "max_items_per_criterion", "learning_outcomes", "item_types", "enemy_sets", "information_offsets",
-          "target_fraction", "exposure_edges", "reference_form"}
+          "target_fraction", "exposure_edges", "reference_form", "content_only"}
 REQUIRED = {"unit", "title", "mode", "minutes", "total_marks", "cut_theta", "max_exposure",
             "max_items_per_criterion", "learning_outcomes", "item_types"}
 
@@ -53,6 +53,13 @@ class _Reader:
         if (low is not None and value < low) or (high is not None and value > high):
             self.problems.append(f"{where}{key}: must be between {low} and {high}, got {value}")
         return kind(value)
+
+    def flag(self, data: dict, key: str) -> bool:
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            self.problems.append(f"{key}: must be true or false, got {value!r}")
+            return False
+        return value
 
     def numbers(self, data: dict, key: str, default: tuple) -> tuple[float, ...]:
         value = data.get(key, list(default))
@@ -93,6 +100,7 @@ def parse(data: Any, source: str = "<blueprint>") -> Blueprint:
         target_fraction=read.number(data, "target_fraction", "", float, 0.1, 1.0, 0.8),
         exposure_edges=read.numbers(data, "exposure_edges", ()),
         reference_form=tuple(str(item) for item in data.get("reference_form", []) or []),
+        content_only=read.flag(data, "content_only"),
         source=source,
     )
     if not problems:
@@ -224,5 +232,6 @@ def dump(blueprint: Blueprint) -> str:
         "enemy_sets": [list(group) for group in blueprint.enemy_sets],
         "information_offsets": list(blueprint.information_offsets), "target_fraction": blueprint.target_fraction,
         "exposure_edges": list(blueprint.exposure_edges), "reference_form": list(blueprint.reference_form),
+        "content_only": blueprint.content_only,
     }
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

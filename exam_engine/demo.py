@@ -27,6 +27,7 @@ from exam_engine.core.extensions import db
 from exam_engine.core.transactions import transactional
 from exam_engine.delivery.demo import sitting_instructions
 from invigilation.demo import load_invigilation_demo
+from item_bank.items.pools import adaptive_gate
 from item_bank.items.services import load_bank
 
 
@@ -83,6 +84,8 @@ def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoRe
     items = load_bank()
     progress(f"Item bank: {sum(items.per_unit.values())} items in {len(items.per_unit)} units "
              f"({items.created} new, {items.new_versions} new versions).")
+    for unit in sorted(items.per_unit):  # the demo bank's parameters are the writers' ratings, not estimates
+        progress(adaptive_gate(unit).describe())
     load_invigilation_demo(users, progress)
     return report
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from exam_engine.analysis import plots
 from exam_engine.analysis.services.coverage import unit_coverage
 from exam_engine.analysis.services.evidence import statistics_csv, unit_evidence, version_statistics
+from exam_engine.analysis.services.pretest import calibration_progress
 from exam_engine.analysis.services.statistics import MIN_CLASSICAL, MIN_DIF_GROUP, MIN_IRT
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import BANK_STAFF
@@ -30,7 +31,8 @@ def statistics(version_id: int) -> str:
     version = db.get_or_404(ItemVersion, version_id)
     with unit_of_work():  # the page shows the options and the key
         record_views([version], current_user.username, "statistics")
-    stats, flags = version_statistics(unit_evidence(version.item.unit_reference), version)
+    evidence = unit_evidence(version.item.unit_reference)
+    stats, flags = version_statistics(evidence, version)
     chart = plots.curve_with_points(
         "icc", f"Item characteristic curve of {version.item.code} version {version.number}",
         "The line is the model's expected proportion of the marks at each ability; the circles are the "
@@ -38,6 +40,7 @@ def statistics(version_id: int) -> str:
         "The table after the chart gives the same numbers.",
         stats.curve, stats.observed, "Ability (logits)", "Proportion of marks")
     return render_template("analysis/statistics.html", version=version, stats=stats, flags=flags,
+                           calibration=calibration_progress(evidence, version),
                            chart=chart, min_classical=MIN_CLASSICAL, min_irt=MIN_IRT, min_dif=MIN_DIF_GROUP)
 
 

@@ -85,6 +85,10 @@ class Blueprint:
         that no item exceeds max_exposure overall. Empty means one class.
     reference_form : item ids of the reference form on which equivalent marks are
         reported; empty means the engine assembles one (the most informative at the cut).
+    content_only : assemble from the content rules alone and score by marks: every item is
+        given the same neutral parameters (`ItemPool.content_only`), so no provisional
+        estimate steers the choice of items or the score. Live sessions set it while the
+        bank is not calibrated from real responses.
     """
 
     unit: str
@@ -103,6 +107,7 @@ class Blueprint:
     target_fraction: float = 0.8
     exposure_edges: tuple[float, ...] = ()
     reference_form: tuple[str, ...] = ()
+    content_only: bool = False
     source: str = field(default="", compare=False, repr=False)
 
     @property

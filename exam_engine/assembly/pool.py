@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -58,6 +58,14 @@ class ItemPool:
     def index(self) -> dict[str, int]:
         """Item id -> position."""
         return {item: i for i, item in enumerate(self.ids)}
+
+    def content_only(self) -> ItemPool:
+        """The pool with every item given the same neutral parameters (slope 1, intercepts 0, no
+        guessing): tests drawn from it follow the content rules alone, and a score on it rests on
+        the marks alone (under a partial credit model with equal slopes the total is sufficient)."""
+        d = self.parameters.d
+        neutral = ItemParameters(np.ones(self.size), np.where(np.isnan(d), np.nan, 0.0), np.zeros(self.size))
+        return replace(self, parameters=neutral)
 
     def information(self, theta: float | NDArray[np.float64]) -> NDArray[np.float64]:
         """Fisher information of every item at each ability, ``(len(theta), m)``."""

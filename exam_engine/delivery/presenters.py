@@ -73,7 +73,7 @@ def review_view(attempt: Attempt) -> list[dict[str, Any]]:
 
 def sitting_view(sitting: Sitting, attempt: Attempt | None, now: datetime) -> dict[str, Any]:
     """What the candidate checks before the clock starts: who, which unit, which test, how long."""
-    blueprint = blueprint_for(sitting.unit.unit_reference)
+    blueprint = blueprint_for(sitting.unit.unit_reference, live=not sitting.session.rehearsal)
     clock = timing(sitting, now)
     return {
         "sitting": sitting.id,

@@ -76,7 +76,7 @@ def _rehearsal_room(candidates: int, run: str, password_hash: str) -> tuple[Room
 def _check_test(unit_reference: str) -> None:
     """Refuse before setting anything up when no test of the unit can be assembled now."""
     try:
-        engine.plan(unit_reference, [], secrets.randbelow(2**31))
+        engine.plan(unit_reference, [], secrets.randbelow(2**31), live=False)
     except DeliveryError as error:
         raise ValueError(f"no test of unit {unit_reference} can be assembled: {error}") from error
 
@@ -170,7 +170,7 @@ def rehearse(unit_reference: str, candidates: int, seed: int | None = None, minu
     end = utcnow().replace(microsecond=0) - timedelta(minutes=2)
     start = end - timedelta(minutes=minutes * 1.5 + 30)
     session = create_session(room, start.date(), start, [UnitRequest(unit_reference, minutes)], [invigilator], admin,
-                             now=start - timedelta(days=31))
+                             now=start - timedelta(days=31), rehearsal=True)
     sittings = [book_candidate(session, person, unit_reference, admin, stations[i], now=start - timedelta(days=30))
                 for i, person in enumerate(people)]
     step = timedelta(minutes=2 / candidates)  # between one candidate and the next at each desk-by-desk step

@@ -75,6 +75,7 @@ class TestSession(Model):
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
     qualification: Mapped[str | None] = mapped_column(String(40))  # picks the ratio rule
+    rehearsal: Mapped[bool] = mapped_column(default=False)  # simulated candidates (`exam_engine.rehearsal`)
     session_date: Mapped[date]
     scheduled_start: Mapped[datetime]
     session_key: Mapped[str] = mapped_column(String(12))  # shown to invigilators only

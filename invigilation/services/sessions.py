@@ -49,8 +49,10 @@ def _is_staff(user: User, centre_id: int) -> bool:
 
 def create_session(room: Room, session_date: date, scheduled_start: datetime, units: list[UnitRequest],
                    invigilators: list[User], created_by: User, qualification: str | None = None,
-                   now: datetime | None = None) -> TestSession:
-    """Create a session in `room`; invigilators must be invigilators of the room's centre."""
+                   now: datetime | None = None, rehearsal: bool = False) -> TestSession:
+    """Create a session in `room`; invigilators must be invigilators of the room's centre. A
+    rehearsal's candidates are simulated: its tests run as their blueprints say whatever the
+    bank's calibration, and its responses never count as real ones."""
     now = now or utcnow()
     if scheduled_start.date() != session_date:
         raise InvigilationError("the scheduled start must fall on the session date")
@@ -64,7 +66,7 @@ def create_session(room: Room, session_date: date, scheduled_start: datetime, un
     session = TestSession(centre_id=room.centre_id, room=room, session_date=session_date,
                           scheduled_start=scheduled_start, session_key=new_session_key(),
                           qualification=(qualification or "").strip() or None, created_by_id=created_by.id,
-                          created_at=now)
+                          created_at=now, rehearsal=rehearsal)
     session.invigilators = list(invigilators)
     for request in units:
         reference = request.unit_reference.strip()

@@ -44,6 +44,14 @@ class ParameterSource(StrEnum):
     CALIBRATED = "calibrated"  # estimated from learners' responses
 
 
+# The calibration rule: responses from real candidates an item's estimate must rest on
+# before an adaptive test may choose and score it by that estimate. A Rasch (1PL) estimate
+# needs 200, a 2PL or generalised partial credit estimate (a slope per item) 500, a 3PL
+# estimate (a guessing floor besides) 1000 (the sample sizes commonly recommended for
+# stable estimates: e.g. de Ayala, 2022, The Theory and Practice of IRT, ch. 12).
+RESPONSES_NEEDED = {"rasch": 200, "1pl": 200, "2pl": 500, "gpcm": 500, "3pl": 1000}
+
+
 class Scenario(Model):
     """A shared stimulus that several items of a unit refer to."""
 
@@ -101,6 +109,8 @@ class ItemVersion(Model):
     irt_c: Mapped[float] = mapped_column(default=0.0)
     parameter_source: Mapped[ParameterSource] = mapped_column(enum_column(ParameterSource))
     calibration_responses: Mapped[int | None]
+    calibration_model: Mapped[str | None] = mapped_column(String(16))
+    calibration_simulated: Mapped[bool] = mapped_column(default=False)  # from rehearsals' simulated responses
     calibrated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -109,6 +119,20 @@ class ItemVersion(Model):
     status_changes: Mapped[list["StatusChange"]] = relationship(
         back_populates="item_version", order_by="StatusChange.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def calibration_shortfall(self) -> str | None:
+        """Why an adaptive test may not yet rely on this version's parameters (the calibration
+        rule, `RESPONSES_NEEDED`); None when it may."""
+        if self.parameter_source is not ParameterSource.CALIBRATED:
+            return "provisional parameters (from the writer's difficulty rating)"
+        if self.calibration_simulated:
+            return "calibrated from simulated (rehearsal) responses only"
+        needed = RESPONSES_NEEDED.get(self.calibration_model or "", max(RESPONSES_NEEDED.values()))
+        responses = self.calibration_responses or 0
+        if responses < needed:
+            return f"calibrated from {responses} responses; a {self.calibration_model or 'calibration'} needs {needed}"
+        return None
 
     @property
     def select(self) -> int | None:
@@ -179,6 +203,7 @@ class ItemCalibration(Model):
     se_a: Mapped[float | None]
     se_d: Mapped[list[float | None]] = mapped_column(JSON)
     responses: Mapped[int]  # learners who answered the item version
+    simulated: Mapped[bool] = mapped_column(default=False)  # any of those responses from a rehearsal
     anchors: Mapped[int]  # live item versions held fixed
     converged: Mapped[bool]
     evidence: Mapped[dict] = mapped_column(JSON)  # classical statistics and flags at calibration

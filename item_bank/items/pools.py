@@ -4,11 +4,16 @@ Each item's newest live version is in the scored pool, its newest version approv
 pretest in the pretest pool (a newer draft does not take a live version out of service). An item counts under its first
 criterion; its enemy labels are its enemy set and its scenario (items on one scenario
 must not meet in a test, as one may cue another).
+
+The adaptive gate (`adaptive_gate`) says whether live sessions may rely on the pool's
+parameters: only when every live item is calibrated from enough real responses
+(`ItemVersion.calibration_shortfall`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import select
@@ -29,6 +34,36 @@ def unit_pools(unit_reference: str) -> tuple[ItemPool | None, ItemPool | None]:
     live = _latest_in(items, ItemStatus.LIVE)
     pretest = _latest_in(items, ItemStatus.APPROVED_FOR_PRETEST)
     return (_pool(live) if live else None), (_pool(pretest) if pretest else None)
+
+
+@dataclass(frozen=True)
+class AdaptiveGate:
+    """Whether a unit's live test may choose and score items by their estimates."""
+
+    unit: str
+    items: int  # live items
+    short: tuple[tuple[str, str], ...]  # (item code, why its estimate is not enough yet)
+
+    @property
+    def open(self) -> bool:
+        return self.items > 0 and not self.short
+
+    def describe(self) -> str:
+        if self.open:
+            return f"unit {self.unit}: adaptive gate open: all {self.items} live items calibrated from real responses"
+        code, why = self.short[0] if self.short else ("", "the unit has no live items")
+        return (f"unit {self.unit}: adaptive gate closed: {len(self.short)} of {self.items} live items are not "
+                f"calibrated from enough real responses (e.g. {code}: {why}); live sessions run linear forms "
+                f"from the content rules alone, scored by marks")
+
+
+def adaptive_gate(unit_reference: str) -> AdaptiveGate:
+    """The gate of a unit's live bank (each item's newest live version)."""
+    items = db.session.scalars(select(Item).where(Item.unit_reference == unit_reference).order_by(Item.code)
+                               .options(selectinload(Item.versions))).all()
+    live = _latest_in(items, ItemStatus.LIVE)
+    short = tuple((code, why) for code, version in live if (why := version.calibration_shortfall) is not None)
+    return AdaptiveGate(unit_reference, len(live), short)
 
 
 def _latest_in(items: Sequence[Item], status: ItemStatus) -> list[tuple[str, ItemVersion]]:

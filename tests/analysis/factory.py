@@ -17,6 +17,7 @@ from invigilation.models.sessions import SessionState, SessionUnit, Sitting, Tes
 from invigilation.states import SittingState
 from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource
 from item_bank.items.scoring import ItemType
+from tests.delivery.factory import CALIBRATED
 
 UNIT = "Y/506/2152"
 OPTIONS = {ItemType.SINGLE_BEST_ANSWER: "ABCD", ItemType.MULTIPLE_RESPONSE: "ABCDE", ItemType.ORDERING: "ABCD"}
@@ -34,7 +35,7 @@ def make_version(code: str, kind: ItemType, status: ItemStatus = ItemStatus.LIVE
         key=KEYS[kind], content_hash=code.ljust(64, "0"), criteria=[criterion], amplification=[f"{criterion}/1"],
         difficulty_rating="medium", rationale={o["id"]: "reason" for o in options}, writer=writer,
         irt_a=a, irt_d=d if d is not None else ([0.6, 0.0] if marks == 2 else [0.0]), irt_c=0.0,
-        parameter_source=ParameterSource.PROVISIONAL)
+        **(CALIBRATED if status is ItemStatus.LIVE else {"parameter_source": ParameterSource.PROVISIONAL}))
     item.versions.append(version)
     db.session.add(item)
     db.session.commit()
@@ -54,8 +55,9 @@ class Taker:
     seconds: float = 30.0
 
 
-def seed_attempts(takers: list[Taker], unit: str = UNIT, centres: int = 2) -> None:
-    """Store every taker's finished attempt: candidate, sitting, attempt, items, answers (one commit)."""
+def seed_attempts(takers: list[Taker], unit: str = UNIT, centres: int = 2, rehearsal: bool = False) -> None:
+    """Store every taker's finished attempt: candidate, sitting, attempt, items, answers (one commit);
+    in rehearsal sessions (simulated candidates) if `rehearsal`."""
     admin = User(username=f"seed-admin-{utcnow().timestamp()}", display_name="Seeder", role=Role.CENTRE_ADMIN,
                  password_hash="not-a-password")
     db.session.add(admin)
@@ -67,7 +69,7 @@ def seed_attempts(takers: list[Taker], unit: str = UNIT, centres: int = 2) -> No
         room = Room(centre=centre, name="Room 1")
         session = TestSession(centre=centre, room=room, session_date=date.today(), scheduled_start=now,
                               session_key="SEED01", state=SessionState.STARTED, created_by_id=admin.id,
-                              started_at=now)
+                              started_at=now, rehearsal=rehearsal)
         session.units.append(SessionUnit(unit_reference=unit, test_minutes=60))
         sessions.append(session)
     db.session.add_all(sessions)

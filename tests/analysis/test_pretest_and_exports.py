@@ -4,15 +4,18 @@ import csv
 import io
 
 import numpy as np
+import pytest
 from sqlalchemy import select
 
+from exam_engine.analysis.services.pretest import calibrate_unit
 from exam_engine.auth.roles import Role
 from exam_engine.cli import cli
 from exam_engine.core.extensions import db
 from exam_engine.psychometrics.models import ItemParameters
 from exam_engine.psychometrics.simulation import simulate_responses
 from item_bank.items.files import REVIEW_CHECKLIST
-from item_bank.items.models import ItemCalibration, ItemStatus
+from item_bank.items.models import ItemCalibration, ItemStatus, ParameterSource
+from item_bank.items.pools import adaptive_gate
 from item_bank.items.scoring import ItemType
 from item_bank.items.services import load_bank
 from item_bank.workbench.services.authoring import create_item, entry_from_form
@@ -43,7 +46,8 @@ def test_calibrate_bank_proposes_the_pretest_item_and_a_reviewer_promotes_it(app
     result = app.test_cli_runner().invoke(cli, ["calibrate-bank", "--unit", UNIT, "--min-responses", "300"],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "8 live item versions as anchors" in result.output and "Proposed for promotion: P-1 v1" in result.output
+    assert "8 calibrated live item versions as anchors" in result.output
+    assert "Proposed for promotion: P-1 v1" in result.output
     proposal = db.session.scalar(select(ItemCalibration))
     estimated_b = -proposal.irt_d[0] / proposal.irt_a
     assert abs(estimated_b - true_b) < 0.35 and proposal.se_a is not None  # 400 responses
@@ -51,10 +55,38 @@ def test_calibrate_bank_proposes_the_pretest_item_and_a_reviewer_promotes_it(app
     assert versions[-1].status is ItemStatus.LIVE and versions[-1].irt_a == proposal.irt_a
 
 
+@pytest.mark.parametrize("rehearsal", [False, True])
+def test_live_items_on_provisional_parameters_are_calibrated_and_adopted_but_rehearsals_never_open_the_gate(
+        app, make_user, rehearsal):
+    """With no calibrated item to anchor on, the live items are estimated freely; a reviewer
+    adopts the estimates. Responses from a rehearsal label the estimate simulated."""
+    rng = np.random.default_rng(11)
+    a = np.array([1.0, 1.4, 0.8, 1.2, 1.6, 0.9])
+    b = np.array([-1.5, -1.0, -0.5, 0.0, 0.5, 1.0])
+    versions = [make_version(f"L-{n}", ItemType.SINGLE_BEST_ANSWER) for n in range(6)]
+    for version in versions:
+        version.parameter_source = ParameterSource.PROVISIONAL
+    db.session.commit()
+    assert not adaptive_gate(UNIT).open
+    scores = simulate_responses(rng.normal(0, 1, 500), ItemParameters.dichotomous(a, -a * b), rng)
+    seed_attempts([Taker({v.id: ("B" if s == 1 else "A") for v, s in zip(versions, row)}) for row in scores],
+                  rehearsal=rehearsal)
+    outcome = calibrate_unit(UNIT)
+    assert outcome.anchors == 0 and len(outcome.proposed) == 6
+    reviewer = make_user(Role.REVIEWER)
+    for version in versions:
+        move_item(version.id, "adopt", reviewer, "Estimates fit; adopted.")
+    db.session.commit()
+    proposal = db.session.scalars(select(ItemCalibration).order_by(ItemCalibration.id)).first()
+    assert proposal is not None and proposal.simulated is rehearsal
+    assert all(v.status is ItemStatus.LIVE for v in versions)
+    assert adaptive_gate(UNIT).open is not rehearsal
+
+
 def test_calibrate_bank_waits_for_enough_responses(app):
     _seed_pretest(persons=50)
     result = app.test_cli_runner().invoke(cli, ["calibrate-bank", "--unit", UNIT], catch_exceptions=False)
-    assert "Waiting: P-1 has 50 of 200 responses." in result.output
+    assert "Waiting: P-1 has 50 of 500 responses." in result.output
     assert db.session.scalar(select(ItemCalibration)) is None
 
 

@@ -35,8 +35,12 @@ def blueprint(mode: str, items: int = 4) -> dict:
     }
 
 
-def make_items(count: int = 12, unit: str = UNIT) -> list[ItemVersion]:
-    """A small bank mixing the three item types; every key and rationale is distinctive."""
+CALIBRATED = {"parameter_source": ParameterSource.CALIBRATED, "calibration_model": "gpcm", "calibration_responses": 500}
+
+
+def make_items(count: int = 12, unit: str = UNIT, calibrated: bool = True) -> list[ItemVersion]:
+    """A small bank mixing the three item types; every key and rationale is distinctive. Calibrated
+    (from enough real responses) unless asked otherwise, so the adaptive gate is open."""
     versions = []
     for n in range(1, count + 1):
         kind = (ItemType.SINGLE_BEST_ANSWER, ItemType.MULTIPLE_RESPONSE, ItemType.ORDERING)[n % 3]
@@ -50,7 +54,7 @@ def make_items(count: int = 12, unit: str = UNIT) -> list[ItemVersion]:
             options=options, key=key, content_hash=f"{n:064d}", criteria=[f"AC{1 + n % 3}.1"], amplification=[],
             difficulty_rating="medium", rationale={o["id"]: f"{RATIONALE_MARK} {n}{o['id']}" for o in options},
             writer="w", irt_a=1.0, irt_d=[0.5, -0.5] if marks == 2 else [0.2 * (n - 4)], irt_c=0.0,
-            parameter_source=ParameterSource.PROVISIONAL)
+            **CALIBRATED if calibrated else {"parameter_source": ParameterSource.PROVISIONAL})
         item.versions.append(version)
         db.session.add(item)
         versions.append(version)

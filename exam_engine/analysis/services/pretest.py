@@ -1,11 +1,15 @@
-"""The pretest loop: calibrating approved items onto the live scale from stored responses.
+"""The calibration loop: estimating items from stored responses, onto the live scale.
 
-Approved items are seeded unscored into live tests by the assembly engine. Once a
-version approved for pretest has `PRETEST_RESPONSES` responses, `calibrate_unit`
-estimates it by MML-EM (GPCM, which is the 2PL for one-mark items) with every live
-version held at its stored parameters, so the estimate is on the live scale, and
-records an `ItemCalibration` proposing it for promotion with its evidence. A reviewer
-then promotes or returns it (`review.move_item`).
+Approved items are seeded unscored into live tests by the assembly engine; live items
+with provisional parameters (or an estimate the calibration rule does not accept) are
+answered in the linear tests live sessions run until the adaptive gate opens. Once such
+a version has `PRETEST_RESPONSES` responses, `calibrate_unit` estimates it by MML-EM
+(GPCM, which is the 2PL for one-mark items) with every live version whose estimate the
+rule accepts held at its parameters, so the estimate is on the live scale (with none
+held, the scale is the one the response population's N(0, 1) prior sets), and records an
+`ItemCalibration` proposing it with its evidence, labelled simulated if any response came
+from a rehearsal. A reviewer then promotes (pretest) or adopts (live) it, or returns it
+(`review.move_item`).
 """
 
 from __future__ import annotations
@@ -16,17 +20,37 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from exam_engine.analysis.services.evidence import unit_evidence, version_statistics
+from exam_engine.analysis.services.evidence import UnitEvidence, unit_evidence, version_statistics
 from exam_engine.core.extensions import db
 from exam_engine.psychometrics.calibration import Calibration, calibrate
 from exam_engine.psychometrics.models import ItemParameters
-from item_bank.items.models import ItemCalibration, ItemStatus
+from item_bank.items.models import RESPONSES_NEEDED, ItemCalibration, ItemStatus, ItemVersion
 from item_bank.workbench.services.review import pending_calibration
 
-PRETEST_RESPONSES = 200  # responses a pretest item needs before it is calibrated
 MODEL = "gpcm"
+PRETEST_RESPONSES = RESPONSES_NEEDED[MODEL]  # responses an item needs before it is calibrated
 
 Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CalibrationProgress:
+    """How far an item version is from an estimate the adaptive gate accepts."""
+
+    real_responses: int  # from live sessions, not rehearsals
+    needed: int  # responses the calibration model needs (`RESPONSES_NEEDED`)
+    shortfall: str | None  # why its current parameters are not accepted; None: accepted
+
+    @property
+    def still_needed(self) -> int:
+        return max(0, self.needed - self.real_responses) if self.shortfall else 0
+
+
+def calibration_progress(evidence: UnitEvidence, version: ItemVersion) -> CalibrationProgress:
+    """The version's real responses so far against what a calibration (`MODEL`) needs."""
+    column = evidence.matrix.scores[:, evidence.matrix.column(version.id)]
+    real = int((~np.isnan(column) & ~evidence.matrix.simulated).sum())
+    return CalibrationProgress(real, PRETEST_RESPONSES, version.calibration_shortfall)
 
 
 @dataclass
@@ -50,18 +74,21 @@ def calibrate_new_items(scores: NDArray[np.float64], bank: ItemParameters, live:
 
 def calibrate_unit(unit_reference: str, minimum: int = PRETEST_RESPONSES,
                    progress: Progress | None = None) -> CalibrationOutcome:
-    """Calibrate the unit's ready pretest versions and propose them."""
+    """Calibrate the unit's ready versions (pretest, or live without an accepted estimate) and propose them."""
     say = progress or (lambda message: None)
     say(f"Reading the responses of unit {unit_reference} ...")
     evidence = unit_evidence(unit_reference)
     matrix, versions = evidence.matrix, evidence.versions
     counts = (~np.isnan(matrix.scores)).sum(axis=0)
-    live = np.array([v.status is ItemStatus.LIVE for v in versions], bool) & (counts > 0)
-    candidates = np.array([v.status is ItemStatus.APPROVED_FOR_PRETEST for v in versions], bool)
+    in_service = np.array([v.status is ItemStatus.LIVE for v in versions], bool)
+    accepted = np.array([v.calibration_shortfall is None for v in versions], bool)
+    live = in_service & accepted & (counts > 0)
+    candidates = np.array([v.status is ItemStatus.APPROVED_FOR_PRETEST for v in versions], bool) | (
+        in_service & ~accepted)
     new = candidates & (counts >= minimum)
     waiting = [(versions[j].item.code, int(counts[j])) for j in np.flatnonzero(candidates & ~new)]
-    say(f"{matrix.n_persons} attempts; {int(live.sum())} live item versions as anchors; "
-        f"{int(new.sum())} pretest versions ready, {len(waiting)} still short of {minimum} responses.")
+    say(f"{matrix.n_persons} attempts; {int(live.sum())} calibrated live item versions as anchors; "
+        f"{int(new.sum())} versions ready, {len(waiting)} still short of {minimum} responses.")
     if not new.any():
         return CalibrationOutcome([], waiting, int(live.sum()))
 
@@ -80,7 +107,8 @@ def calibrate_unit(unit_reference: str, minimum: int = PRETEST_RESPONSES,
         previous = pending_calibration(version)
         if previous is not None:
             db.session.delete(previous)  # a newer estimate replaces an undecided one
-        db.session.add(_record(version, result, position, int(counts[j]), int(live.sum()), evidence))
+        simulated = bool((matrix.simulated & ~np.isnan(matrix.scores[:, j])).any())
+        db.session.add(_record(version, result, position, int(counts[j]), int(live.sum()), evidence, simulated))
         proposed.append(f"{version.item.code} v{version.number}")
     db.session.flush()
     for line in proposed:
@@ -88,7 +116,8 @@ def calibrate_unit(unit_reference: str, minimum: int = PRETEST_RESPONSES,
     return CalibrationOutcome(proposed, waiting, int(live.sum()))
 
 
-def _record(version, result: Calibration, position: int, responses: int, anchors: int, evidence) -> ItemCalibration:
+def _record(version, result: Calibration, position: int, responses: int, anchors: int, evidence,
+            simulated: bool) -> ItemCalibration:
     marks = version.marks
     d = [float(x) for x in result.items.d[position, :marks]]
     se_d = [None if np.isnan(x) else float(x) for x in result.se_d[position, :marks]]
@@ -96,7 +125,7 @@ def _record(version, result: Calibration, position: int, responses: int, anchors
     stats, flags = version_statistics(evidence, version)
     return ItemCalibration(
         item_version=version, model=MODEL, irt_a=float(result.items.a[position]), irt_d=d, irt_c=0.0,
-        se_a=None if np.isnan(se_a) else se_a, se_d=se_d, responses=responses, anchors=anchors,
+        se_a=None if np.isnan(se_a) else se_a, se_d=se_d, responses=responses, simulated=simulated, anchors=anchors,
         converged=bool(result.converged),
         evidence={"facility": stats.facility, "correlation": stats.correlation,
                   "flags": [{"code": f.code, "title": f.title, "task": f.task} for f in flags]},

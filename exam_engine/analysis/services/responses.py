@@ -40,6 +40,7 @@ class ResponseMatrix:
     seconds: NDArray[np.float64]  # (n, m)
     started: list[datetime] = field(default_factory=list)  # (n,) when each attempt began
     groups: dict[str, list[str]] = field(default_factory=dict)  # group name -> (n,) labels
+    simulated: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))  # (n,) rehearsal candidates
 
     @property
     def n_persons(self) -> int:
@@ -69,6 +70,7 @@ def unit_response_matrix(unit_reference: str, since: datetime | None = None,
             selectinload(Attempt.items).selectinload(AttemptItem.item_version),
             selectinload(Attempt.sitting).selectinload(Sitting.candidate).selectinload(Candidate.centre),
             selectinload(Attempt.sitting).selectinload(Sitting.candidate).selectinload(Candidate.arrangements),
+            selectinload(Attempt.sitting).selectinload(Sitting.session),
         )
     )
     if since is not None:
@@ -82,7 +84,8 @@ def unit_response_matrix(unit_reference: str, since: datetime | None = None,
     column = {vid: j for j, vid in enumerate(version_ids)}
     matrix = ResponseMatrix(version_ids, np.full((n, m), np.nan), np.zeros((n, m), bool),
                             [[None] * m for _ in range(n)], np.full((n, m), np.nan),
-                            groups={name: [] for name in GROUP_NAMES})
+                            groups={name: [] for name in GROUP_NAMES},
+                            simulated=np.array([a.sitting.session.rehearsal for a in attempts], bool))
     for i, attempt in enumerate(attempts):
         _fill_row(matrix, i, attempt, column, first_answers)
     return matrix

@@ -130,7 +130,8 @@ def marks_of(entries: list[AttemptItem]) -> list[int]:
 
 
 def _plan(sitting: Sitting) -> engine.Plan:
-    return engine.plan(sitting.unit.unit_reference, seen_items(sitting), secrets.randbelow(2**31))
+    return engine.plan(sitting.unit.unit_reference, seen_items(sitting), secrets.randbelow(2**31),
+                       live=not sitting.session.rehearsal)
 
 
 def prepare_start(sitting: Sitting, now: datetime | None = None) -> None:
@@ -155,7 +156,7 @@ def _prepared(sitting: Sitting) -> engine.Plan | None:
     if prepared is None or utcnow() - prepared.prepared_at >= PREPARED_FOR:
         return None
     plan = engine.Plan.from_dict(prepared.plan)
-    return plan if engine.still_current(plan, sitting.unit.unit_reference) else None
+    return plan if engine.still_current(plan, sitting.unit.unit_reference, not sitting.session.rehearsal) else None
 
 
 def _attempt(sitting: Sitting, plan: engine.Plan, now: datetime) -> Attempt:

@@ -27,13 +27,13 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import yaml
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from blueprints.files import dump, parse
 from blueprints.services import unit_blueprint
@@ -48,8 +48,8 @@ from exam_engine.assembly.solver import Infeasible
 from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt, Snapshot
-from item_bank.items.models import Item, ItemStatus, ItemVersion, StatusChange
-from item_bank.items.pools import unit_pools
+from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource, StatusChange
+from item_bank.items.pools import AdaptiveGate, adaptive_gate, unit_pools
 
 EXPOSURE_HISTORY = 2000  # recorded sittings the exposure counts are rebuilt from
 ENGINE_CACHE_SIZE = 16  # engines kept per process (one per blueprint and bank state in use)
@@ -109,21 +109,36 @@ class _EngineCache:
 _engines = _EngineCache(ENGINE_CACHE_SIZE)
 
 
-def blueprint_for(unit: str) -> Blueprint:
-    """The unit's blueprint: from `DELIVERY_BLUEPRINTS` (mapping in file form) or `blueprints/data/`."""
+def blueprint_for(unit: str, live: bool) -> Blueprint:
+    """The unit's blueprint (from `DELIVERY_BLUEPRINTS`, a mapping in file form, or `blueprints/data/`)
+    as a session delivers it: a live session whose bank has not passed the adaptive gate gets a
+    linear test from the content rules alone (`Blueprint.content_only`), a rehearsal the blueprint
+    as written."""
     try:
-        return unit_blueprint(unit, current_app.config.get("DELIVERY_BLUEPRINTS", {}))
+        blueprint = unit_blueprint(unit, current_app.config.get("DELIVERY_BLUEPRINTS", {}))
     except LookupError as error:
         raise DeliveryError(f"{error}; tell your invigilator.", "no_blueprint", 503) from error
     except ValueError as error:
         raise DeliveryError(f"The test for unit {unit} cannot be set: {error}", "no_blueprint", 503) from error
+    if not live or blueprint.content_only or _gate(unit, _bank_state(unit)).open:
+        return blueprint
+    return replace(blueprint, mode=Mode.LOFT if blueprint.mode is Mode.CAT else blueprint.mode, content_only=True)
+
+
+@functools.lru_cache(maxsize=ENGINE_CACHE_SIZE)
+def _gate(unit: str, bank_state: tuple[Any, ...]) -> AdaptiveGate:
+    """The unit's adaptive gate, read again whenever its bank changes (`bank_state`)."""
+    return adaptive_gate(unit)
 
 
 def _bank_state(unit: str) -> tuple[Any, ...]:
-    """A cheap fingerprint of the unit's bank: changes with any new version, status change or calibration."""
+    """A cheap fingerprint of the unit's bank: changes with any new version, status change or
+    calibration, and with what the calibration rule reads (so the adaptive gate is read again)."""
     return tuple(db.session.execute(
         select(func.count(ItemVersion.id), func.max(ItemVersion.id), func.max(StatusChange.id),
-               func.max(ItemVersion.calibrated_at))
+               func.max(ItemVersion.calibrated_at), func.sum(ItemVersion.calibration_responses),
+               func.sum(case((ItemVersion.parameter_source == ParameterSource.CALIBRATED, 1), else_=0)),
+               func.sum(case((ItemVersion.calibration_simulated, 1), else_=0)))
         .select_from(ItemVersion).join(Item).outerjoin(StatusChange, StatusChange.item_version_id == ItemVersion.id)
         .where(Item.unit_reference == unit)).one())
 
@@ -150,7 +165,7 @@ def _engine(blueprint_text: str) -> Engine:
     pool, pretest = unit_pools(blueprint.unit)
     if pool is None:
         raise DeliveryError(f"Unit {blueprint.unit} has no live items.", "bank_too_small", 503)
-    return _engines.put(key, Engine(blueprint, pool, pretest))
+    return _engines.put(key, Engine(blueprint, pool.content_only() if blueprint.content_only else pool, pretest))
 
 
 def version_ids(unit: str, codes: list[str], pretest: bool = False) -> dict[str, int]:
@@ -215,9 +230,10 @@ def _eligibility(engine: Engine, snapshot: Snapshot) -> Eligibility:
                                 list(snapshot.capped))
 
 
-def plan(unit: str, seen: list[str], seed: int) -> Plan:
-    """The new attempt: its snapshot and, for linear modes every item, for adaptive the first."""
-    blueprint = blueprint_for(unit)
+def plan(unit: str, seen: list[str], seed: int, live: bool) -> Plan:
+    """The new attempt (in a live session or a rehearsal): its snapshot and, for linear modes
+    every item, for adaptive the first."""
+    blueprint = blueprint_for(unit, live)
     text = _text(blueprint)
     engine = _engine(text)
     control = _exposures.current(engine, unit)
@@ -247,10 +263,10 @@ def plan(unit: str, seen: list[str], seed: int) -> Plan:
     return Plan(blueprint.mode, version, snapshot, seed, items, planned)
 
 
-def still_current(plan: Plan, unit: str) -> bool:
+def still_current(plan: Plan, unit: str, live: bool) -> bool:
     """Whether a plan made earlier is what a plan made now would be drawn from: the unit's
-    blueprint and its bank unchanged."""
-    text = _text(blueprint_for(unit))
+    blueprint (as the session delivers it) and its bank unchanged."""
+    text = _text(blueprint_for(unit, live))
     return plan.snapshot.blueprint == text and _engine(text).pool.digest == plan.snapshot.bank_digest
 
 

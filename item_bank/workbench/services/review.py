@@ -1,13 +1,15 @@
 """The review workflow: who may move an item version from one state to another.
 
-    draft --submit--> in review --approve--> approved for pretest --promote--> live
+    draft --submit--> in review --approve--> approved for pretest --promote--> live --adopt--> live
       ^                  |                          |                            |
       +------return------+----------return----------+                          retire
     (any state but retired) --retire--> retired
 
 * ITEM_WRITER: writes and edits items; submits their own drafts for review.
 * REVIEWER: approves for pretest or returns (with a comment) items in review; promotes
-  a pretested item to live only once a calibration proposes it, or returns it; retires.
+  a pretested item to live only once a calibration proposes it, or returns it; adopts a
+  calibration of a live item (its provisional parameters replaced by estimates from real
+  responses, which the adaptive gate counts); retires.
 * AWARDING_BODY_ADMIN: retires items (e.g. after a security breach).
 * Nobody approves or promotes an item version they wrote. Approving needs every point of
   the review checklist (as the item files' `review`); returning, retiring and promoting
@@ -55,6 +57,8 @@ MOVES = {move.name: move for move in (
          frozenset({Role.REVIEWER}), needs_comment=True),
     Move("promote", "Promote to live", frozenset({S.APPROVED_FOR_PRETEST}), S.LIVE, frozenset({Role.REVIEWER}),
          needs_comment=True, not_by_writer=True),
+    Move("adopt", "Adopt the calibration", frozenset({S.LIVE}), S.LIVE, frozenset({Role.REVIEWER}),
+         needs_comment=True, not_by_writer=True),
     Move("retire", "Retire", frozenset({S.DRAFT, S.IN_REVIEW, S.APPROVED_FOR_PRETEST, S.LIVE}), S.RETIRED,
          frozenset({Role.REVIEWER, Role.AWARDING_BODY_ADMIN}), needs_comment=True),
 )}
@@ -70,8 +74,8 @@ def why_not(move: Move, version: ItemVersion, user: User) -> str | None:
         return "you wrote this item version, so another reviewer must decide"
     if move.writer_only and version.writer != user.username:
         return "only the item's writer submits it for review"
-    if move.name == "promote" and pending_calibration(version) is None:
-        return "no calibration proposes this item yet: it needs pretest responses first"
+    if move.name in ("promote", "adopt") and pending_calibration(version) is None:
+        return "no calibration proposes this item yet: it needs more responses first"
     return None
 
 
@@ -105,8 +109,8 @@ def move_item(version_id: int, move_name: str, user: User, comment: str | None,
         reason = f"the review checklist is not complete ({', '.join(p.replace('_', ' ') for p in unchecked)})"
     if reason is not None:
         raise ReviewError(f"{move.label}: {reason}.")
-    if move.name in ("promote", "return"):
-        _decide_calibration(version, promote=move.name == "promote")
+    if move.name in ("promote", "adopt", "return"):
+        _decide_calibration(version, promote=move.name != "return")
     if move.name == "promote":
         _retire_older_live(version, user)
     if move.name == "approve":
@@ -132,6 +136,7 @@ def _decide_calibration(version: ItemVersion, promote: bool) -> None:
         version.irt_a, version.irt_d, version.irt_c = calibration.irt_a, list(calibration.irt_d), calibration.irt_c
         version.parameter_source = ParameterSource.CALIBRATED
         version.calibration_responses = calibration.responses
+        version.calibration_model, version.calibration_simulated = calibration.model, calibration.simulated
         version.calibrated_at = calibration.created_at
 
 
