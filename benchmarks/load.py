@@ -32,6 +32,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from sqlalchemy import select, tuple_
@@ -267,7 +268,7 @@ def report(figures: dict[str, object], label: str) -> None:
     print(f"  synchronised start: all started within {spread} s of the signal")
     print(f"  answers acknowledged {figures['answers_sent']}, stored {figures['answers_stored']}, "
           f"lost {figures['lost']}; logs {'verify' if figures['event_log_verified'] else 'DO NOT verify'}")
-    for error in figures["first_errors"]:  # type: ignore[attr-defined]
+    for error in cast(list[str], figures["first_errors"]):
         print(f"  error: {error}")
 
 
