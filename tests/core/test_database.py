@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+import exam_engine.cli  # noqa: F401  (the command line loads every package's models, the web app not all)
 from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.core.commands import alembic_config
