@@ -15,7 +15,6 @@ Werkzeug, the product's own code and the rest, on SQLite (and PostgreSQL with --
 import argparse
 import cProfile
 import json
-import os
 import pstats
 import statistics
 import sys
@@ -28,7 +27,7 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.delivery import KEY, book_learners, database_servers, machine, scratch_database
+from benchmarks.delivery import KEY, add_postgres_option, book_learners, each_database, machine
 from exam_engine import create_app
 from exam_engine.core.extensions import db
 from exam_engine.delivery.client import RunnerClient, some_answer
@@ -124,13 +123,11 @@ def main() -> None:
     parser.add_argument("--room", type=int, default=100, help="candidates in the session")
     parser.add_argument("--warm", type=int, default=5, help="answers each candidate saves before measuring")
     parser.add_argument("--answers", type=int, default=200, help="answers saved and measured")
-    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"),
-                        help="PostgreSQL server URL (a database is created and dropped)")
+    add_postgres_option(parser)
     args = parser.parse_args()
     print(f"Machine: {machine()}", flush=True)
-    for label, server in database_servers(args.postgres).items():
-        with scratch_database(server) as url:
-            figures = measure(url, args.room, args.answers, args.warm)
+    for label, url in each_database(args.postgres):
+        figures = measure(url, args.room, args.answers, args.warm)
         print(f"{label}: {args.answers} saves by one of {args.room} candidates (each saved {args.warm} first): "
               f"median {figures['median_ms']} ms (under the profiler), "
               f"{figures['statements_per_answer']} SQL statements per save")

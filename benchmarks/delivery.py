@@ -153,6 +153,9 @@ def one_run(url: str, learners: int, items: int, think: float, run: int, workers
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds (NaN when there is nothing to measure, e.g. no next item in a one-item run)."""
+    if not values:
+        return float("nan"), float("nan")
     return float(np.percentile(values, 50) * 1000), float(np.percentile(values, 95) * 1000)
 
 
@@ -162,9 +165,17 @@ def machine() -> str:
     return f"{platform.platform()}; {os.cpu_count()} CPUs ({model}); Python {platform.python_version()}"
 
 
-def database_servers(postgres: str | None) -> dict[str, str | None]:
-    """The databases to measure, by label: SQLite always, PostgreSQL when a server URL is given."""
-    return {"SQLite": None, **({"PostgreSQL": postgres} if postgres else {})}
+def add_postgres_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"),
+                        help="PostgreSQL server URL (a database is created and dropped)")
+
+
+def each_database(postgres: str | None) -> Iterator[tuple[str, str]]:
+    """(label, URL of a new, empty database): SQLite, and PostgreSQL when a server URL is given;
+    each is dropped once the caller moves on."""
+    for label, server in {"SQLite": None, **({"PostgreSQL": postgres} if postgres else {})}.items():
+        with scratch_database(server) as url:
+            yield label, url
 
 
 @contextmanager
@@ -196,34 +207,33 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean seconds a learner spends on an item before answering (exponential); 0: none")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"),
-                        help="PostgreSQL server URL (a database is created and dropped)")
+    add_postgres_option(parser)
     args = parser.parse_args()
     print(f"Machine: {machine()}", flush=True)
     print(f"{args.learners} concurrent learners each answer {args.items} items of the Unit 2 adaptive test "
           f"(blueprints/data), think time {args.think:g} s on average; "
           f"gunicorn {args.workers} workers x {THREADS} threads on loopback; "
           f"{args.runs} runs per database.", flush=True)
-    for label, server in database_servers(args.postgres).items():
-        with scratch_database(server) as url:
-            saves, nexts = [], []
-            for run in range(args.runs):
-                started = time.perf_counter()
-                result = one_run(url, args.learners, args.items, args.think, run, args.workers)
-                save, next_item = percentiles(result.save), percentiles(result.next_item)
-                saves.append(save)
-                nexts.append(next_item)
-                print(f"  {label} run {run + 1}: answer save p50 {save[0]:.0f} ms p95 {save[1]:.0f} ms "
-                      f"({len(result.save)} saves); next item p50 {next_item[0]:.0f} ms p95 {next_item[1]:.0f} ms "
-                      f"({len(result.next_item)}); {len(result.errors)} errors; {time.perf_counter() - started:.0f} s",
-                      flush=True)
-                if result.errors:
-                    print(f"    first errors: {result.errors[:3]}")
-            print(f"{label} (median of {args.runs} runs): answer save p50 "
-                  f"{statistics.median(s[0] for s in saves):.0f} ms, "
-                  f"p95 {statistics.median(s[1] for s in saves):.0f} ms; "
-                  f"next item p50 {statistics.median(n[0] for n in nexts):.0f} ms, "
-                  f"p95 {statistics.median(n[1] for n in nexts):.0f} ms", flush=True)
+    for label, url in each_database(args.postgres):
+        saves, nexts = [], []
+        for run in range(args.runs):
+            started = time.perf_counter()
+            result = one_run(url, args.learners, args.items, args.think, run, args.workers)
+            save, next_item = percentiles(result.save), percentiles(result.next_item)
+            saves.append(save)
+            nexts.append(next_item)
+            print(f"  {label} run {run + 1}: answer save p50 {save[0]:.0f} ms p95 {save[1]:.0f} ms "
+                  f"({len(result.save)} saves); next item p50 {next_item[0]:.0f} ms p95 {next_item[1]:.0f} ms "
+                  f"({len(result.next_item)}); {len(result.errors)} errors; {time.perf_counter() - started:.0f} s",
+                  flush=True)
+            if result.errors:
+                print(f"    first errors: {result.errors[:3]}")
+        print(f"{label} (median of {args.runs} runs): answer save p50 "
+              f"{statistics.median(s[0] for s in saves):.0f} ms, "
+              f"p95 {statistics.median(s[1] for s in saves):.0f} ms; "
+              f"next item p50 {statistics.median(n[0] for n in nexts):.0f} ms, "
+              f"p95 {statistics.median(n[1] for n in nexts):.0f} ms", flush=True)
+
 
 if __name__ == "__main__":
     main()

@@ -11,7 +11,6 @@ and timed. It prints the median and the records the report verified for each roo
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.answer_path import start_candidate
-from benchmarks.delivery import book_learners, database_servers, machine, scratch_database
+from benchmarks.delivery import add_postgres_option, book_learners, each_database, machine
 from exam_engine import create_app
 from exam_engine.core.extensions import db
 from exam_engine.delivery.models import Attempt
@@ -54,17 +53,15 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, nargs="+", default=[30, 500], help="candidates in the session")
     parser.add_argument("--answers", type=int, default=5, help="answers each candidate saves")
     parser.add_argument("--runs", type=int, default=50, help="reconciliations timed per room")
-    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"),
-                        help="PostgreSQL server URL (a database is created and dropped)")
+    add_postgres_option(parser)
     args = parser.parse_args()
     print(f"Machine: {machine()}", flush=True)
-    for label, server in database_servers(args.postgres).items():
-        with scratch_database(server) as url:
-            for run, room in enumerate(args.rooms):
-                figures = measure(url, room, args.answers, args.runs, run)
-                print(f"{label}: one learner's reconciliation in a session of {room}: median {figures['median_ms']} ms "
-                      f"over {args.runs} runs, {figures['records_verified']} log records verified", flush=True)
-                print(json.dumps({"db": label, **figures}), flush=True)
+    for label, url in each_database(args.postgres):
+        for run, room in enumerate(args.rooms):
+            figures = measure(url, room, args.answers, args.runs, run)
+            print(f"{label}: one learner's reconciliation in a session of {room}: median {figures['median_ms']} ms "
+                  f"over {args.runs} runs, {figures['records_verified']} log records verified", flush=True)
+            print(json.dumps({"db": label, **figures}), flush=True)
 
 
 if __name__ == "__main__":
