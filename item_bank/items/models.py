@@ -127,7 +127,7 @@ class ItemVersion(Model):
         if self.parameter_source is not ParameterSource.CALIBRATED:
             return "provisional parameters (from the writer's difficulty rating)"
         if self.calibration_simulated:
-            return "calibrated from simulated (rehearsal) responses only"
+            return "calibrated with simulated (rehearsal) responses"
         needed = RESPONSES_NEEDED.get(self.calibration_model or "", max(RESPONSES_NEEDED.values()))
         responses = self.calibration_responses or 0
         if responses < needed:

@@ -51,7 +51,9 @@ class AdaptiveGate:
     def describe(self) -> str:
         if self.open:
             return f"unit {self.unit}: adaptive gate open: all {self.items} live items calibrated from real responses"
-        code, why = self.short[0] if self.short else ("", "the unit has no live items")
+        if not self.items:
+            return f"unit {self.unit}: adaptive gate closed: the unit has no live items"
+        code, why = self.short[0]
         return (f"unit {self.unit}: adaptive gate closed: {len(self.short)} of {self.items} live items are not "
                 f"calibrated from enough real responses (e.g. {code}: {why}); live sessions run linear forms "
                 f"from the content rules alone, scored by marks")

@@ -161,9 +161,9 @@ def _prepared(sitting: Sitting) -> engine.Plan | None:
 
 def _attempt(sitting: Sitting, plan: engine.Plan, now: datetime) -> Attempt:
     unit = sitting.unit.unit_reference
-    versions = {pretest: engine.version_ids(unit, codes, pretest) if codes else {}
-                for pretest in (False, True)
-                for codes in [[code for code, p, _ in plan.items if p is pretest]]}
+    codes = {pretest: [code for code, p, _ in plan.items if p is pretest] for pretest in (False, True)}
+    versions = {pretest: engine.version_ids(unit, chosen, pretest) if chosen else {}
+                for pretest, chosen in codes.items()}
     given = [[position, code, versions[pretest][code], pretest]
              for position, (code, pretest, _) in enumerate(plan.items, start=1)]
     attempt = Attempt(sitting=sitting, unit_reference=unit, mode=plan.mode,
