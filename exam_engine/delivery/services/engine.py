@@ -109,18 +109,18 @@ class _EngineCache:
 _engines = _EngineCache(ENGINE_CACHE_SIZE)
 
 
-def blueprint_for(unit: str, live: bool) -> Blueprint:
+def blueprint_for(unit: str, live: bool, bank_state: tuple[Any, ...] | None = None) -> Blueprint:
     """The unit's blueprint (from `DELIVERY_BLUEPRINTS`, a mapping in file form, or `blueprints/data/`)
     as a session delivers it: a live session whose bank has not passed the adaptive gate gets a
     linear test from the content rules alone (`Blueprint.content_only`), a rehearsal the blueprint
-    as written."""
+    as written. `bank_state` spares reading the bank's state again when the caller has it."""
     try:
         blueprint = unit_blueprint(unit, current_app.config.get("DELIVERY_BLUEPRINTS", {}))
     except LookupError as error:
         raise DeliveryError(f"{error}; tell your invigilator.", "no_blueprint", 503) from error
     except ValueError as error:
         raise DeliveryError(f"The test for unit {unit} cannot be set: {error}", "no_blueprint", 503) from error
-    if not live or blueprint.content_only or _gate(unit, _bank_state(unit)).open:
+    if not live or blueprint.content_only or _gate(unit, bank_state or _bank_state(unit)).open:
         return blueprint
     return replace(blueprint, mode=Mode.LOFT if blueprint.mode is Mode.CAT else blueprint.mode, content_only=True)
 
@@ -155,10 +155,11 @@ def _text(blueprint: Blueprint) -> str:
     return dump(blueprint)
 
 
-def _engine(blueprint_text: str) -> Engine:
-    """The engine for a blueprint over the unit's current bank (cached while the bank is unchanged)."""
+def _engine(blueprint_text: str, bank_state: tuple[Any, ...] | None = None) -> Engine:
+    """The engine for a blueprint over the unit's current bank (cached while the bank is unchanged;
+    `bank_state` spares reading the bank's state again when the caller has it)."""
     blueprint = _parsed(blueprint_text)
-    key = (blueprint_text, _bank_state(blueprint.unit))
+    key = (blueprint_text, bank_state or _bank_state(blueprint.unit))
     cached = _engines.get(key)
     if cached is not None:
         return cached
@@ -233,9 +234,10 @@ def _eligibility(engine: Engine, snapshot: Snapshot) -> Eligibility:
 def plan(unit: str, seen: list[str], seed: int, live: bool) -> Plan:
     """The new attempt (in a live session or a rehearsal): its snapshot and, for linear modes
     every item, for adaptive the first."""
-    blueprint = blueprint_for(unit, live)
+    state = _bank_state(unit)
+    blueprint = blueprint_for(unit, live, state)
     text = _text(blueprint)
-    engine = _engine(text)
+    engine = _engine(text, state)
     control = _exposures.current(engine, unit)
     rng = np.random.default_rng(seed)
     ineligible = {str(g): [engine.pool.ids[i] for i in np.flatnonzero(rng.random(engine.pool.size) >= p)]
@@ -246,14 +248,15 @@ def plan(unit: str, seen: list[str], seed: int, live: bool) -> Plan:
                         bank_digest=engine.pool.digest)
     try:
         if blueprint.mode is Mode.CAT:
-            first = due_step(snapshot, [])
+            first = _next_step(engine, snapshot, [])
             if first is None:
                 raise Infeasible(["the blueprint asks for no marks"])
             items = [(first.item, first.pretest, step_record(first))]
             planned = len(engine.reference_form) + blueprint.pretest_slots  # a full test's length, as planned
         else:
             codes = stepwise.linear_items(engine, snapshot.mode, seed, _eligibility(engine, snapshot), snapshot.seen)
-            items = [(code, is_pretest(snapshot, code), {"position": n, "item": code})
+            pretest = set(engine.pretest.ids) if engine.pretest is not None else set()
+            items = [(code, code in pretest, {"position": n, "item": code})
                      for n, code in enumerate(codes, 1)]
             planned = len(codes)
     except Infeasible as error:
@@ -266,8 +269,9 @@ def plan(unit: str, seen: list[str], seed: int, live: bool) -> Plan:
 def still_current(plan: Plan, unit: str, live: bool) -> bool:
     """Whether a plan made earlier is what a plan made now would be drawn from: the unit's
     blueprint (as the session delivers it) and its bank unchanged."""
-    text = _text(blueprint_for(unit, live))
-    return plan.snapshot.blueprint == text and _engine(text).pool.digest == plan.snapshot.bank_digest
+    state = _bank_state(unit)
+    text = _text(blueprint_for(unit, live, state))
+    return plan.snapshot.blueprint == text and _engine(text, state).pool.digest == plan.snapshot.bank_digest
 
 
 def step_record(step: Step) -> dict[str, Any]:
@@ -276,15 +280,13 @@ def step_record(step: Step) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in record.items()}
 
 
-def is_pretest(snapshot: Snapshot, code: str) -> bool:
-    pretest = _engine(snapshot.blueprint).pretest
-    return pretest is not None and code in pretest.ids
-
-
 def due_step(snapshot: Snapshot, given: list[tuple[str, float]]) -> Step | None:
     """The adaptive test's next step (item and the record of its choice) after `given` (item code,
     marks) in order; None when the test is complete."""
-    engine = _engine(snapshot.blueprint)
+    return _next_step(_engine(snapshot.blueprint), snapshot, given)
+
+
+def _next_step(engine: Engine, snapshot: Snapshot, given: list[tuple[str, float]]) -> Step | None:
     try:
         return stepwise.next_step(engine, snapshot.seed, _eligibility(engine, snapshot), snapshot.seen, given)
     except stepwise.AnswersDoNotMatch as error:
