@@ -29,6 +29,7 @@ from exam_engine.delivery.services.attempt_log import register as register_attem
 from exam_engine.delivery.services.progress import register as register_delivery_progress
 from exam_engine.delivery.views import bp as delivery_bp
 from exam_engine.delivery.views import reports_bp as delivery_reports_bp
+from exam_engine.results.views import bp as results_bp
 from invigilation.views import bp as invigilation_bp
 from item_bank.qti.views import bp as qti_bp
 from item_bank.taxonomy.api import bp as taxonomy_api_bp
@@ -60,7 +61,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def import_all_models() -> None:
     """Import every package's models, so that the metadata (and Alembic) sees every table."""
+    import exam_engine.results.models  # noqa: F401
     import item_bank.items.models
+    import item_bank.standards.models
     import item_bank.taxonomy.models  # noqa: F401
 
 
@@ -83,5 +86,5 @@ def _register_blueprints(app: Flask) -> None:
     register_delivery_progress()
     register_attempt_heads()
     for blueprint in (auth_bp, admin_bp, delivery_bp, delivery_reports_bp, runner_api_bp, invigilation_bp,
-                      workbench_bp, analysis_bp, qti_bp, taxonomy_api_bp):
+                      workbench_bp, analysis_bp, qti_bp, taxonomy_api_bp, results_bp):
         app.register_blueprint(blueprint)

@@ -12,6 +12,7 @@ class Role(StrEnum):
     REVIEWER = "reviewer"
     CENTRE_ADMIN = "centre_admin"
     AWARDING_BODY_ADMIN = "awarding_body_admin"
+    SUBJECT_EXPERT = "subject_expert"  # sits on standard-setting panels
 
     @property
     def label(self) -> str:
@@ -25,6 +26,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.REVIEWER: "Reviewer",
     Role.CENTRE_ADMIN: "Centre administrator",
     Role.AWARDING_BODY_ADMIN: "Awarding-body administrator",
+    Role.SUBJECT_EXPERT: "Subject expert (panel)",
 }
 
 BANK_STAFF = (Role.ITEM_WRITER, Role.REVIEWER, Role.AWARDING_BODY_ADMIN)
@@ -37,4 +39,5 @@ LANDING_ENDPOINTS: dict[Role, str] = {
     Role.REVIEWER: "workbench.home",
     Role.CENTRE_ADMIN: "invigilation.centre_home",
     Role.AWARDING_BODY_ADMIN: "admin.home",
+    Role.SUBJECT_EXPERT: "results.studies",
 }

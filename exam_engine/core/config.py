@@ -104,7 +104,7 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "LOGIN_LOCK_MINUTES": _env_int("LOGIN_LOCK_MINUTES", 15),
         # roles that sign in with a one-time code as well: those that can see live items or results
         "TWO_FACTOR_ROLES": _env_list("TWO_FACTOR_ROLES", ["item_writer", "reviewer", "centre_admin",
-                                                            "awarding_body_admin"]),
+                                                            "awarding_body_admin", "subject_expert"]),
         # candidates' sign-in codes and session keys (see invigilation/services/seats.py)
         "SIGN_IN_FAILURE_WINDOW_MINUTES": _env_int("SIGN_IN_FAILURE_WINDOW_MINUTES", 15),
         "SIGN_IN_MAX_FAILURES_PER_CANDIDATE": _env_int("SIGN_IN_MAX_FAILURES_PER_CANDIDATE", 5),

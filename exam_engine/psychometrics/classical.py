@@ -181,6 +181,24 @@ def cronbach_alpha(scores: ArrayLike) -> float:
     return float(k / (k - 1) * (1 - item_variance / total_variance))
 
 
+def kr21(totals: ArrayLike, max_score: float) -> float:
+    """KR-21 reliability from totals alone: ``k/(k-1) (1 - mu (k - mu) / (k s^2))`` with ``k`` the
+    maximum score, ``mu`` and ``s^2`` (``n - 1``) the totals' mean and variance (Kuder &
+    Richardson, 1937, formula 21). It assumes items of equal difficulty and so never exceeds
+    KR-20: a lower bound, usable when candidates sat different forms of equal length.
+    """
+    values = np.asarray(totals, float)
+    if values.ndim != 1 or values.size < 2 or not np.all(np.isfinite(values)):
+        raise ValueError("KR-21 needs at least two finite totals")
+    if max_score < 2:
+        raise ValueError(f"KR-21 needs a test of at least 2 marks; got {max_score:g}")
+    variance = values.var(ddof=1)
+    if variance == 0:
+        raise ValueError("KR-21 is undefined when every total is the same")
+    mean = values.mean()
+    return float(max_score / (max_score - 1) * (1 - mean * (max_score - mean) / (max_score * variance)))
+
+
 def alpha_if_deleted(scores: ArrayLike) -> FloatArray:
     """Alpha of the test with each item removed in turn, ``(m,)``."""
     complete = _complete(scores)

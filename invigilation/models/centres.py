@@ -75,6 +75,7 @@ class Candidate(Model):
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     candidate_number: Mapped[str] = mapped_column(String(20))
+    uln: Mapped[str | None] = mapped_column(String(10))  # Unique Learner Number, carried with results
     date_of_birth: Mapped[date | None]
     sex: Mapped[str | None] = mapped_column(String(20))
     groups: Mapped[str | None] = mapped_column(String(200))  # free text, e.g. "English as a second language"

@@ -27,20 +27,32 @@ def _account(username: str, *roles: Role) -> User:
     return user
 
 
+def valid_uln(uln: str) -> bool:
+    """A Unique Learner Number: ten digits, the first not 0, whose digits weighted 10, 9, ..., 1
+    sum to 10 modulo 11 (the Learning Records Service's check, as HESA's ULN field states it)."""
+    return (len(uln) == 10 and uln.isascii() and uln.isdigit() and uln[0] != "0"
+            and sum(int(d) * w for d, w in zip(uln, range(10, 0, -1))) % 11 == 10)
+
+
 def register_candidate(centre: Centre, username: str, candidate_number: str, date_of_birth: date | None = None,
-                       sex: str | None = None, groups: str | None = None) -> Candidate:
+                       sex: str | None = None, groups: str | None = None, uln: str | None = None) -> Candidate:
     """Register a learner account as a candidate of the centre (number unique in the centre).
-    Date of birth, sex and groups are optional, kept only for DIF analysis."""
+    The Unique Learner Number is optional and goes with the candidate's results; date of birth,
+    sex and groups are optional, kept only for DIF analysis."""
     learner = _account(username, Role.LEARNER)
     number = candidate_number.strip()
     if not CANDIDATE_NUMBER.match(number):
         raise InvigilationError("a candidate number is 1 to 20 letters, digits or hyphens")
+    uln = (uln or "").replace(" ", "") or None
+    if uln is not None and not valid_uln(uln):
+        raise InvigilationError(f"{uln[:20]!r} is not a Unique Learner Number: ten digits, the first not 0, "
+                                "and the last a check digit that does not match the others")
     for existing in db.session.scalars(select(Candidate).where(Candidate.centre_id == centre.id)):
         if existing.candidate_number == number:
             raise InvigilationError(f"candidate number {number} is already {existing.name}'s")
         if existing.user_id == learner.id:
             raise InvigilationError(f"{learner.display_name} is already candidate {existing.candidate_number}")
-    candidate = Candidate(centre=centre, user=learner, candidate_number=number, date_of_birth=date_of_birth,
+    candidate = Candidate(centre=centre, user=learner, candidate_number=number, uln=uln, date_of_birth=date_of_birth,
                           sex=(sex or "").strip() or None, groups=(groups or "").strip() or None)
     db.session.add(candidate)
     db.session.flush()

@@ -89,7 +89,7 @@ def add_centre_record(record: str) -> Response:
             born = form_text("date_of_birth")
             candidate = register_candidate(centre, form_text("username"), form_text("candidate_number"),
                                            date.fromisoformat(born) if born else None, form_text("sex"),
-                                           form_text("groups"))
+                                           form_text("groups"), form_text("uln"))
             flash(f"{candidate.name} is candidate {candidate.candidate_number}.", "success")
         elif record == "rooms":
             room = add_room(centre, form_text("name"), form_int("workstations", "Workstations"),

@@ -61,9 +61,7 @@ class AdaptiveGate:
 
 def adaptive_gate(unit_reference: str) -> AdaptiveGate:
     """The gate of a unit's live bank (each item's newest live version)."""
-    items = db.session.scalars(select(Item).where(Item.unit_reference == unit_reference).order_by(Item.code)
-                               .options(selectinload(Item.versions))).all()
-    live = _latest_in(items, ItemStatus.LIVE)
+    live = live_versions(unit_reference)
     short = tuple((code, why) for code, version in live if (why := version.calibration_shortfall) is not None)
     return AdaptiveGate(unit_reference, len(live), short)
 
@@ -78,13 +76,24 @@ def _latest_in(items: Sequence[Item], status: ItemStatus) -> list[tuple[str, Ite
     return found
 
 
-def _pool(versions: list[tuple[str, ItemVersion]]) -> ItemPool:
-    width = max(len(v.irt_d) for _, v in versions)
+def parameters_of(versions: Sequence[ItemVersion]) -> ItemParameters:
+    """The item versions' parameters as one table, in their order."""
+    width = max(len(v.irt_d) for v in versions)
     d = np.full((len(versions), width), np.nan)
-    for n, (_, version) in enumerate(versions):
+    for n, version in enumerate(versions):
         d[n, : len(version.irt_d)] = version.irt_d
-    parameters = ItemParameters(np.array([v.irt_a for _, v in versions], float), d,
-                                np.array([v.irt_c for _, v in versions], float))
+    return ItemParameters(np.array([v.irt_a for v in versions], float), d, np.array([v.irt_c for v in versions], float))
+
+
+def live_versions(unit_reference: str) -> list[tuple[str, ItemVersion]]:
+    """(item code, newest live version) of each of a unit's items that has one, by code."""
+    items = db.session.scalars(select(Item).where(Item.unit_reference == unit_reference).order_by(Item.code)
+                               .options(selectinload(Item.versions))).all()
+    return _latest_in(items, ItemStatus.LIVE)
+
+
+def _pool(versions: list[tuple[str, ItemVersion]]) -> ItemPool:
+    parameters = parameters_of([v for _, v in versions])
     criteria = tuple(v.criteria[0].removeprefix("AC") if v.criteria else "" for _, v in versions)
     return ItemPool(
         ids=tuple(code for code, _ in versions), parameters=parameters,

@@ -310,13 +310,15 @@ def final_record(snapshot: Snapshot, given: list[tuple[str, float]],
         return None
 
 
-def score(snapshot: Snapshot, scored: list[tuple[str, float]]) -> dict[str, Any]:
-    """The engine's score (EAP ability, equivalent marks on the reference form, pass/fail) of the scored items."""
+def score(snapshot: Snapshot, scored: list[tuple[str, float]], cut_theta: float | None = None) -> dict[str, Any]:
+    """The engine's score (EAP ability, equivalent marks on the reference form, pass/fail) of the scored items,
+    at the ability cut given (the standard in force) or else the blueprint's."""
     engine = _engine(snapshot.blueprint)
     position = engine.pool.index()
     index = [position[code] for code, _ in scored]
     result = engine_score(np.array([m for _, m in scored], float), engine.pool.parameters.subset(index),
-                          engine.pool.parameters.subset(engine.reference_form), engine.blueprint.cut_theta)
+                          engine.pool.parameters.subset(engine.reference_form),
+                          engine.blueprint.cut_theta if cut_theta is None else cut_theta)
     return result.as_dict()
 
 

@@ -1,0 +1,1 @@
+"""Results: standard-setting panels, each candidate's result, holds, special consideration, release."""

@@ -1,0 +1,1 @@
+"""Results services: outcomes and holds, decisions (release, incidents, special consideration), panels."""
