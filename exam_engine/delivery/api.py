@@ -242,11 +242,7 @@ def result(attempt_id: int) -> Any:
     attempt = refreshed(attempt_id)
     if attempt.is_open:
         raise DeliveryError("The result is known when the test has ended.", "attempt_open")
-    if not submission.result_shown(attempt):
-        return jsonify(shown=False, message="Your centre will tell you your result.")
-    score = attempt.score or {}
-    return jsonify(shown=True, passed=score.get("passed"), marks=score.get("marks"),
-                   available_marks=score.get("available_marks"))
+    return jsonify(submission.provisional_result(attempt))
 
 
 @bp.post("/runner/attempts/<int:attempt_id>/alerts")

@@ -186,7 +186,7 @@ def finished(attempt_id: int) -> str | Response:
     if attempt.is_open:
         return redirect(url_for("delivery.runner", attempt_id=attempt.id))
     return render_template("delivery/finished.html", attempt=attempt, report=submission.reconciliation(attempt),
-                           show_result=submission.result_shown(attempt), display=_display(attempt))
+                           result=submission.provisional_result(attempt), display=_display(attempt))
 
 
 @reports_bp.route("/sittings/<int:sitting_id>/reconciliation")

@@ -32,6 +32,7 @@ from exam_engine.core.transactions import unit_of_work
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import AnswerEvent, Attempt
 from exam_engine.delivery.services import answers, attempts, submission
+from exam_engine.delivery.services.grading import grade
 from exam_engine.psychometrics.models import ItemParameters, category_probability
 from invigilation.models.sessions import Alert, Sitting
 from invigilation.services.timing import timing
@@ -194,14 +195,15 @@ class AnswerFigures:
     answers_stored: int
     items_given: int
     ends: Counter[str]  # submitted, timed_out, ended_by_invigilator
-    results: Counter[str]  # passed, failed
+    results: Counter[str]  # pass, fail, no result (no standard applies), under the standard in force
 
     def describe(self) -> list[str]:
         ends = ", ".join(f"{count} {end.replace('_', ' ')}" for end, count in sorted(self.ends.items()))
         return [f"Answers: {self.answers_stored} stored for {self.items_given} items given to "
                 f"{self.started} candidates who started",
                 f"Attempts: {ends or 'none ended'}",
-                f"Results: {self.results['passed']} passed, {self.results['failed']} failed"]
+                f"Results under the standard in force: {self.results['pass']} pass, {self.results['fail']} fail, "
+                f"{self.results['no result']} without a pass mark"]
 
 
 def answer_figures(session_id: int) -> AnswerFigures:
@@ -211,4 +213,4 @@ def answer_figures(session_id: int) -> AnswerFigures:
                                .where(AnswerEvent.attempt_id.in_([a.id for a in found]))) if found else 0
     return AnswerFigures(len(found), stored or 0, sum(len(a.items) for a in found),
                          Counter(a.end.value for a in found if a.end),
-                         Counter("passed" if a.score.get("passed") else "failed" for a in found if a.score))
+                         Counter(grade(a).verdict for a in found if a.score))

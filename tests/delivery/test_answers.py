@@ -6,6 +6,7 @@ from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptRecord, Response
 from exam_engine.delivery.services.attempt_log import verify_attempt
+from exam_engine.delivery.services.submission import HELD_BACK
 from invigilation.models.sessions import Pause, PauseReason, Sitting
 from invigilation.services import conduct, seats
 from invigilation.services.event_log import verify_log
@@ -221,11 +222,12 @@ def test_the_result_is_shown_or_held_back_as_the_centre_says(app, make_user, des
     assert runner.call("GET", f"/api/runner/attempts/{attempt}/result").get_json()["error"] == "attempt_open"
     runner.call("POST", f"/api/runner/attempts/{attempt}/submit")
     held = runner.call("GET", f"/api/runner/attempts/{attempt}/result").get_json()
-    assert held == {"shown": False, "message": "Your centre will tell you your result."}
-    assert "Your centre will tell you your result." in runner.client.get(f"/learner/attempts/{attempt}/finished").text
+    assert held == {"shown": False, "message": HELD_BACK}
+    assert "you will find yours under My results" in runner.client.get(f"/learner/attempts/{attempt}/finished").text
     db.session.add(CentreResultSetting(centre_id=setup.sitting.session.centre_id, show_result=True))
     db.session.commit()
     shown = runner.call("GET", f"/api/runner/attempts/{attempt}/result").get_json()
     score = db.session.get(Attempt, attempt).score
-    assert shown["shown"] and shown["passed"] == score["passed"] and shown["available_marks"] == 5
+    assert shown["shown"] and shown["provisional"] and shown["available_marks"] == 5
+    assert shown["passed"] is None and shown["pass_mark"] is None  # no standard set: no grade, only marks
     assert shown["marks"] == score["marks"] <= 5

@@ -26,7 +26,7 @@ from exam_engine.core.extensions import db
 from exam_engine.core.transactions import unit_of_work
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptEnd, CentreResultSetting
-from exam_engine.delivery.services import attempt_log, engine
+from exam_engine.delivery.services import attempt_log, engine, grading
 from exam_engine.delivery.services.attempts import given_marks, marks_of, own_attempt
 from exam_engine.delivery.services.locking import lock_attempt
 from exam_engine.delivery.services.sittings import finish, time_out, timing
@@ -132,11 +132,22 @@ def _scoring_problems(attempt: Attempt, events: Sequence[AnswerEvent]) -> list[s
     return problems
 
 
-def result_shown(attempt: Attempt) -> bool:
-    """Whether the centre lets learners see their result at the end of the test."""
-    setting = db.session.scalar(select(CentreResultSetting.show_result)
-                                .where(CentreResultSetting.centre_id == attempt.sitting.session.centre_id))
-    return bool(setting)
+HELD_BACK = "The awarding body releases results after checking each test; you will find yours under My results."
+
+
+def provisional_result(attempt: Attempt) -> dict[str, Any]:
+    """What the learner is told at the end of an ended test: nothing yet, unless the centre shows
+    results at the end; then the marks and the grade under the standard in force, labelled
+    provisional until the awarding body releases the result."""
+    shown = db.session.scalar(select(CentreResultSetting.show_result)
+                              .where(CentreResultSetting.centre_id == attempt.sitting.session.centre_id))
+    if not shown:
+        return {"shown": False, "message": HELD_BACK}
+    result = grading.grade(attempt)
+    score = attempt.score or {}
+    return {"shown": True, "provisional": True, "passed": result.passed, "pass_mark": result.pass_mark,
+            "marks": score.get("marks"), "available_marks": score.get("available_marks"),
+            "message": "Provisional: the awarding body confirms every result before it is released."}
 
 
 def reconciliation(attempt: Attempt, acknowledged: list[str] | None = None) -> dict[str, Any]:
