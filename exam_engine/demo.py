@@ -26,6 +26,7 @@ from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from exam_engine.core.transactions import transactional
 from exam_engine.delivery.demo import sitting_instructions
+from exam_engine.results.demo import load_standards_demo
 from invigilation.demo import load_invigilation_demo
 from item_bank.items.pools import adaptive_gate
 from item_bank.items.services import load_bank
@@ -53,6 +54,9 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
                 "Pat Jones (demo centre administrator)"),
     DemoAccount(Role.AWARDING_BODY_ADMIN, "demo-admin", "demo-admin-pass",
                 "Riley Shaw (demo awarding-body administrator)"),
+    *(DemoAccount(Role.SUBJECT_EXPERT, f"demo-expert-{n}", f"demo-expert-{n}-pass",
+                  f"{name} (demo subject expert)") for n, name in enumerate(("Priya Nair", "Tom Hughes",
+                                                                              "Ana Costa"), start=1)),
 )
 
 
@@ -87,6 +91,8 @@ def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoRe
     for unit in sorted(items.per_unit):  # the demo bank's parameters are the writers' ratings, not estimates
         progress(adaptive_gate(unit).describe())
     load_invigilation_demo(users, progress)
+    load_standards_demo(sorted(items.per_unit), [users[a.username] for a in DEMO_ACCOUNTS
+                                                 if a.role is Role.SUBJECT_EXPERT], users["demo-admin"], progress)
     return report
 
 
