@@ -1,4 +1,5 @@
-"""What the awarding body decides about results: releases, incident reviews, special consideration.
+"""What the awarding body decides about results: releases, incident reviews, special consideration;
+and the units a centre records as achieved by portfolio.
 
 A result itself is not stored until it is released: until then it is worked out from the
 attempt's marks and the standard in force, so a standard decided after the sitting applies.
@@ -12,13 +13,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Text, event
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.auth.models import User
 from exam_engine.core.database import enum_column, utcnow
 from exam_engine.core.extensions import Model
 from exam_engine.delivery.models import Attempt
+from invigilation.models.centres import Candidate
 from invigilation.models.sessions import Incident
 
 
@@ -101,3 +103,21 @@ class SpecialConsideration(Model):
 
 MAX_ADJUSTMENT_SHARE = 0.05
 """The most special consideration may add, as a share of the test's marks (JCQ's 5%)."""
+
+
+class PortfolioUnit(Model):
+    """A unit the centre records as achieved by portfolio, which counts towards qualifications with
+    the units passed by onscreen test."""
+
+    __tablename__ = "portfolio_units"
+    __table_args__ = (UniqueConstraint("candidate_id", "unit_reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    unit_reference: Mapped[str] = mapped_column(String(20))
+    evidence: Mapped[str] = mapped_column(Text)  # what the centre's assessment rests on
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    candidate: Mapped[Candidate] = relationship()
+    recorded_by: Mapped[User] = relationship()

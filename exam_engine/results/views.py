@@ -16,7 +16,9 @@ from exam_engine.delivery.models import Attempt
 from exam_engine.delivery.services.attempts import marks_of
 from exam_engine.delivery.services.replay import replay_attempt
 from exam_engine.results.models import ConsiderationState, IncidentFinding, IncidentReview, SpecialConsideration
+from exam_engine.results.services import achievement as achievement_services
 from exam_engine.results.services import decisions
+from exam_engine.results.services.achievement import achieved_units, qualification_checks
 from exam_engine.results.services.exports import results_csv, results_json
 from exam_engine.results.services.outcomes import (
     ResultLine,
@@ -27,6 +29,7 @@ from exam_engine.results.services.outcomes import (
 )
 from exam_engine.results.services.panel import decide_with_evidence, round_reports
 from exam_engine.results.services.quality import classification_quality
+from invigilation.models.centres import Candidate
 from invigilation.models.sessions import Incident, TestSession
 from invigilation.services.access import centre_ids_of, centres_of
 from item_bank.items.services import record_views
@@ -240,7 +243,10 @@ def centre_results() -> str:
     attempts = {a.id: a for a in db.session.scalars(select(Attempt).where(
         Attempt.id.in_([line.outcome.attempt for line in lines])))}
     incidents = {n: incidents_touching(a.sitting) for n, a in attempts.items()}
-    return render_template("results/centre.html", lines=lines, incidents=incidents, centres=centres_of(current_user))
+    candidates = db.session.scalars(select(Candidate).where(Candidate.centre_id.in_(centre_ids_of(current_user)))
+                                    .order_by(Candidate.candidate_number)).all()
+    return render_template("results/centre.html", lines=lines, incidents=incidents, centres=centres_of(current_user),
+                           candidates=candidates)
 
 
 @bp.route("/centre/results.csv")
@@ -273,9 +279,42 @@ def request_consideration(attempt_id: int) -> Response:
     return redirect(url_for("results.centre_results"))
 
 
+def _own_candidate(candidate_id: int) -> Candidate:
+    candidate = db.get_or_404(Candidate, candidate_id)
+    if candidate.centre_id not in centre_ids_of(current_user):
+        abort(403)
+    return candidate
+
+
+@bp.route("/centre/candidates/<int:candidate_id>/achievement")
+@roles_required(Role.CENTRE_ADMIN)
+def achievement(candidate_id: int) -> str:
+    candidate = _own_candidate(candidate_id)
+    units = achieved_units([candidate])
+    return render_template("results/achievement.html", candidate=candidate, units=units,
+                           checks=qualification_checks([u.unit for u in units]))
+
+
+@bp.route("/centre/candidates/<int:candidate_id>/portfolio-units", methods=["POST"])
+@roles_required(Role.CENTRE_ADMIN)
+def record_portfolio_unit(candidate_id: int) -> Response:
+    candidate = _own_candidate(candidate_id)
+    try:
+        record = achievement_services.record_portfolio_unit(candidate, request.form.get("unit", ""), current_user,
+                                                            request.form.get("evidence", ""))
+    except ValueError as error:
+        _failed(error)
+    else:
+        flash(f"Unit {record.unit_reference} recorded as achieved by portfolio.", "success")
+    return redirect(url_for("results.achievement", candidate_id=candidate.id))
+
+
 @bp.route("/learner/results")
 @roles_required(Role.LEARNER)
 def my_results() -> str:
     released = [line for line in map(result_line, ended_attempts(learner_id=current_user.id))
                 if line.release is not None]
-    return render_template("results/learner.html", lines=released)
+    candidates = db.session.scalars(select(Candidate).where(Candidate.user_id == current_user.id)).all()
+    units = achieved_units(candidates)
+    return render_template("results/learner.html", lines=released, units=units,
+                           checks=qualification_checks([u.unit for u in units]))

@@ -58,3 +58,17 @@ def test_kr21_by_hand():
     assert kr21([2, 4, 6, 8], 10) == pytest.approx(0.694444, abs=1e-6)
     with pytest.raises(ValueError, match="every total is the same"):
         kr21([3, 3, 3], 10)
+
+
+def test_the_standards_command_prints_the_decision_the_rounds_and_the_forms_pass_marks(app, make_user, ended):
+    from exam_engine.cli import cli
+
+    output = app.test_cli_runner().invoke(cli, ["standards"]).output
+    assert f"unit {ended.unit_reference}: no standard in force; results are held" in output
+    study = set_standard(make_user, shares=(0.5, 0.7))
+    output = app.test_cli_runner().invoke(cli, ["standards", "--unit", ended.unit_reference]).output
+    assert f"study {study.id} (Modified Angoff)" in output and "ability cut" in output
+    assert "round 1: 2 panellists" in output and "round 2: 2 panellists, cut " in output
+    assert "of 1 past candidates would pass" in output  # the ended candidate, a live one
+    assert "pass marks of the forms 1 candidates sat: " in output
+    assert f"classification quality: not yet known (needs at least {MIN_CANDIDATES} candidates)" in output

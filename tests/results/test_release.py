@@ -111,7 +111,11 @@ def test_a_released_result_is_seen_by_its_own_centre_and_learner_only(app, make_
         (candidate.candidate_number, ULN, ended.score["marks"], line.outcome.verdict)]
     table = list(csv.DictReader(io.StringIO(own.get("/centre/results.csv").text)))
     assert table[0]["uln"] == ULN and table[0]["state"] == "released"
-    assert own.get(f"/results/attempts/{ended.id}").status_code == 200
+    review = own.get(f"/results/attempts/{ended.id}").text  # a review of marking, for an appeal
+    assert "the engine makes every choice again from the record" in review and "pass mark" in review.lower()
+    assert review.count("not answered") == 1 and 'scope="col">Key' not in review  # keys stay with the awarding body
+    board, _ = _staff(app, make_user, Role.AWARDING_BODY_ADMIN)
+    assert 'scope="col">Key' in board.get(f"/results/attempts/{ended.id}").text
     assert stranger.get("/centre/results.json").get_json()["results"] == []
     assert candidate.candidate_number not in stranger.get("/centre/results").text
     assert stranger.get(f"/results/attempts/{ended.id}").status_code == 403

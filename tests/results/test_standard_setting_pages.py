@@ -6,14 +6,25 @@ from sqlalchemy import select
 
 from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
+from exam_engine.delivery.models import Attempt
 from exam_engine.delivery.services.grading import grade
 from exam_engine.psychometrics.standard_setting import raw_cut_from_theta
+from exam_engine.results.services.panel import decide_with_evidence
 from item_bank.items.models import ItemVersion, ParameterSource
 from item_bank.items.pools import parameters_of
 from item_bank.standards.models import StandardMethod, StandardStudy
-from item_bank.standards.services import StandardError, open_study, standard_in_force, study_versions
+from item_bank.standards.services import (
+    StandardError,
+    next_round,
+    open_study,
+    record_angoff,
+    record_bookmark,
+    standard_in_force,
+    study_versions,
+)
 from tests.conftest import TEST_PASSWORD
 from tests.delivery.factory import UNIT, make_items
+from tests.delivery.test_answers import first_option, started
 from tests.helpers import csrf_token_from, sign_in
 from tests.results.factory import set_standard
 
@@ -125,3 +136,53 @@ def test_a_calibrated_bank_carries_the_cut_to_any_form_through_the_ability_scale
     result = grade(ended)
     assert result.raw_cut == pytest.approx(raw_cut_from_theta(study.theta_cut, parameters_of(versions)))
     assert "test characteristic curve" in result.basis
+
+
+def test_a_bookmark_study_orders_the_items_and_cuts_at_the_bookmarked_page(app, make_user):
+    """Pages are the items by the ability at which the chance of success is 0.67, easiest first; both
+    panellists bookmark page 4 in round 2, so the cut is page 4's RP-ability (the median of their cuts)."""
+    make_items()
+    chair = make_user(Role.AWARDING_BODY_ADMIN)
+    panel = [make_user(Role.SUBJECT_EXPERT), make_user(Role.SUBJECT_EXPERT)]
+    study = open_study(UNIT, StandardMethod.BOOKMARK, chair)
+    assert study.booklet_theta == sorted(study.booklet_theta)
+    with pytest.raises(StandardError, match="not Angoff judgements"):
+        record_angoff(study, panel[0], {})
+    with pytest.raises(StandardError, match="from 1 to 12"):
+        record_bookmark(study, panel[0], 13)
+    for member, page in zip(panel, (3, 6)):
+        record_bookmark(study, member, page)
+    next_round(study)
+    for member in panel:
+        record_bookmark(study, member, 4)
+    decide_with_evidence(study, chair, "Bookmarks agreed at page 4.")
+    assert study.theta_cut == pytest.approx(study.booklet_theta[3])
+    assert study.raw_cut == pytest.approx(raw_cut_from_theta(study.theta_cut, parameters_of(study_versions(study))))
+    first = study.evidence["rounds"][0]
+    assert first["theta_cut"] == pytest.approx((study.booklet_theta[2] + study.booklet_theta[5]) / 2)
+
+
+@pytest.mark.parametrize("with_ability_cut", [True, False])
+def test_an_adaptive_test_is_graded_by_the_ability_cut_or_else_as_the_form_it_gave(app, make_user, design,
+                                                                                    with_ability_cut):
+    setup, runner, attempt_id = started(app, make_user, design, mode="cat", items=3)
+    for position in (1, 2, 3):
+        runner.answer(attempt_id, position, first_option(runner, attempt_id, position), f"g{position}")
+        if position < 3:
+            runner.call("POST", f"/api/runner/attempts/{attempt_id}/next", {"after": position})
+    runner.call("POST", f"/api/runner/attempts/{attempt_id}/submit")
+    study = set_standard(make_user)
+    if not with_ability_cut:  # decided before the bank was calibrated
+        study.theta_cut = None
+        db.session.commit()
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt_id)
+    result = grade(attempt)
+    if with_ability_cut:
+        assert result.theta == pytest.approx(attempt.score["theta"]) and result.passed is (
+            attempt.score["theta"] >= study.theta_cut)
+        assert 0.5 <= result.classification_probability <= 1
+    else:
+        values = sum(study.item_values[str(e.item_version_id)] for e in attempt.items if not e.pretest)
+        assert result.theta is None and result.raw_cut == pytest.approx(values)
+        assert result.passed is (attempt.score["marks"] >= result.pass_mark)

@@ -8,7 +8,9 @@
   reports the standard error, the equivalent marks on the reference form and the
   probability that the pass/fail decision is right (the posterior mass on its side of the
   cut; Rudner, 2001). Marks granted by special consideration are added to the equivalent
-  marks and compared with the reference form's pass mark.
+  marks and compared with the reference form's pass mark. Under a standard without an
+  ability cut (decided before the bank was calibrated) an adaptive test is graded as the
+  form of the items it gave, by their Angoff values.
 """
 
 from __future__ import annotations
@@ -47,10 +49,7 @@ def grade(attempt: Attempt, study: StandardStudy | None = None, adjustment: int 
     study = study or standard_in_force(attempt.unit_reference)
     if study is None:
         return Grade(None, None, None, None, f"no pass standard has been set for unit {attempt.unit_reference}")
-    if attempt.mode is Mode.CAT:
-        if study.theta_cut is None:
-            return Grade(None, None, None, study.id,
-                         f"the standard of study {study.id} has no ability cut: the bank was not calibrated")
+    if attempt.mode is Mode.CAT and study.theta_cut is not None:
         scored = [pair for pair, entry in zip(given_marks(attempt), attempt.items) if not entry.pretest]
         score = engine.score(attempt.snapshot, scored, study.theta_cut)
         reference_cut = float(score["pass_marks"])

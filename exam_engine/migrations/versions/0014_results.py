@@ -1,5 +1,6 @@
 """standard setting and results: studies with their judgements per round, released results,
-incident reviews, special consideration, and candidates' Unique Learner Numbers
+incident reviews, special consideration, units achieved by portfolio, and candidates' Unique
+Learner Numbers
 
 Revision ID: results_0001
 Revises: calibration_gate_0001
@@ -121,9 +122,28 @@ def upgrade() -> None:
     with op.batch_alter_table('candidates', schema=None) as batch_op:
         batch_op.add_column(sa.Column('uln', sa.String(length=10), nullable=True))
 
+    op.create_table('portfolio_units',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('unit_reference', sa.String(length=20), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', exam_engine.core.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_portfolio_units_candidate_id_candidates')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_portfolio_units_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_portfolio_units')),
+    sa.UniqueConstraint('candidate_id', 'unit_reference', name=op.f('uq_portfolio_units_candidate_id_unit_reference'))
+    )
+    with op.batch_alter_table('portfolio_units', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_portfolio_units_candidate_id'), ['candidate_id'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('portfolio_units', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_portfolio_units_candidate_id'))
+
+    op.drop_table('portfolio_units')
     with op.batch_alter_table('candidates', schema=None) as batch_op:
         batch_op.drop_column('uln')
 

@@ -2,7 +2,8 @@
 
 Impact data: the share of past candidates of the unit who would pass at a round's
 standard, each judged on the items they were actually given (`form_cut` of their own
-form; an adaptive candidate by the ability estimate against the ability cut). Live
+form; an adaptive candidate by the ability estimate against the ability cut where the
+round has one, as `delivery.services.grading` grades them). Live
 candidates are used; where the unit has none yet, rehearsal candidates, labelled simulated.
 """
 
@@ -61,10 +62,7 @@ def impact(summary: RoundSummary, unit: str) -> Impact:
     passing = judged = not_covered = 0
     for attempt in attempts:
         score = attempt.score or {}
-        if attempt.mode is Mode.CAT:
-            if summary.theta_cut is None or score.get("theta") is None:
-                not_covered += 1
-                continue
+        if attempt.mode is Mode.CAT and summary.theta_cut is not None and score.get("theta") is not None:
             passed = score["theta"] >= summary.theta_cut
         else:
             try:
