@@ -78,7 +78,7 @@ def study(study_id: int) -> str:
     found = _study(study_id)
     versions = standards.study_versions(found)
     judging = current_user.role is Role.SUBJECT_EXPERT and not found.decided
-    if judging or found.decided:
+    if judging:
         with unit_of_work():  # the page shows live items with their keys
             record_views(versions, current_user.username, "standard setting")
     own = standards.own_judgements(found, current_user, found.round) if judging else {}
