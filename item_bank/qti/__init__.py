@@ -3,8 +3,10 @@
 A package is a zip with `imsmanifest.xml` and one item file per item (`items/<id>.xml`),
 each listed as a resource of type `imsqti_item_xmlv2p2` or `imsqti_item_xmlv3p0`.
 Single best answer and multiple response items are a `choiceInteraction`
-(`qti-choice-interaction`); ordering items are not exported, and any other interaction
-is rejected on import. Our tags travel in each resource's `<metadata>` as an
+(`qti-choice-interaction`), ordering items an `orderInteraction`, each scored by the
+standard `match_correct` template; any other interaction is rejected on import. Our tags
+travel in each resource's `<metadata>` (in QTI 3.0 inside its `lom:lom` record, the one
+place the 3.0 packaging schema lets other namespaces in) as an
 `<ee:item>` element in the namespace `urn:exam-engine:item-metadata:1`: attributes
 id, unit, criterion, difficulty, writer and enemy-set, and child elements criterion,
 amplification, scenario (id, title, text), rationale (per option) and notes.

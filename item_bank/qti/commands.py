@@ -24,11 +24,11 @@ def import_qti_command(path: Path, unit_reference: str | None, dry_run: bool) ->
     """Import a QTI 2.2/3.0 package (.zip), folder or single item .xml; all or nothing."""
     try:
         package = read_source(path)
-    except UnsafePackage as error:
+        click.echo(f"Reading {len(package.files)} file(s) from {package.name} ...")
+        with unit_of_work(keep=not dry_run):
+            report = import_package(package, unit_reference, COMMAND_LINE_WRITER)
+    except UnsafePackage as error:  # the unit of work has rolled back whatever the import began
         raise click.ClickException(f"refused: {error}; nothing was written") from error
-    click.echo(f"Reading {len(package.files)} file(s) from {package.name} ...")
-    with unit_of_work(keep=not dry_run):
-        report = import_package(package, unit_reference, COMMAND_LINE_WRITER)
     for item_id, outcome in report.accepted:
         click.echo(f"  accepted {item_id}: {outcome}")
     for resource in report.skipped:
@@ -46,13 +46,11 @@ def import_qti_command(path: Path, unit_reference: str | None, dry_run: bool) ->
 @click.option("--version", "qti_version", type=click.Choice(sorted(VERSIONS)), default="2.2", show_default=True)
 @with_appcontext
 def export_qti_command(unit_reference: str, out: Path, qti_version: str) -> None:
-    """Write a unit's single-answer and multiple-response items as a QTI content package."""
+    """Write a unit's items (single best answer, multiple response, ordering) as a QTI content package."""
     result = export_package(unit_reference, VERSIONS[qti_version])
     if not result.exported:
         raise click.ClickException(f"no exportable items for unit {unit_reference!r}; is it loaded?")
     out.write_bytes(result.data)
     with unit_of_work():
         record_unit_views(unit_reference, operator(), "QTI export")
-    for item_id, why in result.not_exported:
-        click.echo(f"  not exported {item_id}: {why}")
     click.echo(f"Wrote {len(result.exported)} item(s) of {unit_reference} as QTI {qti_version} to {out}.")

@@ -1,10 +1,12 @@
 """Reading QTI 2.2 / 3.0 items into the same `ItemSpec`s the YAML item files give.
 
 Each item file becomes an entry shaped like a YAML item and goes through the same
-validation (`item_bank.items.files.check_item`). Only `choiceInteraction` items are
-accepted: one choice (single best answer) or `maxChoices` = the number of correct
-responses (multiple response). Any other interaction, media we cannot hold, a missing
-file or a malformed file rejects that file with a message naming it.
+validation (`item_bank.items.files.check_item`). Accepted: a `choiceInteraction` of one
+choice (single best answer) or of `maxChoices` = the number of correct responses (multiple
+response), and an `orderInteraction` ordering every option (ordering). Any other
+interaction, media we cannot hold, a missing file or a malformed file rejects that file
+with a message naming it. Our tags come from the manifest: an `ee:item` element in the
+resource's metadata, directly (2.2, and 3.0 as exported before) or in its LOM record (3.0).
 """
 
 from dataclasses import dataclass, field
@@ -12,11 +14,20 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from item_bank.items.files import FileProblem, ItemSpec, ScenarioSpec, check_item
+from item_bank.items.scoring import MARKS, ItemType
 from item_bank.qti.safety import MANIFEST, PackageFiles, UnsafePackage, parse_xml, safe_member_path
-from item_bank.qti.versions import BY_NAMESPACE, METADATA_NAMESPACE, RESOURCE_TYPES, QtiVersion
+from item_bank.qti.versions import (
+    BY_NAMESPACE,
+    INTERACTIONS,
+    LOM_NAMESPACE,
+    METADATA_NAMESPACE,
+    RESOURCE_TYPES,
+    QtiVersion,
+)
 
 MD = f"{{{METADATA_NAMESPACE}}}"
 MEDIA = frozenset({"img", "object", "audio", "video", "math", "include"})
+SUPPORTED = sorted({interaction for interaction, _ in INTERACTIONS.values()})
 
 
 @dataclass(frozen=True)
@@ -97,8 +108,17 @@ def _item_files(package: PackageFiles, contents: PackageContents) -> list[tuple[
             contents.rejected.append(Rejection(href, f"listed in {MANIFEST} but not in the package: "
                                                      f"{', '.join(missing)}"))
             continue
-        found.append((member(href), resource.find(f".//{MD}item")))
+        found.append((member(href), _our_metadata(resource)))
     return found
+
+
+def _our_metadata(resource: Element) -> Element | None:
+    """Our `item` element in a resource's metadata, directly or in its LOM record."""
+    metadata = next((el for el in resource if _local(el.tag) == "metadata"), None)
+    if metadata is None:
+        return None
+    direct = metadata.find(f"{MD}item")
+    return direct if direct is not None else metadata.find(f"{{{LOM_NAMESPACE}}}lom/{MD}item")
 
 
 def _read_item(data: bytes, href: str, metadata: Element | None, unit: str | None,
@@ -128,12 +148,12 @@ def _read_item(data: bytes, href: str, metadata: Element | None, unit: str | Non
 
 def _the_interaction(body: Element, qti: QtiVersion) -> Element:
     interactions = [el for el in body.iter() if qti.local(el.tag).endswith("Interaction")]
-    unsupported = sorted({_local(el.tag) for el in interactions if qti.local(el.tag) != "choiceInteraction"})
+    unsupported = sorted({_local(el.tag) for el in interactions if qti.local(el.tag) not in SUPPORTED})
     if unsupported:
         raise _Rejected(f"uses {', '.join(unsupported)}, which we do not import "
-                        f"(only {qti.element('choiceInteraction')} is supported)")
+                        f"(only {' and '.join(map(qti.element, SUPPORTED))} are supported)")
     if len(interactions) != 1:
-        raise _Rejected(f"has {len(interactions)} choice interactions; an item needs exactly one")
+        raise _Rejected(f"has {len(interactions)} interactions; an item needs exactly one")
     media = sorted({_local(el.tag) for el in body.iter() if _local(el.tag) in MEDIA})
     if media:
         raise _Rejected(f"contains {', '.join(media)}; the bank holds text items only")
@@ -151,25 +171,36 @@ def _entry_from_item(root: Element, body: Element, interaction: Element, qti: Qt
     key = [_text(value) for value in correct if qti.local(value.tag) == "value"] if correct is not None else []
     if not key:
         raise _Rejected("declares no correctResponse, so it has no key")
-    max_choices = interaction.get(a("maxChoices"), "1")
-    answer: str | list[str]
-    if declaration.get("cardinality") == "single" and max_choices == "1":
-        item_type, answer, select = "single_best_answer", key[0], None
-    elif declaration.get("cardinality") == "multiple" and max_choices == str(len(key)):
-        item_type, answer, select = "multiple_response", key, len(key)
-    else:
-        raise _Rejected(f"cardinality {declaration.get('cardinality')!r} with maxChoices {max_choices} and "
-                        f"{len(key)} correct response(s) is neither single best answer (1 of 1) "
-                        f"nor multiple response (maxChoices = number correct)")
     options = [{"id": choice.get("identifier"), "text": _text(choice)}
                for choice in interaction if qti.local(choice.tag) == "simpleChoice"]
+    item_type = _item_type(interaction, declaration.get("cardinality"), len(key), len(options), qti)
     entry: dict[str, Any] = {
-        "id": root.get("identifier"), "type": item_type, "marks": 2 if select else 1,
-        "stem": _stem(body, interaction, qti), "options": options, "key": answer, "status": "draft",
+        "id": root.get("identifier"), "type": item_type.value, "marks": MARKS[item_type],
+        "stem": _stem(body, interaction, qti), "options": options, "status": "draft",
+        "key": key[0] if item_type is ItemType.SINGLE_BEST_ANSWER else key,
     }
-    if select:
-        entry["select"] = select
+    if item_type is ItemType.MULTIPLE_RESPONSE:
+        entry["select"] = len(key)
     return entry
+
+
+def _item_type(interaction: Element, cardinality: str | None, keyed: int, options: int,
+               qti: QtiVersion) -> ItemType:
+    """Our item type for an interaction and its response's cardinality, or why there is none.
+
+    A choice interaction lets `maxChoices` options be chosen (1 by default), an order
+    interaction orders `maxChoices` of them (all by default).
+    """
+    name = qti.local(interaction.tag)
+    max_choices = interaction.get(qti.attribute("maxChoices"), "1" if name == "choiceInteraction" else str(options))
+    responded = {ItemType.SINGLE_BEST_ANSWER: 1, ItemType.MULTIPLE_RESPONSE: keyed, ItemType.ORDERING: options}
+    for item_type, shape in INTERACTIONS.items():
+        if shape == (name, cardinality) and max_choices == str(responded[item_type]):
+            return item_type
+    raise _Rejected(f"{qti.element(name)} with cardinality {cardinality!r}, {qti.attribute('maxChoices')} "
+                    f"{max_choices} and {keyed} correct response(s) is none of single best answer (choice, "
+                    f"1 of 1), multiple response (choice, maxChoices = number correct) or ordering (order, "
+                    f"of every option)")
 
 
 def _stem(body: Element, interaction: Element, qti: QtiVersion) -> str:

@@ -1,7 +1,9 @@
 """QTI export of a unit's items and import of a package, each one transaction or none.
 
 Import is all or nothing: a package with any rejected file writes nothing, and the
-report still says which items would have been accepted. Accepted items enter the bank
+report still says which items would have been accepted. A package that is broken or
+hostile as a whole (see `item_bank.qti.safety`) raises `UnsafePackage` before anything
+is read from it. Accepted items enter the bank
 through `item_bank.items.services.sync_specs`, the same path as the YAML item files, as
 changes by the importing user: new items arrive as drafts for review; an item the bank
 has already is unchanged when the package states it as the bank does, and otherwise gets
@@ -19,14 +21,11 @@ from sqlalchemy.orm import selectinload
 from exam_engine.core.extensions import db
 from item_bank.items.files import ItemFileError, ItemSpec, ScenarioSpec
 from item_bank.items.models import Item, ItemStatus, ItemVersion, Scenario
-from item_bank.items.scoring import ItemType
 from item_bank.items.services import LoadReport, preview, sync_specs
 from item_bank.qti.reader import PackageContents, Rejection, problem_text, read_package
-from item_bank.qti.safety import PackageFiles
+from item_bank.qti.safety import PackageFiles, check_package
 from item_bank.qti.versions import QtiVersion
 from item_bank.qti.writer import item_identifier, item_metadata, item_xml, manifest_xml
-
-EXPORTED_TYPES = (ItemType.SINGLE_BEST_ANSWER, ItemType.MULTIPLE_RESPONSE)
 
 
 @dataclass
@@ -43,11 +42,12 @@ class ImportReport:
 class ExportResult:
     data: bytes
     exported: list[str]
-    not_exported: list[tuple[str, str]]  # (item id, why)
 
 
 def import_package(package: PackageFiles, unit: str | None, writer: str) -> ImportReport:
-    """Read, check and (unless anything is rejected) write a package's items, as changes by `writer`."""
+    """Read, check and (unless anything is rejected) write a package's items, as changes by `writer`;
+    raises UnsafePackage, having written nothing, for a package refused as a whole."""
+    check_package(package)
     contents = read_package(package, unit, writer)
     new_scenarios = _new_scenarios(contents)
     report = ImportReport(package.name, rejected=list(contents.rejected), skipped=contents.skipped)
@@ -92,31 +92,24 @@ def _new_scenarios(contents: PackageContents) -> list[ScenarioSpec]:
 
 
 def export_package(unit_reference: str, qti: QtiVersion) -> ExportResult:
-    """A zip (IMS content package) of the unit's single-answer and multiple-response items.
-
-    The latest version of each item not retired is exported; ordering items are not
-    (listed in `not_exported`), since our ordering scoring is not carried here.
-    """
+    """A zip (IMS content package) of the unit's items: the latest version of each item not retired."""
     items = db.session.scalars(
         select(Item).where(Item.unit_reference == unit_reference).order_by(Item.code)
         .options(selectinload(Item.versions).selectinload(ItemVersion.scenario))
     ).all()
     buffer = BytesIO()
-    entries, exported, not_exported = [], [], []
+    entries, exported = [], []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in items:
             version = item.latest
             if version.status is ItemStatus.RETIRED:
-                continue
-            if version.type not in EXPORTED_TYPES:
-                not_exported.append((item.code, f"{version.type.value} items are not exported to QTI"))
                 continue
             href = f"items/{item_identifier(item.code)}.xml"
             archive.writestr(href, item_xml(version, item.code, qti))
             entries.append((f"RES-{item_identifier(item.code)}", href, item_metadata(version, item.code)))
             exported.append(item.code)
         archive.writestr("imsmanifest.xml", manifest_xml(entries, qti, unit_reference))
-    return ExportResult(buffer.getvalue(), exported, not_exported)
+    return ExportResult(buffer.getvalue(), exported)
 
 
 def summary(report: ImportReport, dry_run: bool = False) -> str:

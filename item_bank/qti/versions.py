@@ -4,13 +4,25 @@ QTI 2.2 names elements and attributes in camelCase (`choiceInteraction`, `maxCho
 QTI 3.0 uses the same information model with kebab-case names prefixed `qti-` for
 elements (`qti-choice-interaction`, `max-choices`). HTML content (`p`, `div`, `h2`) is
 named alike in both. Code here speaks 2.2 names and `QtiVersion` translates.
+
+Our item types are the same in both: each is one interaction with a response of one
+cardinality (`INTERACTIONS`).
 """
 
 import re
 from dataclasses import dataclass
 
+from item_bank.items.scoring import ItemType
+
 HTML_ELEMENTS = frozenset({"p", "div", "h2", "span", "br", "em", "strong", "ul", "ol", "li"})
 METADATA_NAMESPACE = "urn:exam-engine:item-metadata:1"
+LOM_NAMESPACE = "http://ltsc.ieee.org/xsd/LOM"
+# (interaction, response cardinality) of each item type, in 2.2 names
+INTERACTIONS = {
+    ItemType.SINGLE_BEST_ANSWER: ("choiceInteraction", "single"),
+    ItemType.MULTIPLE_RESPONSE: ("choiceInteraction", "multiple"),
+    ItemType.ORDERING: ("orderInteraction", "ordered"),
+}
 
 
 @dataclass(frozen=True)
@@ -21,6 +33,10 @@ class QtiVersion:
     resource_type: str
     manifest_namespace: str
     templates: str  # response processing template base URI
+    # Where a resource's metadata holds our `item` element: directly (2.2's content packaging admits
+    # any namespaced element there) or inside a LOM record (3.0's admits only qtiMetadata,
+    # curriculumStandardsMetadataSet and lom there, and the loose LOM binding any other namespace).
+    metadata_in_lom: bool
 
     def element(self, name: str) -> str:
         """This version's element name for a 2.2 local name (HTML elements kept as they are)."""
@@ -50,6 +66,7 @@ QTI_22 = QtiVersion(
     resource_type="imsqti_item_xmlv2p2",
     manifest_namespace="http://www.imsglobal.org/xsd/imscp_v1p1",
     templates="http://www.imsglobal.org/question/qti_v2p2/rptemplates",
+    metadata_in_lom=False,
 )
 QTI_30 = QtiVersion(
     label="3.0",
@@ -58,6 +75,7 @@ QTI_30 = QtiVersion(
     resource_type="imsqti_item_xmlv3p0",
     manifest_namespace="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1",
     templates="https://purl.imsglobal.org/spec/qti/v3p0/rptemplates",
+    metadata_in_lom=True,
 )
 VERSIONS = {QTI_22.label: QTI_22, QTI_30.label: QTI_30}
 BY_NAMESPACE = {QTI_22.namespace: QTI_22, QTI_30.namespace: QTI_30}

@@ -64,8 +64,8 @@ def upload() -> tuple[str, int]:
     dry_run = request.form.get("dry_run") == "on"
     try:
         package = read_file(upload_file.filename, upload_file.read(MAX_PACKAGE_BYTES + 1))
-    except UnsafePackage as error:
+        with unit_of_work(keep=not dry_run):
+            report = import_package(package, request.form.get("unit") or None, current_user.username)
+    except UnsafePackage as error:  # the unit of work has rolled back whatever the import began
         return _page(422, refusal=f"Refused: {error}. Nothing was written.")
-    with unit_of_work(keep=not dry_run):
-        report = import_package(package, request.form.get("unit") or None, current_user.username)
     return _page(422 if report.rejected else 200, report=report, outcome=summary(report, dry_run))

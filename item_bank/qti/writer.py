@@ -5,7 +5,10 @@ Single best answer: `choiceInteraction maxChoices=1`, scored by the standard
 with explicit response processing reproducing our rule (`item_bank.items.scoring`):
 SCORE 2 when all k keyed options are chosen, 1 when k - 1 are, else 0, and 0 when more
 than k are chosen. The hits are counted with a mapping (keyed options map to 1).
-Tags travel as a namespaced extension in each resource's manifest metadata.
+Ordering: `orderInteraction` of all the options in the bank's order, the correct response
+(cardinality ordered) the keyed order, scored by `match_correct`: 1 only for that order.
+Tags travel as a namespaced extension in each resource's manifest metadata, inside its
+LOM record in 3.0 (`QtiVersion.metadata_in_lom`).
 
 Elements are built with plain names and the namespaces declared on the root, so the
 files use a default namespace (`<assessmentItem xmlns="...">`) as QTI players expect.
@@ -15,7 +18,7 @@ from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from item_bank.items.models import ItemVersion
 from item_bank.items.scoring import ItemType
-from item_bank.qti.versions import METADATA_NAMESPACE, QtiVersion
+from item_bank.qti.versions import INTERACTIONS, LOM_NAMESPACE, METADATA_NAMESPACE, QtiVersion
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 MD = "ee:"  # the prefix the manifest declares for METADATA_NAMESPACE
@@ -27,6 +30,7 @@ def item_identifier(code: str) -> str:
 
 
 def item_xml(version: ItemVersion, code: str, qti: QtiVersion) -> bytes:
+    """An item version as a QTI item file of `qti`'s version."""
     e, a = qti.element, qti.attribute
     root = Element(e("assessmentItem"), {
         "xmlns": qti.namespace, "xmlns:xsi": XSI,
@@ -37,8 +41,9 @@ def item_xml(version: ItemVersion, code: str, qti: QtiVersion) -> bytes:
         root.set("adaptive", "false")  # required in 2.2; 3.0 has no adaptive items
     multiple = version.type is ItemType.MULTIPLE_RESPONSE
     keyed = [version.key] if isinstance(version.key, str) else list(version.key)
+    interaction_name, cardinality = INTERACTIONS[version.type]
     response = SubElement(root, e("responseDeclaration"), {
-        "identifier": "RESPONSE", "cardinality": "multiple" if multiple else "single", a("baseType"): "identifier",
+        "identifier": "RESPONSE", "cardinality": cardinality, a("baseType"): "identifier",
     })
     correct = SubElement(response, e("correctResponse"))
     for option_id in keyed:
@@ -56,10 +61,10 @@ def item_xml(version: ItemVersion, code: str, qti: QtiVersion) -> bytes:
         stimulus = SubElement(body, e("div"), {"class": "scenario"})
         SubElement(stimulus, e("h2")).text = version.scenario.title
         SubElement(stimulus, e("p")).text = version.scenario.text
-    interaction = SubElement(body, e("choiceInteraction"), {
-        a("responseIdentifier"): "RESPONSE", "shuffle": "false",
-        a("maxChoices"): str(len(keyed)), a("minChoices"): "0",
-    })
+    attributes = {a("responseIdentifier"): "RESPONSE", "shuffle": "false"}
+    if interaction_name == "choiceInteraction":  # an order interaction orders every option by default
+        attributes |= {a("maxChoices"): str(len(keyed)), a("minChoices"): "0"}
+    interaction = SubElement(body, e(interaction_name), attributes)
     SubElement(interaction, e("prompt")).text = version.stem
     for option in version.options:
         SubElement(interaction, e("simpleChoice"), {"identifier": option["id"]}).text = option["text"]
@@ -125,6 +130,8 @@ def manifest_xml(entries: list[tuple[str, str, Element]], qti: QtiVersion, unit_
     """An IMS content package manifest listing one resource per item file, with its metadata."""
     root = Element("manifest", {"xmlns": qti.manifest_namespace, "xmlns:ee": METADATA_NAMESPACE,
                                 "identifier": "MANIFEST-" + unit_reference.replace("/", "-")})
+    if qti.metadata_in_lom:
+        root.set("xmlns:lom", LOM_NAMESPACE)
     metadata = SubElement(root, "metadata")
     SubElement(metadata, "schema").text = "QTI Package"
     SubElement(metadata, "schemaversion").text = "3.0.0" if qti.label == "3.0" else "2.2.0"
@@ -133,7 +140,8 @@ def manifest_xml(entries: list[tuple[str, str, Element]], qti: QtiVersion, unit_
     for identifier, href, item_metadata_element in entries:
         resource = SubElement(resources, "resource",
                               {"identifier": identifier, "type": qti.resource_type, "href": href})
-        SubElement(resource, "metadata").append(item_metadata_element)
+        metadata = SubElement(resource, "metadata")
+        (SubElement(metadata, "lom:lom") if qti.metadata_in_lom else metadata).append(item_metadata_element)
         SubElement(resource, "file", {"href": href})
     indent(root)
     return tostring(root, encoding="utf-8", xml_declaration=True)

@@ -1,11 +1,15 @@
-"""A real unit of the bank exported once per database, and helpers to tamper with packages."""
+"""A real unit of the bank exported once per database, helpers to tamper with packages, and
+the official QTI schemas to validate exports against."""
 
 import zipfile
+from collections.abc import Callable
 from functools import cache
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from flask import Flask
+from lxml import etree
 from sqlalchemy import func, select
 
 from exam_engine.core.extensions import db
@@ -14,8 +18,10 @@ from item_bank.items.models import Item, ItemVersion, Scenario, StatusChange
 from item_bank.items.services import BANK_FOLDER, sync_specs
 from item_bank.qti.services import export_package
 from item_bank.qti.versions import VERSIONS
+from tests.conftest import REPOSITORY_ROOT, unavailable
 
 UNIT = "Y/506/2152"
+SCHEMAS = REPOSITORY_ROOT.parent / "shared" / "qti-schemas"  # see its README.md: which file validates what
 
 
 @cache
@@ -70,3 +76,28 @@ def read_entry(data: bytes, name: str) -> bytes:
 def row_counts() -> tuple[int, ...]:
     return tuple(db.session.scalar(select(func.count()).select_from(model))
                  for model in (Item, ItemVersion, Scenario, StatusChange))
+
+
+class LocalSchemas(etree.Resolver):
+    """Resolves the schemas' imports (xml.xsd, MathML, LOM...) to files under SCHEMAS, never the network."""
+
+    def resolve(self, url: str, public_id: str, context: object) -> object:
+        path = Path(url.removeprefix("file://")).resolve()
+        if not path.is_relative_to(SCHEMAS.resolve()):
+            raise LookupError(f"schema import {url} is not under {SCHEMAS}; schemas are never fetched")
+        return self.resolve_filename(str(path), context)
+
+
+@pytest.fixture(scope="session")
+def schema() -> Callable[[str], etree.XMLSchema]:
+    """The official schema at a path under SCHEMAS, each loaded once (the 2.2 ones take seconds)."""
+    if not SCHEMAS.is_dir():
+        unavailable(f"the QTI schemas are not at {SCHEMAS}")
+
+    @cache
+    def load(relative: str) -> etree.XMLSchema:
+        parser = etree.XMLParser(no_network=True)
+        parser.resolvers.add(LocalSchemas())
+        return etree.XMLSchema(etree.parse(str(SCHEMAS / relative), parser))
+
+    return load

@@ -97,3 +97,14 @@ def test_tags_the_imported_taxonomy_lacks_reject_the_package(app, exported):
     assert [str(r) for r in report.rejected] == [
         "items/U2-AC1.1-01.xml: item U2-AC1.1-01, field 'amplification': AC1.1/9 is not in unit Y/506/2152 as imported"]
     assert "U2-AC1.1-01" not in dict(report.accepted) and "U2-AC1.1-02" in dict(report.accepted)
+
+
+def test_an_order_interaction_ordering_only_some_options_is_rejected(app, exported):
+    name = "items/U2-AC1.2-03.xml"  # an ordering item
+    item = read_entry(exported["3.0"], name).replace(
+        b'<qti-order-interaction response-identifier="RESPONSE"',
+        b'<qti-order-interaction max-choices="2" response-identifier="RESPONSE"')
+    report = import_package(read_zip(rezip(exported["3.0"], {name: item}), "x.zip"), None, "me")
+    assert not report.written and row_counts() == (0, 0, 0, 0)
+    assert [(r.file, r.reason.split(" is none of ")[0]) for r in report.rejected] == [
+        (name, "qti-order-interaction with cardinality 'ordered', max-choices 2 and 4 correct response(s)")]

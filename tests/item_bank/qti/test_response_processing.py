@@ -2,13 +2,15 @@
 
 A small evaluator of the QTI expressions the export uses runs each exported item's
 responseProcessing over every subset of its options and compares with
-`item_bank.items.scoring.score`, so the 0/1/2 multiple-response rule survives export.
+`item_bank.items.scoring.score`, so the 0/1/2 multiple-response rule survives export; the
+items scored by the `match_correct` template (single best answer, ordering) are checked to
+declare what that template needs for our rule.
 """
 
 import zipfile
 from collections.abc import Iterable
 from io import BytesIO
-from itertools import combinations
+from itertools import combinations, permutations
 from xml.etree.ElementTree import Element
 
 import pytest
@@ -16,13 +18,15 @@ import pytest
 from item_bank.items.scoring import ItemType, score
 from item_bank.qti.safety import parse_xml
 from item_bank.qti.versions import VERSIONS, QtiVersion
+from tests.item_bank.qti.conftest import unit_files
 
 
 class Evaluator:
     def __init__(self, item: Element, qti: QtiVersion, response: set[str]) -> None:
         self.qti, self.response = qti, response
         declaration = self.child(item, "responseDeclaration")
-        self.correct = {value.text for value in self.child(declaration, "correctResponse")}
+        self.cardinality = declaration.get("cardinality")
+        self.correct = [value.text for value in self.child(declaration, "correctResponse")]
         mapping = self.child(declaration, "mapping")
         self.default = float(mapping.get(qti.attribute("defaultValue"))) if mapping is not None else 0.0
         self.mapped = {entry.get(qti.attribute("mapKey")): float(entry.get(qti.attribute("mappedValue")))
@@ -71,18 +75,26 @@ def items_of(package: bytes) -> list[Element]:
 @pytest.mark.parametrize("version", ["2.2", "3.0"])
 def test_every_response_scores_as_our_rule_says(exported, version):
     qti = VERSIONS[version]
-    checked = {ItemType.SINGLE_BEST_ANSWER: 0, ItemType.MULTIPLE_RESPONSE: 0}
+    checked = dict.fromkeys(ItemType, 0)
     for item in items_of(exported[version]):
         body = next(el for el in item if qti.local(el.tag) == "itemBody")
-        interaction = next(el for el in body.iter() if qti.local(el.tag) == "choiceInteraction")
+        interaction = next(el for el in body.iter() if qti.local(el.tag) in ("choiceInteraction", "orderInteraction"))
         options = [choice.get("identifier") for choice in interaction]
         options = [option for option in options if option]
         processing = next(el for el in item if qti.local(el.tag) == "responseProcessing")
         evaluator = Evaluator(item, qti, set())
         if processing.get("template"):
-            # match_correct gives SCORE 1 exactly when the one chosen option is the one correct value
+            # match_correct gives SCORE 1 exactly when the response is the correct response, else 0
             assert processing.get("template") == qti.match_correct()
-            assert len(evaluator.correct) == 1 and evaluator.correct <= set(options)
+            if qti.local(interaction.tag) == "orderInteraction":  # every option, in the keyed order
+                assert evaluator.cardinality == "ordered" and sorted(evaluator.correct) == sorted(options)
+                for order in permutations(options):
+                    matches = list(order) == evaluator.correct
+                    assert int(matches) == score(ItemType.ORDERING, evaluator.correct, list(order)), order
+                checked[ItemType.ORDERING] += 1
+                continue
+            assert evaluator.cardinality == "single"
+            assert len(evaluator.correct) == 1 and set(evaluator.correct) <= set(options)
             assert interaction.get(qti.attribute("maxChoices")) == "1"
             checked[ItemType.SINGLE_BEST_ANSWER] += 1
             continue
@@ -94,4 +106,4 @@ def test_every_response_scores_as_our_rule_says(exported, version):
                 evaluator.run(processing)
                 assert evaluator.outcome == score(ItemType.MULTIPLE_RESPONSE, key, list(chosen)), (chosen, key)
         checked[ItemType.MULTIPLE_RESPONSE] += 1
-    assert all(count > 10 for count in checked.values()), checked
+    assert sum(checked.values()) == len(unit_files()[0]) and all(checked.values()), checked

@@ -1,5 +1,7 @@
 """A QTI export of a real unit re-imports to the same items, in 2.2 and in 3.0."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -16,16 +18,15 @@ from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip, uni
 def test_export_reimports_to_the_same_items(app, exported, version):
     items, scenario_specs = unit_files()
     scenarios = {scenario.id: scenario for scenario in scenario_specs}
-    choice_items = {spec.id: spec for spec in items if spec.type is not ItemType.ORDERING}
-    assert len(choice_items) > 100 and {spec.type for spec in choice_items.values()} == {
-        ItemType.SINGLE_BEST_ANSWER, ItemType.MULTIPLE_RESPONSE}
+    specs = {spec.id: spec for spec in items}
+    assert len(specs) > 100 and {spec.type for spec in specs.values()} == set(ItemType)  # each item type
 
     report = import_package(read_zip(exported[version], "unit.zip"), None, "importer")
 
     assert report.rejected == [] and report.written
     imported = {item.code: item.latest for item in db.session.scalars(select(Item))}
-    assert set(imported) == set(choice_items)  # ordering items are not exported
-    for code, spec in choice_items.items():
+    assert set(imported) == set(specs)
+    for code, spec in specs.items():
         version_row = imported[code]
         assert version_row.stem == spec.stem
         assert version_row.options == [{"id": o.id, "text": o.text} for o in spec.options]
@@ -45,6 +46,24 @@ def test_export_reimports_to_the_same_items(app, exported, version):
             assert (version_row.scenario.code, version_row.scenario.title, version_row.scenario.text) == (
                 source.id, source.title, source.text)
         assert version_row.status is ItemStatus.DRAFT  # new to this bank: it needs review here
+
+
+def test_tags_are_read_from_the_lom_record_and_from_where_earlier_3_0_exports_put_them(app, exported):
+    """A 3.0 package carries our tags in each resource's LOM record, where the 3.0 package schema
+    admits them; packages exported before had them directly in the resource's metadata."""
+    items = unit_files()[0]
+    manifest = read_entry(exported["3.0"], "imsmanifest.xml")
+    assert manifest.count(b"<lom:lom>") == manifest.count(b"<ee:item ") == len(items)
+    earlier = re.sub(rb"\s*</?lom:lom>", b"", manifest)
+
+    report = import_package(read_zip(rezip(exported["3.0"], {"imsmanifest.xml": earlier}), "x.zip"), None, "me")
+
+    assert report.rejected == [] and report.written
+    assert {item.code: (item.unit_reference, item.latest.criteria, item.latest.amplification,
+                        item.latest.difficulty_rating, item.latest.enemy_set, item.latest.rationale)
+            for item in db.session.scalars(select(Item))} == {
+        spec.id: (spec.unit, list(spec.criteria), list(spec.amplification), spec.difficulty_rating, spec.enemy_set,
+                  spec.rationale) for spec in items}
 
 
 def test_items_already_in_the_bank_keep_their_status_and_changed_ones_become_drafts(app, exported):
