@@ -19,6 +19,7 @@ HEADINGS = {
     Role.REVIEWER: "Item bank workbench",
     Role.CENTRE_ADMIN: "Centre administration",
     Role.AWARDING_BODY_ADMIN: "Administration",
+    Role.SUBJECT_EXPERT: "Standard setting",
 }
 
 
