@@ -3,7 +3,8 @@
 The bank lives in the repository as one YAML file per assessment criterion
 (`<unit slug>/AC1.3.yaml`) plus one `scenarios.yaml` per unit; the format is described
 in `item_bank/data/items/README.md`. Every problem is reported with its file, item and
-field, and a file with any problem yields no items at all.
+field, and a file with any problem yields no items at all. The same rules check items
+imported from QTI (`check_item`); how many options each type may have is `OPTION_COUNTS`.
 """
 
 import re
@@ -14,18 +15,26 @@ from typing import Any
 
 import yaml
 
+from item_bank.items.models import SOURCE_ID_LENGTH
 from item_bank.items.scoring import MARKS, ItemType
 
 UNIT_REFERENCE = re.compile(r"^[A-Z]/\d{3}/\d{4}$")
 CRITERION = re.compile(r"^AC\d+\.\d+$")
 AMPLIFICATION = re.compile(r"^(AC\d+\.\d+)(/\d+)+$")
 ITEM_ID = re.compile(r"^[A-Z0-9][A-Za-z0-9.\-]{2,63}$")
+# The bank's own codes: <unit prefix>-<criterion>-<number> ("U2-AC1.3-01"; "Y5062152-AC1.3-W01" from the
+# workbench; "U2-AC1.1-02-2" given on a collision before codes were numbered).
+ITEM_CODE = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]*)-(?P<criterion>AC\d+\.\d+)-W?(?P<number>\d{2,})(-\d+)?$")
 DIFFICULTY_RATINGS = ("easy", "medium", "hard")
 FILE_STATUSES = ("draft", "in_review", "approved_for_pretest", "live", "retired")
-OPTION_COUNTS: dict[ItemType, tuple[int, ...]] = {
-    ItemType.SINGLE_BEST_ANSWER: (4,),
-    ItemType.MULTIPLE_RESPONSE: (5, 6),
-    ItemType.ORDERING: (4, 5),
+# How many options an item of each type may have: single best answer 2-6, multiple response 3-6
+# (keying 2 or 3, fewer than it has: `_ItemChecker._key`), ordering 4-5. Two or three options are
+# common in other banks (true/false, three-option best answer); six is the most the workbench's
+# form edits (A-F). Which counts a test may use is the blueprint's decision.
+OPTION_COUNTS: dict[ItemType, range] = {
+    ItemType.SINGLE_BEST_ANSWER: range(2, 7),
+    ItemType.MULTIPLE_RESPONSE: range(3, 7),
+    ItemType.ORDERING: range(4, 6),
 }
 REVIEW_CHECKLIST = (
     "key_correct_and_unique",
@@ -81,6 +90,10 @@ class ItemSpec:
     status: str
     review: Review | None
     source: str
+    # The identifier the item has where it came from, when that is not the bank's code for it
+    # (another scheme, or a code another unit's item has): until loading gives the item a code
+    # (`item_bank.items.services.sync_specs`), `id` is that identifier too.
+    source_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -195,12 +208,14 @@ def _read_item_file(path: Path, data: dict[str, Any], problems: list[FileProblem
 
 
 def check_item(path: str, unit: str, criterion: str, index: int, entry: Any,
-               problems: list[FileProblem]) -> ItemSpec | None:
+               problems: list[FileProblem], foreign_id: bool = False) -> ItemSpec | None:
     """Validate one item entry (as a YAML file or a QTI package states it) into a spec.
 
-    Every problem is appended to `problems`; None is returned if there was any.
+    Every problem is appended to `problems`; None is returned if there was any. With
+    `foreign_id` the entry's id is another scheme's identifier (kept as the spec's
+    `source_id`, any text up to SOURCE_ID_LENGTH characters), not a bank code.
     """
-    checker = _ItemChecker(path, unit, criterion, index, entry)
+    checker = _ItemChecker(path, unit, criterion, index, entry, foreign_id)
     item = checker.check()
     problems.extend(checker.problems)
     return item
@@ -209,8 +224,10 @@ def check_item(path: str, unit: str, criterion: str, index: int, entry: Any,
 class _ItemChecker:
     """Validates one item entry field by field, collecting every problem."""
 
-    def __init__(self, path: str, unit: str, criterion: str, index: int, entry: Any) -> None:
+    def __init__(self, path: str, unit: str, criterion: str, index: int, entry: Any,
+                 foreign_id: bool = False) -> None:
         self.path, self.unit, self.criterion, self.entry = path, unit, criterion, entry
+        self.foreign_id = foreign_id
         self.label = entry.get("id") if isinstance(entry, dict) and isinstance(entry.get("id"), str) else f"#{index}"
         self.problems: list[FileProblem] = []
 
@@ -228,7 +245,10 @@ class _ItemChecker:
             self.fail(name, "is missing")
         if self.problems:
             return None
-        if not ITEM_ID.match(str(entry["id"])):
+        if self.foreign_id:
+            if not 0 < len(str(entry["id"])) <= SOURCE_ID_LENGTH:
+                self.fail("id", f"must be 1-{SOURCE_ID_LENGTH} characters")
+        elif not ITEM_ID.match(str(entry["id"])):
             self.fail("id", "must be letters, digits, '.' and '-' (3-64 characters)")
         try:
             item_type = ItemType(entry["type"])
@@ -259,7 +279,7 @@ class _ItemChecker:
             enemy_set=entry.get("enemy_set"), stem=" ".join(entry["stem"].split()),
             options=options, key=key, rationale=dict(entry["rationale"]),
             notes=entry.get("notes"), writer=entry["writer"], status=entry["status"],
-            review=review, source=self.path,
+            review=review, source=self.path, source_id=str(entry["id"]) if self.foreign_id else None,
         )
 
     def _criteria(self) -> tuple[str, ...]:
@@ -298,9 +318,9 @@ class _ItemChecker:
         ids = [o.id for o in options]
         if len(set(ids)) != len(ids):
             self.fail("options", "option ids must be unique")
-        if len(options) not in OPTION_COUNTS[item_type]:
-            allowed = " or ".join(map(str, OPTION_COUNTS[item_type]))
-            self.fail("options", f"{item_type.value} needs {allowed} options, not {len(options)}")
+        allowed = OPTION_COUNTS[item_type]
+        if len(options) not in allowed:
+            self.fail("options", f"{item_type.value} needs {allowed[0]} to {allowed[-1]} options, not {len(options)}")
         if len({o.text.casefold() for o in options}) != len(options):
             self.fail("options", "two options have the same text")
         return options
@@ -317,6 +337,8 @@ class _ItemChecker:
         if item_type is ItemType.MULTIPLE_RESPONSE:
             if self.entry.get("select") != len(key) or len(key) not in (2, 3):
                 self.fail("select", "must equal the number of keyed options (2 or 3)")
+            elif len(key) >= len(options):
+                self.fail("key", "a multiple-response item keys fewer options than it has")
         elif sorted(key) != sorted(ids):
             self.fail("key", "an ordering key lists every option id once, in the right order")
         elif key == ids:

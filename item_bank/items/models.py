@@ -64,12 +64,18 @@ class Scenario(Model):
     text: Mapped[str] = mapped_column(Text)
 
 
+SOURCE_ID_LENGTH = 255
+
+
 class Item(Model):
     __tablename__ = "items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     unit_reference: Mapped[str] = mapped_column(String(16), index=True)
+    # The identifier the item came with (e.g. a QTI package's "item_00017") when the bank gave it
+    # another code; importing that identifier again into the unit updates this item.
+    source_id: Mapped[str | None] = mapped_column(String(SOURCE_ID_LENGTH), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     versions: Mapped[list["ItemVersion"]] = relationship(

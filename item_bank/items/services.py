@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exam_engine.core.extensions import db
-from item_bank.items.files import FileProblem, ItemFileError, ItemSpec, Review, ScenarioSpec, read_bank
+from item_bank.items.files import ITEM_CODE, FileProblem, ItemFileError, ItemSpec, Review, ScenarioSpec, read_bank
 from item_bank.items.models import (
     CONFIDENTIAL,
     Item,
@@ -97,27 +97,23 @@ def sync_specs(items: list[ItemSpec], scenarios: list[ScenarioSpec], actor: str,
     the product's own reviewed files keep the writer, status and review they state. An
     item already in the bank is changed only as `changes_in_place` allows; otherwise any
     difference, of content or of tags, enemy set, scenario, rationale or notes, becomes a
-    new draft version for review, and the version in service stays in service. A code
-    that another unit's item already has is given to the new item with a suffix.
+    new draft version for review, and the version in service stays in service. Which item a
+    spec is, and under which code, is `_Codes.place`'s rule: an identifier of another scheme,
+    or a code another unit's item has, never blocks loading; it is kept as the item's source id.
     """
     problems = untagged_in_taxonomy(items)
     if problems:
         raise ItemFileError(problems)
     report = LoadReport()
     synced = _sync_scenarios(scenarios, report)
-    existing = {
-        item.code: item
-        for item in db.session.scalars(select(Item).options(selectinload(Item.versions)))
-    }
-    for spec in items:
-        stated, item = spec.id, existing.get(spec.id)
-        if item is not None and item.unit_reference != spec.unit:
-            spec, item = replace(spec, id=_free_code(spec.id, existing)), None
+    codes = _Codes(db.session.scalars(select(Item).options(selectinload(Item.versions))), items)
+    for stated in items:
+        spec, item = codes.place(stated)
         created = _sync_item(spec, item, synced, report, actor, keep_history)
         if created is not None:
-            existing[spec.id] = created
-        if spec.id != stated:
-            report.outcomes[stated] = f"code taken by another unit's item: {report.outcomes.pop(spec.id)} as {spec.id}"
+            codes.add(created)
+        if spec.id != stated.id:
+            report.outcomes[stated.id] = _placed(stated, spec, item, report.outcomes.pop(spec.id))
         report.per_unit[spec.unit] += 1
     db.session.flush()
     return report
@@ -180,7 +176,7 @@ def _sync_item(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario]
     fingerprint = content_hash(spec)
     change, differences = _change(spec, item, scenarios)
     if change == "new":
-        item = Item(code=spec.id, unit_reference=spec.unit)
+        item = Item(code=spec.id, unit_reference=spec.unit, source_id=spec.source_id)
         db.session.add(item)
         if keep_history:
             _add_version(item, spec, fingerprint, scenarios, 1, ItemStatus(spec.status), spec.writer, spec.review)
@@ -209,19 +205,71 @@ def _sync_item(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario]
 
 
 def preview(items: list[ItemSpec]) -> dict[str, str]:
-    """What loading the specs would do to each item, without writing anything."""
-    existing = {item.code: item for item in db.session.scalars(
-        select(Item).where(Item.code.in_([spec.id for spec in items])).options(selectinload(Item.versions)))}
+    """What loading the specs would do to each item, by the id each states, without writing anything."""
+    codes = _Codes(db.session.scalars(select(Item).options(selectinload(Item.versions))), items)
     scenarios = {s.code: s for s in db.session.scalars(select(Scenario))}
     outcomes = {}
-    for spec in items:
-        item = existing.get(spec.id)
-        if item is not None and item.unit_reference != spec.unit:
-            outcomes[spec.id] = "new item under another code (this one is another unit's), draft"
-            continue
+    for stated in items:
+        spec, item = codes.place(stated)
         change, differences = _change(spec, item, scenarios)
-        outcomes[spec.id] = "new item, draft" if item is None else _outcome(change, differences, item.latest)
+        outcome = "new item, draft" if item is None else _outcome(change, differences, item.latest)
+        outcomes[stated.id] = outcome if spec.id == stated.id else _placed(stated, spec, item, outcome)
     return outcomes
+
+
+class _Codes:
+    """The bank's items by code and by source id, and the rule for which item, under which code, a spec is.
+
+    A spec keeps its id when the id is the bank's kind (no `source_id`) and no other unit's item
+    has it: it is the item of that code, or a new one. Otherwise the id (another scheme's
+    identifier, or another unit's code) is the spec's source id, and the spec is the unit's item
+    that came with that source id before, or else a new item with the unit's next code for the
+    spec's criterion: `<prefix>-<criterion>-<NN>` (`ITEM_CODE`), the prefix the most of the unit's
+    codes have ("U2"), or for a unit with none the unit reference without its slashes
+    ("Y5062152", as the workbench's codes), and NN one more than the highest number in use there.
+    """
+
+    def __init__(self, items: Iterable[Item], specs: list[ItemSpec]) -> None:
+        self.by_code: dict[str, Item] = {}
+        self.by_source: dict[tuple[str, str], Item] = {}
+        for item in items:
+            self.add(item)
+        # codes the specs bring that the bank has not given yet (and, as they are chosen, new codes)
+        self.claimed = {spec.id: spec.unit for spec in specs if spec.source_id is None and spec.id not in self.by_code}
+
+    def add(self, item: Item) -> None:
+        self.by_code[item.code] = item
+        if item.source_id is not None:
+            self.by_source[item.unit_reference, item.source_id] = item
+
+    def place(self, spec: ItemSpec) -> tuple[ItemSpec, Item | None]:
+        """The spec under the code it has in the bank, and the bank's item of that code if there is one."""
+        item = self.by_code.get(spec.id)
+        if spec.source_id is None and (item is None or item.unit_reference == spec.unit):
+            return spec, item
+        source_id = spec.source_id or spec.id
+        item = self.by_source.get((spec.unit, source_id))
+        return replace(spec, id=item.code if item is not None else self._new_code(spec), source_id=source_id), item
+
+    def _new_code(self, spec: ItemSpec) -> str:
+        units = {code: item.unit_reference for code, item in self.by_code.items()} | self.claimed
+        found = [match for code, unit in units.items() if unit == spec.unit and (match := ITEM_CODE.match(code))]
+        prefixes = Counter(match["prefix"] for match in found)
+        prefix = prefixes.most_common(1)[0][0] if prefixes else spec.unit.replace("/", "")
+        number = 1 + max((int(match["number"]) for match in found
+                          if (match["prefix"], match["criterion"]) == (prefix, spec.criterion)), default=0)
+        while (code := f"{prefix}-{spec.criterion}-{number:02d}") in units:
+            number += 1
+        self.claimed[code] = spec.unit
+        return code
+
+
+def _placed(stated: ItemSpec, spec: ItemSpec, item: Item | None, outcome: str) -> str:
+    """An outcome for an item loaded under another code than the one it stated."""
+    if item is not None:
+        return f"imported before as {spec.id}: {outcome}"
+    why = "not a bank code" if stated.source_id else "code taken by another unit's item"
+    return f"{why}: {outcome} as {spec.id}"
 
 
 def _change(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario]) -> tuple[str, list[str]]:
@@ -248,13 +296,6 @@ def _outcome(change: str, differences: list[str], latest: ItemVersion) -> str:
         "new version": (f"changed ({', '.join(differences)}): new draft version {latest.number + 1}; "
                         f"version {latest.number} stays {status}"),
     }[change]
-
-
-def _free_code(code: str, taken: dict[str, Item]) -> str:
-    n = 2
-    while f"{code}-{n}" in taken:
-        n += 1
-    return f"{code}-{n}"
 
 
 def _add_version(item: Item, spec: ItemSpec, fingerprint: str, scenarios: dict[str, Scenario], number: int,

@@ -9,7 +9,9 @@ travel in each resource's `<metadata>` (in QTI 3.0 inside its `lom:lom` record, 
 place the 3.0 packaging schema lets other namespaces in) as an
 `<ee:item>` element in the namespace `urn:exam-engine:item-metadata:1`: attributes
 id, unit, criterion, difficulty, writer and enemy-set, and child elements criterion,
-amplification, scenario (id, title, text), rationale (per option) and notes.
+amplification, scenario (id, title, text), rationale (per option) and notes. An item
+identifier that is not one of the bank's codes (another bank's scheme) never blocks an
+import: the item gets a code of the unit and keeps the identifier as its source id.
 
 - `safety`: reading zips, folders and files safely; XML without DTDs or entities.
 - `versions`: element, attribute and resource names of the two QTI versions.

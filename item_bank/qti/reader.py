@@ -2,18 +2,25 @@
 
 Each item file becomes an entry shaped like a YAML item and goes through the same
 validation (`item_bank.items.files.check_item`). Accepted: a `choiceInteraction` of one
-choice (single best answer) or of `maxChoices` = the number of correct responses (multiple
-response), and an `orderInteraction` ordering every option (ordering). Any other
-interaction, media we cannot hold, a missing file or a malformed file rejects that file
-with a message naming it. Our tags come from the manifest: an `ee:item` element in the
-resource's metadata, directly (2.2, and 3.0 as exported before) or in its LOM record (3.0).
+choice (single best answer), or of cardinality multiple (multiple response), and an
+`orderInteraction` ordering every option (ordering). Any other interaction, media we
+cannot hold, a missing file or a malformed file rejects that file with a message naming it.
+Our tags come from the manifest: an `ee:item` element in the resource's metadata, directly
+(2.2, and 3.0 as exported before) or in its LOM record (3.0).
+
+An identifier that is not one of the bank's codes (`ITEM_CODE`, e.g. "item_00017" or
+"Q-1.2") is read as the item's source id; loading gives the item a code
+(`item_bank.items.services.sync_specs`). A multiple-response item asks for as many options
+as it keys ("Choose 2 answers."), scored by our rule; when the package's `maxChoices`
+differs (0: no limit, or another number) the item still imports, with a note saying so for
+the import report (`PackageContents.notes`): its stem may need a reviewer's edit.
 """
 
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from item_bank.items.files import FileProblem, ItemSpec, ScenarioSpec, check_item
+from item_bank.items.files import ITEM_CODE, FileProblem, ItemSpec, ScenarioSpec, check_item
 from item_bank.items.scoring import MARKS, ItemType
 from item_bank.qti.safety import MANIFEST, PackageFiles, UnsafePackage, parse_xml, safe_member_path
 from item_bank.qti.versions import (
@@ -45,6 +52,7 @@ class PackageContents:
     scenarios: list[ScenarioSpec] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # resources that are not items
+    notes: dict[str, str] = field(default_factory=dict)  # item id -> how the bank's item differs from the package's
 
 
 class _Rejected(Exception):
@@ -60,15 +68,18 @@ def read_package(package: PackageFiles, unit: str | None, writer: str) -> Packag
     contents = PackageContents()
     for href, metadata in _item_files(package, contents):
         try:
-            entry, item_unit, criterion, scenario = _read_item(package.files[href], href, metadata, unit, writer)
+            entry, item_unit, criterion, scenario, note = _read_item(package.files[href], href, metadata, unit, writer)
         except _Rejected as error:
             contents.rejected.append(Rejection(href, str(error)))
             continue
         problems: list[FileProblem] = []
-        spec = check_item(href, item_unit, criterion, 1, entry, problems)
+        foreign = isinstance(entry["id"], str) and not ITEM_CODE.match(entry["id"])
+        spec = check_item(href, item_unit, criterion, 1, entry, problems, foreign_id=foreign)
         contents.rejected.extend(Rejection(href, problem_text(problem)) for problem in problems)
         if spec is not None:
             contents.items.append(spec)
+            if note:
+                contents.notes[spec.id] = note
             if scenario is not None:
                 contents.scenarios.append(scenario)
     _check_package_wide(contents)
@@ -122,7 +133,8 @@ def _our_metadata(resource: Element) -> Element | None:
 
 
 def _read_item(data: bytes, href: str, metadata: Element | None, unit: str | None,
-               writer: str) -> tuple[dict[str, Any], str, str, ScenarioSpec | None]:
+               writer: str) -> tuple[dict[str, Any], str, str, ScenarioSpec | None, str | None]:
+    """The item's entry, unit, criterion and scenario, and a note if the bank asks the learner otherwise."""
     try:
         root = parse_xml(data, href)
     except ValueError as error:
@@ -134,7 +146,7 @@ def _read_item(data: bytes, href: str, metadata: Element | None, unit: str | Non
     body = _child(root, qti, "itemBody")
     assert body is not None  # a required child: _child refuses the item without one
     interaction = _the_interaction(body, qti)
-    entry = _entry_from_item(root, body, interaction, qti)
+    entry, note = _entry_from_item(root, body, interaction, qti)
     tags = _tags(metadata, writer)
     entry.update(tags.fields)
     if unit and tags.unit and unit != tags.unit:
@@ -143,7 +155,7 @@ def _read_item(data: bytes, href: str, metadata: Element | None, unit: str | Non
     if item_unit is None:
         raise _Rejected("names no unit in its metadata; give one with --unit")
     criterion = tags.criterion or next(iter(entry["criteria"]), "")
-    return entry, item_unit, criterion, _scenario(tags.scenario, item_unit)
+    return entry, item_unit, criterion, _scenario(tags.scenario, item_unit), note
 
 
 def _the_interaction(body: Element, qti: QtiVersion) -> Element:
@@ -160,7 +172,13 @@ def _the_interaction(body: Element, qti: QtiVersion) -> Element:
     return interactions[0]
 
 
-def _entry_from_item(root: Element, body: Element, interaction: Element, qti: QtiVersion) -> dict[str, Any]:
+def _entry_from_item(root: Element, body: Element, interaction: Element,
+                     qti: QtiVersion) -> tuple[dict[str, Any], str | None]:
+    """The item's entry, and a note when the bank asks for another number of choices than `maxChoices`.
+
+    A choice interaction lets `maxChoices` options be chosen (1 by default), an order
+    interaction orders `maxChoices` of them (all by default).
+    """
     a = qti.attribute
     response_id = interaction.get(a("responseIdentifier"))
     declaration = next((el for el in root if qti.local(el.tag) == "responseDeclaration"
@@ -173,33 +191,37 @@ def _entry_from_item(root: Element, body: Element, interaction: Element, qti: Qt
         raise _Rejected("declares no correctResponse, so it has no key")
     options = [{"id": choice.get("identifier"), "text": _text(choice)}
                for choice in interaction if qti.local(choice.tag) == "simpleChoice"]
-    item_type = _item_type(interaction, declaration.get("cardinality"), len(key), len(options), qti)
+    name = qti.local(interaction.tag)
+    max_choices = interaction.get(a("maxChoices"), "1" if name == "choiceInteraction" else str(len(options)))
+    item_type = _item_type(name, declaration.get("cardinality"), max_choices, len(key), len(options), qti)
     entry: dict[str, Any] = {
         "id": root.get("identifier"), "type": item_type.value, "marks": MARKS[item_type],
         "stem": _stem(body, interaction, qti), "options": options, "status": "draft",
         "key": key[0] if item_type is ItemType.SINGLE_BEST_ANSWER else key,
     }
+    note = None
     if item_type is ItemType.MULTIPLE_RESPONSE:
         entry["select"] = len(key)
-    return entry
+        if max_choices != str(len(key)):
+            allowed = "any number of options" if max_choices == "0" else f"up to {max_choices} options"
+            note = (f"the package's {a('maxChoices')} {max_choices} let the learner choose {allowed}; the bank "
+                    f"asks for {len(key)}, the number of keys (\"Choose {len(key)} answers.\"): check the stem")
+    return entry, note
 
 
-def _item_type(interaction: Element, cardinality: str | None, keyed: int, options: int,
+def _item_type(name: str, cardinality: str | None, max_choices: str, keyed: int, options: int,
                qti: QtiVersion) -> ItemType:
-    """Our item type for an interaction and its response's cardinality, or why there is none.
+    """Our item type for an interaction, its response's cardinality and `maxChoices`, or why there is none.
 
-    A choice interaction lets `maxChoices` options be chosen (1 by default), an order
-    interaction orders `maxChoices` of them (all by default).
+    Multiple response takes any `maxChoices` (0 is no limit): the bank asks for as many as are keyed.
     """
-    name = qti.local(interaction.tag)
-    max_choices = interaction.get(qti.attribute("maxChoices"), "1" if name == "choiceInteraction" else str(options))
-    responded = {ItemType.SINGLE_BEST_ANSWER: 1, ItemType.MULTIPLE_RESPONSE: keyed, ItemType.ORDERING: options}
+    fixed = {ItemType.SINGLE_BEST_ANSWER: "1", ItemType.ORDERING: str(options)}
     for item_type, shape in INTERACTIONS.items():
-        if shape == (name, cardinality) and max_choices == str(responded[item_type]):
+        if shape == (name, cardinality) and max_choices == fixed.get(item_type, max_choices):
             return item_type
     raise _Rejected(f"{qti.element(name)} with cardinality {cardinality!r}, {qti.attribute('maxChoices')} "
                     f"{max_choices} and {keyed} correct response(s) is none of single best answer (choice, "
-                    f"1 of 1), multiple response (choice, maxChoices = number correct) or ordering (order, "
+                    f"1 of 1), multiple response (choice, cardinality multiple) or ordering (order, "
                     f"of every option)")
 
 

@@ -8,7 +8,11 @@ through `item_bank.items.services.sync_specs`, the same path as the YAML item fi
 changes by the importing user: new items arrive as drafts for review; an item the bank
 has already is unchanged when the package states it as the bank does, and otherwise gets
 a new draft version, its version in service staying in service. The writer and review a
-package names are never taken.
+package names are never taken. An identifier that is not one of the bank's codes, or is
+another unit's item's code, never blocks an import: the item gets a code of the unit and
+keeps the identifier as its source id (`item_bank.items.services.sync_specs`). Each
+accepted item's outcome ends with the reader's note when the bank's item asks the learner
+for another number of choices than the package's (`PackageContents.notes`).
 """
 
 import zipfile
@@ -52,25 +56,29 @@ def import_package(package: PackageFiles, unit: str | None, writer: str) -> Impo
     new_scenarios = _new_scenarios(contents)
     report = ImportReport(package.name, rejected=list(contents.rejected), skipped=contents.skipped)
     if report.rejected or not contents.items:
-        report.accepted = _accepted(contents.items, report.rejected)
+        report.accepted = _accepted(contents, report.rejected)
         return report
     try:
         report.load = sync_specs(contents.items, new_scenarios, writer)
     except ItemFileError as error:  # tags the imported taxonomy does not have (checked before any write)
         report.rejected = [Rejection(problem.path, problem_text(problem)) for problem in error.problems]
-        report.accepted = _accepted(contents.items, report.rejected)
+        report.accepted = _accepted(contents, report.rejected)
         return report
-    report.accepted = [(spec.id, report.load.outcomes[spec.id]) for spec in contents.items]
+    report.accepted = _noted(contents.items, report.load.outcomes, contents.notes)
     report.written = True
     return report
 
 
-def _accepted(specs: list[ItemSpec], rejected: list[Rejection]) -> list[tuple[str, str]]:
+def _accepted(contents: PackageContents, rejected: list[Rejection]) -> list[tuple[str, str]]:
     """The items that were acceptable in a package that was not written, and what would have happened to them."""
     rejected_files = {rejection.file for rejection in rejected}
-    acceptable = [spec for spec in specs if spec.source not in rejected_files]
-    outcomes = preview(acceptable)
-    return [(spec.id, outcomes[spec.id]) for spec in acceptable]
+    acceptable = [spec for spec in contents.items if spec.source not in rejected_files]
+    return _noted(acceptable, preview(acceptable), contents.notes)
+
+
+def _noted(specs: list[ItemSpec], outcomes: dict[str, str], notes: dict[str, str]) -> list[tuple[str, str]]:
+    """(item id, outcome) of each spec, the outcome followed by the reader's note on the item if any."""
+    return [(spec.id, "; ".join(filter(None, (outcomes[spec.id], notes.get(spec.id))))) for spec in specs]
 
 
 def _new_scenarios(contents: PackageContents) -> list[ScenarioSpec]:

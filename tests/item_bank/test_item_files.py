@@ -74,7 +74,7 @@ def test_valid_items_of_every_type_are_read(tmp_path):
         ({"criteria": ["AC2.1"]}, "must include the file's criterion AC1.1"),
         ({"amplification": ["AC2.1/1"]}, "belongs to an AC not in this item's criteria"),
         ({"amplification": ["1.1-1"]}, "is not an id like AC1.3/2"),
-        ({"options": SBA_ITEM["options"][:3]}, "needs 4 options, not 3"),
+        ({"options": SBA_ITEM["options"][:1]}, "needs 2 to 6 options, not 1"),
         ({"rationale": {"A": "why"}}, "no reason for option(s) B, C, D"),
         ({"review": None}, "a live item needs a recorded review"),
         ({"review": {**REVIEW, "reviewer": "writer-x"}}, "must not be the item's writer"),
@@ -96,6 +96,20 @@ def test_type_specific_rules(tmp_path):
     assert any("must not be listed already" in m for m in problems_for(tmp_path, in_key_order))
     partial = {**ORDER_ITEM, "key": ["A", "B"]}
     assert any("every option id once" in m for m in problems_for(tmp_path, partial))
+
+
+def test_option_counts_two_to_six_best_answer_three_to_six_multiple_response_keying_fewer(tmp_path):
+    def options(count: int) -> dict:
+        letters = "ABCDEFG"[:count]
+        return {"options": [{"id": k, "text": f"option {k}"} for k in letters],
+                "rationale": {k: f"reason {k}" for k in letters}}
+
+    read_bank(write_bank(tmp_path, [{**SBA_ITEM, **options(2)}, {**MR_ITEM, **options(3)},
+                                    {**MR_ITEM, **options(6), "id": "T-AC1.1-04"}]))
+    assert any("needs 2 to 6 options, not 7" in m for m in problems_for(tmp_path, {**SBA_ITEM, **options(7)}))
+    assert any("needs 3 to 6 options, not 7" in m for m in problems_for(tmp_path, {**MR_ITEM, **options(7)}))
+    every_option_keyed = {**MR_ITEM, **options(3), "key": ["A", "B", "C"], "select": 3}
+    assert any("keys fewer options than it has" in m for m in problems_for(tmp_path, every_option_keyed))
 
 
 def test_duplicate_ids_and_broken_yaml_are_reported(tmp_path):

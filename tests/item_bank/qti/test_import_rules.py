@@ -72,13 +72,18 @@ def test_a_package_naming_another_writer_and_a_reviewer_changes_no_live_item(app
     assert {v.id: (v.writer, v.review) for v in db.session.scalars(select(ItemVersion))} == before
 
 
-def test_an_item_whose_code_another_units_item_has_gets_a_code_of_its_own(app, exported):
+def test_an_item_whose_code_another_units_item_has_gets_the_units_next_code(app, exported):
+    """The next code of the unit and criterion (U2-AC1.1-01 to -10 are taken), keeping the code it came
+    with as its source id; importing the package again finds it by that source id."""
     load_unit()
     db.session.scalar(select(Item).where(Item.code == "U2-AC1.1-02")).unit_reference = "D/506/1942"
     db.session.flush()
     report = import_package(read_zip(exported["2.2"], "x.zip"), None, "me")
-    assert dict(report.accepted)["U2-AC1.1-02"].startswith("code taken by another unit's item: new item, draft as")
-    assert db.session.scalar(select(Item).where(Item.code == "U2-AC1.1-02-2")).unit_reference == UNIT
+    assert dict(report.accepted)["U2-AC1.1-02"] == "code taken by another unit's item: new item, draft as U2-AC1.1-11"
+    item = db.session.scalar(select(Item).where(Item.code == "U2-AC1.1-11"))
+    assert (item.unit_reference, item.source_id) == (UNIT, "U2-AC1.1-02")
+    again = import_package(read_zip(exported["2.2"], "x.zip"), None, "me")
+    assert dict(again.accepted)["U2-AC1.1-02"] == "imported before as U2-AC1.1-11: same as the bank, stays draft"
 
 
 def test_the_unit_given_must_agree_with_the_metadata(app, exported):

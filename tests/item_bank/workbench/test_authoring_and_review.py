@@ -28,13 +28,13 @@ def test_a_new_item_is_a_checked_draft(taxonomy, make_user):
 
 def test_validation_names_every_problem_by_field(taxonomy, make_user):
     writer = make_user(Role.ITEM_WRITER)
-    form = item_form(key="E", option_D="", amplification=["AC1.1/9"], rationale_C="")
+    form = item_form(key="E", option_B="", option_C="", option_D="", amplification=["AC1.1/9"], rationale_A="")
     with pytest.raises(AuthoringError) as error:
         create_item(UNIT, entry_from_form(form, writer.username), writer)
     messages = {(p.field, p.message) for p in error.value.problems}
-    assert ("options", "single_best_answer needs 4 options, not 3") in messages
+    assert ("options", "single_best_answer needs 2 to 6 options, not 1") in messages
     assert ("key", "must be one of the option ids") in messages
-    assert ("rationale", "has no reason for option(s) C") in messages
+    assert ("rationale", "has no reason for option(s) A") in messages
     with pytest.raises(AuthoringError, match="AC1.1/9 is not in unit Y/506/2152 as imported"):
         create_item(UNIT, entry_from_form(item_form(amplification=["AC1.1/9"]), writer.username), writer)
     assert db.session.scalars(select(Item)).all() == []
