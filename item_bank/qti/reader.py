@@ -34,6 +34,15 @@ from item_bank.qti.versions import (
 
 MD = f"{{{METADATA_NAMESPACE}}}"
 MEDIA = frozenset({"img", "object", "audio", "video", "math", "include"})
+# Never the learner's text: feedback (shown after responding, and it can name the key), rubrics
+# (for scorers or for other views), templates and printed template variables.
+HIDDEN = frozenset({"feedbackInline", "feedbackBlock", "modalFeedback", "rubricBlock", "templateInline",
+                    "templateBlock", "printedVariable"})
+# Elements that separate the text before them from the text after (a space, never inside a word).
+BLOCKS = frozenset({"p", "div", "br", "hr", "li", "ul", "ol", "dl", "dt", "dd", "table", "caption", "thead",
+                    "tbody", "tfoot", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"})
+SCRIPTS = {"sup": str.maketrans("0123456789+-=()in", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿ"),
+           "sub": str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")}
 SUPPORTED = sorted({interaction for interaction, _ in INTERACTIONS.values()})
 
 
@@ -189,7 +198,7 @@ def _entry_from_item(root: Element, body: Element, interaction: Element,
     key = [_text(value) for value in correct if qti.local(value.tag) == "value"] if correct is not None else []
     if not key:
         raise _Rejected("declares no correctResponse, so it has no key")
-    options = [{"id": choice.get("identifier"), "text": _text(choice)}
+    options = [{"id": choice.get("identifier"), "text": _learner_text(choice, qti)}
                for choice in interaction if qti.local(choice.tag) == "simpleChoice"]
     name = qti.local(interaction.tag)
     max_choices = interaction.get(a("maxChoices"), "1" if name == "choiceInteraction" else str(len(options)))
@@ -228,15 +237,35 @@ def _item_type(name: str, cardinality: str | None, max_choices: str, keyed: int,
 def _stem(body: Element, interaction: Element, qti: QtiVersion) -> str:
     """Body text outside the interaction and our scenario block, then the prompt."""
     skipped = {interaction, *(el for el in body.iter() if el.get("class") == "scenario")}
-
-    def outside(element: Element) -> str:
-        parts = [element.text or ""]
-        for child in element:
-            parts += ["" if child in skipped else outside(child), child.tail or ""]
-        return " ".join(parts)
-
     prompt = _child(interaction, qti, "prompt", required=False)
-    return " ".join((outside(body) + " " + (_text(prompt) if prompt is not None else "")).split())
+    text = _learner_text(body, qti, skipped)
+    return f"{text} {_learner_text(prompt, qti)}".strip() if prompt is not None else text
+
+
+def _learner_text(element: Element, qti: QtiVersion, skipped: frozenset[Element] | set[Element] = frozenset()) -> str:
+    """What a learner reads in an element, as the bank's plain text: the text of it and its
+    descendants in order, without feedback, rubrics and templates (`HIDDEN`) or `skipped`; a
+    space where a block or a line break separates text (`BLOCKS`) and none invented elsewhere
+    ("H<sub>2</sub>O" stays one word); sub- and superscript digits and signs in their Unicode
+    forms ("x²"), or the item is refused where they have none."""
+
+    def walk(node: Element) -> str:
+        parts = [node.text or ""]
+        for child in node:
+            name = qti.local(child.tag)
+            if child not in skipped and name not in HIDDEN:
+                inner = walk(child)
+                if name in SCRIPTS:
+                    shown = inner.translate(SCRIPTS[name])
+                    if any(char == original and not char.isspace() for char, original in zip(shown, inner)):
+                        kind = "superscript" if name == "sup" else "subscript"
+                        raise _Rejected(f"has {kind} text {inner.strip()!r} the bank's plain text cannot show")
+                    inner = shown
+                parts.append(f" {inner} " if name in BLOCKS else inner)
+            parts.append(child.tail or "")
+        return "".join(parts)
+
+    return " ".join(walk(element).split())
 
 
 @dataclass(frozen=True)
