@@ -29,6 +29,7 @@ from invigilation.models.centres import Candidate
 from invigilation.models.sessions import Incident, IncidentCandidate, Sitting, TestSession
 from invigilation.states import SittingState
 from item_bank.standards.models import StandardStudy
+from item_bank.standards.services import standard_in_force
 
 
 @dataclass(frozen=True)
@@ -124,11 +125,12 @@ def holds(attempt: Attempt, result: Outcome) -> tuple[str, ...]:
     return tuple(reasons)
 
 
-def result_line(attempt: Attempt) -> ResultLine:
+def result_line(attempt: Attempt, study: StandardStudy | None = None) -> ResultLine:
+    """The attempt's result as released, or as `study` (by default the unit's standard in force) gives it now."""
     release = db.session.scalar(select(ResultRelease).where(ResultRelease.attempt_id == attempt.id))
     if release is not None:
         return ResultLine(Outcome.from_dict(release.outcome), (), release)
-    result = outcome(attempt)
+    result = outcome(attempt, study)
     return ResultLine(result, holds(attempt, result), None)
 
 
@@ -150,4 +152,7 @@ def ended_attempts(centre_id: int | None = None, unit: str | None = None,
 
 
 def result_lines(centre_id: int | None = None, unit: str | None = None) -> list[ResultLine]:
-    return [result_line(attempt) for attempt in ended_attempts(centre_id, unit)]
+    """Results of ended live attempts, each unit's standard in force looked up once for all of them."""
+    attempts = ended_attempts(centre_id, unit)
+    standards = {reference: standard_in_force(reference) for reference in {a.unit_reference for a in attempts}}
+    return [result_line(attempt, standards[attempt.unit_reference]) for attempt in attempts]
