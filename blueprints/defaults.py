@@ -41,6 +41,7 @@ def default_blueprint(unit: str, title: str, outcomes: list[tuple[str, list[str]
         cut_theta=0.0, outcomes=tuple(rules), max_items_per_criterion=math.ceil(total / criteria) + 1,
         item_types=(ItemTypeRule("single_best_answer", 0, total, 60),
                     ItemTypeRule("multiple_response", 0, total // 5, 120),
-                    ItemTypeRule("ordering", 0, total // 8, 90)),
+                    ItemTypeRule("ordering", 0, total // 8, 90),
+                    ItemTypeRule("matching", 0, total // 8, 120)),
         max_exposure=MAX_EXPOSURE, mode=Mode.CAT, pretest_slots=PRETEST_SLOTS, exposure_edges=EXPOSURE_EDGES,
     )

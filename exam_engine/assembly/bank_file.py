@@ -24,7 +24,7 @@ from exam_engine.psychometrics.models import ItemParameters, gpcm_intercepts_fro
 
 REQUIRED = ("item", "lo", "ac", "marks", "a", "b", "c")
 OPTIONAL = ("enemy", "type", "status")
-TYPES = ("single_best_answer", "multiple_response", "ordering")
+TYPES = ("single_best_answer", "multiple_response", "ordering", "matching")
 
 
 class BankFileError(ValueError):

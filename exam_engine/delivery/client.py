@@ -62,4 +62,6 @@ def some_answer(item: dict[str, Any]) -> Any:
         return ids[0]
     if item["type"] == "multiple_response":
         return ids[: item["select"]]
+    if item["type"] == "matching":
+        return ids[: len(item["premises"])]
     return ids

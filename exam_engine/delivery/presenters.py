@@ -27,6 +27,7 @@ def item_view(entry: AttemptItem) -> dict[str, Any]:
         "stem": version.stem,
         "scenario": {"title": scenario.title, "text": scenario.text} if scenario else None,
         "options": [{"id": option["id"], "text": option["text"]} for option in version.options],
+        "premises": [{"id": premise["id"], "text": premise["text"]} for premise in version.premises],
         "answer": entry.response.answer if entry.response else None,
         "answer_sequence": entry.response.sequence if entry.response else None,
         "flagged": entry.flagged,

@@ -72,7 +72,7 @@ def _random_answer(version: ItemVersion, rng: random.Random) -> Any:
         return rng.choice(ids)
     if version.type is ItemType.MULTIPLE_RESPONSE:
         return rng.sample(ids, rng.randint(1, version.select or 1))
-    return rng.sample(ids, len(ids))
+    return rng.sample(ids, len(version.key))  # an order of every option, or an option for each premise
 
 
 def answer_earning(version: ItemVersion, marks: int, rng: random.Random) -> Any:

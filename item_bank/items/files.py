@@ -28,14 +28,17 @@ ITEM_CODE = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]*)-(?P<criterion>AC\d+\.\d+)-W
 DIFFICULTY_RATINGS = ("easy", "medium", "hard")
 FILE_STATUSES = ("draft", "in_review", "approved_for_pretest", "live", "retired")
 # How many options an item of each type may have: single best answer 2-6, multiple response 3-6
-# (keying 2 or 3, fewer than it has: `_ItemChecker._key`), ordering 4-5. Two or three options are
-# common in other banks (true/false, three-option best answer); six is the most the workbench's
-# form edits (A-F). Which counts a test may use is the blueprint's decision.
+# (keying 2 or 3, fewer than it has: `_ItemChecker._key`), ordering 4-5, matching 3-6 (at least one
+# per premise). Two or three options are common in other banks (true/false, three-option best
+# answer); six is the most the workbench's form edits (A-F). Which counts a test may use is the
+# blueprint's decision. A matching item has 3-5 premises (`PREMISE_COUNT`).
 OPTION_COUNTS: dict[ItemType, range] = {
     ItemType.SINGLE_BEST_ANSWER: range(2, 7),
     ItemType.MULTIPLE_RESPONSE: range(3, 7),
     ItemType.ORDERING: range(4, 6),
+    ItemType.MATCHING: range(3, 7),
 }
+PREMISE_COUNT = range(3, 6)
 REVIEW_CHECKLIST = (
     "key_correct_and_unique",
     "tags_match_ac_and_amplification",
@@ -46,10 +49,10 @@ REVIEW_CHECKLIST = (
 REVIEW_OUTCOMES = ("approved", "approved_after_changes")
 ITEM_FIELDS = {
     "id", "type", "marks", "select", "difficulty_rating", "criteria", "amplification",
-    "scenario", "enemy_set", "stem", "options", "key", "rationale", "notes", "writer",
+    "scenario", "enemy_set", "stem", "premises", "options", "key", "rationale", "notes", "writer",
     "status", "review",
 }
-REQUIRED_FIELDS = ITEM_FIELDS - {"select", "notes", "review", "scenario", "enemy_set"}
+REQUIRED_FIELDS = ITEM_FIELDS - {"select", "notes", "review", "scenario", "enemy_set", "premises"}
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class ItemSpec:
     # (another scheme, or a code another unit's item has): until loading gives the item a code
     # (`item_bank.items.services.sync_specs`), `id` is that identifier too.
     source_id: str | None = None
+    premises: tuple[Option, ...] = ()  # a matching item's statements, each matched to an option
 
 
 @dataclass(frozen=True)
@@ -264,8 +268,9 @@ class _ItemChecker:
         criteria = self._criteria()
         amplification = self._amplification(criteria)
         options = self._options(item_type)
-        key = self._key(item_type, options)
-        self._rationale(options)
+        premises = self._premises(item_type, options)
+        key = self._key(item_type, options, premises)
+        self._rationale(premises or options, "premise" if premises else "option")
         review = self._review()
         for name in ("stem", "writer"):
             if not isinstance(entry[name], str) or not entry[name].strip():
@@ -280,6 +285,7 @@ class _ItemChecker:
             options=options, key=key, rationale=dict(entry["rationale"]),
             notes=entry.get("notes"), writer=entry["writer"], status=entry["status"],
             review=review, source=self.path, source_id=str(entry["id"]) if self.foreign_id else None,
+            premises=premises,
         )
 
     def _criteria(self) -> tuple[str, ...]:
@@ -307,25 +313,51 @@ class _ItemChecker:
         return tuple(points)
 
     def _options(self, item_type: ItemType) -> tuple[Option, ...]:
-        raw = self.entry["options"]
+        options = self._choices("options", self.entry["options"])
+        allowed = OPTION_COUNTS[item_type]
+        if options and len(options) not in allowed:
+            self.fail("options", f"{item_type.value} needs {allowed[0]} to {allowed[-1]} options, not {len(options)}")
+        return options
+
+    def _premises(self, item_type: ItemType, options: tuple[Option, ...]) -> tuple[Option, ...]:
+        """A matching item's premises: 3-5, no more than its options, ids apart from the options' ids."""
+        raw = self.entry.get("premises")
+        if item_type is not ItemType.MATCHING:
+            if raw:
+                self.fail("premises", "only a matching item has premises")
+            return ()
+        premises = self._choices("premises", raw)
+        if not premises:
+            return ()
+        if len(premises) not in PREMISE_COUNT:
+            self.fail("premises", f"a matching item has {PREMISE_COUNT[0]} to {PREMISE_COUNT[-1]} premises, "
+                                  f"not {len(premises)}")
+        if options and len(premises) > len(options):
+            self.fail("options", "a matching item needs at least as many options as premises")
+        shared = sorted({p.id for p in premises} & {o.id for o in options})
+        if shared:
+            self.fail("premises", f"premise ids must differ from option ids ({', '.join(shared)} are both)")
+        return premises
+
+    def _choices(self, name: str, raw: Any) -> tuple[Option, ...]:
+        """A list of {id, text} with unique ids and texts (options, or a matching item's premises)."""
         if not isinstance(raw, list) or not all(
             isinstance(o, dict) and set(o) == {"id", "text"} and isinstance(o["text"], str) and o["text"].strip()
             for o in raw
         ):
-            self.fail("options", "must be a list of {id, text} with non-empty text")
+            self.fail(name, "must be a list of {id, text} with non-empty text")
             return ()
-        options = tuple(Option(str(o["id"]), " ".join(o["text"].split())) for o in raw)
-        ids = [o.id for o in options]
+        choices = tuple(Option(str(o["id"]), " ".join(o["text"].split())) for o in raw)
+        ids = [o.id for o in choices]
+        noun = name.removesuffix("s")
         if len(set(ids)) != len(ids):
-            self.fail("options", "option ids must be unique")
-        allowed = OPTION_COUNTS[item_type]
-        if len(options) not in allowed:
-            self.fail("options", f"{item_type.value} needs {allowed[0]} to {allowed[-1]} options, not {len(options)}")
-        if len({o.text.casefold() for o in options}) != len(options):
-            self.fail("options", "two options have the same text")
-        return options
+            self.fail(name, f"{noun} ids must be unique")
+        if len({o.text.casefold() for o in choices}) != len(choices):
+            self.fail(name, f"two {name} have the same text")
+        return choices
 
-    def _key(self, item_type: ItemType, options: tuple[Option, ...]) -> str | tuple[str, ...]:
+    def _key(self, item_type: ItemType, options: tuple[Option, ...],
+             premises: tuple[Option, ...]) -> str | tuple[str, ...]:
         key, ids = self.entry["key"], [o.id for o in options]
         if item_type is ItemType.SINGLE_BEST_ANSWER:
             if key not in ids:
@@ -334,7 +366,10 @@ class _ItemChecker:
         if not isinstance(key, list) or not all(k in ids for k in key) or len(set(key)) != len(key):
             self.fail("key", "must be a list of distinct option ids")
             return ()
-        if item_type is ItemType.MULTIPLE_RESPONSE:
+        if item_type is ItemType.MATCHING:
+            if premises and len(key) != len(premises):
+                self.fail("key", "a matching key lists, for each premise in turn, a different option id")
+        elif item_type is ItemType.MULTIPLE_RESPONSE:
             if self.entry.get("select") != len(key) or len(key) not in (2, 3):
                 self.fail("select", "must equal the number of keyed options (2 or 3)")
             elif len(key) >= len(options):
@@ -345,14 +380,15 @@ class _ItemChecker:
             self.fail("options", "ordering options must not be listed already in the key's order")
         return tuple(key)
 
-    def _rationale(self, options: tuple[Option, ...]) -> None:
+    def _rationale(self, choices: tuple[Option, ...], noun: str) -> None:
+        """A reason for each option, or for each premise's match in a matching item."""
         rationale = self.entry["rationale"]
         if not isinstance(rationale, dict):
-            self.fail("rationale", "must map each option id to a reason")
+            self.fail("rationale", "must map each option id (a matching item: each premise id) to a reason")
             return
-        missing = [o.id for o in options if not str(rationale.get(o.id) or "").strip()]
+        missing = [o.id for o in choices if not str(rationale.get(o.id) or "").strip()]
         if missing:
-            self.fail("rationale", f"has no reason for option(s) {', '.join(missing)}")
+            self.fail("rationale", f"has no reason for {noun}(s) {', '.join(missing)}")
 
     def _review(self) -> Review | None:
         review = self.entry.get("review")

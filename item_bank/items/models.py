@@ -20,12 +20,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.core.database import enum_column, utcnow
 from exam_engine.core.extensions import Model
-from item_bank.items.scoring import ItemType
+from item_bank.items.scoring import ItemType, guessing_share
 
 INSTRUCTIONS = {
     ItemType.SINGLE_BEST_ANSWER: "Choose one answer.",
     ItemType.MULTIPLE_RESPONSE: "Choose {select} answers.",
     ItemType.ORDERING: "Give each statement a different position, from 1 (first) to {count} (last).",
+    ItemType.MATCHING: "Match each statement with one of the options; use an option no more than once.",
 }
 
 
@@ -99,6 +100,8 @@ class ItemVersion(Model):
     marks: Mapped[int]
     stem: Mapped[str] = mapped_column(Text)
     options: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    # A matching item's premises ({id, text}), each matched to one of the options; empty for other types.
+    premises: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     key: Mapped[Any] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
     criteria: Mapped[list[str]] = mapped_column(JSON)
@@ -154,6 +157,11 @@ class ItemVersion(Model):
         """
         return self.status is ItemStatus.DRAFT and not any(
             change.to_status in (ItemStatus.APPROVED_FOR_PRETEST, ItemStatus.LIVE) for change in self.status_changes)
+
+    @property
+    def guessing_share(self) -> float:
+        """The expected share of the marks an answer at random earns (`item_bank.items.scoring.guessing_share`)."""
+        return guessing_share(self.type, self.key, [option["id"] for option in self.options])
 
     @property
     def instruction(self) -> str:

@@ -34,7 +34,7 @@ from item_bank.items.models import (
     Scenario,
     StatusChange,
 )
-from item_bank.items.scoring import ItemType
+from item_bank.items.scoring import MARKS, ItemType
 from item_bank.taxonomy.models import Unit, UnitVersion
 
 BANK_FOLDER = Path(__file__).resolve().parent.parent / "data" / "items"
@@ -66,7 +66,7 @@ def provisional_parameters(item_type: ItemType, rating: str) -> tuple[float, lis
     """
     b = PROVISIONAL_DIFFICULTY[rating]
     a = PROVISIONAL_SLOPE
-    if item_type is ItemType.MULTIPLE_RESPONSE:
+    if MARKS[item_type] == 2:
         steps = (b - PROVISIONAL_STEP_SPREAD, b + PROVISIONAL_STEP_SPREAD)
         return a, [-a * steps[0], -a * (steps[0] + steps[1])]
     return a, [-a * b]
@@ -78,6 +78,8 @@ def content_hash(spec: ItemSpec) -> str:
         "type": spec.type.value, "marks": spec.marks, "stem": spec.stem,
         "options": [[o.id, o.text] for o in spec.options], "key": spec.key,
     }
+    if spec.premises:
+        scored["premises"] = [[p.id, p.text] for p in spec.premises]
     return hashlib.sha256(json.dumps(scored, sort_keys=True).encode()).hexdigest()
 
 
@@ -318,6 +320,7 @@ def _set_content(version: ItemVersion, spec: ItemSpec, fingerprint: str, scenari
     """Everything a spec states of a version but its writer, status and review."""
     version.type, version.marks, version.stem = spec.type, spec.marks, spec.stem
     version.options = [{"id": o.id, "text": o.text} for o in spec.options]
+    version.premises = [{"id": p.id, "text": p.text} for p in spec.premises]
     version.key = spec.key if isinstance(spec.key, str) else list(spec.key)
     version.content_hash = fingerprint
     for name, value in _tags(spec, scenarios).items():
@@ -373,7 +376,8 @@ def _export(version: ItemVersion, code: str) -> dict[str, Any]:
         "id": code, "version": version.number, "unit": version.item.unit_reference,
         "criteria": version.criteria, "amplification": version.amplification,
         "type": version.type.value, "marks": version.marks, "stem": version.stem,
-        "options": version.options, "key": version.key, "status": version.status.value,
+        "premises": version.premises, "options": version.options, "key": version.key,
+        "status": version.status.value,
         "difficulty_rating": version.difficulty_rating,
         "scenario": version.scenario.code if version.scenario else None,
         "enemy_set": version.enemy_set,

@@ -22,6 +22,7 @@ from item_bank.taxonomy.models import Qualification, UnitVersion
 from item_bank.taxonomy.services import current_unit_version, current_versions, unit_reference, unit_slug
 from item_bank.workbench.services.authoring import (
     OPTION_IDS,
+    PREMISE_IDS,
     AuthoringError,
     create_item,
     edit_item,
@@ -133,7 +134,7 @@ def _form(reference: str, values: Any, problems: list[FileProblem], item: Item |
     return render_template("workbench/item_form.html", unit=reference, unit_version=unit_version,
                            item=item, in_place=item is not None and item.latest.changes_in_place,
                            values=values, getlist=getlist, problems=problems,
-                           scenarios=scenarios, enemy_sets=enemy_sets, option_ids=OPTION_IDS,
+                           scenarios=scenarios, enemy_sets=enemy_sets, option_ids=OPTION_IDS, premise_ids=PREMISE_IDS,
                            types=list(ItemType), ratings=DIFFICULTY_RATINGS), (422 if problems else 200)
 
 

@@ -42,6 +42,14 @@ ORDER_ITEM = {
     "options": [{"id": k, "text": f"step {k}"} for k in "ABCD"], "key": ["C", "A", "D", "B"],
 }
 
+MATCHING_ITEM = {
+    **SBA_ITEM, "id": "T-AC1.1-05", "type": "matching", "marks": 2, "scenario": None,
+    "stem": "Match each value with what it brings.",
+    "premises": [{"id": f"P{n}", "text": f"value {n}"} for n in (1, 2, 3)],
+    "options": [{"id": k, "text": f"benefit {k}"} for k in "ABCD"], "key": ["C", "A", "D"],
+    "rationale": {f"P{n}": f"reason {n}" for n in (1, 2, 3)},
+}
+
 
 def write_bank(root: Path, items: list[dict], scenarios: list[dict] | None = None) -> Path:
     unit_dir = root / "Y-506-2152"
@@ -59,9 +67,36 @@ def problems_for(tmp_path: Path, item: dict) -> list[str]:
 
 
 def test_valid_items_of_every_type_are_read(tmp_path):
-    bank = read_bank(write_bank(tmp_path, [SBA_ITEM, MR_ITEM, ORDER_ITEM]))
-    assert [item.id for item in bank.items] == ["T-AC1.1-01", "T-AC1.1-02", "T-AC1.1-03"]
+    bank = read_bank(write_bank(tmp_path, [SBA_ITEM, MR_ITEM, ORDER_ITEM, MATCHING_ITEM]))
+    assert [item.id for item in bank.items] == ["T-AC1.1-01", "T-AC1.1-02", "T-AC1.1-03", "T-AC1.1-05"]
     assert bank.items[1].key == ("A", "C")
+    assert (bank.items[3].key, [p.id for p in bank.items[3].premises]) == (("C", "A", "D"), ["P1", "P2", "P3"])
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"premises": MATCHING_ITEM["premises"][:2]}, "a matching item has 3 to 5 premises, not 2"),
+        ({"options": MATCHING_ITEM["options"][:2]}, "needs 3 to 6 options, not 2"),
+        ({"premises": [{"id": f"P{n}", "text": f"value {n}"} for n in range(1, 6)],
+          "rationale": {f"P{n}": "why" for n in range(1, 6)}, "key": ["A", "B", "C", "D", "E"]},
+         "at least as many options as premises"),
+        ({"key": ["C", "A"]}, "for each premise in turn, a different option id"),
+        ({"key": ["C", "A", "A"]}, "must be a list of distinct option ids"),
+        ({"key": ["C", "A", "E"]}, "must be a list of distinct option ids"),
+        ({"premises": [{"id": k, "text": f"value {k}"} for k in "ABC"]}, "premise ids must differ from option ids"),
+        ({"premises": None}, "field 'premises': must be a list of {id, text}"),
+        ({"rationale": {"P1": "why"}}, "no reason for premise(s) P2, P3"),
+    ],
+)
+def test_matching_rules(tmp_path, change, expected):
+    messages = problems_for(tmp_path, {**copy.deepcopy(MATCHING_ITEM), **change})
+    assert any(expected in message for message in messages), messages
+
+
+def test_only_a_matching_item_has_premises(tmp_path):
+    messages = problems_for(tmp_path, {**SBA_ITEM, "premises": MATCHING_ITEM["premises"]})
+    assert any("only a matching item has premises" in message for message in messages), messages
 
 
 @pytest.mark.parametrize(
@@ -121,15 +156,16 @@ def test_duplicate_ids_and_broken_yaml_are_reported(tmp_path):
 
 
 def test_loading_is_idempotent_and_exports_the_documented_shape(app, tmp_path):
-    root = write_bank(tmp_path, [SBA_ITEM, MR_ITEM, ORDER_ITEM])
+    root = write_bank(tmp_path, [SBA_ITEM, MR_ITEM, ORDER_ITEM, MATCHING_ITEM])
     first = load_bank(root)
     second = load_bank(root)
-    assert (first.created, second.created, second.unchanged) == (3, 0, 3)
+    assert (first.created, second.created, second.unchanged) == (4, 0, 4)
     exported = export_unit(UNIT)
     assert set(exported[0]) == {
-        "id", "version", "unit", "criteria", "amplification", "type", "marks", "stem",
+        "id", "version", "unit", "criteria", "amplification", "type", "marks", "stem", "premises",
         "options", "key", "status", "difficulty_rating", "scenario", "enemy_set",
     }
+    assert (exported[0]["premises"], exported[3]["premises"]) == ([], MATCHING_ITEM["premises"])
     assert exported[1]["key"] == ["A", "C"] and exported[0]["scenario"] == "T-S-01"
     version = db.session.scalar(select(ItemVersion).where(ItemVersion.number == 1).limit(1))
     assert version.parameter_source is ParameterSource.PROVISIONAL

@@ -45,6 +45,8 @@ def validate_answer(version: ItemVersion, answer: Any) -> Any:
     if answer is None:
         return None
     ids = [option["id"] for option in version.options]
+    if version.type is ItemType.MATCHING:
+        return _matching_answer(version, answer, ids)
     if version.type is ItemType.SINGLE_BEST_ANSWER:
         if isinstance(answer, str) and answer in ids:
             return answer
@@ -57,6 +59,16 @@ def validate_answer(version: ItemVersion, answer: Any) -> Any:
     if version.type is ItemType.ORDERING and sorted(answer) != sorted(ids):
         raise DeliveryError("put every statement in a position", "invalid_answer", 422)
     return answer
+
+
+def _matching_answer(version: ItemVersion, answer: Any, ids: list[str]) -> list[str | None] | None:
+    """For each premise in turn an option id or None (not matched yet), no option twice; all None clears it."""
+    given = [a for a in answer if a is not None] if isinstance(answer, list) else []
+    if not isinstance(answer, list) or len(answer) != len(version.premises) \
+            or not all(a in ids for a in given) or len(set(given)) != len(given):
+        raise DeliveryError(f"give, for each of the {len(version.premises)} statements in turn, one of the options "
+                            f"{', '.join(ids)} or null, using no option twice", "invalid_answer", 422)
+    return answer if given else None
 
 
 def _ack(event: AnswerEvent, duplicate: bool) -> dict[str, Any]:

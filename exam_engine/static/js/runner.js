@@ -140,7 +140,27 @@
     fieldset.className = "options"; fieldset.setAttribute("aria-describedby", "stem");
     legend.textContent = item.instruction; fieldset.appendChild(legend);
     var name = "answer-" + item.position;
-    if (item.type === "ordering") {
+    if (item.type === "matching") {
+      var matched = Array.isArray(answer) ? answer : [], list = document.createElement("ul");
+      list.className = "match-options"; list.id = name + "-options";
+      item.options.forEach(function (o) {
+        var li = document.createElement("li"); li.textContent = o.id + ". " + o.text; list.appendChild(li);
+      });
+      body.appendChild(list); fieldset.setAttribute("aria-describedby", "stem " + list.id);
+      item.premises.forEach(function (p, index) {
+        var wrap = document.createElement("div"), select = document.createElement("select"), label = document.createElement("label");
+        wrap.className = "option"; select.id = name + "-premise-" + p.id; select.dataset.premise = String(index);
+        label.htmlFor = select.id; label.textContent = (index + 1) + ". " + p.text;
+        var blank = document.createElement("option"); blank.value = ""; blank.textContent = "Choose an option"; select.appendChild(blank);
+        item.options.forEach(function (o) {
+          var choice = document.createElement("option"); choice.value = o.id; choice.textContent = o.id + ". " + o.text;
+          if (matched[index] === o.id) { choice.selected = true; }
+          select.appendChild(choice);
+        });
+        select.addEventListener("change", changed);
+        wrap.appendChild(label); wrap.appendChild(select); fieldset.appendChild(wrap);
+      });
+    } else if (item.type === "ordering") {
       var order = Array.isArray(answer) ? answer : [];
       item.options.forEach(function (o) {
         var wrap = document.createElement("div"), select = document.createElement("select"), label = document.createElement("label");
@@ -182,6 +202,13 @@
         $("item-message").textContent = "Choose only " + item.select + " answers: untick one first."; return; }
       $("item-message").textContent = "";
       if (!answer.length) { answer = null; }
+    } else if (item.type === "matching") {
+      answer = Array.prototype.map.call(fieldset.querySelectorAll("select"), function (s) { return s.value || null; });
+      var taken = answer.filter(function (a) { return a !== null; });
+      if (new Set(taken).size !== taken.length) {
+        $("item-message").textContent = "Use each option for one statement only: change the other statement first."; return; }
+      $("item-message").textContent = "";
+      if (!taken.length) { answer = null; }
     } else {
       var positions = {};
       fieldset.querySelectorAll("select").forEach(function (s) { if (s.value) { positions[s.dataset.option] = parseInt(s.value, 10); } });

@@ -11,6 +11,7 @@ them back out as YAML for review into the repository's files.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,6 +24,7 @@ from item_bank.items.scoring import MARKS, ItemType
 from item_bank.items.services import content_hash, provisional_parameters, untagged_in_taxonomy
 
 OPTION_IDS = "ABCDEF"
+PREMISE_IDS = ("P1", "P2", "P3", "P4", "P5")  # a matching item's premises
 WEB_SOURCE = "web form"
 
 
@@ -36,8 +38,7 @@ class AuthoringError(ValueError):
 
 def entry_from_form(form: Any, writer: str) -> dict[str, Any]:
     """The item-file entry a submitted form describes (`form` is a MultiDict)."""
-    options = [{"id": letter, "text": form.get(f"option_{letter}", "").strip()}
-               for letter in OPTION_IDS if form.get(f"option_{letter}", "").strip()]
+    options, premises = _choices(form, "option", OPTION_IDS), _choices(form, "premise", PREMISE_IDS)
     item_type = form.get("type", "")
     raw_key = [part for part in re.split(r"[\s,]+", form.get("key", "").strip().upper()) if part]
     key: Any = raw_key[0] if item_type == ItemType.SINGLE_BEST_ANSWER.value and len(raw_key) == 1 else raw_key
@@ -48,12 +49,19 @@ def entry_from_form(form: Any, writer: str) -> dict[str, Any]:
         "criteria": form.getlist("criteria"), "amplification": form.getlist("amplification"),
         "scenario": form.get("scenario") or None, "enemy_set": form.get("enemy_set", "").strip() or None,
         "stem": form.get("stem", ""), "options": options, "key": key,
-        "rationale": {o["id"]: form.get(f"rationale_{o['id']}", "").strip() for o in options},
+        "rationale": {o["id"]: form.get(f"rationale_{o['id']}", "").strip() for o in premises or options},
         "notes": form.get("notes", "").strip() or None, "writer": writer, "status": "draft",
     }
     if item_type == ItemType.MULTIPLE_RESPONSE.value:
         entry["select"] = len(raw_key)
+    if premises:
+        entry["premises"] = premises
     return entry
+
+
+def _choices(form: Any, name: str, ids: Sequence[str]) -> list[dict[str, str]]:
+    """The filled-in options (or premises) of a form, as {id, text}."""
+    return [{"id": i, "text": form.get(f"{name}_{i}", "").strip()} for i in ids if form.get(f"{name}_{i}", "").strip()]
 
 
 def validate(unit_reference: str, entry: dict[str, Any]) -> ItemSpec:
@@ -115,7 +123,10 @@ def form_values(version: ItemVersion) -> dict[str, Any]:
     }
     for option in version.options:
         values[f"option_{option['id']}"] = option["text"]
-        values[f"rationale_{option['id']}"] = version.rationale.get(option["id"], "")
+    for premise in version.premises:
+        values[f"premise_{premise['id']}"] = premise["text"]
+    for choice in version.premises or version.options:
+        values[f"rationale_{choice['id']}"] = version.rationale.get(choice["id"], "")
     return values
 
 
@@ -140,6 +151,7 @@ def _apply(version: ItemVersion, spec: ItemSpec, user: User) -> None:
     scenario = db.session.scalar(select(Scenario).where(Scenario.code == spec.scenario)) if spec.scenario else None
     version.type, version.marks, version.stem = spec.type, spec.marks, spec.stem
     version.options = [{"id": o.id, "text": o.text} for o in spec.options]
+    version.premises = [{"id": p.id, "text": p.text} for p in spec.premises]
     version.key = spec.key if isinstance(spec.key, str) else list(spec.key)
     version.content_hash = content_hash(spec)
     version.criteria, version.amplification = list(spec.criteria), list(spec.amplification)

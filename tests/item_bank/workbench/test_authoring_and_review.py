@@ -9,7 +9,8 @@ from item_bank.items.files import REVIEW_CHECKLIST
 from item_bank.items.models import Item, ItemCalibration, ItemStatus, ParameterSource, StatusChange
 from item_bank.workbench.services.authoring import AuthoringError, create_item, edit_item, entry_from_form
 from item_bank.workbench.services.review import ReviewError, move_item
-from tests.helpers import item_form
+from tests.conftest import TEST_PASSWORD
+from tests.helpers import item_form, sign_in
 
 UNIT = "Y/506/2152"
 
@@ -142,3 +143,22 @@ def test_a_draft_returned_after_pretesting_is_not_edited_in_place(taxonomy, make
     seed_attempts([Taker({version.id: "B"}, pretest=frozenset({version.id}))])
     edited = edit_item(version.item_id, entry_from_form(item_form(key="C"), writer.username), writer)
     assert (edited.number, version.key, edited.key) == (2, "B", "C")
+
+
+def test_a_matching_item_is_written_previewed_and_edited_on_the_workbench(client, taxonomy, make_user):
+    writer = make_user(Role.ITEM_WRITER)
+    form = item_form(type="matching", stem="Match each value with what it brings.", key="C, A, B",
+                     premise_P1="Loyalty", premise_P2="Reputation", premise_P3="Efficiency",
+                     rationale_P1="Loyal guests return.", rationale_P2="Word of mouth.", rationale_P3="Less waste.")
+    version = create_item(UNIT, entry_from_form(form, writer.username), writer)
+    db.session.commit()
+    assert (version.type.value, version.marks, version.key) == ("matching", 2, ["C", "A", "B"])
+    assert [p["text"] for p in version.premises] == ["Loyalty", "Reputation", "Efficiency"]
+    assert version.rationale == {"P1": "Loyal guests return.", "P2": "Word of mouth.", "P3": "Less waste."}
+
+    sign_in(client, writer.username, TEST_PASSWORD)
+    page = client.get(f"/workbench/items/{version.item_id}").get_data(as_text=True)
+    assert '<label for="preview-premise-P2">2. Reputation</label>' in page
+    assert "Answering at random earns 10% of this item's marks on average." in page
+    form_page = client.get(f"/workbench/items/{version.item_id}/edit").get_data(as_text=True)
+    assert 'name="premise_P3" id="premise_P3" value="Efficiency"' in form_page and 'value="C, A, B"' in form_page
