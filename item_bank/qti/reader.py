@@ -2,11 +2,17 @@
 
 Each item file becomes an entry shaped like a YAML item and goes through the same
 validation (`item_bank.items.files.check_item`). Accepted: a `choiceInteraction` of one
-choice (single best answer), or of cardinality multiple (multiple response), and an
-`orderInteraction` ordering every option (ordering). Any other interaction, media we
-cannot hold, a missing file or a malformed file rejects that file with a message naming it.
-Our tags come from the manifest: an `ee:item` element in the resource's metadata, directly
-(2.2, and 3.0 as exported before) or in its LOM record (3.0).
+choice (single best answer), or of cardinality multiple (multiple response), an
+`orderInteraction` ordering every option (ordering), and a `matchInteraction` pairing each
+premise of its first match set with a different option of its second (matching). Any other
+interaction, media we cannot hold, a missing file or a malformed file rejects that file with
+a message naming it. Our tags come from the manifest: an `ee:item` element in the resource's
+metadata, directly (2.2, and 3.0 as exported before) or in its LOM record (3.0).
+
+Scoring: an item is scored by the bank's rule for its type (`item_bank.items.scoring`).
+Its response processing may be a standard template (`TEMPLATES`; a note says when that
+scores otherwise than our rule) or exactly what our export writes; any other processing is
+the package's own rule, which the bank cannot run, and the item is refused saying so.
 
 An identifier that is not one of the bank's codes (`ITEM_CODE`, e.g. "item_00017" or
 "Q-1.2") is read as the item's source id; loading gives the item a code
@@ -29,8 +35,10 @@ from item_bank.qti.versions import (
     LOM_NAMESPACE,
     METADATA_NAMESPACE,
     RESOURCE_TYPES,
+    TEMPLATES,
     QtiVersion,
 )
+from item_bank.qti.writer import response_processing
 
 MD = f"{{{METADATA_NAMESPACE}}}"
 MEDIA = frozenset({"img", "object", "audio", "video", "math", "include"})
@@ -172,7 +180,8 @@ def _the_interaction(body: Element, qti: QtiVersion) -> Element:
     unsupported = sorted({_local(el.tag) for el in interactions if qti.local(el.tag) not in SUPPORTED})
     if unsupported:
         raise _Rejected(f"uses {', '.join(unsupported)}, which we do not import "
-                        f"(only {' and '.join(map(qti.element, SUPPORTED))} are supported)")
+                        f"(only {', '.join(map(qti.element, SUPPORTED[:-1]))} and {qti.element(SUPPORTED[-1])} "
+                        f"are supported)")
     if len(interactions) != 1:
         raise _Rejected(f"has {len(interactions)} interactions; an item needs exactly one")
     media = sorted({_local(el.tag) for el in body.iter() if _local(el.tag) in MEDIA})
@@ -198,24 +207,94 @@ def _entry_from_item(root: Element, body: Element, interaction: Element,
     key = [_text(value) for value in correct if qti.local(value.tag) == "value"] if correct is not None else []
     if not key:
         raise _Rejected("declares no correctResponse, so it has no key")
-    options = [{"id": choice.get("identifier"), "text": _learner_text(choice, qti)}
-               for choice in interaction if qti.local(choice.tag) == "simpleChoice"]
     name = qti.local(interaction.tag)
-    max_choices = interaction.get(a("maxChoices"), "1" if name == "choiceInteraction" else str(len(options)))
-    item_type = _item_type(name, declaration.get("cardinality"), max_choices, len(key), len(options), qti)
-    entry: dict[str, Any] = {
-        "id": root.get("identifier"), "type": item_type.value, "marks": MARKS[item_type],
-        "stem": _stem(body, interaction, qti), "options": options, "status": "draft",
-        "key": key[0] if item_type is ItemType.SINGLE_BEST_ANSWER else key,
-    }
-    note = None
-    if item_type is ItemType.MULTIPLE_RESPONSE:
-        entry["select"] = len(key)
-        if max_choices != str(len(key)):
-            allowed = "any number of options" if max_choices == "0" else f"up to {max_choices} options"
-            note = (f"the package's {a('maxChoices')} {max_choices} let the learner choose {allowed}; the bank "
-                    f"asks for {len(key)}, the number of keys (\"Choose {len(key)} answers.\"): check the stem")
-    return entry, note
+    entry: dict[str, Any] = {"id": root.get("identifier"), "stem": _stem(body, interaction, qti), "status": "draft"}
+    notes = []
+    if name == "matchInteraction":
+        item_type = _item_type(name, declaration.get("cardinality"), "", len(key), 0, qti)
+        notes += _matching(interaction, declaration, key, qti, entry)
+    else:
+        entry["options"] = [{"id": choice.get("identifier"), "text": _learner_text(choice, qti)}
+                            for choice in interaction if qti.local(choice.tag) == "simpleChoice"]
+        options = len(entry["options"])
+        max_choices = interaction.get(a("maxChoices"), "1" if name == "choiceInteraction" else str(options))
+        item_type = _item_type(name, declaration.get("cardinality"), max_choices, len(key), options, qti)
+        entry["key"] = key[0] if item_type is ItemType.SINGLE_BEST_ANSWER else key
+        if item_type is ItemType.MULTIPLE_RESPONSE:
+            entry["select"] = len(key)
+            if max_choices != str(len(key)):
+                allowed = "any number of options" if max_choices == "0" else f"up to {max_choices} options"
+                notes.append(f"the package's {a('maxChoices')} {max_choices} let the learner choose {allowed}; "
+                             f"the bank asks for {len(key)}, the number of keys (\"Choose {len(key)} answers.\"): "
+                             f"check the stem")
+    entry |= {"type": item_type.value, "marks": MARKS[item_type]}
+    notes += _scoring(root, item_type, len(key), qti)
+    return entry, "; ".join(notes) or None
+
+
+def _matching(interaction: Element, declaration: Element, pairs: list[str], qti: QtiVersion,
+              entry: dict[str, Any]) -> list[str]:
+    """A match interaction's premises (its first match set), options (its second) and key (each
+    premise's option, from the directed pairs of the correct response) into `entry`; notes when
+    the package lets an option match more than one premise."""
+    a = qti.attribute
+    if declaration.get(a("baseType")) != "directedPair":
+        raise _Rejected(f"its {qti.element('matchInteraction')} response is not of base type directedPair")
+    sets = [el for el in interaction if qti.local(el.tag) == "simpleMatchSet"]
+    if len(sets) != 2:
+        raise _Rejected(f"its {qti.element('matchInteraction')} has {len(sets)} match sets, not 2")
+    premises, options = ([{"id": choice.get("identifier", ""), "text": _learner_text(choice, qti)}
+                          for choice in match_set if qti.local(choice.tag) == "simpleAssociableChoice"]
+                         for match_set in sets)
+    matched: dict[str, str] = {}
+    for pair in pairs:
+        source, _, target = pair.partition(" ")
+        if source in matched:
+            raise _Rejected(f"keys premise {source} to more than one option; a bank matching item pairs each "
+                            f"premise with one option")
+        matched[source] = target
+    if sorted(matched) != sorted(p["id"] for p in premises) or len(set(matched.values())) != len(matched):
+        raise _Rejected("its correct response does not pair every premise with a different option, as the "
+                        "bank's matching items do")
+    entry |= {"premises": premises, "options": options, "key": [matched[p["id"]] for p in premises]}
+    shared = [choice.get("identifier", "") for match_set in sets for choice in match_set
+              if qti.local(choice.tag) == "simpleAssociableChoice" and choice.get(a("matchMax")) != "1"]
+    if shared:
+        return [f"the package lets {', '.join(shared)} match more than once; the bank's learner uses each "
+                f"premise and option once at most"]
+    return []
+
+
+def _scoring(root: Element, item_type: ItemType, keyed: int, qti: QtiVersion) -> list[str]:
+    """A note when the package scores the item otherwise than the bank's rule for its type; refused
+    when its response processing is its own rather than a standard template or ours."""
+    processing = _child(root, qti, "responseProcessing", required=False)
+    label = item_type.value.replace("_", " ")
+    if processing is None:
+        return [f"the package states no response processing; the bank scores it by its rule for {label}"]
+    ours = response_processing(item_type, keyed, qti)
+    template = _template(processing)
+    if template in TEMPLATES and not len(processing):
+        if template == _template(ours):
+            return []
+        return [f"the package scores it by QTI's {template} template; the bank scores it by its rule for {label}"]
+    if _same_tree(processing, ours, qti):
+        return []
+    raise _Rejected(f"scores responses by its own {qti.element('responseProcessing')}, which the bank does not "
+                    f"run; only the standard templates ({', '.join(TEMPLATES)}) or the bank's own rules import")
+
+
+def _template(processing: Element) -> str:
+    """The name of the standard template a response processing uses ("match_correct"), from its URI
+    of any QTI version; "" for none."""
+    return (processing.get("template") or "").rsplit("/", 1)[-1].removesuffix(".xml")
+
+
+def _same_tree(found: Element, expected: Element, qti: QtiVersion) -> bool:
+    """Whether two elements have the same names (in this version), attributes, text and children."""
+    return (qti.local(found.tag) == qti.local(expected.tag) and found.attrib == expected.attrib
+            and (found.text or "").strip() == (expected.text or "").strip() and len(found) == len(expected)
+            and all(_same_tree(f, e, qti) for f, e in zip(found, expected)))
 
 
 def _item_type(name: str, cardinality: str | None, max_choices: str, keyed: int, options: int,
@@ -224,14 +303,14 @@ def _item_type(name: str, cardinality: str | None, max_choices: str, keyed: int,
 
     Multiple response takes any `maxChoices` (0 is no limit): the bank asks for as many as are keyed.
     """
-    fixed = {ItemType.SINGLE_BEST_ANSWER: "1", ItemType.ORDERING: str(options)}
+    fixed = {ItemType.SINGLE_BEST_ANSWER: "1", ItemType.ORDERING: str(options), ItemType.MATCHING: ""}
     for item_type, shape in INTERACTIONS.items():
         if shape == (name, cardinality) and max_choices == fixed.get(item_type, max_choices):
             return item_type
     raise _Rejected(f"{qti.element(name)} with cardinality {cardinality!r}, {qti.attribute('maxChoices')} "
                     f"{max_choices} and {keyed} correct response(s) is none of single best answer (choice, "
-                    f"1 of 1), multiple response (choice, cardinality multiple) or ordering (order, "
-                    f"of every option)")
+                    f"1 of 1), multiple response (choice, cardinality multiple), ordering (order, "
+                    f"of every option) or matching (match, cardinality multiple)")
 
 
 def _stem(body: Element, interaction: Element, qti: QtiVersion) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from item_bank.items.scoring import ItemType
 
 HTML_ELEMENTS = frozenset({"p", "div", "h2", "span", "br", "em", "strong", "ul", "ol", "li"})
+TEMPLATES = ("match_correct", "map_response")  # the standard response processing templates we read
 METADATA_NAMESPACE = "urn:exam-engine:item-metadata:1"
 LOM_NAMESPACE = "http://ltsc.ieee.org/xsd/LOM"
 # (interaction, response cardinality) of each item type, in 2.2 names
@@ -22,6 +23,7 @@ INTERACTIONS = {
     ItemType.SINGLE_BEST_ANSWER: ("choiceInteraction", "single"),
     ItemType.MULTIPLE_RESPONSE: ("choiceInteraction", "multiple"),
     ItemType.ORDERING: ("orderInteraction", "ordered"),
+    ItemType.MATCHING: ("matchInteraction", "multiple"),
 }
 
 
@@ -33,10 +35,6 @@ class QtiVersion:
     resource_type: str
     manifest_namespace: str
     templates: str  # response processing template base URI
-    # Where a resource's metadata holds our `item` element: directly (2.2's content packaging admits
-    # any namespaced element there) or inside a LOM record (3.0's admits only qtiMetadata,
-    # curriculumStandardsMetadataSet and lom there, and the loose LOM binding any other namespace).
-    metadata_in_lom: bool
 
     def element(self, name: str) -> str:
         """This version's element name for a 2.2 local name (HTML elements kept as they are)."""
@@ -54,9 +52,10 @@ class QtiVersion:
             return _camel(name[4:])
         return name
 
-    def match_correct(self) -> str:
+    def template(self, name: str) -> str:
+        """The URI of a standard response processing template ("match_correct", "map_response")."""
         suffix = ".xml" if self.label == "3.0" else ""
-        return f"{self.templates}/match_correct{suffix}"
+        return f"{self.templates}/{name}{suffix}"
 
 
 QTI_22 = QtiVersion(
@@ -66,7 +65,6 @@ QTI_22 = QtiVersion(
     resource_type="imsqti_item_xmlv2p2",
     manifest_namespace="http://www.imsglobal.org/xsd/imscp_v1p1",
     templates="http://www.imsglobal.org/question/qti_v2p2/rptemplates",
-    metadata_in_lom=False,
 )
 QTI_30 = QtiVersion(
     label="3.0",
@@ -75,7 +73,6 @@ QTI_30 = QtiVersion(
     resource_type="imsqti_item_xmlv3p0",
     manifest_namespace="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1",
     templates="https://purl.imsglobal.org/spec/qti/v3p0/rptemplates",
-    metadata_in_lom=True,
 )
 VERSIONS = {QTI_22.label: QTI_22, QTI_30.label: QTI_30}
 BY_NAMESPACE = {QTI_22.namespace: QTI_22, QTI_30.namespace: QTI_30}

@@ -7,13 +7,21 @@ SCORE 2 when all k keyed options are chosen, 1 when k - 1 are, else 0, and 0 whe
 than k are chosen. The hits are counted with a mapping (keyed options map to 1).
 Ordering: `orderInteraction` of all the options in the bank's order, the correct response
 (cardinality ordered) the keyed order, scored by `match_correct`: 1 only for that order.
-Tags travel as a namespaced extension in each resource's manifest metadata, inside its
-LOM record in 3.0 (`QtiVersion.metadata_in_lom`).
+Matching (n premises): `matchInteraction` of two match sets, the premises then the options,
+each choice matched at most once (`matchMax` 1); the correct response is each premise's
+directed pair to its option; explicit response processing reproduces our rule: SCORE 2
+when all n pairs are given, 1 when at least n/2 are, else 0 (pairs counted by a mapping).
+Tags travel as a namespaced extension inside a LOM record in each resource's manifest
+metadata, in both versions: 3.0's content packaging admits only qtiMetadata,
+curriculumStandardsMetadataSet and lom there (and the loose LOM binding any other
+namespace), and a 2.2 package upgraded to 3.0 (Cito's converter keeps metadata as it is)
+stays valid.
 
 Elements are built with plain names and the namespaces declared on the root, so the
 files use a default namespace (`<assessmentItem xmlns="...">`) as QTI players expect.
 """
 
+import math
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from item_bank.items.models import ItemVersion
@@ -21,6 +29,8 @@ from item_bank.items.scoring import ItemType
 from item_bank.qti.versions import INTERACTIONS, LOM_NAMESPACE, METADATA_NAMESPACE, QtiVersion
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+# The two-mark types, scored by explicit processing, and the test giving 1 mark (`_partial_credit_processing`)
+PARTIAL_CREDIT = {ItemType.MULTIPLE_RESPONSE: "equal", ItemType.MATCHING: "gte"}
 MD = "ee:"  # the prefix the manifest declares for METADATA_NAMESPACE
 
 
@@ -39,19 +49,22 @@ def item_xml(version: ItemVersion, code: str, qti: QtiVersion) -> bytes:
     })
     if qti.label == "2.2":
         root.set("adaptive", "false")  # required in 2.2; 3.0 has no adaptive items
-    multiple = version.type is ItemType.MULTIPLE_RESPONSE
+    matching = version.type is ItemType.MATCHING
     keyed = [version.key] if isinstance(version.key, str) else list(version.key)
+    if matching:  # each premise's directed pair to its option
+        keyed = [f"{premise['id']} {option_id}" for premise, option_id in zip(version.premises, keyed)]
     interaction_name, cardinality = INTERACTIONS[version.type]
     response = SubElement(root, e("responseDeclaration"), {
-        "identifier": "RESPONSE", "cardinality": cardinality, a("baseType"): "identifier",
+        "identifier": "RESPONSE", "cardinality": cardinality,
+        a("baseType"): "directedPair" if matching else "identifier",
     })
     correct = SubElement(response, e("correctResponse"))
-    for option_id in keyed:
-        SubElement(correct, e("value")).text = option_id
-    if multiple:
+    for value in keyed:
+        SubElement(correct, e("value")).text = value
+    if version.type in PARTIAL_CREDIT:
         mapping = SubElement(response, e("mapping"), {a("defaultValue"): "0"})
-        for option_id in keyed:
-            SubElement(mapping, e("mapEntry"), {a("mapKey"): option_id, a("mappedValue"): "1"})
+        for value in keyed:
+            SubElement(mapping, e("mapEntry"), {a("mapKey"): value, a("mappedValue"): "1"})
     SubElement(root, e("outcomeDeclaration"), {
         "identifier": "SCORE", "cardinality": "single", a("baseType"): "float",
         a("normalMaximum"): str(version.marks),
@@ -64,31 +77,50 @@ def item_xml(version: ItemVersion, code: str, qti: QtiVersion) -> bytes:
     attributes = {a("responseIdentifier"): "RESPONSE", "shuffle": "false"}
     if interaction_name == "choiceInteraction":  # an order interaction orders every option by default
         attributes |= {a("maxChoices"): str(len(keyed)), a("minChoices"): "0"}
+    elif matching:
+        attributes |= {a("maxAssociations"): str(len(keyed)), a("minAssociations"): "0"}
     interaction = SubElement(body, e(interaction_name), attributes)
     SubElement(interaction, e("prompt")).text = version.stem
-    for option in version.options:
-        SubElement(interaction, e("simpleChoice"), {"identifier": option["id"]}).text = option["text"]
-    if multiple:
-        _partial_credit_processing(root, qti, len(keyed))
+    if matching:
+        for choices in (version.premises, version.options):
+            match_set = SubElement(interaction, e("simpleMatchSet"))
+            for choice in choices:
+                SubElement(match_set, e("simpleAssociableChoice"),
+                           {"identifier": choice["id"], a("matchMax"): "1"}).text = choice["text"]
     else:
-        SubElement(root, e("responseProcessing"), {"template": qti.match_correct()})
+        for option in version.options:
+            SubElement(interaction, e("simpleChoice"), {"identifier": option["id"]}).text = option["text"]
+    root.append(response_processing(version.type, len(keyed), qti))
     indent(root)
     return tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def _partial_credit_processing(root: Element, qti: QtiVersion, k: int) -> None:
+def response_processing(item_type: ItemType, keyed: int, qti: QtiVersion) -> Element:
+    """The response processing that scores an item of `item_type` with `keyed` correct values by
+    our rule (`item_bank.items.scoring`): the `match_correct` template for one-mark types, else
+    explicit processing (`PARTIAL_CREDIT`)."""
+    if item_type not in PARTIAL_CREDIT:
+        return Element(qti.element("responseProcessing"), {"template": qti.template("match_correct")})
+    return _partial_credit_processing(qti, keyed, item_type)
+
+
+def _partial_credit_processing(qti: QtiVersion, k: int, item_type: ItemType) -> Element:
+    """SCORE 0 for more than k values; 2 when the mapped (keyed) values given number k; 1 when
+    they number k - 1 (multiple response) or at least k/2 rounded up (matching); else 0."""
     e, a = qti.element, qti.attribute
+    comparison = PARTIAL_CREDIT[item_type]
+    one_mark = k - 1 if item_type is ItemType.MULTIPLE_RESPONSE else math.ceil(k / 2)
 
     def set_score(parent: Element, value: int) -> None:
         setter = SubElement(parent, e("setOutcomeValue"), {"identifier": "SCORE"})
         SubElement(setter, e("baseValue"), {a("baseType"): "float"}).text = str(value)
 
-    def hits_equal(parent: Element, value: int) -> None:
-        equal = SubElement(parent, e("equal"), {a("toleranceMode"): "exact"})
-        SubElement(equal, e("mapResponse"), {"identifier": "RESPONSE"})
-        SubElement(equal, e("baseValue"), {a("baseType"): "float"}).text = str(value)
+    def hits(parent: Element, test: str, value: int) -> None:
+        compared = SubElement(parent, e(test), {a("toleranceMode"): "exact"} if test == "equal" else {})
+        SubElement(compared, e("mapResponse"), {"identifier": "RESPONSE"})
+        SubElement(compared, e("baseValue"), {a("baseType"): "float"}).text = str(value)
 
-    processing = SubElement(root, e("responseProcessing"))
+    processing = Element(e("responseProcessing"))
     condition = SubElement(processing, e("responseCondition"))
     too_many = SubElement(condition, e("responseIf"))
     greater = SubElement(too_many, e("gt"))
@@ -96,11 +128,12 @@ def _partial_credit_processing(root: Element, qti: QtiVersion, k: int) -> None:
     SubElement(size, e("variable"), {"identifier": "RESPONSE"})
     SubElement(greater, e("baseValue"), {a("baseType"): "integer"}).text = str(k)
     set_score(too_many, 0)
-    for hits, marks in ((k, 2), (k - 1, 1)):
+    for test, value, marks in (("equal", k, 2), (comparison, one_mark, 1)):
         branch = SubElement(condition, e("responseElseIf"))
-        hits_equal(branch, hits)
+        hits(branch, test, value)
         set_score(branch, marks)
     set_score(SubElement(condition, e("responseElse")), 0)
+    return processing
 
 
 def item_metadata(version: ItemVersion, code: str) -> Element:
@@ -129,9 +162,8 @@ def item_metadata(version: ItemVersion, code: str) -> Element:
 def manifest_xml(entries: list[tuple[str, str, Element]], qti: QtiVersion, unit_reference: str) -> bytes:
     """An IMS content package manifest listing one resource per item file, with its metadata."""
     root = Element("manifest", {"xmlns": qti.manifest_namespace, "xmlns:ee": METADATA_NAMESPACE,
+                                "xmlns:lom": LOM_NAMESPACE,
                                 "identifier": "MANIFEST-" + unit_reference.replace("/", "-")})
-    if qti.metadata_in_lom:
-        root.set("xmlns:lom", LOM_NAMESPACE)
     metadata = SubElement(root, "metadata")
     SubElement(metadata, "schema").text = "QTI Package"
     SubElement(metadata, "schemaversion").text = "3.0.0" if qti.label == "3.0" else "2.2.0"
@@ -141,7 +173,7 @@ def manifest_xml(entries: list[tuple[str, str, Element]], qti: QtiVersion, unit_
         resource = SubElement(resources, "resource",
                               {"identifier": identifier, "type": qti.resource_type, "href": href})
         metadata = SubElement(resource, "metadata")
-        (SubElement(metadata, "lom:lom") if qti.metadata_in_lom else metadata).append(item_metadata_element)
+        SubElement(metadata, "lom:lom").append(item_metadata_element)
         SubElement(resource, "file", {"href": href})
     indent(root)
     return tostring(root, encoding="utf-8", xml_declaration=True)

@@ -13,7 +13,7 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from exam_engine.core.extensions import db
-from item_bank.items.files import ItemSpec, ScenarioSpec, read_bank
+from item_bank.items.files import FileProblem, ItemSpec, ScenarioSpec, check_item, read_bank
 from item_bank.items.models import Item, ItemVersion, Scenario, StatusChange
 from item_bank.items.services import BANK_FOLDER, sync_specs
 from item_bank.qti.services import export_package
@@ -24,11 +24,45 @@ UNIT = "Y/506/2152"
 SCHEMAS = REPOSITORY_ROOT.parent / "shared" / "qti-schemas"  # see its README.md: which file validates what
 
 
+def matching_entry(code: str, premises: list[str], options: list[str], key: list[str], **fields: object) -> dict:
+    """An item file entry of a matching item of UNIT's AC1.2 (premises P1..., options A...)."""
+    premise_ids = [f"P{n}" for n in range(1, len(premises) + 1)]
+    return {"id": code, "type": "matching", "marks": 2, "difficulty_rating": "medium", "criteria": ["AC1.2"],
+            "amplification": ["AC1.2/2"], "scenario": None, "enemy_set": None, "writer": "writer-u2a",
+            "stem": "Match each step of mapping a customer journey with what it involves.",
+            "premises": [{"id": i, "text": text} for i, text in zip(premise_ids, premises)],
+            "options": [{"id": i, "text": text} for i, text in zip("ABCDEF", options)], "key": key,
+            "rationale": {i: f"The amplification's wording for step {i}." for i in premise_ids},
+            "notes": None, "status": "draft"} | fields
+
+
+# Matching items of UNIT until the bank has its own: every exported type round-trips.
+MATCHING_ENTRIES = [
+    matching_entry("U2-AC1.2-91", ["Identify the key journey steps", "Identify the customer's response",
+                                   "Identify the points of interaction"],
+                   ["Listing the stages a customer passes through, in the order they happen",
+                    "Recording what customers do, think and feel against what the organisation intended",
+                    "Noting where the customer meets staff face to face, by voice or physically",
+                    "Setting the price charged at each stage"], ["A", "B", "C"]),
+    matching_entry("U2-AC1.2-92", ["Staff saw that the booking form confused first-time customers",
+                                   "The refund step was found to cause most complaints",
+                                   "Managers rewrote the cancellation policy after the mapping",
+                                   "Fewer customers went to competitors after the changes"],
+                   ["Identifying areas of weakness in service", "Seeing things from the customer's perspective",
+                    "Improving customer retention", "Influencing policies and procedures"], ["B", "A", "D", "C"],
+                   amplification=["AC1.2/3"], stem="A travel company mapped its customer journey. Match each "
+                                                   "finding with the benefit of mapping it shows."),
+]
+
+
 @cache
 def unit_files() -> tuple[list[ItemSpec], list[ScenarioSpec]]:
-    """The real bank's item and scenario specs of UNIT, read once."""
+    """The real bank's item and scenario specs of UNIT, read once, and `MATCHING_ENTRIES`."""
     bank = read_bank(BANK_FOLDER)
-    return ([item for item in bank.items if item.unit == UNIT],
+    problems: list[FileProblem] = []
+    matching = [check_item("tests", UNIT, "AC1.2", n, entry, problems) for n, entry in enumerate(MATCHING_ENTRIES)]
+    assert problems == []
+    return ([item for item in bank.items if item.unit == UNIT] + [spec for spec in matching if spec],
             [scenario for scenario in bank.scenarios if scenario.unit == UNIT])
 
 

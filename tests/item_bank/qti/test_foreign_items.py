@@ -15,6 +15,12 @@ from tests.item_bank.qti.conftest import UNIT, load_unit
 QTI = "http://www.imsglobal.org/xsd/imsqti_v2p2"
 
 
+TEMPLATES = "http://www.imsglobal.org/question/qti_v2p2/rptemplates"
+# What other banks commonly use: one key, all or nothing; several keys, a point for each keyed option
+PROCESSING = {"single": f'<responseProcessing template="{TEMPLATES}/match_correct"/>',
+              "multiple": f'<responseProcessing template="{TEMPLATES}/map_response"/>'}
+
+
 def item(identifier: str, options: int, keys: str, max_choices: str | None = None, stem: str = "Which fits?") -> str:
     """A QTI 2.2 choice item written as another bank would: its own identifier, options A.., keys `keys`."""
     cardinality = "single" if max_choices is None else "multiple"
@@ -26,18 +32,20 @@ def item(identifier: str, options: int, keys: str, max_choices: str | None = Non
             f'timeDependent="false"><responseDeclaration identifier="RESPONSE" cardinality="{cardinality}" '
             f'baseType="identifier"><correctResponse>{values}</correctResponse></responseDeclaration>'
             f'<itemBody><choiceInteraction responseIdentifier="RESPONSE"{limit}><prompt>{stem}</prompt>'
-            f'{choices}</choiceInteraction></itemBody></assessmentItem>')
+            f'{choices}</choiceInteraction></itemBody>{PROCESSING[cardinality]}</assessmentItem>')
 
 
 def package(items: list[str], unit: str = UNIT) -> bytes:
-    """A 2.2 package of the items, each tagged (our metadata, with no id) to AC1.1 of `unit`."""
+    """A 2.2 package of the items, each tagged (our metadata, with no id) to AC1.1 of `unit`, with a
+    reason for options A-H and premises S1-S5."""
     resources = []
     out = BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         for n, xml in enumerate(items):
             href = f"items/{n}.xml"
             archive.writestr(href, xml)
-            rationale = "".join(f'<ee:rationale option="{chr(65 + k)}">why</ee:rationale>' for k in range(8))
+            rationale = "".join(f'<ee:rationale option="{choice}">why</ee:rationale>'
+                                for choice in [*"ABCDEFGH", "S1", "S2", "S3", "S4", "S5"])
             resources.append(
                 f'<resource identifier="R{n}" type="imsqti_item_xmlv2p2" href="{href}"><metadata>'
                 f'<ee:item unit="{unit}" criterion="AC1.1" difficulty="medium"><ee:criterion>AC1.1</ee:criterion>'
@@ -62,7 +70,9 @@ def bank_item(code: str) -> Item:
 @pytest.mark.parametrize(("options", "keys", "max_choices"), [(2, "B", None), (3, "C", None), (3, "AC", "2")])
 def test_two_and_three_option_choice_items_import(app, options, keys, max_choices):
     report = imported(item("U2-AC1.1-01", options, keys, max_choices))
-    assert report.accepted == [("U2-AC1.1-01", "new item, draft")]
+    note = "; the package scores it by QTI's map_response template; the bank scores it by its rule for multiple " \
+           "response" if max_choices else ""
+    assert report.accepted == [("U2-AC1.1-01", "new item, draft" + note)]
     assert len(bank_item("U2-AC1.1-01").latest.options) == options
 
 
@@ -70,16 +80,17 @@ def test_max_choices_0_imports_as_multiple_response_asking_for_the_keys(app):
     report = imported(item("U2-AC1.1-01", 5, "AD", max_choices="0"))
     assert report.accepted == [("U2-AC1.1-01", "new item, draft; the package's maxChoices 0 let the learner choose "
                                                "any number of options; the bank asks for 2, the number of keys "
-                                               "(\"Choose 2 answers.\"): check the stem")]
+                                               "(\"Choose 2 answers.\"): check the stem; the package scores "
+                                               "it by QTI's map_response template; the bank scores it by its rule "
+                                               "for multiple response")]
     version = bank_item("U2-AC1.1-01").latest
     assert (version.marks, version.key, version.instruction) == (2, ["A", "D"], "Choose 2 answers.")
 
 
 def test_max_choices_3_with_2_keys_imports_asking_for_2(app):
     report = imported(item("U2-AC1.1-01", 5, "BE", max_choices="3"))
-    assert dict(report.accepted)["U2-AC1.1-01"].endswith(
-        "let the learner choose up to 3 options; the bank asks for 2, the number of keys (\"Choose 2 answers.\"): "
-        "check the stem")
+    assert "let the learner choose up to 3 options; the bank asks for 2, the number of keys (\"Choose 2 answers.\"): " \
+           "check the stem" in dict(report.accepted)["U2-AC1.1-01"]
     assert bank_item("U2-AC1.1-01").latest.instruction == "Choose 2 answers."
 
 

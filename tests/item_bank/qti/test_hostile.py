@@ -105,7 +105,8 @@ def test_an_unsupported_interaction_rejects_the_package_naming_file_and_interact
         reasons = refused_item(rezip(exported[version], {ITEM: item}))
         interaction = new.decode()
         assert reasons == [f"{ITEM}: uses {interaction}, which we do not import "
-                           f"(only {old.decode()} and {old.decode().replace('choice', 'order')} are supported)"]
+                           f"(only {old.decode()}, {old.decode().replace('choice', 'match')} and "
+                           f"{old.decode().replace('choice', 'order')} are supported)"]
 
 
 def test_malformed_xml_is_rejected(app, exported):

@@ -14,7 +14,7 @@ def choice_item(body: str, choices: str, outside: str = "") -> str:
             '<correctResponse><value>A</value></correctResponse></responseDeclaration>'
             '<outcomeDeclaration identifier="FEEDBACK" cardinality="single" baseType="identifier"/>'
             f'<itemBody>{body}<choiceInteraction responseIdentifier="RESPONSE" maxChoices="1">{choices}'
-            f'</choiceInteraction></itemBody>{outside}</assessmentItem>')
+            f'</choiceInteraction></itemBody><responseProcessing template="http://www.imsglobal.org/question/qti_v2p2/rptemplates/match_correct"/>{outside}</assessmentItem>')
 
 
 def four(first: str = "Vicente Fox") -> str:
@@ -72,6 +72,7 @@ def test_qti_3_feedback_is_left_out_too(app):
            .replace("simpleChoice", "qti-simple-choice").replace("feedbackInline", "qti-feedback-inline")
            .replace("responseIdentifier", "response-identifier").replace("maxChoices", "max-choices")
            .replace("baseType", "base-type").replace("outcomeIdentifier", "outcome-identifier")
-           .replace("showHide", "show-hide").replace("timeDependent", "time-dependent")
+           .replace("showHide", "show-hide")
+           .replace("responseProcessing", "qti-response-processing").replace("timeDependent", "time-dependent")
            .replace(' adaptive="false"', ""))
     assert imported_item(xml).latest.options[0]["text"] == "Fox"

@@ -2,15 +2,16 @@
 
 A small evaluator of the QTI expressions the export uses runs each exported item's
 responseProcessing over every subset of its options and compares with
-`item_bank.items.scoring.score`, so the 0/1/2 multiple-response rule survives export; the
-items scored by the `match_correct` template (single best answer, ordering) are checked to
-declare what that template needs for our rule.
+`item_bank.items.scoring.score`, so the 0/1/2 multiple-response rule survives export, and
+over every way of matching a matching item's premises to different options (or leaving them
+unmatched), so its rule does too; the items scored by the `match_correct` template (single
+best answer, ordering) are checked to declare what that template needs for our rule.
 """
 
 import zipfile
 from collections.abc import Iterable
 from io import BytesIO
-from itertools import combinations, permutations
+from itertools import combinations, permutations, product
 from xml.etree.ElementTree import Element
 
 import pytest
@@ -61,6 +62,8 @@ class Evaluator:
             return sum(self.mapped.get(choice, self.default) for choice in self.response)
         if name == "gt":
             return self.value(args[0]) > self.value(args[1])
+        if name == "gte":
+            return self.value(args[0]) >= self.value(args[1])
         if name == "equal":
             assert expression.get(self.qti.attribute("toleranceMode")) == "exact"
             return self.value(args[0]) == self.value(args[1])
@@ -78,14 +81,14 @@ def test_every_response_scores_as_our_rule_says(exported, version):
     checked = dict.fromkeys(ItemType, 0)
     for item in items_of(exported[version]):
         body = next(el for el in item if qti.local(el.tag) == "itemBody")
-        interaction = next(el for el in body.iter() if qti.local(el.tag) in ("choiceInteraction", "orderInteraction"))
+        interaction = next(el for el in body.iter() if qti.local(el.tag).endswith("Interaction"))
         options = [choice.get("identifier") for choice in interaction]
         options = [option for option in options if option]
         processing = next(el for el in item if qti.local(el.tag) == "responseProcessing")
         evaluator = Evaluator(item, qti, set())
         if processing.get("template"):
             # match_correct gives SCORE 1 exactly when the response is the correct response, else 0
-            assert processing.get("template") == qti.match_correct()
+            assert processing.get("template") == qti.template("match_correct")
             if qti.local(interaction.tag) == "orderInteraction":  # every option, in the keyed order
                 assert evaluator.cardinality == "ordered" and sorted(evaluator.correct) == sorted(options)
                 for order in permutations(options):
@@ -98,6 +101,10 @@ def test_every_response_scores_as_our_rule_says(exported, version):
             assert interaction.get(qti.attribute("maxChoices")) == "1"
             checked[ItemType.SINGLE_BEST_ANSWER] += 1
             continue
+        if qti.local(interaction.tag) == "matchInteraction":
+            check_matching(item, qti, processing, interaction, evaluator.correct)
+            checked[ItemType.MATCHING] += 1
+            continue
         key = sorted(evaluator.correct)
         assert interaction.get(qti.attribute("maxChoices")) == str(len(key))
         for size in range(len(options) + 1):
@@ -107,3 +114,20 @@ def test_every_response_scores_as_our_rule_says(exported, version):
                 assert evaluator.outcome == score(ItemType.MULTIPLE_RESPONSE, key, list(chosen)), (chosen, key)
         checked[ItemType.MULTIPLE_RESPONSE] += 1
     assert sum(checked.values()) == len(unit_files()[0]) and all(checked.values()), checked
+
+
+def check_matching(item: Element, qti: QtiVersion, processing: Element, interaction: Element,
+                   correct: list[str]) -> None:
+    """Every way of giving each premise a different option or none scores as our rule says."""
+    premises, options = ([choice.get("identifier") for choice in match_set] for match_set in interaction
+                         if qti.local(match_set.tag) == "simpleMatchSet")
+    key = [pair.split()[1] for pair in correct]
+    assert [pair.split()[0] for pair in correct] == premises
+    for answer in product([None, *options], repeat=len(premises)):
+        given = [option for option in answer if option is not None]
+        if len(set(given)) != len(given):
+            continue  # an option matched twice: the player does not allow it (matchMax 1)
+        pairs = {f"{premise} {option}" for premise, option in zip(premises, answer) if option is not None}
+        evaluator = Evaluator(item, qti, pairs)
+        evaluator.run(processing)
+        assert evaluator.outcome == score(ItemType.MATCHING, key, list(answer)), (answer, key)

@@ -30,6 +30,7 @@ def test_export_reimports_to_the_same_items(app, exported, version):
         version_row = imported[code]
         assert version_row.stem == spec.stem
         assert version_row.options == [{"id": o.id, "text": o.text} for o in spec.options]
+        assert version_row.premises == [{"id": p.id, "text": p.text} for p in spec.premises]
         assert version_row.key == (spec.key if isinstance(spec.key, str) else list(spec.key))
         assert (version_row.type, version_row.marks) == (spec.type, spec.marks)
         assert version_row.item.unit_reference == UNIT
