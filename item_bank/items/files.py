@@ -23,8 +23,10 @@ CRITERION = re.compile(r"^AC\d+\.\d+$")
 AMPLIFICATION = re.compile(r"^(AC\d+\.\d+)(/\d+)+$")
 ITEM_ID = re.compile(r"^[A-Z0-9][A-Za-z0-9.\-]{2,63}$")
 # The bank's own codes: <unit prefix>-<criterion>-<number> ("U2-AC1.3-01"; "Y5062152-AC1.3-W01" from the
-# workbench; "U2-AC1.1-02-2" given on a collision before codes were numbered).
-ITEM_CODE = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]*)-(?P<criterion>AC\d+\.\d+)-W?(?P<number>\d{2,})(-\d+)?$")
+# workbench; "U2-AC1.1-02-2" given on a collision before codes were numbered), or <unit prefix>-IMP<number>
+# for an item imported with no tags ("U2-IMP001"; its code stays when it is tagged).
+ITEM_CODE = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]*)-(?:(?P<criterion>AC\d+\.\d+)-W?(?P<number>\d{2,})(-\d+)?"
+                       r"|IMP(?P<imported>\d{3,}))$")
 DIFFICULTY_RATINGS = ("easy", "medium", "hard")
 FILE_STATUSES = ("draft", "in_review", "approved_for_pretest", "live", "retired")
 # How many options an item of each type may have: single best answer 2-6, multiple response 3-6
@@ -212,14 +214,16 @@ def _read_item_file(path: Path, data: dict[str, Any], problems: list[FileProblem
 
 
 def check_item(path: str, unit: str, criterion: str, index: int, entry: Any,
-               problems: list[FileProblem], foreign_id: bool = False) -> ItemSpec | None:
+               problems: list[FileProblem], foreign_id: bool = False, untagged: bool = False) -> ItemSpec | None:
     """Validate one item entry (as a YAML file or a QTI package states it) into a spec.
 
     Every problem is appended to `problems`; None is returned if there was any. With
     `foreign_id` the entry's id is another scheme's identifier (kept as the spec's
-    `source_id`, any text up to SOURCE_ID_LENGTH characters), not a bank code.
+    `source_id`, any text up to SOURCE_ID_LENGTH characters), not a bank code. With
+    `untagged` the entry is an item from elsewhere with none of our tags: its content is
+    checked, and it has no criteria, amplification or rationale yet (a draft to be tagged).
     """
-    checker = _ItemChecker(path, unit, criterion, index, entry, foreign_id)
+    checker = _ItemChecker(path, unit, criterion, index, entry, foreign_id, untagged)
     item = checker.check()
     problems.extend(checker.problems)
     return item
@@ -229,9 +233,9 @@ class _ItemChecker:
     """Validates one item entry field by field, collecting every problem."""
 
     def __init__(self, path: str, unit: str, criterion: str, index: int, entry: Any,
-                 foreign_id: bool = False) -> None:
+                 foreign_id: bool = False, untagged: bool = False) -> None:
         self.path, self.unit, self.criterion, self.entry = path, unit, criterion, entry
-        self.foreign_id = foreign_id
+        self.foreign_id, self.untagged = foreign_id, untagged
         self.label = entry.get("id") if isinstance(entry, dict) and isinstance(entry.get("id"), str) else f"#{index}"
         self.problems: list[FileProblem] = []
 
@@ -265,12 +269,13 @@ class _ItemChecker:
             self.fail("difficulty_rating", f"must be one of {', '.join(DIFFICULTY_RATINGS)}")
         if entry["status"] not in FILE_STATUSES:
             self.fail("status", f"must be one of {', '.join(FILE_STATUSES)}")
-        criteria = self._criteria()
-        amplification = self._amplification(criteria)
+        criteria = () if self.untagged else self._criteria()
+        amplification = () if self.untagged else self._amplification(criteria)
         options = self._options(item_type)
         premises = self._premises(item_type, options)
         key = self._key(item_type, options, premises)
-        self._rationale(premises or options, "premise" if premises else "option")
+        if not self.untagged:
+            self._rationale(premises or options, "premise" if premises else "option")
         review = self._review()
         for name in ("stem", "writer"):
             if not isinstance(entry[name], str) or not entry[name].strip():

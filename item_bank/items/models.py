@@ -159,6 +159,11 @@ class ItemVersion(Model):
             change.to_status in (ItemStatus.APPROVED_FOR_PRETEST, ItemStatus.LIVE) for change in self.status_changes)
 
     @property
+    def untagged(self) -> bool:
+        """Imported without our tags and not tagged yet: in its unit's tagging queue, not reviewable."""
+        return not self.criteria
+
+    @property
     def guessing_share(self) -> float:
         """The expected share of the marks an answer at random earns (`item_bank.items.scoring.guessing_share`)."""
         return guessing_share(self.type, self.key, [option["id"] for option in self.options])

@@ -114,8 +114,7 @@ def sync_specs(items: list[ItemSpec], scenarios: list[ScenarioSpec], actor: str,
         created = _sync_item(spec, item, synced, report, actor, keep_history)
         if created is not None:
             codes.add(created)
-        if spec.id != stated.id:
-            report.outcomes[stated.id] = _placed(stated, spec, item, report.outcomes.pop(spec.id))
+        report.outcomes[stated.id] = _as_stated(stated, spec, item, report.outcomes.pop(spec.id))
         report.per_unit[spec.unit] += 1
     db.session.flush()
     return report
@@ -215,7 +214,7 @@ def preview(items: list[ItemSpec]) -> dict[str, str]:
         spec, item = codes.place(stated)
         change, differences = _change(spec, item, scenarios)
         outcome = "new item, draft" if item is None else _outcome(change, differences, item.latest)
-        outcomes[stated.id] = outcome if spec.id == stated.id else _placed(stated, spec, item, outcome)
+        outcomes[stated.id] = _as_stated(stated, spec, item, outcome)
     return outcomes
 
 
@@ -228,7 +227,8 @@ class _Codes:
     that came with that source id before, or else a new item with the unit's next code for the
     spec's criterion: `<prefix>-<criterion>-<NN>` (`ITEM_CODE`), the prefix the most of the unit's
     codes have ("U2"), or for a unit with none the unit reference without its slashes
-    ("Y5062152", as the workbench's codes), and NN one more than the highest number in use there.
+    ("Y5062152", as the workbench's codes), and NN one more than the highest number in use there;
+    `<prefix>-IMP<NNN>` for an untagged spec (no criterion yet).
     """
 
     def __init__(self, items: Iterable[Item], specs: list[ItemSpec]) -> None:
@@ -245,33 +245,61 @@ class _Codes:
             self.by_source[item.unit_reference, item.source_id] = item
 
     def place(self, spec: ItemSpec) -> tuple[ItemSpec, Item | None]:
-        """The spec under the code it has in the bank, and the bank's item of that code if there is one."""
+        """The spec under the code it has in the bank, and the bank's item of that code if there is one.
+
+        An untagged spec of an item the bank has takes the tags of the bank's newest version: an
+        import without tags changes content only, never undoing a writer's tagging."""
         item = self.by_code.get(spec.id)
         if spec.source_id is None and (item is None or item.unit_reference == spec.unit):
-            return spec, item
+            return _tagged_as(spec, item), item
         source_id = spec.source_id or spec.id
         item = self.by_source.get((spec.unit, source_id))
-        return replace(spec, id=item.code if item is not None else self._new_code(spec), source_id=source_id), item
+        placed = replace(spec, id=item.code if item is not None else self._new_code(spec), source_id=source_id)
+        return _tagged_as(placed, item), item
 
     def _new_code(self, spec: ItemSpec) -> str:
         units = {code: item.unit_reference for code, item in self.by_code.items()} | self.claimed
         found = [match for code, unit in units.items() if unit == spec.unit and (match := ITEM_CODE.match(code))]
         prefixes = Counter(match["prefix"] for match in found)
         prefix = prefixes.most_common(1)[0][0] if prefixes else spec.unit.replace("/", "")
-        number = 1 + max((int(match["number"]) for match in found
-                          if (match["prefix"], match["criterion"]) == (prefix, spec.criterion)), default=0)
-        while (code := f"{prefix}-{spec.criterion}-{number:02d}") in units:
+        if spec.criterion:
+            used = [int(match["number"]) for match in found if (match["prefix"], match["criterion"]) == (
+                prefix, spec.criterion)]
+            form = f"{prefix}-{spec.criterion}-{{:02d}}"
+        else:
+            used = [int(match["imported"]) for match in found if match["prefix"] == prefix and match["imported"]]
+            form = f"{prefix}-IMP{{:03d}}"
+        number = 1 + max(used, default=0)
+        while (code := form.format(number)) in units:
             number += 1
         self.claimed[code] = spec.unit
         return code
 
 
-def _placed(stated: ItemSpec, spec: ItemSpec, item: Item | None, outcome: str) -> str:
-    """An outcome for an item loaded under another code than the one it stated."""
-    if item is not None:
-        return f"imported before as {spec.id}: {outcome}"
-    why = "not a bank code" if stated.source_id else "code taken by another unit's item"
-    return f"{why}: {outcome} as {spec.id}"
+def _tagged_as(spec: ItemSpec, item: Item | None) -> ItemSpec:
+    """An untagged spec with the tags (criteria, amplification, rating, rationale, enemy set, notes,
+    scenario) of the item's newest version; unchanged when either has none."""
+    if spec.criteria or item is None or item.latest.untagged:
+        return spec
+    latest = item.latest
+    return replace(spec, criterion=latest.criteria[0], criteria=tuple(latest.criteria),
+                   amplification=tuple(latest.amplification), difficulty_rating=latest.difficulty_rating,
+                   rationale=dict(latest.rationale), enemy_set=latest.enemy_set, notes=latest.notes,
+                   scenario=latest.scenario.code if latest.scenario else None)
+
+
+def _as_stated(stated: ItemSpec, spec: ItemSpec, item: Item | None, outcome: str) -> str:
+    """An item's outcome told against what it stated: under which code it was loaded, if another
+    than its own, and for an untagged item whether it waits in the tagging queue or kept the bank's tags."""
+    if spec.id != stated.id:
+        if item is not None:
+            outcome = f"imported before as {spec.id}: {outcome}"
+        else:
+            why = "not a bank code" if stated.source_id else "code taken by another unit's item"
+            outcome = f"{why}: {outcome} as {spec.id}"
+    if not stated.criteria:
+        outcome += "; untagged: in the unit's tagging queue" if not spec.criteria else "; the bank's tags kept"
+    return outcome
 
 
 def _change(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario]) -> tuple[str, list[str]]:

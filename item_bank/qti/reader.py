@@ -7,7 +7,11 @@ choice (single best answer), or of cardinality multiple (multiple response), an
 premise of its first match set with a different option of its second (matching). Any other
 interaction, media we cannot hold, a missing file or a malformed file rejects that file with
 a message naming it. Our tags come from the manifest: an `ee:item` element in the resource's
-metadata, directly (2.2, and 3.0 as exported before) or in its LOM record (3.0).
+metadata, in its LOM record, or directly (as packages exported before had it). An item with
+none (another bank's package, or a folder of item files), or one naming no criterion or
+amplification (an untagged draft exported), is read untagged, into the unit chosen at
+import or its metadata's: a draft with no criteria or amplification yet, for the unit's
+tagging queue (`PackageContents.untagged`).
 
 Scoring: an item is scored by the bank's rule for its type (`item_bank.items.scoring`).
 Its response processing may be a standard template (`TEMPLATES`; a note says when that
@@ -70,6 +74,7 @@ class PackageContents:
     rejected: list[Rejection] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # resources that are not items
     notes: dict[str, str] = field(default_factory=dict)  # item id -> how the bank's item differs from the package's
+    untagged: list[str] = field(default_factory=list)  # ids of items that came without our metadata
 
 
 class _Rejected(Exception):
@@ -91,10 +96,13 @@ def read_package(package: PackageFiles, unit: str | None, writer: str) -> Packag
             continue
         problems: list[FileProblem] = []
         foreign = isinstance(entry["id"], str) and not ITEM_CODE.match(entry["id"])
-        spec = check_item(href, item_unit, criterion, 1, entry, problems, foreign_id=foreign)
+        untagged = not (entry["criteria"] or entry["amplification"])
+        spec = check_item(href, item_unit, criterion, 1, entry, problems, foreign_id=foreign, untagged=untagged)
         contents.rejected.extend(Rejection(href, problem_text(problem)) for problem in problems)
         if spec is not None:
             contents.items.append(spec)
+            if untagged:
+                contents.untagged.append(spec.id)
             if note:
                 contents.notes[spec.id] = note
             if scenario is not None:
@@ -170,7 +178,9 @@ def _read_item(data: bytes, href: str, metadata: Element | None, unit: str | Non
         raise _Rejected(f"belongs to unit {tags.unit}, not {unit}")
     item_unit = tags.unit or unit
     if item_unit is None:
-        raise _Rejected("names no unit in its metadata; give one with --unit")
+        raise _Rejected("names no unit in its metadata; give one with --unit" if metadata is not None else
+                        "has no exam-engine metadata (no unit, criteria or other tags): choose the unit to import "
+                        "it into as an untagged draft (--unit, or the unit on the import page)")
     criterion = tags.criterion or next(iter(entry["criteria"]), "")
     return entry, item_unit, criterion, _scenario(tags.scenario, item_unit), note
 
@@ -359,8 +369,8 @@ class _Tags:
 
 def _tags(metadata: Element | None, writer: str) -> _Tags:
     """Our tags from the manifest metadata; absent ones are left for validation to report."""
-    if metadata is None:
-        return _Tags(None, None, None, {"criteria": [], "amplification": [], "difficulty_rating": None,
+    if metadata is None:  # an untagged draft: rated medium until a writer rates it when tagging
+        return _Tags(None, None, None, {"criteria": [], "amplification": [], "difficulty_rating": "medium",
                                         "rationale": {}, "writer": writer})
     scenario = metadata.find(f"{MD}scenario")
     fields = {

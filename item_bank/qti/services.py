@@ -38,6 +38,7 @@ class ImportReport:
     accepted: list[tuple[str, str]] = field(default_factory=list)  # (item id, what happens to it)
     rejected: list[Rejection] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    untagged: int = 0  # items that came without our metadata: untagged drafts for the tagging queue
     written: bool = False
     load: LoadReport | None = None
 
@@ -54,7 +55,8 @@ def import_package(package: PackageFiles, unit: str | None, writer: str) -> Impo
     check_package(package)
     contents = read_package(package, unit, writer)
     new_scenarios = _new_scenarios(contents)
-    report = ImportReport(package.name, rejected=list(contents.rejected), skipped=contents.skipped)
+    report = ImportReport(package.name, rejected=list(contents.rejected), skipped=contents.skipped,
+                          untagged=len(contents.untagged))
     if report.rejected or not contents.items:
         report.accepted = _accepted(contents, report.rejected)
         return report
@@ -127,6 +129,8 @@ def summary(report: ImportReport, dry_run: bool = False) -> str:
                 f"so nothing was written ({len(report.accepted)} item(s) were acceptable).")
     if not report.accepted:
         return f"{report.package}: no items found, nothing was written."
+    untagged = (f" {report.untagged} came without exam-engine metadata: untagged drafts for the unit's tagging "
+                f"queue." if report.untagged else "")
     if dry_run:
-        return f"{report.package}: {len(report.accepted)} item(s) acceptable; dry run, nothing was written."
-    return f"{report.package}: {len(report.accepted)} item(s) imported."
+        return f"{report.package}: {len(report.accepted)} item(s) acceptable; dry run, nothing was written.{untagged}"
+    return f"{report.package}: {len(report.accepted)} item(s) imported.{untagged}"

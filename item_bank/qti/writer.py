@@ -138,10 +138,10 @@ def _partial_credit_processing(qti: QtiVersion, k: int, item_type: ItemType) -> 
 
 def item_metadata(version: ItemVersion, code: str) -> Element:
     """Our tags for one item, as a namespaced extension inside the resource's metadata."""
-    attributes = {
-        "id": code, "unit": version.item.unit_reference, "criterion": version.criteria[0],
-        "difficulty": version.difficulty_rating, "writer": version.writer,
-    }
+    attributes = {"id": code, "unit": version.item.unit_reference}
+    if version.criteria:  # an untagged draft has none yet
+        attributes["criterion"] = version.criteria[0]
+    attributes |= {"difficulty": version.difficulty_rating, "writer": version.writer}
     if version.enemy_set:
         attributes["enemy-set"] = version.enemy_set
     root = Element(f"{MD}item", attributes)

@@ -82,7 +82,18 @@ def unit_items(slug: str) -> str:
     reference = unit_reference(slug)
     items = db.session.scalars(select(Item).where(Item.unit_reference == reference).order_by(Item.code)).all()
     return render_template("workbench/items.html", unit=reference, slug=slug, items=items,
+                           untagged=sum(item.latest.untagged for item in items),
                            unit_version=current_unit_version(reference))
+
+
+@bp.route("/units/<slug>/tagging")
+@roles_required(*BANK_STAFF)
+def tagging_queue(slug: str) -> str:
+    """The unit's imported items that have no tags yet, oldest first: each to be tagged by a writer."""
+    reference = unit_reference(slug)
+    items = db.session.scalars(select(Item).where(Item.unit_reference == reference).order_by(Item.id)).all()
+    return render_template("workbench/tagging.html", unit=reference, slug=slug,
+                           items=[item for item in items if item.latest.untagged])
 
 
 @bp.route("/units/<slug>/items/new", methods=["GET", "POST"])

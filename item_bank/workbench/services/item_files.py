@@ -25,7 +25,8 @@ def unit_folder_name(unit_reference: str) -> str:
 
 
 def write_unit_files(unit_reference: str, out: Path) -> list[Path]:
-    """Write the unit's files under `out/<unit slug>/`; return the paths written."""
+    """Write the unit's files under `out/<unit slug>/`; return the paths written. Untagged drafts
+    (imported, not yet in the tagging queue's hands) belong to no criterion's file and are left out."""
     items = db.session.scalars(
         select(Item).where(Item.unit_reference == unit_reference).order_by(Item.code)
         .options(selectinload(Item.versions).selectinload(ItemVersion.scenario))
@@ -35,7 +36,8 @@ def write_unit_files(unit_reference: str, out: Path) -> list[Path]:
     by_criterion: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         version = item.latest
-        by_criterion.setdefault(version.criteria[0], []).append(item_entry(item.code, version))
+        if version.criteria:
+            by_criterion.setdefault(version.criteria[0], []).append(item_entry(item.code, version))
     folder = out / unit_folder_name(unit_reference)
     folder.mkdir(parents=True, exist_ok=True)
     written = []

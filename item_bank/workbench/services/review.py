@@ -74,6 +74,8 @@ def why_not(move: Move, version: ItemVersion, user: User) -> str | None:
         return "you wrote this item version, so another reviewer must decide"
     if move.writer_only and version.writer != user.username:
         return "only the item's writer submits it for review"
+    if move.name == "submit" and version.untagged:
+        return "the item has no criteria or amplification yet: tag it (edit it) before review"
     if move.name in ("promote", "adopt") and pending_calibration(version) is None:
         return "no calibration proposes this item yet: it needs more responses first"
     return None

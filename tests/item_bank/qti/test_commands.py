@@ -68,15 +68,20 @@ def test_import_of_a_hostile_zip_is_refused(run, app, exported, tmp_path):
     assert not (tmp_path.parent / "outside.xml").exists()
 
 
-def test_a_single_item_file_without_the_manifest_lacks_its_tags(run, app, exported, tmp_path):
+def test_a_single_item_file_without_the_manifest_imports_untagged_into_the_unit_given(run, app, exported, tmp_path):
     path = tmp_path / "U2-AC1.1-01.xml"
     path.write_bytes(read_entry(exported["3.0"], "items/U2-AC1.1-01.xml"))
     result = run("import-qti", path)
     assert result.exit_code == 1
-    assert "REJECTED U2-AC1.1-01.xml: names no unit in its metadata; give one with --unit" in result.output
-    result = run("import-qti", path, "--unit", UNIT)
-    assert "field 'criteria': must be a non-empty list of AC ids" in result.output
+    assert ("REJECTED U2-AC1.1-01.xml: has no exam-engine metadata (no unit, criteria or other tags): choose the "
+            "unit to import it into as an untagged draft (--unit, or the unit on the import page)") in result.output
     assert row_counts() == (0, 0, 0, 0)
+    result = run("import-qti", path, "--unit", UNIT)
+    assert result.exit_code == 0, result.output
+    assert ("U2-AC1.1-01.xml: 1 item(s) imported. 1 came without exam-engine metadata: untagged drafts for the "
+            "unit's tagging queue.") in result.output
+    version = db.session.scalar(select(Item)).latest
+    assert (version.untagged, version.status.value, version.rationale) == (True, "draft", {})
 
 
 def test_a_single_item_file_of_an_extracted_package_takes_its_tags_from_the_manifest(run, app, exported, tmp_path):
