@@ -26,6 +26,8 @@ differs (0: no limit, or another number) the item still imports, with a note say
 the import report (`PackageContents.notes`): its stem may need a reviewer's edit.
 """
 
+import hashlib
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -38,6 +40,7 @@ from item_bank.qti.versions import (
     INTERACTIONS,
     LOM_NAMESPACE,
     METADATA_NAMESPACE,
+    QTI_22,
     RESOURCE_TYPES,
     TEMPLATES,
     QtiVersion,
@@ -46,6 +49,8 @@ from item_bank.qti.writer import response_processing
 
 MD = f"{{{METADATA_NAMESPACE}}}"
 MEDIA = frozenset({"img", "object", "audio", "video", "math", "include"})
+HEADINGS = ("h1", "h2", "h3")  # a passage's title when it has none of its own: its first heading
+PASSAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml", "text/xml"})
 # Never the learner's text: feedback (shown after responding, and it can name the key), rubrics
 # (for scorers or for other views), templates and printed template variables.
 HIDDEN = frozenset({"feedbackInline", "feedbackBlock", "modalFeedback", "rubricBlock", "templateInline",
@@ -90,7 +95,7 @@ def read_package(package: PackageFiles, unit: str | None, writer: str) -> Packag
     contents = PackageContents()
     for href, metadata in _item_files(package, contents):
         try:
-            entry, item_unit, criterion, scenario, note = _read_item(package.files[href], href, metadata, unit, writer)
+            entry, item_unit, criterion, scenario, note = _read_item(package.files, href, metadata, unit, writer)
         except _Rejected as error:
             contents.rejected.append(Rejection(href, str(error)))
             continue
@@ -157,11 +162,11 @@ def _our_metadata(resource: Element) -> Element | None:
     return direct if direct is not None else metadata.find(f"{{{LOM_NAMESPACE}}}lom/{MD}item")
 
 
-def _read_item(data: bytes, href: str, metadata: Element | None, unit: str | None,
+def _read_item(files: dict[str, bytes], href: str, metadata: Element | None, unit: str | None,
                writer: str) -> tuple[dict[str, Any], str, str, ScenarioSpec | None, str | None]:
     """The item's entry, unit, criterion and scenario, and a note if the bank asks the learner otherwise."""
     try:
-        root = parse_xml(data, href)
+        root = parse_xml(files[href], href)
     except ValueError as error:
         raise _Rejected(str(error).removeprefix(f"{href}: ")) from error
     namespace = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
@@ -170,8 +175,9 @@ def _read_item(data: bytes, href: str, metadata: Element | None, unit: str | Non
         raise _Rejected(f"is not a QTI 2.2 or 3.0 assessment item (root element {_local(root.tag)!r})")
     body = _child(root, qti, "itemBody")
     assert body is not None  # a required child: _child refuses the item without one
-    interaction = _the_interaction(body, qti)
-    entry, note = _entry_from_item(root, body, interaction, qti)
+    references = _passage_references(root, body, qti)
+    interaction = _the_interaction(body, qti, references)
+    entry, note = _entry_from_item(root, body, interaction, qti, references)
     tags = _tags(metadata, writer)
     entry.update(tags.fields)
     if unit and tags.unit and unit != tags.unit:
@@ -182,10 +188,52 @@ def _read_item(data: bytes, href: str, metadata: Element | None, unit: str | Non
                         "has no exam-engine metadata (no unit, criteria or other tags): choose the unit to import "
                         "it into as an untagged draft (--unit, or the unit on the import page)")
     criterion = tags.criterion or next(iter(entry["criteria"]), "")
-    return entry, item_unit, criterion, _scenario(tags.scenario, item_unit), note
+    scenario = _scenario(tags.scenario, item_unit)
+    if references:
+        if scenario is not None or len(references) > 1:
+            raise _Rejected(f"refers to {len(references) + (scenario is not None)} shared stimuli; a bank item has "
+                            f"one scenario at most")
+        scenario = _passage(references[0], href, files, item_unit)
+        entry["scenario"] = scenario.id
+    return entry, item_unit, criterion, scenario, note
 
 
-def _the_interaction(body: Element, qti: QtiVersion) -> Element:
+def _passage_references(root: Element, body: Element, qti: QtiVersion) -> list[Element]:
+    """The item's references to a shared reading passage: a QTI 3 stimulus reference, an XInclude, or
+    an `object` of an (X)HTML or XML document; other objects are media."""
+    stimuli = [el for el in root if qti.local(el.tag) == "assessmentStimulusRef"]
+    return stimuli + [el for el in body.iter() if _local(el.tag) == "include" or (
+        _local(el.tag) == "object" and el.get("type", "").split(";")[0].strip() in PASSAGE_TYPES)]
+
+
+def _passage(reference: Element, href: str, files: dict[str, bytes], unit: str) -> ScenarioSpec:
+    """The scenario a passage reference names: the referenced file's learner text, its title (the
+    stimulus's title, the document's title or first heading, else its file name; a heading repeating
+    the title is not text), and an id of the unit and the text's digest, so every item reading the
+    same passage shares one scenario."""
+    target = reference.get("href") or reference.get("data") or ""
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(href), target))
+    if not target or path.startswith("../") or path not in files:
+        raise _Rejected(f"refers to a shared passage {target!r} that is not in the package")
+    try:
+        document = parse_xml(files[path], path)
+    except ValueError as error:
+        raise _Rejected(f"its shared passage {target}: {str(error).removeprefix(f'{path}: ')}") from error
+    qti = BY_NAMESPACE.get(document.tag[1:].split("}")[0] if document.tag.startswith("{") else "", QTI_22)
+    media = sorted({_local(el.tag) for el in document.iter() if _local(el.tag) in MEDIA})
+    if media:
+        raise _Rejected(f"its shared passage {target} contains {', '.join(media)}; the bank holds text only")
+    body = next((el for el in document.iter() if _local(el.tag) in ("body", "qti-stimulus-body")), document)
+    heading = next((el for el in document.iter() if _local(el.tag) in ("title", *HEADINGS)), None)
+    title = document.get("title") or (_text(heading) if heading is not None else "") or posixpath.basename(path)
+    text = _learner_text(body, qti, {el for el in body.iter() if _local(el.tag) in HEADINGS and _text(el) == title})
+    if not text:
+        raise _Rejected(f"its shared passage {target} has no text")
+    digest = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()[:10]
+    return ScenarioSpec(f"{unit.replace('/', '')}-P{digest}", unit, title[:200], text)
+
+
+def _the_interaction(body: Element, qti: QtiVersion, passages: list[Element]) -> Element:
     interactions = [el for el in body.iter() if qti.local(el.tag).endswith("Interaction")]
     unsupported = sorted({_local(el.tag) for el in interactions if qti.local(el.tag) not in SUPPORTED})
     if unsupported:
@@ -194,14 +242,14 @@ def _the_interaction(body: Element, qti: QtiVersion) -> Element:
                         f"are supported)")
     if len(interactions) != 1:
         raise _Rejected(f"has {len(interactions)} interactions; an item needs exactly one")
-    media = sorted({_local(el.tag) for el in body.iter() if _local(el.tag) in MEDIA})
+    media = sorted({_local(el.tag) for el in body.iter() if _local(el.tag) in MEDIA and el not in passages})
     if media:
         raise _Rejected(f"contains {', '.join(media)}; the bank holds text items only")
     return interactions[0]
 
 
-def _entry_from_item(root: Element, body: Element, interaction: Element,
-                     qti: QtiVersion) -> tuple[dict[str, Any], str | None]:
+def _entry_from_item(root: Element, body: Element, interaction: Element, qti: QtiVersion,
+                     passages: list[Element]) -> tuple[dict[str, Any], str | None]:
     """The item's entry, and a note when the bank asks for another number of choices than `maxChoices`.
 
     A choice interaction lets `maxChoices` options be chosen (1 by default), an order
@@ -218,7 +266,8 @@ def _entry_from_item(root: Element, body: Element, interaction: Element,
     if not key:
         raise _Rejected("declares no correctResponse, so it has no key")
     name = qti.local(interaction.tag)
-    entry: dict[str, Any] = {"id": root.get("identifier"), "stem": _stem(body, interaction, qti), "status": "draft"}
+    entry: dict[str, Any] = {"id": root.get("identifier"), "stem": _stem(body, interaction, qti, passages),
+                             "status": "draft"}
     notes = []
     if name == "matchInteraction":
         item_type = _item_type(name, declaration.get("cardinality"), "", len(key), 0, qti)
@@ -323,9 +372,9 @@ def _item_type(name: str, cardinality: str | None, max_choices: str, keyed: int,
                     f"of every option) or matching (match, cardinality multiple)")
 
 
-def _stem(body: Element, interaction: Element, qti: QtiVersion) -> str:
-    """Body text outside the interaction and our scenario block, then the prompt."""
-    skipped = {interaction, *(el for el in body.iter() if el.get("class") == "scenario")}
+def _stem(body: Element, interaction: Element, qti: QtiVersion, passages: list[Element]) -> str:
+    """Body text outside the interaction, our scenario block and passage references, then the prompt."""
+    skipped = {interaction, *passages, *(el for el in body.iter() if el.get("class") == "scenario")}
     prompt = _child(interaction, qti, "prompt", required=False)
     text = _learner_text(body, qti, skipped)
     return f"{text} {_learner_text(prompt, qti)}".strip() if prompt is not None else text

@@ -35,12 +35,14 @@ def item(identifier: str, options: int, keys: str, max_choices: str | None = Non
             f'{choices}</choiceInteraction></itemBody>{PROCESSING[cardinality]}</assessmentItem>')
 
 
-def package(items: list[str], unit: str = UNIT) -> bytes:
+def package(items: list[str], unit: str = UNIT, files: dict[str, str] | None = None) -> bytes:
     """A 2.2 package of the items, each tagged (our metadata, with no id) to AC1.1 of `unit`, with a
-    reason for options A-H and premises S1-S5."""
+    reason for options A-H and premises S1-S5; `files` are other files of the package, by path."""
     resources = []
     out = BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
+        for path, text in (files or {}).items():
+            archive.writestr(path, text)
         for n, xml in enumerate(items):
             href = f"items/{n}.xml"
             archive.writestr(href, xml)
