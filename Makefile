@@ -28,8 +28,12 @@ run: $(VENV)/.installed
 	@echo "Serving the exam engine at http://$(HOST):$(PORT)/ (Ctrl+C stops it)."
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) "exam_engine:create_app()"
 
+# pytest runs on two xdist workers: -n 2, not auto, because CI has two cores and the suite's PostgreSQL,
+# Chromium and gunicorn processes need them too (more workers only add contention; auto counts physical
+# cores when psutil is installed, one on a hyperthreaded 2-vCPU runner). The default `load` distribution
+# splits even one module's parametrized cases across workers; each worker builds its own databases anyway.
 test: $(VENV)/.installed-test
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest --durations=10
+	$(BIN)/python -m pytest -n 2 --durations=10
