@@ -31,6 +31,7 @@ from exam_engine.delivery.views import bp as delivery_bp
 from exam_engine.delivery.views import reports_bp as delivery_reports_bp
 from exam_engine.results.views import bp as results_bp
 from invigilation.views import bp as invigilation_bp
+from item_bank.items import text
 from item_bank.qti.views import bp as qti_bp
 from item_bank.taxonomy.api import bp as taxonomy_api_bp
 from item_bank.workbench.views import bp as workbench_bp
@@ -88,3 +89,5 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, admin_bp, delivery_bp, delivery_reports_bp, runner_api_bp, invigilation_bp,
                       workbench_bp, analysis_bp, qti_bp, taxonomy_api_bp, results_bp):
         app.register_blueprint(blueprint)
+    app.add_template_filter(text.html, "formatted")  # a stem's or scenario's markup, as staff pages show it
+    app.add_template_filter(text.plain, "plain")

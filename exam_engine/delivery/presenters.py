@@ -12,6 +12,7 @@ from exam_engine.delivery.services.engine import blueprint_for
 from exam_engine.delivery.services.sittings import timing
 from invigilation.models.sessions import Sitting
 from invigilation.states import SittingState
+from item_bank.items.text import blocks
 
 
 def item_view(entry: AttemptItem) -> dict[str, Any]:
@@ -24,8 +25,10 @@ def item_view(entry: AttemptItem) -> dict[str, Any]:
         "marks": version.marks,  # pretest items look like every other: nothing tells them apart
         "instruction": version.instruction,
         "select": select,
-        "stem": version.stem,
-        "scenario": {"title": scenario.title, "text": scenario.text} if scenario else None,
+        "stem": version.stem,  # marked up (`item_bank.items.text`); `stem_blocks` is what the player draws
+        "stem_blocks": blocks(version.stem),
+        "scenario": {"title": scenario.title, "text": scenario.text, "blocks": blocks(scenario.text)}
+        if scenario else None,
         "options": [{"id": option["id"], "text": option["text"]} for option in version.options],
         "premises": [{"id": premise["id"], "text": premise["text"]} for premise in version.premises],
         "answer": entry.response.answer if entry.response else None,

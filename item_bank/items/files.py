@@ -17,6 +17,7 @@ import yaml
 
 from item_bank.items.models import SOURCE_ID_LENGTH
 from item_bank.items.scoring import MARKS, ItemType
+from item_bank.items.text import normalise
 
 UNIT_REFERENCE = re.compile(r"^[A-Z]/\d{3}/\d{4}$")
 CRITERION = re.compile(r"^AC\d+\.\d+$")
@@ -190,7 +191,7 @@ def _read_scenarios(path: Path, data: dict[str, Any], problems: list[FileProblem
         if not ok:
             problems.append(FileProblem(str(path), None, "scenarios", f"entry needs id, title and text: {entry!r}"))
             continue
-        yield ScenarioSpec(entry["id"], unit, entry["title"].strip(), entry["text"].strip())
+        yield ScenarioSpec(entry["id"], unit, entry["title"].strip(), normalise(entry["text"]))
 
 
 def _read_item_file(path: Path, data: dict[str, Any], problems: list[FileProblem]) -> list[ItemSpec]:
@@ -286,7 +287,7 @@ class _ItemChecker:
             id=entry["id"], unit=self.unit, criterion=self.criterion, type=item_type, marks=entry["marks"],
             difficulty_rating=entry["difficulty_rating"], criteria=criteria,
             amplification=amplification, scenario=entry.get("scenario"),
-            enemy_set=entry.get("enemy_set"), stem=" ".join(entry["stem"].split()),
+            enemy_set=entry.get("enemy_set"), stem=normalise(entry["stem"]),
             options=options, key=key, rationale=dict(entry["rationale"]),
             notes=entry.get("notes"), writer=entry["writer"], status=entry["status"],
             review=review, source=self.path, source_id=str(entry["id"]) if self.foreign_id else None,

@@ -28,12 +28,14 @@ the import report (`PackageContents.notes`): its stem may need a reviewer's edit
 
 import hashlib
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
 from item_bank.items.files import ITEM_CODE, FileProblem, ItemSpec, ScenarioSpec, check_item
 from item_bank.items.scoring import MARKS, ItemType
+from item_bank.items.text import escaped, kept_as_text, normalise, plain
 from item_bank.qti.safety import MANIFEST, PackageFiles, UnsafePackage, parse_xml, safe_member_path
 from item_bank.qti.versions import (
     BY_NAMESPACE,
@@ -55,9 +57,11 @@ PASSAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xm
 # (for scorers or for other views), templates and printed template variables.
 HIDDEN = frozenset({"feedbackInline", "feedbackBlock", "modalFeedback", "rubricBlock", "templateInline",
                     "templateBlock", "printedVariable"})
-# Elements that separate the text before them from the text after (a space, never inside a word).
-BLOCKS = frozenset({"p", "div", "br", "hr", "li", "ul", "ol", "dl", "dt", "dd", "table", "caption", "thead",
-                    "tbody", "tfoot", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"})
+# Elements that make a paragraph of their text (lists, list items, rows and line breaks are marked up apart).
+BLOCKS = frozenset({"p", "div", "hr", "ul", "ol", "dl", "dt", "dd", "table", "caption", "h1", "h2", "h3", "h4",
+                    "h5", "h6", "blockquote", "pre"})
+EMPHASIS = {"em": "*", "i": "*", "strong": "**", "b": "**"}
+LINE_MARK, CELL = "\x00", "\x01"  # a line the walk made a list item or table row; a table cell's start
 SCRIPTS = {"sup": str.maketrans("0123456789+-=()in", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿ"),
            "sub": str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")}
 SUPPORTED = sorted({interaction for interaction, _ in INTERACTIONS.values()})
@@ -273,7 +277,7 @@ def _entry_from_item(root: Element, body: Element, interaction: Element, qti: Qt
         item_type = _item_type(name, declaration.get("cardinality"), "", len(key), 0, qti)
         notes += _matching(interaction, declaration, key, qti, entry)
     else:
-        entry["options"] = [{"id": choice.get("identifier"), "text": _learner_text(choice, qti)}
+        entry["options"] = [{"id": choice.get("identifier"), "text": plain(_learner_text(choice, qti))}
                             for choice in interaction if qti.local(choice.tag) == "simpleChoice"]
         options = len(entry["options"])
         max_choices = interaction.get(a("maxChoices"), "1" if name == "choiceInteraction" else str(options))
@@ -302,7 +306,7 @@ def _matching(interaction: Element, declaration: Element, pairs: list[str], qti:
     sets = [el for el in interaction if qti.local(el.tag) == "simpleMatchSet"]
     if len(sets) != 2:
         raise _Rejected(f"its {qti.element('matchInteraction')} has {len(sets)} match sets, not 2")
-    premises, options = ([{"id": choice.get("identifier", ""), "text": _learner_text(choice, qti)}
+    premises, options = ([{"id": choice.get("identifier", ""), "text": plain(_learner_text(choice, qti))}
                           for choice in match_set if qti.local(choice.tag) == "simpleAssociableChoice"]
                          for match_set in sets)
     matched: dict[str, str] = {}
@@ -373,37 +377,74 @@ def _item_type(name: str, cardinality: str | None, max_choices: str, keyed: int,
 
 
 def _stem(body: Element, interaction: Element, qti: QtiVersion, passages: list[Element]) -> str:
-    """Body text outside the interaction, our scenario block and passage references, then the prompt."""
+    """Body text outside the interaction, our scenario block and passage references, then the
+    prompt as a paragraph of its own, as the bank's markup (`item_bank.items.text`)."""
     skipped = {interaction, *passages, *(el for el in body.iter() if el.get("class") == "scenario")}
     prompt = _child(interaction, qti, "prompt", required=False)
-    text = _learner_text(body, qti, skipped)
-    return f"{text} {_learner_text(prompt, qti)}".strip() if prompt is not None else text
+    parts = [_learner_text(body, qti, skipped), _learner_text(prompt, qti) if prompt is not None else ""]
+    return "\n\n".join(part for part in parts if part)
 
 
 def _learner_text(element: Element, qti: QtiVersion, skipped: frozenset[Element] | set[Element] = frozenset()) -> str:
-    """What a learner reads in an element, as the bank's plain text: the text of it and its
-    descendants in order, without feedback, rubrics and templates (`HIDDEN`) or `skipped`; a
-    space where a block or a line break separates text (`BLOCKS`) and none invented elsewhere
-    ("H<sub>2</sub>O" stays one word); sub- and superscript digits and signs in their Unicode
-    forms ("x²"), or the item is refused where they have none."""
+    """What a learner reads in an element, in the bank's markup (`item_bank.items.text`): its text
+    and its descendants' in order, without feedback, rubrics and templates (`HIDDEN`) or `skipped`;
+    paragraphs, line breaks, lists, tables, emphasis and strong emphasis kept; a space where a
+    block separates text and none invented elsewhere ("H<sub>2</sub>O" stays one word); sub- and
+    superscript digits and signs in their Unicode forms ("x²"), or the item is refused where
+    they have none. Text that would read as markup is escaped."""
 
-    def walk(node: Element) -> str:
-        parts = [node.text or ""]
+    def walk(node: Element, numbered: bool = False) -> str:
+        parts = [_words(node.text)]
+        count = 0
         for child in node:
             name = qti.local(child.tag)
             if child not in skipped and name not in HIDDEN:
-                inner = walk(child)
-                if name in SCRIPTS:
-                    shown = inner.translate(SCRIPTS[name])
-                    if any(char == original and not char.isspace() for char, original in zip(shown, inner)):
-                        kind = "superscript" if name == "sup" else "subscript"
-                        raise _Rejected(f"has {kind} text {inner.strip()!r} the bank's plain text cannot show")
-                    inner = shown
-                parts.append(f" {inner} " if name in BLOCKS else inner)
-            parts.append(child.tail or "")
+                inner = walk(child, name == "ol" or (numbered and name not in ("ul", "li")))
+                if name == "li":
+                    count += 1
+                    inner = f"\n{LINE_MARK}{count if numbered else '-'}{'.' if numbered else ''} {_one_line(inner)}"
+                parts.append(_marked(name, inner))
+            parts.append(_words(child.tail))
         return "".join(parts)
 
-    return " ".join(walk(element).split())
+    lines = normalise(walk(element)).split("\n")
+    return "\n".join(line.removeprefix(LINE_MARK) if line.startswith(LINE_MARK) else kept_as_text(line)
+                     for line in lines)
+
+
+def _marked(name: str, inner: str) -> str:
+    """An element's marked-up text from its content's."""
+    if name in SCRIPTS:
+        shown = inner.translate(SCRIPTS[name])
+        if any(char == original and not char.isspace() for char, original in zip(shown, inner)):
+            kind = "superscript" if name == "sup" else "subscript"
+            raise _Rejected(f"has {kind} text {inner.strip()!r} the bank's plain text cannot show")
+        return shown
+    if name in EMPHASIS and inner.strip() and "\n" not in inner.strip():
+        mark, core = EMPHASIS[name], inner.strip()
+        return f"{inner[:len(inner) - len(inner.lstrip())]}{mark}{core}{mark}{inner[len(inner.rstrip()):]}"
+    if name == "br":
+        return "\n"
+    if name == "tr":
+        cells = inner.split(CELL)[1:]
+        return f"\n{LINE_MARK}| " + " | ".join(_one_line(cell) for cell in cells) + " |"
+    if name in ("td", "th"):
+        return CELL + inner
+    if name == "thead":
+        columns = max((line.strip().count(" | ") + 1 for line in inner.split("\n") if line.startswith(LINE_MARK)),
+                      default=1)
+        return inner + f"\n{LINE_MARK}|" + "---|" * columns
+    return f"\n\n{inner}\n\n" if name in BLOCKS else inner
+
+
+def _words(text: str | None) -> str:
+    """A text node's words as markup: whitespace one space (only elements break lines), markup characters escaped."""
+    return escaped(re.sub(r"\s+", " ", text or ""))
+
+
+def _one_line(text: str) -> str:
+    """A list item's or table cell's text on one line (a list inside it run into it)."""
+    return " ".join(text.replace(LINE_MARK, "").split())
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from item_bank.items.models import ItemVersion
 from item_bank.items.scoring import ItemType
+from item_bank.items.text import Block, Spans, blocks
 from item_bank.qti.versions import INTERACTIONS, LOM_NAMESPACE, METADATA_NAMESPACE, QtiVersion
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -73,14 +74,19 @@ def item_xml(version: ItemVersion, code: str, qti: QtiVersion) -> bytes:
     if version.scenario is not None:
         stimulus = SubElement(body, e("div"), {"class": "scenario"})
         SubElement(stimulus, e("h2")).text = version.scenario.title
-        SubElement(stimulus, e("p")).text = version.scenario.text
+        _formatted(stimulus, blocks(version.scenario.text), qti)
+    stem = blocks(version.stem)
+    in_prompt = len(stem) == 1 and stem[0]["kind"] == "paragraph"  # a prompt holds inline content only
+    if not in_prompt:
+        _formatted(body, stem, qti)
     attributes = {a("responseIdentifier"): "RESPONSE", "shuffle": "false"}
     if interaction_name == "choiceInteraction":  # an order interaction orders every option by default
         attributes |= {a("maxChoices"): str(len(keyed)), a("minChoices"): "0"}
     elif matching:
         attributes |= {a("maxAssociations"): str(len(keyed)), a("minAssociations"): "0"}
     interaction = SubElement(body, e(interaction_name), attributes)
-    SubElement(interaction, e("prompt")).text = version.stem
+    if in_prompt:
+        _lines(SubElement(interaction, e("prompt")), stem[0]["lines"], qti)
     if matching:
         for choices in (version.premises, version.options):
             match_set = SubElement(interaction, e("simpleMatchSet"))
@@ -93,6 +99,45 @@ def item_xml(version: ItemVersion, code: str, qti: QtiVersion) -> bytes:
     root.append(response_processing(version.type, len(keyed), qti))
     indent(root)
     return tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _formatted(parent: Element, text: list[Block], qti: QtiVersion) -> None:
+    """Marked-up text's blocks (`item_bank.items.text.blocks`) as XHTML paragraphs, lists and tables."""
+    e = qti.element
+    for block in text:
+        if block["kind"] == "paragraph":
+            _lines(SubElement(parent, e("p")), block["lines"], qti)
+        elif block["kind"] == "list":
+            listed = SubElement(parent, e("ol" if block["ordered"] else "ul"))
+            for item in block["items"]:
+                _spans(SubElement(listed, e("li")), item, qti)
+        else:
+            table = SubElement(parent, e("table"))
+            for section, cell, rows in (("thead", "th", block["head"]), ("tbody", "td", block["body"])):
+                if rows or section == "tbody":
+                    part = SubElement(table, e(section))
+                    for cells in rows:
+                        row = SubElement(part, e("tr"))
+                        for content in cells:
+                            _spans(SubElement(row, e(cell)), content, qti)
+
+
+def _lines(parent: Element, lines: list[Spans], qti: QtiVersion) -> None:
+    """A paragraph's lines as inline content, a line break between them."""
+    for n, line in enumerate(lines):
+        if n:
+            SubElement(parent, qti.element("br"))
+        _spans(parent, line, qti)
+
+
+def _spans(parent: Element, line: Spans, qti: QtiVersion) -> None:
+    for text, style in line:
+        if style:
+            SubElement(parent, qti.element(style)).text = text
+        elif len(parent):
+            parent[-1].tail = (parent[-1].tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
 
 
 def response_processing(item_type: ItemType, keyed: int, qti: QtiVersion) -> Element:

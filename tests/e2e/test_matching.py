@@ -1,6 +1,7 @@
 """A matching item in Chromium: the learner matches each statement by keyboard alone (typing an
 option's letter in each statement's list), is stopped from using an option twice, and the
-stored answer is scored by the matching rule; axe finds no violation on the item."""
+stored answer is scored by the matching rule; axe finds no violation on the item. Its stem's
+formatting (a list, a table, emphasis) is drawn, and text that looks like HTML stays text."""
 
 import pytest
 from flask import Flask
@@ -17,6 +18,8 @@ from tests.e2e.test_sitting import sign_in_and_start
 
 pytestmark = pytest.mark.e2e
 KEY = ["C", "A", "D"]  # premises 1-3 match options C, A and D; B is left over
+STEM = ("Match the statements {n}.\n\n- Use each option **once** at most\n\n"
+        "| Term | Note |\n|---|---|\n| <b>x</b> | *y* |")
 
 
 def matching_bank() -> None:
@@ -26,7 +29,7 @@ def matching_bank() -> None:
         options = [{"id": k, "text": f"Meaning {k} of item {n}"} for k in "ABCD"]
         item = Item(code=f"T-M-{n:02d}", unit_reference=UNIT)
         item.versions.append(ItemVersion(
-            number=1, status=ItemStatus.LIVE, type=ItemType.MATCHING, marks=2, stem=f"Match the statements {n}.",
+            number=1, status=ItemStatus.LIVE, type=ItemType.MATCHING, marks=2, stem=STEM.format(n=n),
             premises=premises, options=options, key=KEY, content_hash=f"m{n:063d}", criteria=[criterion],
             amplification=[], difficulty_rating="medium", rationale={p["id"]: "why" for p in premises}, writer="w",
             irt_a=1.0, irt_d=[0.5, -0.5], irt_c=0.0, **CALIBRATED))
@@ -51,7 +54,11 @@ def matching_sitting(app: Flask, make_user):
 def test_a_learner_matches_by_keyboard_and_the_match_is_scored(page: Page, matching_sitting):
     sign_in_and_start(page, matching_sitting.sitting, 3)
     body = page.locator("#item-body")
-    expect(body.locator("li")).to_have_count(4)  # every option, in full, before the statements
+    expect(body.locator(".match-options li")).to_have_count(4)  # every option, in full, before the statements
+    expect(body.locator("#stem li strong")).to_have_text("once")
+    expect(body.locator("#stem table th").first).to_have_text("Term")
+    expect(body.locator("#stem td").first).to_have_text("<b>x</b>")  # drawn as text, never as HTML
+    expect(body.locator("#stem td em")).to_have_text("y")
     statements = [body.get_by_label(f"{p}. Statement {p}", exact=False) for p in (1, 2, 3)]
     statements[0].focus()
     page.keyboard.type("C")  # typeahead: the option whose text starts "C."

@@ -123,6 +123,40 @@
     wrap.appendChild(input); wrap.appendChild(label);
     return wrap;
   }
+  /* Formatted text (paragraphs, line breaks, lists, tables, emphasis) from the server's blocks
+     (item_bank.items.text): every element made here, every word set as text, never as HTML. */
+  function drawSpans(parent, spans) {
+    spans.forEach(function (span) {
+      var node = span[1] ? document.createElement(span[1]) : document.createTextNode(span[0]);
+      if (span[1]) { node.textContent = span[0]; }
+      parent.appendChild(node);
+    });
+  }
+  function drawBlocks(container, blocks) {
+    blocks.forEach(function (block) {
+      var el;
+      if (block.kind === "paragraph") {
+        el = document.createElement("p");
+        block.lines.forEach(function (line, n) { if (n) { el.appendChild(document.createElement("br")); } drawSpans(el, line); });
+      } else if (block.kind === "list") {
+        el = document.createElement(block.ordered ? "ol" : "ul");
+        block.items.forEach(function (item) { var li = document.createElement("li"); drawSpans(li, item); el.appendChild(li); });
+      } else {
+        el = document.createElement("table"); el.className = "table";
+        [["thead", "th", block.head], ["tbody", "td", block.body]].forEach(function (part) {
+          if (!part[2].length) { return; }
+          var section = document.createElement(part[0]);
+          part[2].forEach(function (cells) {
+            var tr = document.createElement("tr");
+            cells.forEach(function (cell) { var c = document.createElement(part[1]); drawSpans(c, cell); tr.appendChild(c); });
+            section.appendChild(tr);
+          });
+          el.appendChild(section);
+        });
+      }
+      container.appendChild(el);
+    });
+  }
   function render(item) {
     state.item = item;
     var answer = currentAnswer(item), body = $("item-body");
@@ -131,10 +165,12 @@
     $("item-marks").textContent = item.marks + (item.marks === 1 ? " mark" : " marks");
     $("item-scenario").hidden = !item.scenario;
     $("scenario-title").textContent = item.scenario ? item.scenario.title : "";
-    $("scenario-text").textContent = item.scenario ? item.scenario.text : "";
+    $("scenario-text").textContent = "";
+    if (item.scenario) { drawBlocks($("scenario-text"), item.scenario.blocks); }
     $("item-message").textContent = "";
     body.textContent = "";
-    var stem = document.createElement("p"); stem.className = "stem"; stem.id = "stem"; stem.textContent = item.stem;
+    var stem = document.createElement("div"); stem.className = "stem"; stem.id = "stem";
+    drawBlocks(stem, item.stem_blocks);
     body.appendChild(stem);
     var fieldset = document.createElement("fieldset"), legend = document.createElement("legend");
     fieldset.className = "options"; fieldset.setAttribute("aria-describedby", "stem");

@@ -2,8 +2,10 @@
 templates, with no space invented and sub- and superscripts kept."""
 
 from item_bank.items.models import Item
+from item_bank.items.text import blocks, plain
 from item_bank.qti.safety import read_zip
-from item_bank.qti.services import import_package
+from item_bank.qti.services import export_package, import_package
+from item_bank.qti.versions import QTI_22
 from tests.item_bank.qti.test_foreign_items import QTI, bank_item, package
 
 
@@ -51,7 +53,27 @@ def test_no_space_is_invented_and_sub_and_superscripts_are_kept(app):
     body = ('<p>Water is H<sub>2</sub>O and <em>one</em> of <span>these</span>? Which is the '
             '<strong>greatest</strong>?</p><p>Take x<sup>2</sup> + 1.</p><ul><li>first</li><li>second</li></ul>')
     version = imported_item(choice_item(body, four())).latest
-    assert version.stem == "Water is H₂O and one of these? Which is the greatest? Take x² + 1. first second"
+    assert version.stem == ("Water is H₂O and *one* of these? Which is the **greatest**?\n\nTake x² + 1.\n\n"
+                            "- first\n- second")
+
+
+def test_formatting_the_player_shows_is_kept_and_exports_as_it_came(app):
+    """Paragraphs, line breaks, both kinds of list, a table with a header row and emphasis come in
+    as the bank's markup; text that would read as markup stays text; the export writes the same
+    XHTML back, so the item re-imports unchanged."""
+    body = ('<div><p>Read the notice.<br/>Then answer.</p><ol><li>Greet the customer</li><li>Listen</li></ol>'
+            '<table><thead><tr><th>Law</th><th>Year</th></tr></thead><tbody><tr><td>Equality Act</td>'
+            '<td>2010</td></tr></tbody></table><p>- a dash, 5 * 3 and a | bar are <i>only</i> text</p></div>')
+    version = imported_item(choice_item(body, four())).latest
+    assert version.stem == ("Read the notice.\nThen answer.\n\n1. Greet the customer\n2. Listen\n\n"
+                            "| Law | Year |\n|---|---|\n| Equality Act | 2010 |\n\n"
+                            "\\- a dash, 5 \\* 3 and a \\| bar are *only* text")
+    assert [block["kind"] for block in blocks(version.stem)] == ["paragraph", "list", "table", "paragraph"]
+    assert plain(version.stem).endswith("- a dash, 5 * 3 and a | bar are only text")
+
+    exported = export_package(version.item.unit_reference, QTI_22)
+    again = import_package(read_zip(exported.data, "ours.zip"), None, "me")
+    assert [outcome for _, outcome in again.accepted] == ["same as the bank, stays draft"]
 
 
 def test_a_superscript_plain_text_cannot_show_refuses_the_item_with_the_reason(app):

@@ -45,7 +45,7 @@ def test_an_html_object_passage_is_one_scenario_shared_by_the_items_reading_it(a
     rejected, written = load([item_reading("q1", reference), item_reading("q2", reference, "Who runs it?")],
                              {"passages/shop.xhtml": PASSAGE})
     assert (rejected, written) == ([], True)
-    expected = ("The corner shop", "Asha runs a shop. Customers ask for local bread.")
+    expected = ("The corner shop", "Asha runs a shop.\n\nCustomers ask for *local* bread.")
     assert scenarios_of_items() == {"q1": expected, "q2": expected}
     assert db.session.scalar(select(func.count()).select_from(Scenario)) == 1
     assert db.session.scalar(select(Item).where(Item.source_id == "q1")).latest.stem == "What do customers ask for?"
@@ -55,7 +55,7 @@ def test_an_xinclude_passage_imports_as_the_scenario(app):
     reference = '<xi:include href="shop.xml"/>'
     rejected, written = load([item_reading("q1", reference)], {"items/shop.xml": PASSAGE})
     assert (rejected, written) == ([], True)
-    assert scenarios_of_items()["q1"][1] == "Asha runs a shop. Customers ask for local bread."
+    assert scenarios_of_items()["q1"][1] == "Asha runs a shop.\n\nCustomers ask for *local* bread."
 
 
 def test_a_qti_3_stimulus_reference_imports_as_the_scenario(app):
