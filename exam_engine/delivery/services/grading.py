@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from exam_engine.assembly.blueprint import Mode
@@ -49,18 +50,25 @@ def grade(attempt: Attempt, study: StandardStudy | None = None, adjustment: int 
     study = study or standard_in_force(attempt.unit_reference)
     if study is None:
         return Grade(None, None, None, None, f"no pass standard has been set for unit {attempt.unit_reference}")
-    if attempt.mode is Mode.CAT and study.theta_cut is not None:
+    return grade_at(attempt, study.item_values, study.theta_cut, study.id, adjustment)
+
+
+def grade_at(attempt: Attempt, item_values: Mapping[str, float] | None, theta_cut: float | None,
+             study_id: int | None = None, adjustment: int = 0) -> Grade:
+    """The ended attempt's grade at a standard of item values (marks, by item version id) and an
+    ability cut (logits; None before the bank is calibrated): a decided study's, or a round's
+    the panel has not decided yet (its impact data, `exam_engine.results.services.panel`)."""
+    if attempt.mode is Mode.CAT and theta_cut is not None:
         scored = [pair for pair, entry in zip(given_marks(attempt), attempt.items) if not entry.pretest]
-        score = engine.score(attempt.snapshot, scored, study.theta_cut)
+        score = engine.score(attempt.snapshot, scored, theta_cut)
         reference_cut = float(score["pass_marks"])
         passed = bool(score["passed"]) if not adjustment else score["equivalent_marks"] + adjustment >= reference_cut
-        return Grade(round(reference_cut), reference_cut, passed, study.id,
-                     f"ability cut {study.theta_cut:.2f} (logits)", float(score["theta"]), float(score["se"]),
+        return Grade(round(reference_cut), reference_cut, passed, study_id,
+                     f"ability cut {theta_cut:.2f} (logits)", float(score["theta"]), float(score["se"]),
                      float(score["equivalent_marks"]), float(score["classification_probability"]))
     try:
-        cut = form_cut(study.item_values, study.theta_cut,
-                       [entry.item_version for entry in attempt.items if not entry.pretest])
+        cut = form_cut(item_values, theta_cut, [entry.item_version for entry in attempt.items if not entry.pretest])
     except StandardError as error:
-        return Grade(None, None, None, study.id, str(error))
+        return Grade(None, None, None, study_id, str(error))
     marks = int((attempt.score or {}).get("marks", 0))
-    return Grade(cut.pass_mark, cut.raw_cut, marks + adjustment >= cut.pass_mark, study.id, cut.basis)
+    return Grade(cut.pass_mark, cut.raw_cut, marks + adjustment >= cut.pass_mark, study_id, cut.basis)

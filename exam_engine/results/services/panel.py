@@ -1,9 +1,10 @@
 """What a standard-setting panel sees between rounds, and the decision with its evidence.
 
 Impact data: the share of past candidates of the unit who would pass at a round's
-standard, each judged on the items they were actually given (`form_cut` of their own
-form; an adaptive candidate by the ability estimate against the ability cut where the
-round has one, as `delivery.services.grading` grades them). Live
+standard, each graded on the items they were actually given exactly as the decided
+standard will grade them (`delivery.services.grading.grade_at`: their own form's pass mark;
+an adaptive candidate by the ability estimate against the ability cut where the round has
+one). Live
 candidates are used; where the unit has none yet, rehearsal candidates, labelled simulated.
 """
 
@@ -14,14 +15,14 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from exam_engine.assembly.blueprint import Mode
 from exam_engine.auth.models import User
 from exam_engine.core.extensions import db
 from exam_engine.delivery.models import Attempt, AttemptItem
+from exam_engine.delivery.services.grading import grade_at
 from exam_engine.results.services.outcomes import ended_attempts
 from invigilation.models.sessions import Sitting, TestSession
 from item_bank.standards.models import StandardStudy
-from item_bank.standards.services import RoundSummary, StandardError, decide, form_cut, round_summary
+from item_bank.standards.services import RoundSummary, decide, round_summary
 
 
 @dataclass(frozen=True)
@@ -57,24 +58,13 @@ def evidence_attempts(unit: str) -> tuple[list[Attempt], bool]:
 
 
 def impact(summary: RoundSummary, unit: str) -> Impact:
+    """How many past candidates would pass at the round's standard, graded as the decided standard
+    would grade them (`grade_at`); those whose items the round does not value are counted apart."""
     attempts, simulated = evidence_attempts(unit)
     values = summary.item_values()
-    passing = judged = not_covered = 0
-    for attempt in attempts:
-        score = attempt.score or {}
-        if attempt.mode is Mode.CAT and summary.theta_cut is not None and score.get("theta") is not None:
-            passed = score["theta"] >= summary.theta_cut
-        else:
-            try:
-                cut = form_cut(values, summary.theta_cut,
-                               [entry.item_version for entry in attempt.items if not entry.pretest])
-            except StandardError:
-                not_covered += 1
-                continue
-            passed = score.get("marks", 0) >= cut.pass_mark
-        judged += 1
-        passing += passed
-    return Impact(judged, passing, simulated, not_covered)
+    verdicts = [grade_at(attempt, values, summary.theta_cut).passed for attempt in attempts]
+    judged = [passed for passed in verdicts if passed is not None]
+    return Impact(len(judged), sum(judged), simulated, len(verdicts) - len(judged))
 
 
 @dataclass(frozen=True)
