@@ -97,9 +97,11 @@ def sync_specs(items: list[ItemSpec], scenarios: list[ScenarioSpec], actor: str,
     and writes nothing. `actor` makes the changes: the writer of every new version and the
     name in its history. A new item is a draft written by `actor`, unless `keep_history`:
     the product's own reviewed files keep the writer, status and review they state. An
-    item already in the bank is changed only as `changes_in_place` allows; otherwise any
-    difference, of content or of tags, enemy set, scenario, rationale or notes, becomes a
-    new draft version for review, and the version in service stays in service. Which item a
+    item already in the bank is changed in place only by those files and only as
+    `changes_in_place` allows; otherwise (and always from a package, which must not overwrite
+    a writer's work without history) any difference, of content or of tags, enemy set,
+    scenario, rationale or notes, becomes a new draft version for review, and the version in
+    service stays in service. Which item a
     spec is, and under which code, is `_Codes.place`'s rule: an identifier of another scheme,
     or a code another unit's item has, never blocks loading; it is kept as the item's source id.
     """
@@ -175,7 +177,7 @@ def _sync_item(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario]
                actor: str, keep_history: bool) -> Item | None:
     """Bring one item in line with its spec; returns the item if it was created."""
     fingerprint = content_hash(spec)
-    change, differences = _change(spec, item, scenarios)
+    change, differences = _change(spec, item, scenarios, in_place=keep_history)
     if change == "new":
         item = Item(code=spec.id, unit_reference=spec.unit, source_id=spec.source_id)
         db.session.add(item)
@@ -212,7 +214,7 @@ def preview(items: list[ItemSpec]) -> dict[str, str]:
     outcomes = {}
     for stated in items:
         spec, item = codes.place(stated)
-        change, differences = _change(spec, item, scenarios)
+        change, differences = _change(spec, item, scenarios, in_place=False)
         outcome = "new item, draft" if item is None else _outcome(change, differences, item.latest)
         outcomes[stated.id] = _as_stated(stated, spec, item, outcome)
     return outcomes
@@ -302,9 +304,11 @@ def _as_stated(stated: ItemSpec, spec: ItemSpec, item: Item | None, outcome: str
     return outcome
 
 
-def _change(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario]) -> tuple[str, list[str]]:
+def _change(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario],
+            in_place: bool) -> tuple[str, list[str]]:
     """What loading `spec` does to `item`, "new", "older" (it states an older version: newer work is
-    kept), "same", "in place" or "new version", and the fields that differ."""
+    kept), "same", "in place" (only `in_place`, the product's own files, and only for a draft no
+    reviewer approved) or "new version", and the fields that differ."""
     if item is None:
         return "new", []
     fingerprint, latest = content_hash(spec), item.latest
@@ -314,7 +318,7 @@ def _change(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario]) -
         name for name, value in _tags(spec, scenarios).items() if _tags(latest).get(name) != value]
     if not differences:
         return "same", []
-    return ("in place" if latest.changes_in_place else "new version"), differences
+    return ("in place" if in_place and latest.changes_in_place else "new version"), differences
 
 
 def _outcome(change: str, differences: list[str], latest: ItemVersion) -> str:

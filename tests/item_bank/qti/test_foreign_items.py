@@ -129,3 +129,13 @@ def test_reimporting_a_source_id_makes_a_new_draft_version_of_its_item(app):
     assert (live.status, live.stem, draft.status, draft.stem) == (
         ItemStatus.LIVE, "Which fits?", ItemStatus.DRAFT, "Which fits best?")
     assert db.session.scalars(select(Item)).all() == [first]
+
+
+def test_reimporting_a_changed_draft_makes_a_new_version_keeping_the_first(app):
+    """A package never changes an item in place, not even a draft: a writer's edits to it are kept in its history."""
+    imported(item("item_00017", 4, "A"))
+    report = imported(item("item_00017", 4, "A", stem="Which fits best?"))
+    assert report.accepted == [("item_00017", "imported before as Y5062152-AC1.1-01: changed (content): "
+                                              "new draft version 2; version 1 stays draft")]
+    assert [(v.number, v.stem) for v in bank_item("Y5062152-AC1.1-01").versions] == [
+        (1, "Which fits?"), (2, "Which fits best?")]
