@@ -8,7 +8,8 @@ and connects the hooks through which a lower package hears from a higher one.
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, url_for
+from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from exam_engine.admin.views import bp as admin_bp
@@ -60,6 +61,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _formatted(markup: str, version_id: int | None = None) -> Markup:
+    """A stem's or scenario's markup as staff pages show it; a version's images from the workbench."""
+    return text.html(markup, None if version_id is None else (
+        lambda name: url_for("workbench.medium", version_id=version_id, name=name)))
+
+
 def import_all_models() -> None:
     """Import every package's models, so that the metadata (and Alembic) sees every table."""
     import exam_engine.results.models  # noqa: F401
@@ -89,5 +96,5 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, admin_bp, delivery_bp, delivery_reports_bp, runner_api_bp, invigilation_bp,
                       workbench_bp, analysis_bp, qti_bp, taxonomy_api_bp, results_bp):
         app.register_blueprint(blueprint)
-    app.add_template_filter(text.html, "formatted")  # a stem's or scenario's markup, as staff pages show it
+    app.add_template_filter(_formatted, "formatted")
     app.add_template_filter(text.plain, "plain")

@@ -25,6 +25,7 @@ from exam_engine.core import throttle
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
+from exam_engine.delivery.models import Attempt, AttemptItem
 from exam_engine.delivery.presenters import item_view, review_view, sitting_view, status_view
 from exam_engine.delivery.services import answers, attempts, seating, submission
 from exam_engine.delivery.services.display import choose, display_for
@@ -165,13 +166,32 @@ def status(attempt_id: int) -> Any:
 @learner_only
 @refusals
 def item(attempt_id: int, position: int) -> Any:
+    attempt, entry = given_item(attempt_id, position)
+    return jsonify(item=item_view(entry), status=status_view(attempt, utcnow()))
+
+
+@bp.get("/runner/attempts/<int:attempt_id>/items/<int:position>/media/<name>")
+@learner_only
+@refusals
+def item_medium(attempt_id: int, position: int, name: str) -> Response:
+    """An image an item of the learner's open test shows: seen as its text is, and never kept by the browser."""
+    _, entry = given_item(attempt_id, position)
+    medium = next((m for m in entry.item_version.media if m.name == name), None)
+    if medium is None:
+        raise DeliveryError(f"item {position} has no image {name!r}", "not_found", 404)
+    return Response(medium.data, mimetype=medium.content_type,
+                    headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def given_item(attempt_id: int, position: int) -> tuple[Attempt, AttemptItem]:
+    """The learner's open attempt and its item at `position`; a refusal once the test has ended."""
     attempt = refreshed(attempt_id)
     if not attempt.is_open:
         raise DeliveryError("Your test has ended; its items are no longer shown.", "attempt_ended")
     entry = next((e for e in attempt.items if e.position == position), None)
     if entry is None:
         raise DeliveryError(f"item {position} is not part of your test", "not_found", 404)
-    return jsonify(item=item_view(entry), status=status_view(attempt, utcnow()))
+    return attempt, entry
 
 
 @bp.post("/runner/attempts/<int:attempt_id>/answers")

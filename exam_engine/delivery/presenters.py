@@ -7,6 +7,8 @@ item version's key, rationale, parameters, review or notes can never leak by acc
 from datetime import datetime
 from typing import Any
 
+from flask import url_for
+
 from exam_engine.delivery.models import Attempt, AttemptItem
 from exam_engine.delivery.services.engine import blueprint_for
 from exam_engine.delivery.services.sittings import timing
@@ -26,7 +28,9 @@ def item_view(entry: AttemptItem) -> dict[str, Any]:
         "instruction": version.instruction,
         "select": select,
         "stem": version.stem,  # marked up (`item_bank.items.text`); `stem_blocks` is what the player draws
-        "stem_blocks": blocks(version.stem),
+        "stem_blocks": [block | {"src": url_for("runner_api.item_medium", attempt_id=entry.attempt_id,
+                                                  position=entry.position, name=block["name"])}
+                        if block["kind"] == "image" else block for block in blocks(version.stem)],
         "scenario": {"title": scenario.title, "text": scenario.text, "blocks": blocks(scenario.text)}
         if scenario else None,
         "options": [{"id": option["id"], "text": option["text"]} for option in version.options],

@@ -7,6 +7,7 @@ field, and a file with any problem yields no items at all. The same rules check 
 imported from QTI (`check_item`); how many options each type may have is `OPTION_COUNTS`.
 """
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ import yaml
 
 from item_bank.items.models import SOURCE_ID_LENGTH
 from item_bank.items.scoring import MARKS, ItemType
-from item_bank.items.text import normalise
+from item_bank.items.text import images, normalise
 
 UNIT_REFERENCE = re.compile(r"^[A-Z]/\d{3}/\d{4}$")
 CRITERION = re.compile(r"^AC\d+\.\d+$")
@@ -65,6 +66,19 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Medium:
+    """An image an item's stem shows, as the package brought it (`item_bank.items.models.ItemMedium`)."""
+
+    name: str
+    content_type: str
+    data: bytes = field(repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
 class Review:
     reviewer: str
     date: str
@@ -101,6 +115,7 @@ class ItemSpec:
     # (`item_bank.items.services.sync_specs`), `id` is that identifier too.
     source_id: str | None = None
     premises: tuple[Option, ...] = ()  # a matching item's statements, each matched to an option
+    media: tuple[Medium, ...] = ()  # the images its stem shows (only from a QTI package or the bank's version)
 
 
 @dataclass(frozen=True)
@@ -214,8 +229,8 @@ def _read_item_file(path: Path, data: dict[str, Any], problems: list[FileProblem
     return items
 
 
-def check_item(path: str, unit: str, criterion: str, index: int, entry: Any,
-               problems: list[FileProblem], foreign_id: bool = False, untagged: bool = False) -> ItemSpec | None:
+def check_item(path: str, unit: str, criterion: str, index: int, entry: Any, problems: list[FileProblem],
+               foreign_id: bool = False, untagged: bool = False, media: tuple[Medium, ...] = ()) -> ItemSpec | None:
     """Validate one item entry (as a YAML file or a QTI package states it) into a spec.
 
     Every problem is appended to `problems`; None is returned if there was any. With
@@ -223,8 +238,9 @@ def check_item(path: str, unit: str, criterion: str, index: int, entry: Any,
     `source_id`, any text up to SOURCE_ID_LENGTH characters), not a bank code. With
     `untagged` the entry is an item from elsewhere with none of our tags: its content is
     checked, and it has no criteria, amplification or rationale yet (a draft to be tagged).
+    `media` are the images the item comes with: exactly those its stem shows.
     """
-    checker = _ItemChecker(path, unit, criterion, index, entry, foreign_id, untagged)
+    checker = _ItemChecker(path, unit, criterion, index, entry, foreign_id, untagged, media)
     item = checker.check()
     problems.extend(checker.problems)
     return item
@@ -234,9 +250,9 @@ class _ItemChecker:
     """Validates one item entry field by field, collecting every problem."""
 
     def __init__(self, path: str, unit: str, criterion: str, index: int, entry: Any,
-                 foreign_id: bool = False, untagged: bool = False) -> None:
+                 foreign_id: bool = False, untagged: bool = False, media: tuple[Medium, ...] = ()) -> None:
         self.path, self.unit, self.criterion, self.entry = path, unit, criterion, entry
-        self.foreign_id, self.untagged = foreign_id, untagged
+        self.foreign_id, self.untagged, self.media = foreign_id, untagged, media
         self.label = entry.get("id") if isinstance(entry, dict) and isinstance(entry.get("id"), str) else f"#{index}"
         self.problems: list[FileProblem] = []
 
@@ -281,6 +297,8 @@ class _ItemChecker:
         for name in ("stem", "writer"):
             if not isinstance(entry[name], str) or not entry[name].strip():
                 self.fail(name, "must be non-empty text")
+        if isinstance(entry["stem"], str):
+            self._images(images(entry["stem"]))
         if self.problems:
             return None
         return ItemSpec(
@@ -291,7 +309,7 @@ class _ItemChecker:
             options=options, key=key, rationale=dict(entry["rationale"]),
             notes=entry.get("notes"), writer=entry["writer"], status=entry["status"],
             review=review, source=self.path, source_id=str(entry["id"]) if self.foreign_id else None,
-            premises=premises,
+            premises=premises, media=self.media,
         )
 
     def _criteria(self) -> tuple[str, ...]:
@@ -386,6 +404,17 @@ class _ItemChecker:
             self.fail("options", "ordering options must not be listed already in the key's order")
         return tuple(key)
 
+    def _images(self, shown: list[str]) -> None:
+        """The stem shows each image the item has, and only those."""
+        held = {medium.name for medium in self.media}
+        missing = sorted(set(shown) - held)
+        if missing:
+            self.fail("stem", f"shows image(s) {', '.join(missing)} the item does not have (images come with a QTI "
+                              f"package)")
+        unused = sorted(held - set(shown))
+        if unused:
+            self.fail("stem", f"does not show image(s) {', '.join(unused)} the item has")
+
     def _rationale(self, choices: tuple[Option, ...], noun: str) -> None:
         """A reason for each option, or for each premise's match in a matching item."""
         rationale = self.entry["rationale"]
@@ -431,9 +460,10 @@ def _check_bank_wide(bank: BankFiles) -> None:
                                              f"{item.scenario} is not in the unit's scenarios.yaml"))
 
 
-def check_entry(source: str, unit: str, criterion: str,
-                entry: dict[str, Any]) -> tuple[ItemSpec | None, list[FileProblem]]:
-    """Validate one item entry as if read from `criterion`'s file of `unit` (used by the web form)."""
-    checker = _ItemChecker(source, unit, criterion, 1, entry)
+def check_entry(source: str, unit: str, criterion: str, entry: dict[str, Any],
+                media: tuple[Medium, ...] = ()) -> tuple[ItemSpec | None, list[FileProblem]]:
+    """Validate one item entry, with the images it has, as if read from `criterion`'s file of
+    `unit` (used by the web form)."""
+    checker = _ItemChecker(source, unit, criterion, 1, entry, media=media)
     spec = checker.check()
     return spec, checker.problems

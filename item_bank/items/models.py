@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_engine.core.database import enum_column, utcnow
@@ -128,6 +128,7 @@ class ItemVersion(Model):
     status_changes: Mapped[list["StatusChange"]] = relationship(
         back_populates="item_version", order_by="StatusChange.id", cascade="all, delete-orphan"
     )
+    media: Mapped[list["ItemMedium"]] = relationship(order_by="ItemMedium.name", cascade="all, delete-orphan")
 
     @property
     def calibration_shortfall(self) -> str | None:
@@ -172,6 +173,21 @@ class ItemVersion(Model):
     def instruction(self) -> str:
         """What the learner is told to do, as the player and the preview show it."""
         return INSTRUCTIONS[self.type].format(select=self.select, count=len(self.options))
+
+
+class ItemMedium(Model):
+    """An image an item version's stem shows (`![alt](name)` in its markup): part of the version's
+    content, served to a learner only inside a live sitting that was given the version."""
+
+    __tablename__ = "item_media"
+    __table_args__ = (UniqueConstraint("item_version_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("item_versions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))  # as the markup names it, e.g. "shop-front.png"
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
 
 
 class StatusChange(Model):

@@ -23,10 +23,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exam_engine.core.extensions import db
-from item_bank.items.files import ITEM_CODE, FileProblem, ItemFileError, ItemSpec, Review, ScenarioSpec, read_bank
+from item_bank.items.files import (
+    ITEM_CODE,
+    FileProblem,
+    ItemFileError,
+    ItemSpec,
+    Medium,
+    Review,
+    ScenarioSpec,
+    read_bank,
+)
 from item_bank.items.models import (
     CONFIDENTIAL,
     Item,
+    ItemMedium,
     ItemStatus,
     ItemVersion,
     ItemView,
@@ -80,6 +90,8 @@ def content_hash(spec: ItemSpec) -> str:
     }
     if spec.premises:
         scored["premises"] = [[p.id, p.text] for p in spec.premises]
+    if spec.media:
+        scored["media"] = sorted([m.name, m.content_type, m.sha256] for m in spec.media)
     return hashlib.sha256(json.dumps(scored, sort_keys=True).encode()).hexdigest()
 
 
@@ -353,12 +365,30 @@ def _set_content(version: ItemVersion, spec: ItemSpec, fingerprint: str, scenari
     version.type, version.marks, version.stem = spec.type, spec.marks, spec.stem
     version.options = [{"id": o.id, "text": o.text} for o in spec.options]
     version.premises = [{"id": p.id, "text": p.text} for p in spec.premises]
+    set_media(version, spec.media)
     version.key = spec.key if isinstance(spec.key, str) else list(spec.key)
     version.content_hash = fingerprint
     for name, value in _tags(spec, scenarios).items():
         setattr(version, name, value)
     if version.parameter_source is ParameterSource.PROVISIONAL:
         version.irt_a, version.irt_d = provisional_parameters(spec.type, spec.difficulty_rating)
+
+
+def set_media(version: ItemVersion, media: tuple[Medium, ...]) -> None:
+    """Give a version exactly these images (rows replaced only when they differ, the old ones
+    removed first: a name is unique within a version)."""
+    if sorted((m.name, m.sha256) for m in version.media) == sorted((m.name, m.sha256) for m in media):
+        return
+    if version.media:
+        version.media.clear()
+        db.session.flush()
+    version.media = [ItemMedium(name=m.name, content_type=m.content_type, data=m.data, sha256=m.sha256)
+                     for m in media]
+
+
+def media_of(version: ItemVersion) -> tuple[Medium, ...]:
+    """A version's images as a spec carries them (a new version of it keeps them)."""
+    return tuple(Medium(m.name, m.content_type, m.data) for m in version.media)
 
 
 def _tags(source: ItemSpec | ItemVersion, scenarios: dict[str, Scenario] | None = None) -> dict[str, Any]:

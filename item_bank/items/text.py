@@ -9,6 +9,8 @@ characters, "x²", "H₂O"). The markup, documented for writers in
 - lines starting "- " are a bulleted list, lines starting "1. " (any number) a numbered one;
 - lines starting with "|" are a table, cells split at "|"; a row of dashes ("|---|---|")
   ends the header rows;
+- a line ``![what it shows](name.png)`` is an image of the item's own (`ItemVersion.media`),
+  its text alternative required;
 - ``*emphasis*`` and ``**strong emphasis**``; a backslash keeps the next character as it
   is ("\\*", "\\|", "\\- " at the start of a line).
 
@@ -19,15 +21,18 @@ XHTML to markup).
 """
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup, escape
 
 Spans = list[list[str]]  # [text, style] pairs; style "", "em" or "strong"
 Block = dict[str, Any]  # {"kind": "paragraph", "lines": [Spans]} | {"kind": "list", "ordered": bool,
-# "items": [Spans]} | {"kind": "table", "head": [[Spans]], "body": [[Spans]]}
+# "items": [Spans]} | {"kind": "table", "head": [[Spans]], "body": [[Spans]]} | {"kind": "image", "name": str,
+# "alt": str}
 
 BULLET = re.compile(r"^- ")
+IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*\S[^\]]*)\]\((?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\)$")
 NUMBERED = re.compile(r"^\d+\. ")
 DIVIDER = re.compile(r"^\|?(\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
 INLINE = re.compile(r"\\(.)|\*\*(?=\S)(.+?)(?<=\S)\*\*|\*(?=\S)(.+?)(?<=\S)\*")
@@ -48,6 +53,8 @@ def blocks(text: str) -> list[Block]:
         for kind, lines in _groups(part.split("\n")):
             if kind == "table":
                 found.append(_table(lines))
+            elif kind == "image":
+                found.extend({"kind": "image", **image.groupdict()} for line in lines if (image := IMAGE.match(line)))
             elif kind == "paragraph":
                 found.append({"kind": "paragraph", "lines": [spans(line) for line in lines]})
             else:
@@ -61,8 +68,8 @@ def _groups(lines: list[str]) -> list[tuple[str, list[str]]]:
     """Consecutive lines of one kind: "table", "bullet", "numbered" or "paragraph"."""
     groups: list[tuple[str, list[str]]] = []
     for line in lines:
-        kind = ("table" if line.startswith("|") else "bullet" if BULLET.match(line)
-                else "numbered" if NUMBERED.match(line) else "paragraph")
+        kind = ("table" if line.startswith("|") else "image" if IMAGE.match(line)
+                else "bullet" if BULLET.match(line) else "numbered" if NUMBERED.match(line) else "paragraph")
         if groups and groups[-1][0] == kind:
             groups[-1][1].append(line)
         else:
@@ -117,6 +124,8 @@ def plain(text: str) -> str:
 
 
 def _rows(block: Block) -> list[list[Spans]]:
+    if block["kind"] == "image":
+        return [[[[f"[Image: {block['alt']}]", ""]]]]
     if block["kind"] == "paragraph":
         return [block["lines"]]
     if block["kind"] == "list":
@@ -124,8 +133,9 @@ def _rows(block: Block) -> list[list[Spans]]:
     return block["head"] + block["body"]
 
 
-def html(text: str) -> Markup:
-    """A marked-up text as HTML for staff pages: every character of the text escaped."""
+def html(text: str, image_source: Callable[[str], str] | None = None) -> Markup:
+    """A marked-up text as HTML for staff pages: every character of the text escaped; an image
+    from `image_source(name)`, or its text alternative where there is none."""
     def inline(line: Spans) -> str:
         return "".join(f"<{style}>{escape(part)}</{style}>" if style else str(escape(part)) for part, style in line)
 
@@ -134,7 +144,10 @@ def html(text: str) -> Markup:
 
     out = []
     for block in blocks(text):
-        if block["kind"] == "paragraph":
+        if block["kind"] == "image":
+            out.append(f'<p><img src="{escape(image_source(block["name"]))}" alt="{escape(block["alt"])}"></p>'
+                       if image_source else f"<p>[Image: {escape(block['alt'])}]</p>")
+        elif block["kind"] == "paragraph":
             out.append("<p>" + "<br>".join(inline(line) for line in block["lines"]) + "</p>")
         elif block["kind"] == "list":
             tag = "ol" if block["ordered"] else "ul"
@@ -153,6 +166,11 @@ def escaped(text: str) -> str:
 
 
 def kept_as_text(line: str) -> str:
-    """A line of running text (markup characters escaped) that would start a list, escaped so it
-    reads back as text."""
-    return "\\" + line if BULLET.match(line) or NUMBERED.match(line) else line
+    """A line of running text (markup characters escaped) that would start a list or be an image,
+    escaped so it reads back as text."""
+    return "\\" + line if BULLET.match(line) or NUMBERED.match(line) or IMAGE.match(line) else line
+
+
+def images(text: str) -> list[str]:
+    """The names of the images a marked-up text shows, in order."""
+    return [block["name"] for block in blocks(text) if block["kind"] == "image"]

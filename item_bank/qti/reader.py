@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from item_bank.items.files import ITEM_CODE, FileProblem, ItemSpec, ScenarioSpec, check_item
+from item_bank.items.files import ITEM_CODE, FileProblem, ItemSpec, Medium, ScenarioSpec, check_item
 from item_bank.items.scoring import MARKS, ItemType
 from item_bank.items.text import escaped, kept_as_text, normalise, plain
 from item_bank.qti.safety import MANIFEST, PackageFiles, UnsafePackage, parse_xml, safe_member_path
@@ -51,6 +51,9 @@ from item_bank.qti.writer import response_processing
 
 MD = f"{{{METADATA_NAMESPACE}}}"
 MEDIA = frozenset({"img", "object", "audio", "video", "math", "include"})
+IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF87a": "image/gif",
+                    b"GIF89a": "image/gif", b"RIFF": "image/webp"}
+MAX_IMAGE_BYTES = 1024 * 1024
 HEADINGS = ("h1", "h2", "h3")  # a passage's title when it has none of its own: its first heading
 PASSAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml", "text/xml"})
 # Never the learner's text: feedback (shown after responding, and it can name the key), rubrics
@@ -99,14 +102,16 @@ def read_package(package: PackageFiles, unit: str | None, writer: str) -> Packag
     contents = PackageContents()
     for href, metadata in _item_files(package, contents):
         try:
-            entry, item_unit, criterion, scenario, note = _read_item(package.files, href, metadata, unit, writer)
+            read = _read_item(package.files, href, metadata, unit, writer)
         except _Rejected as error:
             contents.rejected.append(Rejection(href, str(error)))
             continue
+        entry, scenario, note = read.entry, read.scenario, read.note
         problems: list[FileProblem] = []
         foreign = isinstance(entry["id"], str) and not ITEM_CODE.match(entry["id"])
         untagged = not (entry["criteria"] or entry["amplification"])
-        spec = check_item(href, item_unit, criterion, 1, entry, problems, foreign_id=foreign, untagged=untagged)
+        spec = check_item(href, read.unit, read.criterion, 1, entry, problems, foreign_id=foreign, untagged=untagged,
+                          media=read.media)
         contents.rejected.extend(Rejection(href, problem_text(problem)) for problem in problems)
         if spec is not None:
             contents.items.append(spec)
@@ -166,9 +171,21 @@ def _our_metadata(resource: Element) -> Element | None:
     return direct if direct is not None else metadata.find(f"{{{LOM_NAMESPACE}}}lom/{MD}item")
 
 
+@dataclass(frozen=True)
+class _Read:
+    """One item file as read, before our rules check it."""
+
+    entry: dict[str, Any]  # shaped as an item file's entry
+    unit: str
+    criterion: str
+    scenario: ScenarioSpec | None
+    note: str | None  # how the bank's item differs from the package's
+    media: tuple[Medium, ...]  # the images its stem shows
+
+
 def _read_item(files: dict[str, bytes], href: str, metadata: Element | None, unit: str | None,
-               writer: str) -> tuple[dict[str, Any], str, str, ScenarioSpec | None, str | None]:
-    """The item's entry, unit, criterion and scenario, and a note if the bank asks the learner otherwise."""
+               writer: str) -> _Read:
+    """The item's entry, unit, criterion, scenario and images, and a note if the bank asks the learner otherwise."""
     try:
         root = parse_xml(files[href], href)
     except ValueError as error:
@@ -181,7 +198,11 @@ def _read_item(files: dict[str, bytes], href: str, metadata: Element | None, uni
     assert body is not None  # a required child: _child refuses the item without one
     references = _passage_references(root, body, qti)
     interaction = _the_interaction(body, qti, references)
-    entry, note = _entry_from_item(root, body, interaction, qti, references)
+    pictures = [el for el in body.iter() if _local(el.tag) == "img"]
+    _no_media(body, qti, references, pictures)
+    images = {el: _image(el, href, files) for el in pictures}
+    entry, note = _entry_from_item(root, body, interaction, qti, references,
+                                   {el: medium.name for el, medium in images.items()})
     tags = _tags(metadata, writer)
     entry.update(tags.fields)
     if unit and tags.unit and unit != tags.unit:
@@ -199,7 +220,7 @@ def _read_item(files: dict[str, bytes], href: str, metadata: Element | None, uni
                             f"one scenario at most")
         scenario = _passage(references[0], href, files, item_unit)
         entry["scenario"] = scenario.id
-    return entry, item_unit, criterion, scenario, note
+    return _Read(entry, item_unit, criterion, scenario, note, tuple(images.values()))
 
 
 def _passage_references(root: Element, body: Element, qti: QtiVersion) -> list[Element]:
@@ -246,14 +267,54 @@ def _the_interaction(body: Element, qti: QtiVersion, passages: list[Element]) ->
                         f"are supported)")
     if len(interactions) != 1:
         raise _Rejected(f"has {len(interactions)} interactions; an item needs exactly one")
-    media = sorted({_local(el.tag) for el in body.iter() if _local(el.tag) in MEDIA and el not in passages})
-    if media:
-        raise _Rejected(f"contains {', '.join(media)}; the bank holds text items only")
     return interactions[0]
 
 
+def _no_media(body: Element, qti: QtiVersion, passages: list[Element], images: list[Element]) -> None:
+    """Refuse media the bank cannot hold: an image in an option or premise (they are text), audio,
+    video, maths markup and objects other than passages."""
+    in_choices = [el for interaction in body.iter() if qti.local(interaction.tag).endswith("Interaction")
+                  for choice in interaction if qti.local(choice.tag) != "prompt"
+                  for el in choice.iter() if el in images]
+    if in_choices:
+        raise _Rejected("has an image in an option or premise; options and premises are text only")
+    media = sorted({_local(el.tag) for el in body.iter()
+                    if _local(el.tag) in MEDIA and el not in passages and el not in images})
+    if media:
+        raise _Rejected(f"contains {', '.join(media)}; the bank holds images in the question but no audio, video, "
+                        f"maths markup or other objects (give what it shows in words, or leave the item out)")
+
+
+def _image(element: Element, href: str, files: dict[str, bytes]) -> Medium:
+    """An `img`'s image from the package: PNG, JPEG, GIF or WebP (by its content, not its name), at
+    most `MAX_IMAGE_BYTES`, with a text alternative (WCAG 1.1.1)."""
+    source = element.get("src", "")
+    if not _alt(element):
+        raise _Rejected(f"has an image {source!r} with no alt text: a learner who cannot see it must be told "
+                        f"what it shows")
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(href), source))
+    if not source or path.startswith("../") or "://" in source or path not in files:
+        raise _Rejected(f"has an image {source!r} that is not in the package")
+    data = files[path]
+    kind = next((kind for signature, kind in IMAGE_SIGNATURES.items() if data.startswith(signature)), None)
+    if kind is None or (kind == "image/webp" and data[8:12] != b"WEBP"):
+        raise _Rejected(f"has an image {source!r} that is not PNG, JPEG, GIF or WebP (SVG and others can carry "
+                        f"scripts or fail to show)")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise _Rejected(f"has an image {source!r} of {len(data):,} bytes; the most an image may be is "
+                        f"{MAX_IMAGE_BYTES:,} bytes")
+    digest = hashlib.sha256(data).hexdigest()[:8]  # names unique by content: "1f2e3d4c-shop.png"
+    base = re.sub(r"[^A-Za-z0-9._-]+", "-", posixpath.basename(path)).lstrip("._-") or "image"
+    return Medium((base if base.startswith(f"{digest}-") else f"{digest}-{base}")[:120], kind, data)
+
+
+def _alt(image: Element) -> str:
+    """An image's text alternative on one line, square brackets made round (they delimit it in markup)."""
+    return " ".join((image.get("alt") or "").replace("[", "(").replace("]", ")").split())
+
+
 def _entry_from_item(root: Element, body: Element, interaction: Element, qti: QtiVersion,
-                     passages: list[Element]) -> tuple[dict[str, Any], str | None]:
+                     passages: list[Element], images: dict[Element, str]) -> tuple[dict[str, Any], str | None]:
     """The item's entry, and a note when the bank asks for another number of choices than `maxChoices`.
 
     A choice interaction lets `maxChoices` options be chosen (1 by default), an order
@@ -270,7 +331,7 @@ def _entry_from_item(root: Element, body: Element, interaction: Element, qti: Qt
     if not key:
         raise _Rejected("declares no correctResponse, so it has no key")
     name = qti.local(interaction.tag)
-    entry: dict[str, Any] = {"id": root.get("identifier"), "stem": _stem(body, interaction, qti, passages),
+    entry: dict[str, Any] = {"id": root.get("identifier"), "stem": _stem(body, interaction, qti, passages, images),
                              "status": "draft"}
     notes = []
     if name == "matchInteraction":
@@ -376,22 +437,26 @@ def _item_type(name: str, cardinality: str | None, max_choices: str, keyed: int,
                     f"of every option) or matching (match, cardinality multiple)")
 
 
-def _stem(body: Element, interaction: Element, qti: QtiVersion, passages: list[Element]) -> str:
+def _stem(body: Element, interaction: Element, qti: QtiVersion, passages: list[Element],
+          images: dict[Element, str]) -> str:
     """Body text outside the interaction, our scenario block and passage references, then the
     prompt as a paragraph of its own, as the bank's markup (`item_bank.items.text`)."""
     skipped = {interaction, *passages, *(el for el in body.iter() if el.get("class") == "scenario")}
     prompt = _child(interaction, qti, "prompt", required=False)
-    parts = [_learner_text(body, qti, skipped), _learner_text(prompt, qti) if prompt is not None else ""]
+    parts = [_learner_text(body, qti, skipped, images),
+             _learner_text(prompt, qti, images=images) if prompt is not None else ""]
     return "\n\n".join(part for part in parts if part)
 
 
-def _learner_text(element: Element, qti: QtiVersion, skipped: frozenset[Element] | set[Element] = frozenset()) -> str:
+def _learner_text(element: Element, qti: QtiVersion, skipped: frozenset[Element] | set[Element] = frozenset(),
+                  images: dict[Element, str] | None = None) -> str:
     """What a learner reads in an element, in the bank's markup (`item_bank.items.text`): its text
     and its descendants' in order, without feedback, rubrics and templates (`HIDDEN`) or `skipped`;
     paragraphs, line breaks, lists, tables, emphasis and strong emphasis kept; a space where a
     block separates text and none invented elsewhere ("H<sub>2</sub>O" stays one word); sub- and
     superscript digits and signs in their Unicode forms ("x²"), or the item is refused where
-    they have none. Text that would read as markup is escaped."""
+    they have none; an image named in `images` as a line of its own with its text alternative.
+    Text that would read as markup is escaped."""
 
     def walk(node: Element, numbered: bool = False) -> str:
         parts = [_words(node.text)]
@@ -400,6 +465,8 @@ def _learner_text(element: Element, qti: QtiVersion, skipped: frozenset[Element]
             name = qti.local(child.tag)
             if child not in skipped and name not in HIDDEN:
                 inner = walk(child, name == "ol" or (numbered and name not in ("ul", "li")))
+                if child in (images or {}):
+                    inner = f"\n\n{LINE_MARK}![{_alt(child)}]({(images or {})[child]})\n\n"
                 if name == "li":
                     count += 1
                     inner = f"\n{LINE_MARK}{count if numbered else '-'}{'.' if numbered else ''} {_one_line(inner)}"

@@ -29,7 +29,7 @@ from item_bank.items.services import LoadReport, preview, sync_specs
 from item_bank.qti.reader import PackageContents, Rejection, problem_text, read_package
 from item_bank.qti.safety import PackageFiles, check_package
 from item_bank.qti.versions import QtiVersion
-from item_bank.qti.writer import item_identifier, item_metadata, item_xml, manifest_xml
+from item_bank.qti.writer import item_identifier, item_metadata, item_xml, manifest_xml, media_path
 
 
 @dataclass
@@ -116,7 +116,10 @@ def export_package(unit_reference: str, qti: QtiVersion) -> ExportResult:
                 continue
             href = f"items/{item_identifier(item.code)}.xml"
             archive.writestr(href, item_xml(version, item.code, qti))
-            entries.append((f"RES-{item_identifier(item.code)}", href, item_metadata(version, item.code)))
+            images = [f"items/{media_path(item.code, medium.name)}" for medium in version.media]
+            for path, medium in zip(images, version.media):
+                archive.writestr(path, medium.data)
+            entries.append((f"RES-{item_identifier(item.code)}", href, item_metadata(version, item.code), images))
             exported.append(item.code)
         archive.writestr("imsmanifest.xml", manifest_xml(entries, qti, unit_reference))
     return ExportResult(buffer.getvalue(), exported)

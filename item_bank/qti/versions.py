@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from item_bank.items.scoring import ItemType
 
 HTML_ELEMENTS = frozenset({"p", "div", "h2", "span", "br", "em", "strong", "ul", "ol", "li", "table", "thead", "tbody",
-                           "tr", "th", "td"})
+                           "tr", "th", "td", "img"})
 TEMPLATES = ("match_correct", "map_response")  # the standard response processing templates we read
 METADATA_NAMESPACE = "urn:exam-engine:item-metadata:1"
 LOM_NAMESPACE = "http://ltsc.ieee.org/xsd/LOM"

@@ -74,11 +74,11 @@ def item_xml(version: ItemVersion, code: str, qti: QtiVersion) -> bytes:
     if version.scenario is not None:
         stimulus = SubElement(body, e("div"), {"class": "scenario"})
         SubElement(stimulus, e("h2")).text = version.scenario.title
-        _formatted(stimulus, blocks(version.scenario.text), qti)
+        _formatted(stimulus, blocks(version.scenario.text), qti, code)
     stem = blocks(version.stem)
     in_prompt = len(stem) == 1 and stem[0]["kind"] == "paragraph"  # a prompt holds inline content only
     if not in_prompt:
-        _formatted(body, stem, qti)
+        _formatted(body, stem, qti, code)
     attributes = {a("responseIdentifier"): "RESPONSE", "shuffle": "false"}
     if interaction_name == "choiceInteraction":  # an order interaction orders every option by default
         attributes |= {a("maxChoices"): str(len(keyed)), a("minChoices"): "0"}
@@ -101,11 +101,20 @@ def item_xml(version: ItemVersion, code: str, qti: QtiVersion) -> bytes:
     return tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def _formatted(parent: Element, text: list[Block], qti: QtiVersion) -> None:
-    """Marked-up text's blocks (`item_bank.items.text.blocks`) as XHTML paragraphs, lists and tables."""
+def media_path(code: str, name: str) -> str:
+    """Where an item's image lies in a package, relative to the item files' folder."""
+    return f"media/{item_identifier(code)}/{name}"
+
+
+def _formatted(parent: Element, text: list[Block], qti: QtiVersion, code: str) -> None:
+    """Marked-up text's blocks (`item_bank.items.text.blocks`) as XHTML paragraphs, lists, tables
+    and images (the item's own, at `media_path`)."""
     e = qti.element
     for block in text:
-        if block["kind"] == "paragraph":
+        if block["kind"] == "image":
+            SubElement(SubElement(parent, e("p")), e("img"), {"src": media_path(code, block["name"]),
+                                                              "alt": block["alt"]})
+        elif block["kind"] == "paragraph":
             _lines(SubElement(parent, e("p")), block["lines"], qti)
         elif block["kind"] == "list":
             listed = SubElement(parent, e("ol" if block["ordered"] else "ul"))
@@ -204,8 +213,9 @@ def item_metadata(version: ItemVersion, code: str) -> Element:
     return root
 
 
-def manifest_xml(entries: list[tuple[str, str, Element]], qti: QtiVersion, unit_reference: str) -> bytes:
-    """An IMS content package manifest listing one resource per item file, with its metadata."""
+def manifest_xml(entries: list[tuple[str, str, Element, list[str]]], qti: QtiVersion, unit_reference: str) -> bytes:
+    """An IMS content package manifest listing one resource per item file, with its metadata and
+    its files (the item file, then its images)."""
     root = Element("manifest", {"xmlns": qti.manifest_namespace, "xmlns:ee": METADATA_NAMESPACE,
                                 "xmlns:lom": LOM_NAMESPACE,
                                 "identifier": "MANIFEST-" + unit_reference.replace("/", "-")})
@@ -214,11 +224,12 @@ def manifest_xml(entries: list[tuple[str, str, Element]], qti: QtiVersion, unit_
     SubElement(metadata, "schemaversion").text = "3.0.0" if qti.label == "3.0" else "2.2.0"
     SubElement(root, "organizations")
     resources = SubElement(root, "resources")
-    for identifier, href, item_metadata_element in entries:
+    for identifier, href, item_metadata_element, files in entries:
         resource = SubElement(resources, "resource",
                               {"identifier": identifier, "type": qti.resource_type, "href": href})
         metadata = SubElement(resource, "metadata")
         SubElement(metadata, "lom:lom").append(item_metadata_element)
-        SubElement(resource, "file", {"href": href})
+        for file in (href, *files):
+            SubElement(resource, "file", {"href": file})
     indent(root)
     return tostring(root, encoding="utf-8", xml_declaration=True)

@@ -165,6 +165,20 @@ def item_page(item_id: int) -> str:
     )
 
 
+@bp.route("/versions/<int:version_id>/media/<name>")
+@roles_required(*BANK_STAFF)
+def medium(version_id: int, name: str) -> Response:
+    """An image of an item version, for its preview; a view of a live or pretest item's image is recorded."""
+    version = db.get_or_404(ItemVersion, version_id)
+    found = next((m for m in version.media if m.name == name), None)
+    if found is None:
+        abort(404)
+    with unit_of_work():
+        record_views([version], current_user.username, "item image")
+    return Response(found.data, mimetype=found.content_type,
+                    headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
 @bp.route("/versions/<int:version_id>/move", methods=["POST"])
 @roles_required(*BANK_STAFF)
 def move(version_id: int) -> Response:

@@ -1,7 +1,8 @@
 """A matching item in Chromium: the learner matches each statement by keyboard alone (typing an
 option's letter in each statement's list), is stopped from using an option twice, and the
 stored answer is scored by the matching rule; axe finds no violation on the item. Its stem's
-formatting (a list, a table, emphasis) is drawn, and text that looks like HTML stays text."""
+formatting (a list, a table, emphasis, an image with its alt text) is drawn, and text that looks
+like HTML stays text."""
 
 import pytest
 from flask import Flask
@@ -10,16 +11,17 @@ from sqlalchemy import select
 
 from exam_engine.core.extensions import db
 from exam_engine.delivery.models import Attempt
-from item_bank.items.models import Item, ItemStatus, ItemVersion
+from item_bank.items.models import Item, ItemMedium, ItemStatus, ItemVersion
 from item_bank.items.scoring import ItemType
 from tests.delivery.factory import CALIBRATED, UNIT, blueprint, make_sitting
 from tests.e2e.accessibility import blocking_violations
 from tests.e2e.test_sitting import sign_in_and_start
+from tests.item_bank.qti.test_media import PICTURE
 
 pytestmark = pytest.mark.e2e
 KEY = ["C", "A", "D"]  # premises 1-3 match options C, A and D; B is left over
 STEM = ("Match the statements {n}.\n\n- Use each option **once** at most\n\n"
-        "| Term | Note |\n|---|---|\n| <b>x</b> | *y* |")
+        "| Term | Note |\n|---|---|\n| <b>x</b> | *y* |\n\n![A grey strip](strip.png)")
 
 
 def matching_bank() -> None:
@@ -32,7 +34,8 @@ def matching_bank() -> None:
             number=1, status=ItemStatus.LIVE, type=ItemType.MATCHING, marks=2, stem=STEM.format(n=n),
             premises=premises, options=options, key=KEY, content_hash=f"m{n:063d}", criteria=[criterion],
             amplification=[], difficulty_rating="medium", rationale={p["id"]: "why" for p in premises}, writer="w",
-            irt_a=1.0, irt_d=[0.5, -0.5], irt_c=0.0, **CALIBRATED))
+            irt_a=1.0, irt_d=[0.5, -0.5], irt_c=0.0, **CALIBRATED,
+            media=[ItemMedium(name="strip.png", content_type="image/png", data=PICTURE, sha256="0" * 64)]))
         db.session.add(item)
     db.session.commit()
 
@@ -59,6 +62,9 @@ def test_a_learner_matches_by_keyboard_and_the_match_is_scored(page: Page, match
     expect(body.locator("#stem table th").first).to_have_text("Term")
     expect(body.locator("#stem td").first).to_have_text("<b>x</b>")  # drawn as text, never as HTML
     expect(body.locator("#stem td em")).to_have_text("y")
+    image = body.get_by_role("img", name="A grey strip")
+    expect(image).to_be_visible()
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 2  # served inside the live sitting
     statements = [body.get_by_label(f"{p}. Statement {p}", exact=False) for p in (1, 2, 3)]
     statements[0].focus()
     page.keyboard.type("C")  # typeahead: the option whose text starts "C."

@@ -123,7 +123,7 @@
     wrap.appendChild(input); wrap.appendChild(label);
     return wrap;
   }
-  /* Formatted text (paragraphs, line breaks, lists, tables, emphasis) from the server's blocks
+  /* Formatted text (paragraphs, line breaks, lists, tables, emphasis, images) from the server's blocks
      (item_bank.items.text): every element made here, every word set as text, never as HTML. */
   function drawSpans(parent, spans) {
     spans.forEach(function (span) {
@@ -135,7 +135,11 @@
   function drawBlocks(container, blocks) {
     blocks.forEach(function (block) {
       var el;
-      if (block.kind === "paragraph") {
+      if (block.kind === "image") {
+        el = document.createElement("p");
+        var img = document.createElement("img"); img.src = block.src; img.alt = block.alt; img.className = "item-image";
+        el.appendChild(img);
+      } else if (block.kind === "paragraph") {
         el = document.createElement("p");
         block.lines.forEach(function (line, n) { if (n) { el.appendChild(document.createElement("br")); } drawSpans(el, line); });
       } else if (block.kind === "list") {

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 
 from exam_engine.auth.models import User
 from exam_engine.core.extensions import db
-from item_bank.items.files import FileProblem, ItemSpec, check_entry
+from item_bank.items.files import FileProblem, ItemSpec, Medium, check_entry
 from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource, Scenario, StatusChange
 from item_bank.items.scoring import MARKS, ItemType
-from item_bank.items.services import content_hash, provisional_parameters, untagged_in_taxonomy
+from item_bank.items.services import content_hash, media_of, provisional_parameters, set_media, untagged_in_taxonomy
 
 OPTION_IDS = "ABCDEF"
 PREMISE_IDS = ("P1", "P2", "P3", "P4", "P5")  # a matching item's premises
@@ -64,12 +64,13 @@ def _choices(form: Any, name: str, ids: Sequence[str]) -> list[dict[str, str]]:
     return [{"id": i, "text": form.get(f"{name}_{i}", "").strip()} for i in ids if form.get(f"{name}_{i}", "").strip()]
 
 
-def validate(unit_reference: str, entry: dict[str, Any]) -> ItemSpec:
-    """The entry as an `ItemSpec`, or AuthoringError with every problem."""
+def validate(unit_reference: str, entry: dict[str, Any], media: tuple[Medium, ...] = ()) -> ItemSpec:
+    """The entry as an `ItemSpec` with the images it keeps (`media`: the form uploads none), or
+    AuthoringError with every problem."""
     criteria = entry.get("criteria") or []
     if not criteria:
         raise AuthoringError([FileProblem(WEB_SOURCE, None, "criteria", "choose at least one assessment criterion")])
-    spec, problems = check_entry(WEB_SOURCE, unit_reference, criteria[0], entry)
+    spec, problems = check_entry(WEB_SOURCE, unit_reference, criteria[0], entry, media)
     if spec is not None:
         problems = untagged_in_taxonomy([spec])
         if spec.scenario and db.session.scalar(select(Scenario).where(
@@ -98,7 +99,7 @@ def edit_item(item_id: int, entry: dict[str, Any], user: User) -> ItemVersion:
     if latest.status is ItemStatus.IN_REVIEW:
         raise AuthoringError([FileProblem(WEB_SOURCE, item.code, None,
                                           "the item is in review: a reviewer must return it before it is edited")])
-    spec = validate(item.unit_reference, entry)
+    spec = validate(item.unit_reference, entry, media_of(latest))
     if latest.changes_in_place:
         _apply(latest, spec, user)
         latest.status_changes.append(StatusChange(from_status=latest.status, to_status=latest.status,
@@ -152,6 +153,7 @@ def _apply(version: ItemVersion, spec: ItemSpec, user: User) -> None:
     version.type, version.marks, version.stem = spec.type, spec.marks, spec.stem
     version.options = [{"id": o.id, "text": o.text} for o in spec.options]
     version.premises = [{"id": p.id, "text": p.text} for p in spec.premises]
+    set_media(version, spec.media)
     version.key = spec.key if isinstance(spec.key, str) else list(spec.key)
     version.content_hash = content_hash(spec)
     version.criteria, version.amplification = list(spec.criteria), list(spec.amplification)

@@ -89,6 +89,13 @@ def test_a_passage_that_cannot_be_read_refuses_the_item_with_the_reason(app, fil
     assert db.session.scalar(select(func.count()).select_from(Item)) == 0
 
 
-def test_an_image_object_is_media_and_refused_with_the_reason(app):
-    rejected, written = load([item_reading("q1", '<object type="image/png" data="shop.png"/>')], {})
-    assert not written and rejected == ["contains object; the bank holds text items only"]
+REFUSED = ("the bank holds images in the question but no audio, video, maths markup or other objects (give what "
+           "it shows in words, or leave the item out)")
+
+
+@pytest.mark.parametrize("media", ['<object type="image/png" data="shop.png"/>', '<audio src="a.mp3"/>',
+                                   '<video src="v.mp4"/>', '<math xmlns="http://www.w3.org/1998/Math/MathML"/>'])
+def test_audio_video_maths_and_other_objects_are_refused_naming_the_medium(app, media):
+    rejected, written = load([item_reading("q1", f"<p>{media}</p>")], {"items/shop.png": "png"})
+    name = media[1:].split(" ")[0].rstrip("/>")
+    assert not written and rejected == [f"contains {name}; {REFUSED}"]
