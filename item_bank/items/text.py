@@ -40,10 +40,12 @@ SPECIAL = re.compile(r"([\\*|])")
 
 
 def normalise(text: str) -> str:
-    """Whitespace as the markup means it: runs of spaces within a line made one, lines trimmed,
-    at most one blank line between paragraphs, none at either end."""
+    """The markup in its one written form: runs of spaces within a line made one, lines trimmed,
+    one blank line between blocks (a list or table right under a paragraph's line gets one too),
+    none at either end; so each text has one spelling and one content hash."""
     lines = [" ".join(line.split()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    parts = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n").split("\n\n")
+    return "\n\n".join("\n".join(group) for part in parts for _, group in _groups(part.split("\n")))
 
 
 def blocks(text: str) -> list[Block]:

@@ -197,7 +197,7 @@ def _read_item(files: dict[str, bytes], href: str, metadata: Element | None, uni
     body = _child(root, qti, "itemBody")
     assert body is not None  # a required child: _child refuses the item without one
     references = _passage_references(root, body, qti)
-    interaction = _the_interaction(body, qti, references)
+    interaction = _the_interaction(body, qti)
     pictures = [el for el in body.iter() if _local(el.tag) == "img"]
     _no_media(body, qti, references, pictures)
     images = {el: _image(el, href, files) for el in pictures}
@@ -258,7 +258,7 @@ def _passage(reference: Element, href: str, files: dict[str, bytes], unit: str) 
     return ScenarioSpec(f"{unit.replace('/', '')}-P{digest}", unit, title[:200], text)
 
 
-def _the_interaction(body: Element, qti: QtiVersion, passages: list[Element]) -> Element:
+def _the_interaction(body: Element, qti: QtiVersion) -> Element:
     interactions = [el for el in body.iter() if qti.local(el.tag).endswith("Interaction")]
     unsupported = sorted({_local(el.tag) for el in interactions if qti.local(el.tag) not in SUPPORTED})
     if unsupported:

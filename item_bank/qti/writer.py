@@ -11,6 +11,10 @@ Matching (n premises): `matchInteraction` of two match sets, the premises then t
 each choice matched at most once (`matchMax` 1); the correct response is each premise's
 directed pair to its option; explicit response processing reproduces our rule: SCORE 2
 when all n pairs are given, 1 when at least n/2 are, else 0 (pairs counted by a mapping).
+Stems and scenario texts are written from the bank's markup (`item_bank.items.text`) as
+XHTML: a one-paragraph stem as the interaction's prompt (inline content only), any other
+before the interaction as paragraphs, lists, tables and images (the version's own, stored in
+the package at `media_path`).
 Tags travel as a namespaced extension inside a LOM record in each resource's manifest
 metadata, in both versions: 3.0's content packaging admits only qtiMetadata,
 curriculumStandardsMetadataSet and lom there (and the loose LOM binding any other

@@ -11,7 +11,7 @@ from tests.conftest import TEST_PASSWORD
 from tests.delivery.factory import make_items
 from tests.delivery.runner_client import seated
 from tests.helpers import sign_in
-from tests.item_bank.qti.test_media import PICTURE
+from tests.item_bank.qti.conftest import PICTURE
 
 NAME = "1a2b3c4d-shop.png"
 

@@ -16,7 +16,7 @@ from item_bank.items.scoring import ItemType
 from tests.delivery.factory import CALIBRATED, UNIT, blueprint, make_sitting
 from tests.e2e.accessibility import blocking_violations
 from tests.e2e.test_sitting import sign_in_and_start
-from tests.item_bank.qti.test_media import PICTURE
+from tests.item_bank.qti.conftest import PICTURE
 
 pytestmark = pytest.mark.e2e
 KEY = ["C", "A", "D"]  # premises 1-3 match options C, A and D; B is left over

@@ -38,3 +38,4 @@ def test_staff_pages_escape_every_character():
 
 def test_whitespace_is_normalised_within_lines_and_between_paragraphs():
     assert normalise("  a   b \r\n\r\n\r\n\r\nc\td  \n") == "a b\n\nc d"
+    assert normalise("Choose:\n- one\n- two\n| a |\nthen") == "Choose:\n\n- one\n- two\n\n| a |\n\nthen"

@@ -1,7 +1,10 @@
 """A real unit of the bank exported once per database, helpers to tamper with packages, and
 the official QTI schemas to validate exports against."""
 
+import hashlib
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from functools import cache
 from io import BytesIO
@@ -13,7 +16,7 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from exam_engine.core.extensions import db
-from item_bank.items.files import FileProblem, ItemSpec, ScenarioSpec, check_item, read_bank
+from item_bank.items.files import FileProblem, ItemSpec, Medium, ScenarioSpec, check_item, read_bank
 from item_bank.items.models import Item, ItemVersion, Scenario, StatusChange
 from item_bank.items.services import BANK_FOLDER, sync_specs
 from item_bank.qti.services import export_package
@@ -36,6 +39,23 @@ def matching_entry(code: str, premises: list[str], options: list[str], key: list
             "notes": None, "status": "draft"} | fields
 
 
+def png(width: int = 2, height: int = 1) -> bytes:
+    """A real PNG image (grey pixels)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+PICTURE = png()
+# The second matching item's stem is formatted and shows an image, so the unit's round trips, schema
+# checks and conversions cover formatting and media too.
+IMAGE = Medium(f"{hashlib.sha256(PICTURE).hexdigest()[:8]}-journey.png", "image/png", PICTURE)
+FORMATTED_STEM = ("A travel company mapped its customer journey.\n\n![The journey map: booking, travel, refund]"
+                  f"({IMAGE.name})\n\n| Stage | Complaints |\n|---|---|\n"
+                  "| Booking | 12 |\n| Refund | 41 |\n\nMatch each finding with the **benefit** of mapping it shows:\n"
+                  "- one benefit each\n- one left over")
 # Matching items of UNIT until the bank has its own: every exported type round-trips.
 MATCHING_ENTRIES = [
     matching_entry("U2-AC1.2-91", ["Identify the key journey steps", "Identify the customer's response",
@@ -50,8 +70,7 @@ MATCHING_ENTRIES = [
                                    "Fewer customers went to competitors after the changes"],
                    ["Identifying areas of weakness in service", "Seeing things from the customer's perspective",
                     "Improving customer retention", "Influencing policies and procedures"], ["B", "A", "D", "C"],
-                   amplification=["AC1.2/3"], stem="A travel company mapped its customer journey. Match each "
-                                                   "finding with the benefit of mapping it shows."),
+                   amplification=["AC1.2/3"], stem=FORMATTED_STEM),
 ]
 
 
@@ -60,7 +79,8 @@ def unit_files() -> tuple[list[ItemSpec], list[ScenarioSpec]]:
     """The real bank's item and scenario specs of UNIT, read once, and `MATCHING_ENTRIES`."""
     bank = read_bank(BANK_FOLDER)
     problems: list[FileProblem] = []
-    matching = [check_item("tests", UNIT, "AC1.2", n, entry, problems) for n, entry in enumerate(MATCHING_ENTRIES)]
+    matching = [check_item("tests", UNIT, "AC1.2", n, entry, problems, media=(IMAGE,) if "![" in entry["stem"] else ())
+                for n, entry in enumerate(MATCHING_ENTRIES)]
     assert problems == []
     return ([item for item in bank.items if item.unit == UNIT] + [spec for spec in matching if spec],
             [scenario for scenario in bank.scenarios if scenario.unit == UNIT])

@@ -3,9 +3,6 @@ its content, at most 1 MB, with its text alternative), is stored with the item v
 back out in the export; an image without alt text, of another kind, missing, too large or in an
 option refuses the item with the reason, and nothing is written."""
 
-import struct
-import zlib
-
 import pytest
 from sqlalchemy import func, select
 
@@ -16,20 +13,9 @@ from item_bank.qti.reader import MAX_IMAGE_BYTES
 from item_bank.qti.safety import read_zip
 from item_bank.qti.services import export_package, import_package
 from item_bank.qti.versions import VERSIONS
-from tests.item_bank.qti.conftest import UNIT
+from tests.item_bank.qti.conftest import PICTURE, UNIT
 from tests.item_bank.qti.test_stimuli import item_reading, load
 
-
-def png(width: int = 2, height: int = 1) -> bytes:
-    """A real PNG image (grey pixels)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
-PICTURE = png()
 SHOP = '<p>Look at the shop front.</p><p><img src="../media/shop front.png" alt="A shop [front] with steps"/></p>'
 
 

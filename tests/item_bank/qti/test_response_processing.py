@@ -72,7 +72,8 @@ class Evaluator:
 
 def items_of(package: bytes) -> list[Element]:
     with zipfile.ZipFile(BytesIO(package)) as archive:
-        return [parse_xml(archive.read(name), name) for name in archive.namelist() if name.startswith("items/")]
+        return [parse_xml(archive.read(name), name) for name in archive.namelist()
+                if name.startswith("items/") and name.endswith(".xml")]
 
 
 @pytest.mark.parametrize("version", ["2.2", "3.0"])
