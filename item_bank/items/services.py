@@ -206,7 +206,7 @@ def _sync_item(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario]
     if change in ("older", "same"):
         report.unchanged += 1
     elif change == "in place":
-        _set_content(latest, spec, fingerprint, scenarios)
+        set_content(latest, spec, fingerprint, scenarios)
         latest.status_changes.append(StatusChange(from_status=latest.status, to_status=latest.status, changed_by=actor,
                                                   comment=f"changed in place from {Path(spec.source).name}: "
                                                           f"{', '.join(differences)}"))
@@ -350,7 +350,7 @@ def _add_version(item: Item, spec: ItemSpec, fingerprint: str, scenarios: dict[s
     version = ItemVersion(number=number, status=status, irt_a=a, irt_d=d, irt_c=0.0,
                           parameter_source=ParameterSource.PROVISIONAL, writer=writer)
     item.versions.append(version)
-    _set_content(version, spec, fingerprint, scenarios)
+    set_content(version, spec, fingerprint, scenarios)
     version.review = None if review is None else {
         "reviewer": review.reviewer, "date": review.date, "outcome": review.outcome,
         "checklist": review.checklist, "changes": review.changes,
@@ -360,12 +360,12 @@ def _add_version(item: Item, spec: ItemSpec, fingerprint: str, scenarios: dict[s
                                                comment=comment or f"from {Path(spec.source).name}"))
 
 
-def _set_content(version: ItemVersion, spec: ItemSpec, fingerprint: str, scenarios: dict[str, Scenario]) -> None:
+def set_content(version: ItemVersion, spec: ItemSpec, fingerprint: str, scenarios: dict[str, Scenario]) -> None:
     """Everything a spec states of a version but its writer, status and review."""
     version.type, version.marks, version.stem = spec.type, spec.marks, spec.stem
     version.options = [{"id": o.id, "text": o.text} for o in spec.options]
     version.premises = [{"id": p.id, "text": p.text} for p in spec.premises]
-    set_media(version, spec.media)
+    _set_media(version, spec.media)
     version.key = spec.key if isinstance(spec.key, str) else list(spec.key)
     version.content_hash = fingerprint
     for name, value in _tags(spec, scenarios).items():
@@ -374,7 +374,7 @@ def _set_content(version: ItemVersion, spec: ItemSpec, fingerprint: str, scenari
         version.irt_a, version.irt_d = provisional_parameters(spec.type, spec.difficulty_rating)
 
 
-def set_media(version: ItemVersion, media: tuple[Medium, ...]) -> None:
+def _set_media(version: ItemVersion, media: tuple[Medium, ...]) -> None:
     """Give a version exactly these images (rows replaced only when they differ, the old ones
     removed first: a name is unique within a version)."""
     if sorted((m.name, m.sha256) for m in version.media) == sorted((m.name, m.sha256) for m in media):

@@ -458,6 +458,8 @@ def _learner_text(element: Element, qti: QtiVersion, skipped: frozenset[Element]
     they have none; an image named in `images` as a line of its own with its text alternative.
     Text that would read as markup is escaped."""
 
+    shown = images or {}
+
     def walk(node: Element, numbered: bool = False) -> str:
         parts = [_words(node.text)]
         count = 0
@@ -465,8 +467,8 @@ def _learner_text(element: Element, qti: QtiVersion, skipped: frozenset[Element]
             name = qti.local(child.tag)
             if child not in skipped and name not in HIDDEN:
                 inner = walk(child, name == "ol" or (numbered and name not in ("ul", "li")))
-                if child in (images or {}):
-                    inner = f"\n\n{LINE_MARK}![{_alt(child)}]({(images or {})[child]})\n\n"
+                if child in shown:
+                    inner = f"\n\n{LINE_MARK}![{_alt(child)}]({shown[child]})\n\n"
                 if name == "li":
                     count += 1
                     inner = f"\n{LINE_MARK}{count if numbered else '-'}{'.' if numbered else ''} {_one_line(inner)}"

@@ -21,7 +21,7 @@ from exam_engine.core.extensions import db
 from item_bank.items.files import FileProblem, ItemSpec, Medium, check_entry
 from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource, Scenario, StatusChange
 from item_bank.items.scoring import MARKS, ItemType
-from item_bank.items.services import content_hash, media_of, provisional_parameters, set_media, untagged_in_taxonomy
+from item_bank.items.services import content_hash, media_of, set_content, untagged_in_taxonomy
 
 OPTION_IDS = "ABCDEF"
 PREMISE_IDS = ("P1", "P2", "P3", "P4", "P5")  # a matching item's premises
@@ -149,15 +149,7 @@ def _new_version(item: Item, spec: ItemSpec, user: User, number: int, comment: s
 
 
 def _apply(version: ItemVersion, spec: ItemSpec, user: User) -> None:
+    """The form's content and tags on a draft version, written by `user`."""
     scenario = db.session.scalar(select(Scenario).where(Scenario.code == spec.scenario)) if spec.scenario else None
-    version.type, version.marks, version.stem = spec.type, spec.marks, spec.stem
-    version.options = [{"id": o.id, "text": o.text} for o in spec.options]
-    version.premises = [{"id": p.id, "text": p.text} for p in spec.premises]
-    set_media(version, spec.media)
-    version.key = spec.key if isinstance(spec.key, str) else list(spec.key)
-    version.content_hash = content_hash(spec)
-    version.criteria, version.amplification = list(spec.criteria), list(spec.amplification)
-    version.difficulty_rating, version.scenario, version.enemy_set = spec.difficulty_rating, scenario, spec.enemy_set
-    version.rationale, version.notes, version.writer = dict(spec.rationale), spec.notes, user.username
-    version.irt_a, version.irt_d = provisional_parameters(spec.type, spec.difficulty_rating)
-    version.irt_c = 0.0
+    set_content(version, spec, content_hash(spec), {scenario.code: scenario} if scenario else {})
+    version.writer = user.username

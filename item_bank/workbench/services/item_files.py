@@ -26,7 +26,7 @@ def unit_folder_name(unit_reference: str) -> str:
 
 def write_unit_files(unit_reference: str, out: Path) -> list[Path]:
     """Write the unit's files under `out/<unit slug>/`; return the paths written. Untagged drafts
-    (imported, not yet in the tagging queue's hands) belong to no criterion's file and are left out."""
+    (imported, waiting in the tagging queue) belong to no criterion's file and are left out."""
     items = db.session.scalars(
         select(Item).where(Item.unit_reference == unit_reference).order_by(Item.code)
         .options(selectinload(Item.versions).selectinload(ItemVersion.scenario))
