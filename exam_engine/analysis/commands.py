@@ -23,7 +23,7 @@ from exam_engine.psychometrics import classical
 from exam_engine.psychometrics.ability import eap_many, map_estimate, ml_estimate, wle
 from exam_engine.psychometrics.calibration import Calibration
 from exam_engine.psychometrics.calibration import calibrate as run_calibration
-from exam_engine.psychometrics.dif import mantel_haenszel
+from exam_engine.psychometrics.dif import MIN_GROUP, ability_strata, mantel_haenszel
 from exam_engine.psychometrics.models import ItemParameters
 from exam_engine.psychometrics.quadrature import normal_grid
 from exam_engine.psychometrics.response_table import (
@@ -133,9 +133,12 @@ def _write_parameters(out: Path, items: list[str], fit: Calibration) -> None:
 @click.option("--key", "key_file", type=INPUT, help="KEY.csv (item,key): RESPONSES holds chosen options.")
 @click.option("--group", "group_file", type=INPUT, help="GROUP.csv (person,group) for Mantel-Haenszel DIF.")
 @click.option("--focal", default="1", show_default=True, help="Group value of the focal group.")
+@click.option("--params", "params_file", type=INPUT,
+              help="PARAMS.csv from calibrate: DIF matches persons on ability (needed when not everyone took "
+                   "every item, as in adaptive tests).")
 @click.option("--out", type=OUTPUT, help="CSV to write (default: standard output).")
 def item_stats_csv_command(responses: Path, key_file: Path | None, group_file: Path | None, focal: str,
-                           out: Path | None) -> None:
+                           params_file: Path | None, out: Path | None) -> None:
     """Classical item statistics (and DIF with --group) as CSV."""
     table = _load(responses)
     try:
@@ -166,7 +169,9 @@ def item_stats_csv_command(responses: Path, key_file: Path | None, group_file: P
     if key is not None:
         header, columns = _distractors(table.scores, key, header, columns)
     if focal_mask is not None:
-        header, columns = _dif(scores, focal_mask, header, columns)
+        bank = _bank(params_file, ResponseTable(table.persons, table.items, scores), responses) \
+            if params_file else None
+        header, columns = _dif(scores, focal_mask, header, columns, bank)
     rows = [[item, *(col[j] for col in columns)] for j, item in enumerate(table.items)]
     _emit(out, header, rows)
 
@@ -190,13 +195,25 @@ def _distractors(choices: np.ndarray, key: np.ndarray, header: list[str], column
     return header, columns
 
 
-def _dif(scores: np.ndarray, focal: np.ndarray, header: list[str], columns: list[np.ndarray]) -> Columns:
-    complete = ~np.isnan(scores).any(axis=1)
-    if (~complete).any():
-        click.echo(f"warning: DIF uses the {int(complete.sum())} persons who took every item", err=True)
+def _dif(scores: np.ndarray, focal: np.ndarray, header: list[str], columns: list[np.ndarray],
+         bank: ItemParameters | None) -> Columns:
+    """Mantel-Haenszel DIF of every item: persons matched on total score, or on ability strata
+    (EAP under `bank`) when a bank is given; each item's tables hold those who took it."""
     if np.nanmax(scores) > 1:
         raise click.UsageError("Mantel-Haenszel DIF needs one-mark (0/1) items")
-    result = mantel_haenszel(scores[complete], focal[complete])
+    sizes = {"focal": int(focal.sum()), "reference": int((~focal).sum())}
+    small = [f"the {name} group has {size}" for name, size in sizes.items() if size < MIN_GROUP]
+    if small:
+        raise click.UsageError(f"DIF needs at least {MIN_GROUP} persons in each group; {' and '.join(small)}")
+    incomplete = int(np.isnan(scores).any(axis=1).sum())
+    if bank is None and incomplete:
+        raise click.UsageError(f"{incomplete} person(s) did not take every item, so there is no common total score "
+                               f"to match on: give --params PARAMS.csv (from calibrate) to match on ability")
+    matching = None if bank is None else ability_strata(eap_many(scores, bank, normal_grid())[0])
+    result = mantel_haenszel(scores, focal, matching)
+    if (result.category == "").any():
+        click.echo(f"warning: no DIF estimate for {int((result.category == '').sum())} item(s) (a group never "
+                   f"took them, or everyone answered alike); their DIF cells are empty", err=True)
     header += ["mh_alpha", "mh_delta", "mh_delta_se", "mh_chi_square", "mh_p", "ets_category"]
     columns += [result.alpha, result.delta, result.delta_se, result.chi_square, result.p_value, result.category]
     return header, columns
@@ -211,21 +228,7 @@ def _dif(scores: np.ndarray, focal: np.ndarray, header: list[str], columns: list
 def score_command(responses: Path, params_file: Path, method: str, prior_sd: float, out: Path | None) -> None:
     """Estimate one ability (logits) and its SE per person."""
     table = _load(responses)
-    try:
-        names, items = read_parameters(params_file)
-    except TableError as error:
-        raise click.ClickException(str(error)) from None
-    missing = [item for item in table.items if item not in names]
-    if missing:
-        raise click.ClickException(f"{params_file}: no parameters for item(s) {', '.join(missing)}")
-    bank = items.subset(np.array([names.index(item) for item in table.items]))
-    too_high = np.nan_to_num(table.scores, nan=0) > bank.max_scores
-    if too_high.any():
-        row, col = np.argwhere(too_high)[0]
-        raise click.ClickException(
-            f"{responses}: row {row + 2}, column {table.items[col]!r}: score above the item's maximum "
-            f"{bank.max_scores[col]}"
-        )
+    bank = _bank(params_file, table, responses)
     answered = ~np.isnan(table.scores).all(axis=1)
     if not answered.all():
         click.echo(f"warning: {int((~answered).sum())} person(s) answered nothing; their cells are empty", err=True)
@@ -238,6 +241,25 @@ def score_command(responses: Path, params_file: Path, method: str, prior_sd: flo
         for i in np.flatnonzero(answered):
             theta[i], se[i] = estimator(table.scores[i])
     _emit(out, ["person", "theta", "se"], [[p, float(t), float(s)] for p, t, s in zip(table.persons, theta, se)])
+
+
+def _bank(params_file: Path, table: ResponseTable, responses: Path) -> ItemParameters:
+    """The parameters of a response table's items, in its column order; a clear error for a missing
+    item or a score above an item's maximum."""
+    try:
+        names, items = read_parameters(params_file)
+    except TableError as error:
+        raise click.ClickException(str(error)) from None
+    missing = [item for item in table.items if item not in names]
+    if missing:
+        raise click.ClickException(f"{params_file}: no parameters for item(s) {', '.join(missing)}")
+    bank = items.subset(np.array([names.index(item) for item in table.items]))
+    too_high = np.nan_to_num(table.scores, nan=0) > bank.max_scores
+    if too_high.any():
+        row, col = np.argwhere(too_high)[0]
+        raise click.ClickException(f"{responses}: row {row + 2}, column {table.items[col]!r}: score above the "
+                                   f"item's maximum {bank.max_scores[col]}")
+    return bank
 
 
 @click.command("calibrate-bank")

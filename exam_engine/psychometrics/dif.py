@@ -1,6 +1,8 @@
 """Differential item functioning by the Mantel-Haenszel procedure.
 
-Test takers are matched on total score; at each score level ``k`` the 2 x 2
+Test takers are matched on total score (complete data) or on ability strata (sparse data:
+adaptive tests, linear-on-the-fly forms; `ability_strata`), and each item's tables hold only
+the test takers who were given it; at each level ``k`` the 2 x 2
 table of group (reference / focal) by answer (right / wrong) has counts
 ``A_k, B_k`` (reference right / wrong), ``C_k, D_k`` (focal) and total ``N_k``
 (Holland & Thayer, 1988):
@@ -18,12 +20,15 @@ table of group (reference / focal) by answer (right / wrong) has counts
 
   and so ``SE(D-DIF) = 2.35 SE(ln alpha_MH)``, for intervals on small samples.
 
-Score levels with fewer than two test takers carry no information and are skipped.
+Score levels with fewer than two test takers carry no information and are skipped. An item
+whose tables hold no information (a group never given it, or everyone right) has no
+estimate: NaN statistics and no category, never an infinite delta.
 
-ETS classification (Zwick, 2012, after Dorans & Holland, 1993), as specified
-for this engine: **A** if ``|D-DIF| < 1``; **C** if ``|D-DIF| >= 1.5`` and the
-chi-square is significant; **B** otherwise.  (difR's printed codes use the
-size of ``|D-DIF|`` alone, so they differ for large but non-significant values.)
+ETS classification, as ETS defines it (Zwick, 2012, ETS RR-12-08; Dorans & Holland, 1993):
+**A** if ``|D-DIF| < 1`` or D-DIF is not significantly different from 0 (the MH chi-square
+at ``significance``); **C** if ``|D-DIF| >= 1.5`` and ``|D-DIF|`` is significantly greater
+than 1 (one-sided: ``(|D-DIF| - 1) / SE > z_(1 - significance)``); **B** otherwise.
+(difR's printed codes use the size of ``|D-DIF|`` alone.)
 """
 
 from __future__ import annotations
@@ -32,9 +37,10 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import chi2
+from scipy.stats import chi2, norm
 
 FloatArray = NDArray[np.float64]
+MIN_GROUP = 50  # test takers in each of the focal and reference groups before DIF is reported
 
 
 class MantelHaenszel(NamedTuple):
@@ -48,11 +54,24 @@ class MantelHaenszel(NamedTuple):
     category: NDArray[np.str_]
 
 
-def ets_category(delta: ArrayLike, p_value: ArrayLike, significance: float = 0.05) -> NDArray[np.str_]:
-    """ETS A/B/C codes from D-DIF and the MH p-value (see module docstring)."""
+def ets_category(delta: ArrayLike, delta_se: ArrayLike, p_value: ArrayLike,
+                 significance: float = 0.05) -> NDArray[np.str_]:
+    """ETS A/B/C codes from D-DIF, its standard error and the MH p-value (see module docstring);
+    "" where D-DIF could not be estimated."""
     size = np.abs(np.asarray(delta, float))
-    significant = np.asarray(p_value, float) < significance
-    return np.where(size < 1.0, "A", np.where((size >= 1.5) & significant, "C", "B"))
+    above_one = (size - 1.0) / np.asarray(delta_se, float) > norm.ppf(1 - significance)
+    negligible = (size < 1.0) | ~(np.asarray(p_value, float) < significance)
+    category = np.where(negligible, "A", np.where((size >= 1.5) & above_one, "C", "B"))
+    return np.where(np.isfinite(size) & np.isfinite(np.asarray(p_value, float)), category, "")
+
+
+def ability_strata(theta: ArrayLike, groups: int = 5) -> NDArray[np.intp]:
+    """Matching levels for sparse data: learners split at the ability quantiles into `groups`
+    strata (quintiles by default), as Mantel-Haenszel DIF on adaptive tests matches them."""
+    theta = np.asarray(theta, float)
+    if theta.size == 0:
+        return np.zeros(0, np.intp)
+    return np.searchsorted(np.quantile(theta, np.linspace(0, 1, groups + 1)[1:-1]), theta)
 
 
 def mantel_haenszel(
@@ -62,32 +81,44 @@ def mantel_haenszel(
 
     Parameters
     ----------
-    scores : (n, m) 0/1 marks with no missing values.
+    scores : (n, m) 0/1 marks; NaN where a test taker was not given the item.
     focal : (n,) True for the focal group, False for the reference group.
-    matching : (n,) matching score; defaults to the total score over all items
-        (the studied item included, as Holland & Thayer recommend and difR does).
-    significance : level for the C category.
+    matching : (n,) matching level; defaults to the total score over all items
+        (the studied item included, as Holland & Thayer recommend and difR does),
+        which needs complete data: for sparse data pass `ability_strata`.
+    significance : level for the A and C categories.
     """
     scores = np.asarray(scores, float)
     focal = np.asarray(focal, bool)
-    total = scores.sum(axis=1) if matching is None else np.asarray(matching, float)
+    taken = ~np.isnan(scores)
+    if matching is None and not taken.all():
+        raise ValueError("sparse data (not every test taker took every item) needs a matching level, "
+                         "e.g. ability_strata of the ability estimates")
+    marks = np.nan_to_num(scores)
+    total = marks.sum(axis=1) if matching is None else np.asarray(matching, float)
     levels = np.unique(total)
     stratum = np.searchsorted(levels, total)
 
-    def per_level(mask: NDArray[np.bool_]) -> FloatArray:
-        """Number of test takers in ``mask`` at each score level, per item, ``(levels, m)``."""
-        counts = np.zeros((levels.size, scores.shape[1]))
-        np.add.at(counts, stratum[mask], scores[mask])
-        return counts
+    def per_level(values: FloatArray, mask: NDArray[np.bool_]) -> FloatArray:
+        """Sum of ``values`` over the test takers in ``mask`` at each level, per item, ``(levels, m)``."""
+        sums = np.zeros((levels.size, scores.shape[1]))
+        np.add.at(sums, stratum[mask], values[mask])
+        return sums
 
-    n_ref = np.bincount(stratum[~focal], minlength=levels.size)[:, None].astype(float)
-    n_foc = np.bincount(stratum[focal], minlength=levels.size)[:, None].astype(float)
-    a, c = per_level(~focal), per_level(focal)
+    a, c = per_level(marks, ~focal), per_level(marks, focal)
+    n_ref, n_foc = per_level(taken.astype(float), ~focal), per_level(taken.astype(float), focal)
     b, d = n_ref - a, n_foc - c
     n = n_ref + n_foc
-    use = (n >= 2).ravel()
-    a, b, c, d, n, n_ref, n_foc = (x[use] for x in (a, b, c, d, n, n_ref, n_foc))
+    informative = n >= 2  # a level's table for an item: at least two test takers given it
+    n = np.where(informative, n, np.inf)  # uninformative levels add nothing below
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _statistics(a, b, c, d, n, n_ref, n_foc, significance)
 
+
+def _statistics(a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray, n: FloatArray, n_ref: FloatArray,
+                n_foc: FloatArray, significance: float) -> MantelHaenszel:
+    """The statistics from the per-level 2 x 2 tables ``(levels, m)`` (see module docstring); NaN
+    for an item whose tables cannot give an estimate."""
     r, s = a * d / n, b * c / n
     alpha = r.sum(axis=0) / s.sum(axis=0)
     p, q = (a + d) / n, (b + c) / n
@@ -97,9 +128,12 @@ def mantel_haenszel(
     right, wrong = a + c, b + d
     expected = n_ref * right / n
     variance = (n_ref * n_foc * right * wrong / (n**2 * (n - 1))).sum(axis=0)
-    statistic = (np.abs(a.sum(axis=0) - expected.sum(axis=0)) - 0.5) ** 2 / variance
+    used = np.isfinite(n)
+    statistic = (np.abs((a * used).sum(axis=0) - expected.sum(axis=0)) - 0.5) ** 2 / variance
+    estimable = (sum_r > 0) & (sum_s > 0) & (variance > 0)
+    alpha, statistic, log_variance = (np.where(estimable, x, np.nan) for x in (alpha, statistic, log_variance))
     p_value = chi2.sf(statistic, df=1)
     delta = -2.35 * np.log(alpha)
-    return MantelHaenszel(
-        alpha, delta, 2.35 * np.sqrt(log_variance), statistic, p_value, ets_category(delta, p_value, significance)
-    )
+    delta_se = 2.35 * np.sqrt(log_variance)
+    return MantelHaenszel(alpha, delta, delta_se, statistic, p_value,
+                          ets_category(delta, delta_se, p_value, significance))

@@ -6,9 +6,11 @@ focal.name = 1)`` (tests/testthat/_snaps/difMH.md): reference group women
 to 4 decimals, so the tolerance is 0.00005 (0.0001 for the chi-square, whose
 rounding compounds).
 
-The ETS codes follow this engine's rule (C needs significance); difR prints C
-from |delta| alone, so the three items with |delta| >= 1.5 but p >= 0.05 are
-expected to be B here.
+The ETS codes are ETS's (Zwick, 2012): A when |delta| < 1 or the chi-square is
+not significant at .05, C when |delta| >= 1.5 and |delta| is significantly above 1
+(one-sided .05, with the standard error difR's log odds-ratio statistic gives),
+B otherwise. The expected codes are worked out here from difR's printed values by
+that rule; difR's own codes use |delta| alone, and differ on 14 of the 24 items.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ DIFR_DELTA = [-1.2476, -1.3420, -0.8701, -1.5567, -1.6052, -2.4861, 0.1358, 0.77
 DIFR_LOG_OR_STAT = [1.4759, 1.6751, 1.1404, 1.6327, 1.9103, 3.1373, -0.1889, -0.9984, 1.1136, 1.4869, 0.2735, 2.2368,
                     -0.5675, -1.8434, 0.4495, -2.6614, -2.6876, -0.6396, -2.4687, -2.1368, -0.8366, -1.2436, -1.3810,
                     1.1203]
-DIFR_CODES = "BBACCCAAABACACACCACCBBBB"
-NOT_SIGNIFICANT_LARGE = {3: "S2WantCurse", 4: "S2WantScold", 13: "S1DoScold"}
+DIFR_CODES = "BBACCCAAABACACACCACCBBBB"  # by |delta| alone: A < 1 <= B < 1.5 <= C
+Z_95 = 1.6449  # one-sided .05
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +61,15 @@ def test_log_odds_ratio_standard_errors_match_difr(result) -> None:
     np.testing.assert_allclose(-result.delta / result.delta_se, DIFR_LOG_OR_STAT, atol=1e-4)
 
 
-def test_ets_codes(result) -> None:
-    expected = ["B" if j in NOT_SIGNIFICANT_LARGE else code for j, code in enumerate(DIFR_CODES)]
+def ets_code(delta: float, p_value: float, log_or_stat: float) -> str:
+    se = abs(delta / log_or_stat)  # SE(delta) = |delta| / |ln(alpha) / SE(ln alpha)|
+    if abs(delta) < 1 or p_value >= 0.05:
+        return "A"
+    return "C" if abs(delta) >= 1.5 and (abs(delta) - 1) / se > Z_95 else "B"
+
+
+def test_ets_codes_are_etss(result) -> None:
+    expected = [ets_code(*values) for values in zip(DIFR_DELTA, DIFR_P_VALUE, DIFR_LOG_OR_STAT)]
     assert list(result.category) == expected
+    assert sum(ours != theirs for ours, theirs in zip(expected, DIFR_CODES)) == 14
+    assert [j + 1 for j, code in enumerate(expected) if code == "C"] == [6, 16]  # large, significantly above 1

@@ -23,7 +23,7 @@ from exam_engine.psychometrics.models import ItemParameters, expected_scores
 
 MIN_CLASSICAL = 30  # responses before facility, correlation and distractors are trusted
 MIN_IRT = 100  # responses before item fit and the observed curve are trusted
-MIN_DIF_GROUP = 50  # learners in each of the focal and reference groups for Mantel-Haenszel
+MIN_DIF_GROUP = dif.MIN_GROUP  # learners in each of the focal and reference groups for Mantel-Haenszel
 ICC_GROUPS = 6  # ability groups whose observed proportions are drawn over the curve
 CURVE_THETA = np.linspace(-4.0, 4.0, 81)
 
@@ -198,9 +198,7 @@ def dif_rows(matrix: ResponseMatrix, j: int, theta: NDArray[np.float64], marks: 
     """
     took = ~np.isnan(matrix.scores[:, j])
     right = (matrix.scores[took, j] == marks).astype(float)[:, None]
-    ability = theta[took]
-    strata = np.searchsorted(np.quantile(ability, [0.2, 0.4, 0.6, 0.8]), ability) if ability.size \
-        else np.zeros(0, np.intp)
+    strata = dif.ability_strata(theta[took])
     rows = []
     for name, labels in matrix.groups.items():
         labels_taken = np.array(labels, dtype=object)[took]
