@@ -223,10 +223,14 @@ def _dif(scores: np.ndarray, focal: np.ndarray, header: list[str], columns: list
 @click.argument("responses", type=INPUT)
 @click.option("--params", "params_file", type=INPUT, required=True, help="PARAMS.csv from calibrate.")
 @click.option("--method", type=click.Choice(["eap", "map", "ml", "wle"]), default="eap", show_default=True)
-@click.option("--prior-sd", type=float, default=1.0, show_default=True, help="SD of the N(0, sd^2) prior (EAP/MAP).")
+@click.option("--prior-sd", type=float, default=1.0, show_default=True,
+              help="SD of the N(0, sd^2) prior (EAP/MAP), in logits: above 0, at most 10.")
 @click.option("--out", type=OUTPUT, help="CSV to write (default: standard output).")
 def score_command(responses: Path, params_file: Path, method: str, prior_sd: float, out: Path | None) -> None:
     """Estimate one ability (logits) and its SE per person."""
+    if not 0 < prior_sd <= 10:  # NaN too
+        raise click.BadParameter(f"{prior_sd} is not a spread: give a number above 0 and at most 10",
+                                 param_hint="'--prior-sd'")
     table = _load(responses)
     bank = _bank(params_file, table, responses)
     answered = ~np.isnan(table.scores).all(axis=1)

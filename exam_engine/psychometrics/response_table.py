@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from exam_engine.psychometrics.models import ItemParameters
 
 FloatArray = NDArray[np.float64]
+MAX_MARKS = 100  # the most marks an item's score may be: more is a typing error (and would exhaust memory)
 
 
 class TableError(ValueError):
@@ -48,6 +49,11 @@ def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
     if not rows:
         raise TableError(f"{path}: the file is empty")
     header = [cell.strip() for cell in rows[0]]
+    separator = next((mark for mark in (";", "\t", "|") if len(header) == 1 and mark in header[0]), None)
+    if separator is not None:
+        shown = "a tab" if separator == "\t" else repr(separator)
+        raise TableError(f"{path}: the header is one column holding {shown}: the file looks separated by {shown}; "
+                         f"save it as comma-separated CSV")
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise TableError(f"{path}: row {number} has {len(row)} cells but the header has {len(header)}")
@@ -65,6 +71,9 @@ def _number(path: Path, row: int, column: str, cell: str, integer: bool = True) 
     if not math.isfinite(value) or (integer and (value != int(value) or value < 0)):
         kind = "a whole number of marks (0 or more)" if integer else "a finite number"
         raise TableError(f"{path}: row {row}, column {column!r}: {text!r} is not {kind}")
+    if integer and value > MAX_MARKS:
+        raise TableError(f"{path}: row {row}, column {column!r}: {text!r} is more marks than an item may have "
+                         f"(at most {MAX_MARKS})")
     return value
 
 
@@ -151,7 +160,15 @@ def read_parameters(path: Path) -> tuple[list[str], ItemParameters]:
     c = np.array([value(n, row, "c") if "c" in index else 0.0 for n, row in enumerate(rows, 2)])
     if np.isnan(a).any() or np.isnan(d[:, 0]).any():
         raise TableError(f"{path}: every item needs a slope 'a' and a first intercept")
-    return [row[0].strip() for row in rows], ItemParameters(a, d, np.nan_to_num(c))
+    names = [row[0].strip() for row in rows]
+    for j, item in enumerate(names):
+        if a[j] <= 0:
+            raise TableError(f"{path}: row {j + 2}, item {item!r}: slope a = {a[j]:g} must be above 0 (an item "
+                             f"that favours the less able is miskeyed, not calibrated)")
+        if not 0 <= np.nan_to_num(c[j]) < 1:
+            raise TableError(f"{path}: row {j + 2}, item {item!r}: guessing c = {c[j]:g} must be from 0 up to "
+                             f"(not including) 1")
+    return names, ItemParameters(a, d, np.nan_to_num(c))
 
 
 def _cell(value: float) -> str:

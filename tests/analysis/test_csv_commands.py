@@ -115,7 +115,7 @@ def test_score_rejects_items_without_parameters(tmp_path: Path) -> None:
 def test_gpcm_parameters_round_trip(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     data = rng.integers(0, 3, (300, 4))
-    data[:, 1] = np.clip(data[:, 0] + rng.integers(-1, 2, 300), 0, 2)
+    data[:, 1:] = np.clip(data[:, [0]] + rng.integers(-1, 2, (300, 3)), 0, 2)  # one trait: positive slopes
     responses = write(tmp_path / "r.csv", "a,b,c,d\n" + "".join(",".join(map(str, row)) + "\n" for row in data))
     params = tmp_path / "p.csv"
     result = CliRunner().invoke(calibrate, [str(responses), "--model", "gpcm", "--out", str(params)])
@@ -143,3 +143,38 @@ def test_calibrate_with_fixed_live_items(tmp_path: Path) -> None:
     rows = read(params)
     assert float(rows[0]["a"]) == pytest.approx(a[0], rel=1e-5) and rows[0]["se_a"] == ""
     np.testing.assert_allclose([float(r["d"]) for r in rows[8:]], d[8:], atol=0.15)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("a,b\n1,1e308\n0,1\n", "row 2, column 'b': '1e308' is more marks than an item may have (at most 100)"),
+        ("a,b\n1,999999999\n0,1\n", "'999999999' is more marks than an item may have"),
+        ("a;b\n1;0\n0;1\n", "the header is one column holding ';': the file looks separated by ';'; save it as "
+                            "comma-separated CSV"),
+    ],
+)
+def test_absurd_scores_and_other_separators_are_refused_saying_what_is_wrong(tmp_path: Path, text: str,
+                                                                               message: str) -> None:
+    path = write(tmp_path / "bad.csv", text)
+    result = CliRunner().invoke(calibrate, [str(path), "--out", str(tmp_path / "p.csv")])
+    assert result.exit_code == 1 and message in result.output and isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ("item,a,d,c\na,1,0,1.5\n", "row 2, item 'a': guessing c = 1.5 must be from 0 up to (not including) 1"),
+    ("item,a,d,c\na,0,0,0\n", "row 2, item 'a': slope a = 0 must be above 0"),
+    ("item,a,d,c\na,-0.5,0,0\n", "slope a = -0.5 must be above 0"),
+])
+def test_impossible_parameters_are_refused(tmp_path: Path, params: str, message: str) -> None:
+    responses = write(tmp_path / "r.csv", "a\n1\n0\n")
+    result = CliRunner().invoke(score, [str(responses), "--params", str(write(tmp_path / "p.csv", params))])
+    assert result.exit_code == 1 and message in result.output
+
+
+@pytest.mark.parametrize("prior_sd", ["0", "-1", "nan"])
+def test_a_prior_sd_that_is_not_a_spread_is_refused(tmp_path: Path, prior_sd: str) -> None:
+    responses = write(tmp_path / "r.csv", "a\n1\n0\n")
+    params = write(tmp_path / "p.csv", "item,a,d,c\na,1,0,0\n")
+    result = CliRunner().invoke(score, [str(responses), "--params", str(params), "--prior-sd", prior_sd])
+    assert result.exit_code == 2 and "Invalid value for '--prior-sd'" in result.output
