@@ -10,6 +10,7 @@ Each name says which data it reads:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -21,7 +22,7 @@ from exam_engine.analysis.services.pretest import PRETEST_RESPONSES, calibrate_u
 from exam_engine.core.transactions import transactional
 from exam_engine.psychometrics import classical
 from exam_engine.psychometrics.ability import eap_many, map_estimate, ml_estimate, wle
-from exam_engine.psychometrics.calibration import Calibration
+from exam_engine.psychometrics.calibration import Calibration, fit_problems
 from exam_engine.psychometrics.calibration import calibrate as run_calibration
 from exam_engine.psychometrics.dif import MIN_GROUP, ability_strata, mantel_haenszel
 from exam_engine.psychometrics.models import ItemParameters
@@ -89,6 +90,11 @@ def calibrate_csv_command(
     except (ValueError, np.linalg.LinAlgError) as error:
         raise click.ClickException(f"{responses}: calibration failed: {error}") from None
     click.echo("", err=True)
+    problems = [re.sub(r"^item (\d+):", lambda match: f"item {table.items[int(match[1]) - 1]!r}:", problem)
+                for problem in fit_problems(fit, int((~np.isnan(table.scores)).any(axis=1).sum()))]
+    if problems:
+        raise click.ClickException(f"{responses}: the fit is not usable, so {out} was not written:\n  "
+                                   + "\n  ".join(problems))
     _write_parameters(out, table.items, fit)
     click.echo(f"log-likelihood: {fit.log_likelihood:.4f}")
     click.echo(f"iterations: {fit.iterations} ({'converged' if fit.converged else 'NOT converged'})")
@@ -96,8 +102,6 @@ def calibrate_csv_command(
         click.echo(f"held {int(fixed_mask.sum())} item(s) fixed; ability mean {fit.mean:.4f}, SD {fit.sd:.4f}")
     elif model in ("rasch", "pcm"):
         click.echo(f"ability SD: {fit.sd:.4f} (score with --prior-sd {fit.sd:.4f})")
-    if not fit.converged:
-        click.echo("warning: EM did not converge; raise --max-iterations", err=True)
 
 
 def _fixed_items(path: Path | None, items: list[str]) -> tuple[ItemParameters | None, np.ndarray | None]:

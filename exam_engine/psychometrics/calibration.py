@@ -74,6 +74,31 @@ class Calibration:
     converged: bool
 
 
+MIN_PERSONS = 30  # below this a fit says more about the sample than the items
+MAX_SLOPE = 10.0  # a slope above this (logits per unit of ability) is a step function: not identified
+MAX_SLOPE_SE = 5.0
+
+
+def fit_problems(fit: Calibration, persons: int) -> list[str]:
+    """Why a fit must not be used, in words; empty when none: no convergence, too few persons or
+    items to identify it, and each slope that is negative or zero (the item works against the
+    trait: miskeyed or unrelated), too steep to be identified, or with a standard error too wide
+    or not finite (too little information: every response alike at each ability, or random)."""
+    problems = []
+    if not fit.converged:
+        problems.append(f"EM did not converge in {fit.iterations} cycles")
+    if persons < MIN_PERSONS:
+        problems.append(f"only {persons} person(s) answered; a calibration needs at least {MIN_PERSONS}")
+    if fit.items.a.size < 2:
+        problems.append("a single item cannot be calibrated: its slope and the ability scale are not identified")
+    for j, (a, se) in enumerate(zip(fit.items.a, fit.se_a)):
+        if a <= 0:
+            problems.append(f"item {j + 1}: slope {a:.3g} at or below 0 (miskeyed, or unrelated to the others)")
+        elif a > MAX_SLOPE or (not np.isnan(se) and not se <= MAX_SLOPE_SE):
+            problems.append(f"item {j + 1}: slope {a:.3g} with standard error {se:.3g} is not identified by the data")
+    return problems
+
+
 def starting_values(data: ResponseMatrix, model: str) -> ItemParameters:
     """Slopes 1, intercepts ``log(n_k / n_0)`` from the score frequencies, ``c`` at the prior mode.
 

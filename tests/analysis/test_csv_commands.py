@@ -114,8 +114,8 @@ def test_score_rejects_items_without_parameters(tmp_path: Path) -> None:
 
 def test_gpcm_parameters_round_trip(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
-    data = rng.integers(0, 3, (300, 4))
-    data[:, 1:] = np.clip(data[:, [0]] + rng.integers(-1, 2, (300, 3)), 0, 2)  # one trait: positive slopes
+    trait = rng.normal(size=(300, 1)) + rng.normal(size=(300, 4))  # one trait, with noise per item
+    data = (trait > -0.5).astype(int) + (trait > 0.5)  # 0, 1 or 2 marks
     responses = write(tmp_path / "r.csv", "a,b,c,d\n" + "".join(",".join(map(str, row)) + "\n" for row in data))
     params = tmp_path / "p.csv"
     result = CliRunner().invoke(calibrate, [str(responses), "--model", "gpcm", "--out", str(params)])
@@ -178,3 +178,29 @@ def test_a_prior_sd_that_is_not_a_spread_is_refused(tmp_path: Path, prior_sd: st
     params = write(tmp_path / "p.csv", "item,a,d,c\na,1,0,0\n")
     result = CliRunner().invoke(score, [str(responses), "--params", str(params), "--prior-sd", prior_sd])
     assert result.exit_code == 2 and "Invalid value for '--prior-sd'" in result.output
+
+
+def responses_file(tmp_path: Path, data: np.ndarray) -> Path:
+    return write(tmp_path / "r.csv", ",".join(f"q{j + 1}" for j in range(data.shape[1])) + "\n"
+                 + "".join(",".join(map(str, row)) + "\n" for row in data.astype(int)))
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    (np.random.default_rng(5).integers(0, 2, (400, 6)), "is not identified by the data"),  # pure noise
+    (np.array([[1, 0], [0, 1]]), "only 2 person(s) answered; a calibration needs at least 30"),
+    (np.random.default_rng(6).integers(0, 2, (200, 1)), "a single item cannot be calibrated"),
+])
+def test_a_fit_that_is_not_usable_is_refused_and_nothing_is_written(tmp_path: Path, data, problem) -> None:
+    out = tmp_path / "p.csv"
+    result = CliRunner().invoke(calibrate, [str(responses_file(tmp_path, data)), "--out", str(out)])
+    assert result.exit_code == 1 and "the fit is not usable" in result.output and problem in result.output
+    assert not out.exists()
+
+
+def test_a_miskeyed_item_with_a_negative_slope_is_named(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    theta = rng.normal(size=2000)
+    data = (rng.random((2000, 6)) < 1 / (1 + np.exp(-1.3 * theta[:, None]))).astype(int)
+    data[:, 5] = 1 - data[:, 5]  # keyed the wrong way round
+    result = CliRunner().invoke(calibrate, [str(responses_file(tmp_path, data)), "--out", str(tmp_path / "p.csv")])
+    assert result.exit_code == 1 and "item 'q6': slope" in result.output and "at or below 0 (miskeyed" in result.output
