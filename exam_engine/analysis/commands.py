@@ -64,12 +64,17 @@ def _emit(out: Path | None, header: list[str], rows: list[list[object]]) -> None
 @click.option("--out", type=OUTPUT, required=True, help="PARAMS.csv to write.")
 @click.option("--fixed", "fixed_file", type=INPUT,
               help="PARAMS.csv of live items to hold fixed, so the other (pretest) items land on their scale.")
+@click.option("--guessing-prior", default="5,17", show_default=True,
+              help="3PL: the Beta(A,B) prior on guessing as 'A,B' (5,17 is BILOG's for five options), or 'none' "
+                   "for none (plain maximum likelihood).")
 @click.option("--tolerance", type=float, default=1e-5, show_default=True, help="EM stops below this change.")
 @click.option("--max-iterations", type=int, default=2000, show_default=True)
 def calibrate_csv_command(
-    responses: Path, model: str, out: Path, fixed_file: Path | None, tolerance: float, max_iterations: int
+    responses: Path, model: str, out: Path, fixed_file: Path | None, guessing_prior: str, tolerance: float,
+    max_iterations: int
 ) -> None:
     """Calibrate items by marginal maximum likelihood (Bock-Aitkin EM)."""
+    prior = _beta_prior(guessing_prior)
     table = _load(responses)
     fixed, fixed_mask = _fixed_items(fixed_file, table.items)
     held = set() if fixed_mask is None else {item for item, is_held in zip(table.items, fixed_mask) if is_held}
@@ -85,8 +90,8 @@ def calibrate_csv_command(
                    err=True, nl=False)
 
     try:
-        fit = run_calibration(table.scores, model, fixed=fixed, fixed_mask=fixed_mask, tolerance=tolerance,
-                              max_iterations=max_iterations, progress=progress)
+        fit = run_calibration(table.scores, model, fixed=fixed, fixed_mask=fixed_mask, guessing_prior=prior,
+                              tolerance=tolerance, max_iterations=max_iterations, progress=progress)
     except (ValueError, np.linalg.LinAlgError) as error:
         raise click.ClickException(f"{responses}: calibration failed: {error}") from None
     click.echo("", err=True)
@@ -102,6 +107,21 @@ def calibrate_csv_command(
         click.echo(f"held {int(fixed_mask.sum())} item(s) fixed; ability mean {fit.mean:.4f}, SD {fit.sd:.4f}")
     elif model in ("rasch", "pcm"):
         click.echo(f"ability SD: {fit.sd:.4f} (score with --prior-sd {fit.sd:.4f})")
+
+
+def _beta_prior(text: str) -> tuple[float, float]:
+    """A Beta(A, B) prior from 'A,B', or the flat Beta(1, 1) (no prior) from 'none'."""
+    if text.strip().lower() == "none":
+        return 1.0, 1.0
+    try:
+        alpha, beta = (float(part) for part in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: give 'A,B' (two numbers, e.g. 5,17) or 'none'",
+                                 param_hint="'--guessing-prior'") from None
+    if not (0 < alpha <= 1000 and 0 < beta <= 1000):
+        raise click.BadParameter(f"{text!r}: both Beta parameters must be above 0 (and at most 1000)",
+                                 param_hint="'--guessing-prior'")
+    return alpha, beta
 
 
 def _fixed_items(path: Path | None, items: list[str]) -> tuple[ItemParameters | None, np.ndarray | None]:

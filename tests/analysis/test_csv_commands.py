@@ -204,3 +204,22 @@ def test_a_miskeyed_item_with_a_negative_slope_is_named(tmp_path: Path) -> None:
     data[:, 5] = 1 - data[:, 5]  # keyed the wrong way round
     result = CliRunner().invoke(calibrate, [str(responses_file(tmp_path, data)), "--out", str(tmp_path / "p.csv")])
     assert result.exit_code == 1 and "item 'q6': slope" in result.output and "at or below 0 (miskeyed" in result.output
+
+
+@pytest.mark.reference_data
+def test_the_guessing_prior_is_chosen_or_removed(tmp_path: Path, lsat7_csv: Path) -> None:
+    """With no prior, LSAT7's 3PL from the command line is mirt's (item 2: a 1.947, b -0.042, c 0.298;
+    test_calibration_reference.py); BILOG's default prior pulls every c towards 0.2."""
+    runner = CliRunner()
+    flat, default = tmp_path / "flat.csv", tmp_path / "default.csv"
+    result = runner.invoke(calibrate, [str(lsat7_csv), "--model", "3pl", "--guessing-prior", "none",
+                                       "--out", str(flat)])
+    assert result.exit_code == 0, result.output[-500:]
+    item2 = read(flat)[1]
+    assert (float(item2["a"]), float(item2["b"]), float(item2["c"])) == pytest.approx((1.947, -0.042, 0.298),
+                                                                                       abs=0.02)
+    assert runner.invoke(calibrate, [str(lsat7_csv), "--model", "3pl", "--out", str(default)]).exit_code == 0
+    assert min(float(row["c"]) for row in read(default)) > 0.1
+    refused = runner.invoke(calibrate, [str(lsat7_csv), "--model", "3pl", "--guessing-prior", "0,17",
+                                        "--out", str(tmp_path / "x.csv")])
+    assert refused.exit_code == 2 and "both Beta parameters must be above 0" in refused.output
