@@ -10,7 +10,6 @@ Each name says which data it reads:
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
@@ -95,11 +94,11 @@ def calibrate_csv_command(
     except (ValueError, np.linalg.LinAlgError) as error:
         raise click.ClickException(f"{responses}: calibration failed: {error}") from None
     click.echo("", err=True)
-    problems = [re.sub(r"^item (\d+):", lambda match: f"item {table.items[int(match[1]) - 1]!r}:", problem)
-                for problem in fit_problems(fit, int((~np.isnan(table.scores)).any(axis=1).sum()))]
-    if problems:
+    unusable = fit_problems(fit, int((~np.isnan(table.scores)).any(axis=1).sum()))
+    if unusable:
+        reasons = unusable.overall + [f"item {table.items[j]!r}: {why}" for j, why in unusable.items.items()]
         raise click.ClickException(f"{responses}: the fit is not usable, so {out} was not written:\n  "
-                                   + "\n  ".join(problems))
+                                   + "\n  ".join(reasons))
     _write_parameters(out, table.items, fit)
     click.echo(f"log-likelihood: {fit.log_likelihood:.4f}")
     click.echo(f"iterations: {fit.iterations} ({'converged' if fit.converged else 'NOT converged'})")

@@ -79,24 +79,36 @@ MAX_SLOPE = 10.0  # a slope above this (logits per unit of ability) is a step fu
 MAX_SLOPE_SE = 5.0
 
 
-def fit_problems(fit: Calibration, persons: int) -> list[str]:
-    """Why a fit must not be used, in words; empty when none: no convergence, too few persons or
-    items to identify it, and each slope that is negative or zero (the item works against the
-    trait: miskeyed or unrelated), too steep to be identified, or with a standard error too wide
-    or not finite (too little information: every response alike at each ability, or random)."""
-    problems = []
+@dataclass(frozen=True)
+class FitProblems:
+    """Why a fit, or some of its items' estimates, must not be used; in words."""
+
+    overall: list[str]  # the whole fit
+    items: dict[int, str]  # item index -> why its estimate is not usable
+
+    def __bool__(self) -> bool:
+        return bool(self.overall or self.items)
+
+
+def fit_problems(fit: Calibration, persons: int) -> FitProblems:
+    """Why a fit must not be used: no convergence, too few persons or items to identify it; and
+    each item whose slope is negative or zero (it works against the trait: miskeyed or unrelated),
+    too steep to be identified, or has a standard error too wide or not finite (too little
+    information: every response alike at each ability, or random)."""
+    overall = []
     if not fit.converged:
-        problems.append(f"EM did not converge in {fit.iterations} cycles")
+        overall.append(f"EM did not converge in {fit.iterations} cycles")
     if persons < MIN_PERSONS:
-        problems.append(f"only {persons} person(s) answered; a calibration needs at least {MIN_PERSONS}")
+        overall.append(f"only {persons} person(s) answered; a calibration needs at least {MIN_PERSONS}")
     if fit.items.a.size < 2:
-        problems.append("a single item cannot be calibrated: its slope and the ability scale are not identified")
+        overall.append("a single item cannot be calibrated: its slope and the ability scale are not identified")
+    items = {}
     for j, (a, se) in enumerate(zip(fit.items.a, fit.se_a)):
         if a <= 0:
-            problems.append(f"item {j + 1}: slope {a:.3g} at or below 0 (miskeyed, or unrelated to the others)")
+            items[j] = f"slope {a:.3g} at or below 0 (miskeyed, or unrelated to the others)"
         elif a > MAX_SLOPE or (not np.isnan(se) and not se <= MAX_SLOPE_SE):
-            problems.append(f"item {j + 1}: slope {a:.3g} with standard error {se:.3g} is not identified by the data")
-    return problems
+            items[j] = f"slope {a:.3g} with standard error {se:.3g} is not identified by the data"
+    return FitProblems(overall, items)
 
 
 def starting_values(data: ResponseMatrix, model: str) -> ItemParameters:

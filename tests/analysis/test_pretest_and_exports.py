@@ -27,14 +27,17 @@ from tests.helpers import item_form, sign_in
 UNIT = "Y/506/2152"
 
 
-def _seed_pretest(persons: int = 400):
-    """Eight live items with known parameters and one pretest item, answered by simulated learners."""
+def _seed_pretest(persons: int = 400, miskeyed: bool = False):
+    """Eight live items with known parameters and one pretest item, answered by simulated learners
+    (the abler getting the pretest item wrong when it is `miskeyed`)."""
     rng = np.random.default_rng(3)
     a = np.array([1.0, 1.4, 0.8, 1.2, 1.6, 0.9, 1.1, 1.3, 1.2])
     b = np.array([-1.5, -1.0, -0.5, 0.0, 0.3, 0.7, 1.0, 1.5, 0.5])
     versions = [make_version(f"L-{n}", ItemType.SINGLE_BEST_ANSWER, a=a[n], d=[-a[n] * b[n]]) for n in range(8)]
     versions.append(make_version("P-1", ItemType.SINGLE_BEST_ANSWER, status=ItemStatus.APPROVED_FOR_PRETEST))
     scores = simulate_responses(rng.normal(0, 1, persons), ItemParameters.dichotomous(a, -a * b), rng)
+    if miskeyed:
+        scores[:, -1] = 1 - scores[:, -1]
     takers = [Taker({v.id: ("B" if s == 1 else "A") for v, s in zip(versions, row)},
                     pretest=frozenset({versions[-1].id})) for row in scores]
     seed_attempts(takers)
@@ -81,6 +84,15 @@ def test_live_items_on_provisional_parameters_are_calibrated_and_adopted_but_reh
     assert proposal is not None and proposal.simulated is rehearsal
     assert all(v.status is ItemStatus.LIVE for v in versions)
     assert adaptive_gate(UNIT).open is not rehearsal
+
+
+def test_a_miskeyed_pretest_item_is_not_proposed_and_the_reason_is_said(app):
+    _seed_pretest(miskeyed=True)
+    result = app.test_cli_runner().invoke(cli, ["calibrate-bank", "--unit", UNIT, "--min-responses", "300"],
+                                          catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Not proposed: P-1 v1: slope" in result.output and "at or below 0 (miskeyed" in result.output
+    assert db.session.scalar(select(ItemCalibration)) is None
 
 
 def test_calibrate_bank_waits_for_enough_responses(app):

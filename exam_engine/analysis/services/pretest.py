@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from exam_engine.analysis.services.evidence import UnitEvidence, unit_evidence, version_statistics
 from exam_engine.core.extensions import db
-from exam_engine.psychometrics.calibration import Calibration, calibrate
+from exam_engine.psychometrics.calibration import Calibration, calibrate, fit_problems
 from exam_engine.psychometrics.models import ItemParameters
 from item_bank.items.models import RESPONSES_NEEDED, ItemCalibration, ItemStatus, ItemVersion
 from item_bank.workbench.services.review import pending_calibration
@@ -98,12 +98,18 @@ def calibrate_unit(unit_reference: str, minimum: int = PRETEST_RESPONSES,
 
     result = calibrate_new_items(matrix.scores, evidence.bank, live, new, cycle)
     say(f"Converged: {result.converged} after {result.iterations} cycles.")
+    problems = fit_problems(result, matrix.n_persons)
+    for reason in problems.overall:
+        say(f"Nothing proposed: {reason}.")
     proposed = []
     columns = np.flatnonzero(live | new)
     for position, j in enumerate(columns):
-        if not new[j]:
+        if not new[j] or problems.overall:
             continue
         version = versions[j]
+        if position in problems.items:
+            say(f"Not proposed: {version.item.code} v{version.number}: {problems.items[position]}.")
+            continue
         previous = pending_calibration(version)
         if previous is not None:
             db.session.delete(previous)  # a newer estimate replaces an undecided one
