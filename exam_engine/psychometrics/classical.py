@@ -102,7 +102,8 @@ def correlation_interval(r: ArrayLike, n: ArrayLike, confidence: float = 0.95) -
 def upper_lower_index(scores: ArrayLike, fraction: float = 0.27) -> tuple[FloatArray, FloatArray]:
     """Upper-lower discrimination index and discriminative efficiency, each ``(m,)``.
 
-    Persons who took the item are ranked by total score; the top and bottom
+    Persons who took the item are ranked by their rest score (total without the item, so the item
+    does not rank the persons it is judged by); the top and bottom
     ``fraction`` (Kelley's 27%, rounded to whole persons) form groups of size ``g``.  The index is
     ``D = (mean mark upper - mean mark lower) / max mark``.  Discriminative
     efficiency is ``D / D_max`` where ``D_max`` is the largest ``D`` possible
@@ -119,7 +120,7 @@ def upper_lower_index(scores: ArrayLike, fraction: float = 0.27) -> tuple[FloatA
         maximum = scores[took, j].max() if took.size else 0.0
         if g == 0 or maximum <= 0:
             continue
-        ranked = took[np.argsort(total[took], kind="stable")]
+        ranked = took[np.argsort(total[took] - scores[took, j], kind="stable")]
         lower, upper = scores[ranked[:g], j].sum(), scores[ranked[-g:], j].sum()
         index[j] = (upper - lower) / (g * maximum)
         best = min(upper + lower, 2 * g * maximum - (upper + lower)) / (g * maximum)

@@ -32,6 +32,15 @@ def test_upper_lower_index_by_hand() -> None:
     assert np.all(efficiency <= 1 + 1e-12)
 
 
+def test_upper_lower_index_ranks_by_the_rest_score_not_counting_the_item() -> None:
+    """Item 1 is right exactly where the other item is wrong. Ranked by total (item included) every
+    person ties and D = 0; ranked by the rest score the lower half holds both of item 1's marks:
+    D = (0 - 2) / 2 = -1, the item working against the rest of the test."""
+    scores = np.array([[1, 0], [0, 1], [1, 0], [0, 1]], float)
+    index, _ = classical.upper_lower_index(scores, fraction=0.5)
+    assert index[0] == pytest.approx(-1.0)
+
+
 def test_wilson_interval_stays_inside_unit_interval() -> None:
     lower, upper = classical.wilson_interval(np.array([0, 5, 10]), np.array([10, 10, 10]))
     assert np.all(lower >= 0) and np.all(upper <= 1)
