@@ -80,6 +80,7 @@ def test_the_command_line_matches_sparse_data_on_ability_or_refuses(tmp_path: Pa
     rows = read(out)
     assert all(np.isfinite(float(row["mh_delta"])) for row in rows) and rows[0]["ets_category"] in ("B", "C")
     assert [row["ets_category"] for row in rows[1:]].count("C") == 0
+    assert float(rows[0]["lr_uniform_p"]) < 0.001 and rows[0]["lr_category"] in ("A", "B", "C")
 
 
 def test_a_group_too_small_for_dif_is_refused(tmp_path: Path):
