@@ -23,7 +23,7 @@ from exam_engine.psychometrics import classical
 from exam_engine.psychometrics.ability import eap_many, map_estimate, ml_estimate, wle
 from exam_engine.psychometrics.calibration import Calibration, fit_problems
 from exam_engine.psychometrics.calibration import calibrate as run_calibration
-from exam_engine.psychometrics.dif import MIN_GROUP, ability_strata, logistic_dif, mantel_haenszel
+from exam_engine.psychometrics.dif import MIN_GROUP, ability_strata, logistic_dif, mantel_haenszel, polytomous_dif
 from exam_engine.psychometrics.models import ItemParameters
 from exam_engine.psychometrics.quadrature import normal_grid
 from exam_engine.psychometrics.response_table import (
@@ -220,11 +220,10 @@ def _distractors(choices: np.ndarray, key: np.ndarray, header: list[str], column
 
 def _dif(scores: np.ndarray, focal: np.ndarray, header: list[str], columns: list[np.ndarray],
          bank: ItemParameters | None) -> Columns:
-    """Mantel-Haenszel and logistic-regression DIF of every item: persons matched on total score,
-    or on ability (EAP under `bank`; in strata for Mantel-Haenszel) when a bank is given; each
-    item judged on those who took it."""
-    if np.nanmax(scores) > 1:
-        raise click.UsageError("DIF here needs one-mark (0/1) items")
+    """DIF of every item, each judged on those who took it, persons matched on total score or, when
+    a bank is given, on ability (EAP under it; in strata for the tables): Mantel-Haenszel and
+    logistic regression for one-mark items, Mantel's test and the standardised mean difference
+    for every item."""
     sizes = {"focal": int(focal.sum()), "reference": int((~focal).sum())}
     small = [f"the {name} group has {size}" for name, size in sizes.items() if size < MIN_GROUP]
     if small:
@@ -234,16 +233,28 @@ def _dif(scores: np.ndarray, focal: np.ndarray, header: list[str], columns: list
         raise click.UsageError(f"{incomplete} person(s) did not take every item, so there is no common total score "
                                f"to match on: give --params PARAMS.csv (from calibrate) to match on ability")
     ability = None if bank is None else eap_many(scores, bank, normal_grid())[0]
-    result = mantel_haenszel(scores, focal, None if ability is None else ability_strata(ability))
-    regression = logistic_dif(scores, focal, np.nansum(scores, axis=1) if ability is None else ability)
-    if (result.category == "").any():
-        click.echo(f"warning: no DIF estimate for {int((result.category == '').sum())} item(s) (a group never "
+    levels = np.nansum(scores, axis=1) if ability is None else ability_strata(ability)
+    one_mark = np.nanmax(scores, axis=0) <= 1
+    binary = scores[:, one_mark]
+    mh = mantel_haenszel(binary, focal, levels)
+    lr = logistic_dif(binary, focal, np.nansum(scores, axis=1) if ability is None else ability)
+    poly = polytomous_dif(scores, focal, levels)
+    if (poly.category == "").any():
+        click.echo(f"warning: no DIF estimate for {int((poly.category == '').sum())} item(s) (a group never "
                    f"took them, or everyone answered alike); their DIF cells are empty", err=True)
+
+    def spread(values: np.ndarray) -> np.ndarray:
+        """One-mark items' values in the columns of every item (blank for multi-mark items)."""
+        full = np.full(scores.shape[1], "" if values.dtype.kind == "U" else np.nan, dtype=values.dtype)
+        full[one_mark] = values
+        return full
+
     header += ["mh_alpha", "mh_delta", "mh_delta_se", "mh_chi_square", "mh_p", "ets_category",
-               "lr_chi_square", "lr_p", "lr_uniform_p", "lr_nonuniform_p", "lr_delta_r2", "lr_category"]
-    columns += [result.alpha, result.delta, result.delta_se, result.chi_square, result.p_value, result.category,
-                regression.chi_square, regression.p_value, regression.uniform_p, regression.nonuniform_p,
-                regression.delta_r2, regression.category]
+               "lr_chi_square", "lr_p", "lr_uniform_p", "lr_nonuniform_p", "lr_delta_r2", "lr_category",
+               "mantel_chi_square", "mantel_p", "smd", "smd_effect", "smd_category"]
+    columns += [*map(spread, (mh.alpha, mh.delta, mh.delta_se, mh.chi_square, mh.p_value, mh.category,
+                              lr.chi_square, lr.p_value, lr.uniform_p, lr.nonuniform_p, lr.delta_r2, lr.category)),
+                poly.chi_square, poly.p_value, poly.smd, poly.effect, poly.category]
     return header, columns
 
 

@@ -1,5 +1,6 @@
-"""Differential item functioning by the Mantel-Haenszel procedure, and by logistic regression
-(`logistic_dif`, which also tells uniform from non-uniform DIF).
+"""Differential item functioning by the Mantel-Haenszel procedure, by logistic regression
+(`logistic_dif`, which also tells uniform from non-uniform DIF), and for multi-mark items by
+Mantel's test and the standardised mean difference (`polytomous_dif`).
 
 Test takers are matched on total score (complete data) or on ability strata (sparse data:
 adaptive tests, linear-on-the-fly forms; `ability_strata`), and each item's tables hold only
@@ -206,3 +207,61 @@ def _nagelkerke(log_likelihood: float, null: float, n: int) -> float:
     """Nagelkerke's R-squared: Cox-Snell's scaled to reach 1."""
     cox_snell = 1 - np.exp(2 * (null - log_likelihood) / n)
     return float(cox_snell / (1 - np.exp(2 * null / n)))
+
+
+class PolytomousDif(NamedTuple):
+    """Per-item DIF for items of any number of marks, each ``(m,)``; NaN where not estimable."""
+
+    chi_square: FloatArray  # Mantel's (1963) test, 1 df
+    p_value: FloatArray
+    smd: FloatArray  # standardised mean difference, focal less reference, in marks
+    effect: FloatArray  # SMD over the item's standard deviation
+    category: NDArray[np.str_]
+
+
+def polytomous_dif(scores: ArrayLike, focal: ArrayLike, matching: ArrayLike,
+                   significance: float = 0.05) -> PolytomousDif:
+    """DIF for multi-mark items (any marks), test takers matched on `matching` levels.
+
+    At each level ``k`` with ``n_k`` test takers of whom ``n_Fk`` focal, ``F_k`` is the focal
+    group's sum of marks, ``S_k`` and ``Q_k`` the sum of marks and of squared marks over both:
+
+    * Mantel's chi-square (Mantel, 1963; Zwick, Donoghue & Grima, 1993), 1 df:
+      ``(sum F_k - sum E F_k)^2 / sum Var F_k`` with ``E F_k = n_Fk S_k / n_k`` and
+      ``Var F_k = n_Rk n_Fk (n_k Q_k - S_k^2) / (n_k^2 (n_k - 1))``;
+    * the standardised mean difference (Dorans & Schmitt, 1991), weighted by the focal group:
+      ``SMD = sum (n_Fk / n_F) (mean_Fk - mean_Rk)`` over levels with both groups; negative:
+      the item favours the reference group;
+    * ETS's classes for such items (Zwick, Thayer & Mazzeo, 1997) on ``|SMD| / SD``: **AA** when
+      not significant or at most 0.17, **CC** when significant and above 0.25, **BB** otherwise.
+    """
+    scores = np.asarray(scores, float)
+    focal = np.asarray(focal, bool)
+    levels, stratum = np.unique(np.asarray(matching, float), return_inverse=True)
+    taken = ~np.isnan(scores)
+    marks = np.nan_to_num(scores)
+
+    def per_level(values: FloatArray, mask: NDArray[np.bool_]) -> FloatArray:
+        sums = np.zeros((levels.size, scores.shape[1]))
+        np.add.at(sums, stratum[mask], values[mask])
+        return sums
+
+    n_f, n_r = per_level(taken.astype(float), focal), per_level(taken.astype(float), ~focal)
+    f_sum, r_sum = per_level(marks, focal), per_level(marks, ~focal)
+    squares = per_level(marks**2, focal) + per_level(marks**2, ~focal)
+    n, total = n_f + n_r, f_sum + r_sum
+    with np.errstate(divide="ignore", invalid="ignore"):
+        informative = n >= 2
+        expected = np.where(informative, n_f * total / n, 0.0)
+        variance = np.where(informative, n_r * n_f * (n * squares - total**2) / (n**2 * (n - 1)), 0.0).sum(axis=0)
+        observed = np.where(informative, f_sum, 0.0).sum(axis=0)
+        statistic = np.where(variance > 0, (observed - expected.sum(axis=0)) ** 2 / variance, np.nan)
+        both = (n_f > 0) & (n_r > 0)
+        smd = np.where(both, n_f * (f_sum / n_f - r_sum / n_r), 0.0).sum(axis=0) / np.where(both, n_f, 0).sum(axis=0)
+        spread = np.nanstd(scores, axis=0, ddof=1)
+        effect = np.abs(smd) / spread
+    p_value = chi2.sf(statistic, df=1)
+    significant = p_value < significance
+    category = np.where(~significant | (effect <= 0.17), "AA", np.where(effect > 0.25, "CC", "BB"))
+    return PolytomousDif(statistic, p_value, smd, effect,
+                         np.where(np.isfinite(p_value) & np.isfinite(effect), category, ""))
