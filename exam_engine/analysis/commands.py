@@ -145,9 +145,9 @@ def _write_parameters(out: Path, items: list[str], fit: Calibration) -> None:
         header = ["item", "a", *(f"d{i}" for i in k), "se_a", *(f"se_d{i}" for i in k), "loglik"]
         rows = [[name, a[j], *d[j], fit.se_a[j], *fit.se_d[j], fit.log_likelihood] for j, name in enumerate(items)]
     else:
-        header = ["item", "a", "d", "b", "c", "se_a", "se_d", "loglik"]
-        rows = [[name, a[j], d[j, 0], -d[j, 0] / a[j], c[j], fit.se_a[j], fit.se_d[j, 0], fit.log_likelihood]
-                for j, name in enumerate(items)]
+        header = ["item", "a", "d", "b", "c", "se_a", "se_d", "se_c", "loglik"]
+        rows = [[name, a[j], d[j, 0], -d[j, 0] / a[j], c[j], fit.se_a[j], fit.se_d[j, 0], fit.se_c[j],
+                 fit.log_likelihood] for j, name in enumerate(items)]
     out.write_text(format_table(header, rows))
 
 

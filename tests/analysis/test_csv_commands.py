@@ -42,7 +42,8 @@ def test_calibrate_then_score(tmp_path: Path, lsat7_csv: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "log-likelihood: -2658.80" in result.output and "converged" in result.output
     rows = read(params)
-    assert list(rows[0]) == ["item", "a", "d", "b", "c", "se_a", "se_d", "loglik"]
+    assert list(rows[0]) == ["item", "a", "d", "b", "c", "se_a", "se_d", "se_c", "loglik"]
+    assert all(row["se_c"] == "" for row in rows)  # a 2PL estimates no guessing
     np.testing.assert_allclose([float(r["a"]) for r in rows], LSAT7_2PL_A, atol=0.01)
     for r in rows:
         assert float(r["b"]) == pytest.approx(-float(r["d"]) / float(r["a"]), rel=1e-5)
@@ -218,6 +219,7 @@ def test_the_guessing_prior_is_chosen_or_removed(tmp_path: Path, lsat7_csv: Path
     item2 = read(flat)[1]
     assert (float(item2["a"]), float(item2["b"]), float(item2["c"])) == pytest.approx((1.947, -0.042, 0.298),
                                                                                        abs=0.02)
+    assert 0 < float(item2["se_c"]) < 0.2  # guessing has its standard error like every estimate
     assert runner.invoke(calibrate, [str(lsat7_csv), "--model", "3pl", "--out", str(default)]).exit_code == 0
     assert min(float(row["c"]) for row in read(default)) > 0.1
     refused = runner.invoke(calibrate, [str(lsat7_csv), "--model", "3pl", "--guessing-prior", "0,17",
