@@ -8,7 +8,10 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 
 
 def blocking_violations(page: Page) -> list[str]:
-    """WCAG 2.x A/AA rule breaches of serious or critical impact on the current page."""
+    """WCAG 2.x A/AA rule breaches of serious or critical impact on the current page, scanned once
+    it has loaded (a scan of a page whose stylesheets are still arriving judges an unstyled page:
+    under load, a click's navigation can still be in flight when the scan is asked for)."""
+    page.wait_for_load_state("load")
     results = _axe.run(
         page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]}}
     )

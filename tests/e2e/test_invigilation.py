@@ -200,6 +200,7 @@ def test_a_centre_administrator_sets_up_a_session_on_accessible_pages(page: Page
     expect(page.get_by_role("cell", name="50% extra time, reader")).to_be_visible()
 
     page.get_by_role("link", name="Create a session").click()
+    expect(page.get_by_role("heading", name="Create a session", level=1)).to_be_visible()
     assert blocking_violations(page) == []
     page.get_by_label("Date").fill("2030-06-03")
     page.get_by_label("Scheduled start").fill("10:15")
