@@ -38,6 +38,19 @@ class UnitRequest:
     test_minutes: int | None = None  # None: take it from the taxonomy
 
 
+def centre_request(reference: str, minutes: int | None) -> UnitRequest:
+    """A centre's request for a unit: the test lasts what the unit's specification states (the
+    awarding body's duration); a centre gives the length only for a unit whose specification
+    states none. Only access arrangements and an invigilator's logged extra time change a
+    candidate's time."""
+    stated = unit_test_minutes(reference)
+    if stated is not None and minutes is not None and minutes != stated:
+        raise InvigilationError(f"unit {reference}'s test lasts {stated} minutes, as its specification states; a "
+                                f"centre cannot change it (access arrangements and an invigilator's logged extra "
+                                f"time change a candidate's time)")
+    return UnitRequest(reference, None if stated is not None else minutes)
+
+
 def new_session_key() -> str:
     return "".join(secrets.choice(SESSION_KEY_ALPHABET) for _ in range(6))
 

@@ -24,9 +24,9 @@ from invigilation.services.access import (
 from invigilation.services.centres import add_invigilator, add_room, register_candidate
 from invigilation.services.report import CENTRE_TIME_ZONE, local
 from invigilation.services.sessions import (
-    UnitRequest,
     assign_workstation,
     book_candidate,
+    centre_request,
     create_session,
     ratio_warning,
     save_arrangements,
@@ -117,8 +117,7 @@ def new_session() -> str | Response:
             start = parse_local(form_text("date"), form_text("start"), CENTRE_TIME_ZONE)
             chosen = [u for u in invigilators if str(u.id) in request.form.getlist("invigilators")]
             minutes = form_optional_int("minutes", "The test length in minutes", high=600)
-            units = [UnitRequest(ref.strip(), minutes)
-                     for ref in form_text("units").split(",") if ref.strip()]
+            units = [centre_request(ref.strip(), minutes) for ref in form_text("units").split(",") if ref.strip()]
             session = create_session(room, start.date(), start, units, chosen, current_user,
                                      form_text("qualification"))
         except ValueError as error:

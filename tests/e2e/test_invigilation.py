@@ -182,7 +182,7 @@ def test_an_invigilator_runs_a_session_while_two_learners_sit_the_test(new_page,
     assert "noise from the corridor" in downloaded[numbers[0]]["extra_time"]
     assert re.fullmatch(r"#\d+ candidate", downloaded[numbers[1]]["incidents"])
 
-def test_a_centre_administrator_sets_up_a_session_on_accessible_pages(page: Page, app):
+def test_a_centre_administrator_sets_up_a_session_on_accessible_pages(page: Page, app, taxonomy):
     world = build_world(candidates=1, extra_percent=0)
     candidate = world.candidates[0]
     sign_in(page, world.admin.username)
@@ -205,7 +205,12 @@ def test_a_centre_administrator_sets_up_a_session_on_accessible_pages(page: Page
     page.get_by_label("Date").fill("2030-06-03")
     page.get_by_label("Scheduled start").fill("10:15")
     page.get_by_label("Unit reference(s)").fill("Y/506/2152")
-    page.get_by_label("Test length in minutes").fill("45")
+    page.get_by_label("Test length in minutes").fill("1")  # the unit's specification says 45
+    page.get_by_label(world.invigilator.display_name).check()
+    page.get_by_role("button", name="Create session").click()
+    expect(page.get_by_role("alert")).to_contain_text("unit Y/506/2152's test lasts 45 minutes, as its "
+                                                      "specification states; a centre cannot change it")
+    page.get_by_label("Test length in minutes").fill("")
     page.get_by_label(world.invigilator.display_name).check()
     page.get_by_role("button", name="Create session").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"Session \d+: Y/506/2152"))

@@ -10,7 +10,7 @@ from invigilation.models.centres import UnitBookingRule
 from invigilation.models.sessions import IdentityDocument, IncidentCategory
 from invigilation.services import conduct
 from invigilation.services.incidents import alert_to_incident, malpractice_report, raise_alert, record_incident
-from invigilation.services.sessions import book_candidate, save_arrangements
+from invigilation.services.sessions import UnitRequest, book_candidate, centre_request, save_arrangements
 from tests.invigilation.conftest import START, UNIT, build_world
 
 
@@ -99,3 +99,12 @@ def test_an_alert_becomes_an_incident_and_malpractice_has_its_report(world):
     assert "sitting.in_progress" in kinds and "incident.recorded" in kinds and "alert.raised" in kinds
     assert all(r.data.get("sitting") == sitting.id or r.data.get("incident") == suspected.id
                for r in report.log_records)
+
+
+def test_a_centre_cannot_change_the_length_of_a_unit_whose_specification_states_it(world, taxonomy):
+    """Y/506/2152's specification states a 45-minute test: a centre asking for 1 minute is refused,
+    asking for nothing or for 45 gets 45; a unit whose specification states none takes the centre's."""
+    with pytest.raises(InvigilationError, match="Y/506/2152's test lasts 45 minutes, as its specification states"):
+        centre_request(UNIT, 1)
+    assert centre_request(UNIT, None) == centre_request(UNIT, 45) == UnitRequest(UNIT, None)
+    assert centre_request("Z/999/9999", 30) == UnitRequest("Z/999/9999", 30)
