@@ -98,23 +98,24 @@ def mantel_haenszel(
                          "e.g. ability_strata of the ability estimates")
     marks = np.nan_to_num(scores)
     total = marks.sum(axis=1) if matching is None else np.asarray(matching, float)
-    levels = np.unique(total)
-    stratum = np.searchsorted(levels, total)
-
-    def per_level(values: FloatArray, mask: NDArray[np.bool_]) -> FloatArray:
-        """Sum of ``values`` over the test takers in ``mask`` at each level, per item, ``(levels, m)``."""
-        sums = np.zeros((levels.size, scores.shape[1]))
-        np.add.at(sums, stratum[mask], values[mask])
-        return sums
-
-    a, c = per_level(marks, ~focal), per_level(marks, focal)
-    n_ref, n_foc = per_level(taken.astype(float), ~focal), per_level(taken.astype(float), focal)
+    stratum = np.unique(total, return_inverse=True)[1]
+    a, c = _per_level(marks, stratum, ~focal), _per_level(marks, stratum, focal)
+    n_ref, n_foc = _per_level(taken, stratum, ~focal), _per_level(taken, stratum, focal)
     b, d = n_ref - a, n_foc - c
     n = n_ref + n_foc
     informative = n >= 2  # a level's table for an item: at least two test takers given it
     n = np.where(informative, n, np.inf)  # uninformative levels add nothing below
     with np.errstate(divide="ignore", invalid="ignore"):
         return _statistics(a, b, c, d, n, n_ref, n_foc, significance)
+
+
+def _per_level(values: NDArray[np.float64] | NDArray[np.bool_], stratum: NDArray[np.intp],
+               mask: NDArray[np.bool_]) -> FloatArray:
+    """Sum of ``values`` (n, m) over the test takers in ``mask`` at each matching level (`stratum`,
+    0-based level of each test taker), per item: ``(levels, m)``."""
+    sums = np.zeros((int(stratum.max(initial=-1)) + 1, values.shape[1]))
+    np.add.at(sums, stratum[mask], values[mask])
+    return sums
 
 
 def _statistics(a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray, n: FloatArray, n_ref: FloatArray,
@@ -237,18 +238,12 @@ def polytomous_dif(scores: ArrayLike, focal: ArrayLike, matching: ArrayLike,
     """
     scores = np.asarray(scores, float)
     focal = np.asarray(focal, bool)
-    levels, stratum = np.unique(np.asarray(matching, float), return_inverse=True)
+    stratum = np.unique(np.asarray(matching, float), return_inverse=True)[1]
     taken = ~np.isnan(scores)
     marks = np.nan_to_num(scores)
-
-    def per_level(values: FloatArray, mask: NDArray[np.bool_]) -> FloatArray:
-        sums = np.zeros((levels.size, scores.shape[1]))
-        np.add.at(sums, stratum[mask], values[mask])
-        return sums
-
-    n_f, n_r = per_level(taken.astype(float), focal), per_level(taken.astype(float), ~focal)
-    f_sum, r_sum = per_level(marks, focal), per_level(marks, ~focal)
-    squares = per_level(marks**2, focal) + per_level(marks**2, ~focal)
+    n_f, n_r = _per_level(taken, stratum, focal), _per_level(taken, stratum, ~focal)
+    f_sum, r_sum = _per_level(marks, stratum, focal), _per_level(marks, stratum, ~focal)
+    squares = _per_level(marks**2, stratum, np.ones_like(focal))  # untaken cells are 0 in marks
     n, total = n_f + n_r, f_sum + r_sum
     with np.errstate(divide="ignore", invalid="ignore"):
         informative = n >= 2

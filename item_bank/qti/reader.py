@@ -237,8 +237,8 @@ def _passage(reference: Element, href: str, files: dict[str, bytes], unit: str) 
     the title is not text), and an id of the unit and the text's digest, so every item reading the
     same passage shares one scenario."""
     target = reference.get("href") or reference.get("data") or ""
-    path = posixpath.normpath(posixpath.join(posixpath.dirname(href), target))
-    if not target or path.startswith("../") or path not in files:
+    path = _in_package(target, href, files)
+    if path is None:
         raise _Rejected(f"refers to a shared passage {target!r} that is not in the package")
     try:
         document = parse_xml(files[path], path)
@@ -292,8 +292,8 @@ def _image(element: Element, href: str, files: dict[str, bytes]) -> Medium:
     if not _alt(element):
         raise _Rejected(f"has an image {source!r} with no alt text: a learner who cannot see it must be told "
                         f"what it shows")
-    path = posixpath.normpath(posixpath.join(posixpath.dirname(href), source))
-    if not source or path.startswith("../") or "://" in source or path not in files:
+    path = _in_package(source, href, files)
+    if path is None:
         raise _Rejected(f"has an image {source!r} that is not in the package")
     data = files[path]
     kind = next((kind for signature, kind in IMAGE_SIGNATURES.items() if data.startswith(signature)), None)
@@ -306,6 +306,15 @@ def _image(element: Element, href: str, files: dict[str, bytes]) -> Medium:
     digest = hashlib.sha256(data).hexdigest()[:8]  # names unique by content: "1f2e3d4c-shop.png"
     base = re.sub(r"[^A-Za-z0-9._-]+", "-", posixpath.basename(path)).lstrip("._-") or "image"
     return Medium((base if base.startswith(f"{digest}-") else f"{digest}-{base}")[:120], kind, data)
+
+
+def _in_package(reference: str, href: str, files: dict[str, bytes]) -> str | None:
+    """The package path a reference from the item file `href` names, relative to its folder; None
+    when it names nothing in the package (empty, a URL, outside the package, or missing)."""
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(href), reference))
+    if not reference or "://" in reference or path.startswith("../") or path not in files:
+        return None
+    return path
 
 
 def _alt(image: Element) -> str:
