@@ -25,6 +25,7 @@ from exam_engine.delivery.commands import (
     checkpoint_logs_command,
     log_key_command,
     replay_command,
+    service_client_group,
     verify_log_command,
 )
 from exam_engine.demo import demo_code_command, load_demo_command
@@ -49,7 +50,8 @@ COMMANDS: tuple[click.Command, ...] = (
     import_spec_command, export_taxonomy_command, qualification_group,
     load_items_command, export_items_command, import_qti_command, export_qti_command, export_item_files_command,
     calibrate_csv_command, item_stats_csv_command, score_command, calibrate_bank_command, item_stats_bank_command,
-    verify_log_command, checkpoint_logs_command, log_key_command, rehearse_command, standards_command,
+    verify_log_command, checkpoint_logs_command, log_key_command, service_client_group, rehearse_command,
+    standards_command,
     blueprint_check_command, blueprint_defaults_command, simulate_command, replay_command,
 )
 RENAMED = {"calibrate": calibrate_csv_command, "item-stats": item_stats_csv_command,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import yaml
 from flask import Blueprint, Response, current_app, jsonify, request, session
@@ -34,25 +34,37 @@ bp = Blueprint("runner_api", __name__, url_prefix="/api")
 RECONCILIATIONS, RECONCILIATION_WINDOW = "reconciliation:attempt", timedelta(minutes=1)
 OPENAPI = Path(__file__).with_name("openapi.yaml")
 learner_only = roles_required(Role.LEARNER)
+View = TypeVar("View", bound=Callable[..., Any])
 
 
-def refusals(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a service's refusal into a JSON error with its status."""
+def refusals_as(answer: Callable[[DeliveryError], ResponseReturnValue]) -> Callable[[View], View]:
+    """A decorator that answers a service's refusal with `answer(error)`, its changes rolled back."""
 
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except DeliveryError as error:
-            db.session.rollback()
-            return refused(error)
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return view(*args, **kwargs)
+            except DeliveryError as error:
+                db.session.rollback()
+                return answer(error)
 
-    return wrapped
+        return cast(View, wrapped)
+
+    return decorate
+
+
+def retry_after(error: DeliveryError) -> dict[str, str]:
+    """The header telling a throttled client when to try again."""
+    return {"Retry-After": str(error.retry_after)} if error.retry_after else {}
 
 
 def refused(error: DeliveryError) -> ResponseReturnValue:
-    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
-    return jsonify(error=error.code, message=str(error)), error.status, headers
+    return jsonify(error=error.code, message=str(error)), error.status, retry_after(error)
+
+
+refusals = refusals_as(refused)
+"""Turn a service's refusal into a JSON error with its status."""
 
 
 @bp.before_request

@@ -4,6 +4,7 @@
 ``verify-log``: prove a session's logs untouched and its results what the logs say.
 ``checkpoint-logs``: commit the attempts' heads into their sessions' logs and sign the session heads.
 ``log-key``: make (or rotate) the key that signs session heads.
+``service-client``: add, revoke and list the platforms that may call the 1EdTech CAT service.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from exam_engine.assembly.record import SittingRecord
 from exam_engine.assembly.replay import replay
 from exam_engine.core.commands import operator, reported
 from exam_engine.core.extensions import db
-from exam_engine.core.transactions import unit_of_work
+from exam_engine.core.transactions import transactional, unit_of_work
+from exam_engine.delivery.models import ServiceClient
+from exam_engine.delivery.services import adaptive_service
 from exam_engine.delivery.services.audit import prove_session
 from exam_engine.delivery.services.replay import replay_attempt
 from invigilation.models.sessions import TestSession
@@ -138,3 +141,42 @@ def log_key_command(private_file: Path, public_dir: Path | None) -> None:
                f"public key to {public_dir / (identifier + '.pem')}.")
     click.echo(f"Set LOG_SIGNING_KEY_FILE={private_file} on every app server; keep the old public keys, "
                "so that heads signed with them still verify.")
+
+
+@click.group("service-client")
+def service_client_group() -> None:
+    """Delivery platforms that may call the 1EdTech CAT service (/ims/cat/v1p0)."""
+
+
+@service_client_group.command("add")
+@click.argument("name")
+@with_appcontext
+@transactional
+def add_service_client_command(name: str) -> None:
+    """Let a platform call the service: prints its client id and secret (the secret only now)."""
+    with reported(ValueError):
+        client, secret = adaptive_service.add_client(name)
+    click.echo(f"Client {client.name}: client_id {client.client_id}")
+    click.echo(f"client_secret {secret}")
+    click.echo("Give both to the platform over a secure channel; the secret is not shown again. "
+               "It asks POST /ims/cat/v1p0/token (grant_type=client_credentials) for a bearer token.")
+
+
+@service_client_group.command("revoke")
+@click.argument("client_id")
+@with_appcontext
+@transactional
+def revoke_service_client_command(client_id: str) -> None:
+    """Stop a platform using the service (its tokens are refused from now)."""
+    with reported(ValueError):
+        client = adaptive_service.revoke_client(client_id)
+    click.echo(f"Client {client.name} ({client.client_id}) revoked.")
+
+
+@service_client_group.command("list")
+@with_appcontext
+def list_service_clients_command() -> None:
+    """The platforms added, and whether each may still call the service."""
+    for client in db.session.scalars(select(ServiceClient).order_by(ServiceClient.id)):
+        state = f"revoked {client.revoked_at:%d %b %Y}" if client.revoked_at else "active"
+        click.echo(f"{client.client_id}  {client.name}  ({state})")

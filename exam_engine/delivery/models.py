@@ -189,3 +189,52 @@ class CentreResultSetting(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), unique=True)
     show_result: Mapped[bool] = mapped_column(default=False)
+
+
+class ServiceClient(Model):
+    """A delivery platform allowed to call the adaptive service (`cat_api`) with OAuth 2 client credentials."""
+
+    __tablename__ = "service_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    secret_hash: Mapped[str] = mapped_column(String(255))  # the secret is shown once, when the client is added
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class ServiceSection(Model):
+    """An adaptive section a platform set up: one unit's test as the unit's blueprint delivers it."""
+
+    __tablename__ = "service_sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(40), unique=True)  # sectionIdentifier, opaque to the platform
+    client_id: Mapped[int] = mapped_column(ForeignKey("service_clients.id"), index=True)
+    unit_reference: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]  # the platform ended it: no new sessions
+
+    client: Mapped[ServiceClient] = relationship()
+
+
+class ServiceSession(Model):
+    """One learner's sitting of a section. The signed `sessionState` the platform holds carries the
+    test; the server keeps only how many results it has accepted (so an old state is refused) and,
+    at the end, the score and the engine's sitting record (for replay and exposure control)."""
+
+    __tablename__ = "service_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(40), unique=True)  # sessionIdentifier
+    section_id: Mapped[int] = mapped_column(ForeignKey("service_sections.id"), index=True)
+    unit_reference: Mapped[str] = mapped_column(String(16), index=True)
+    results_accepted: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    score: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the test's design (`Snapshot`), for replay
+    record: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    section: Mapped[ServiceSection] = relationship()

@@ -12,6 +12,10 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from exam_engine.core.extensions import db
+from exam_engine.delivery.services import adaptive_service
+from tests.delivery.cat_client import CatClient, flask_transport
+from tests.delivery.factory import UNIT, make_items
 from tests.delivery.test_answers import started
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
@@ -40,6 +44,8 @@ def _operations(document: dict) -> list[tuple[str, str, list[str]]]:
     found = []
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
+            if method == "parameters":  # shared by the path's operations
+                continue
             schema = _deref(document, ((operation.get("requestBody") or {}).get("content") or {})
                             .get("application/json", {}).get("schema", {}))
             found.append((method.upper(), path, sorted((schema or {}).get("properties", {}))))
@@ -56,7 +62,7 @@ def _bodies(names: list[str]) -> st.SearchStrategy:
 def test_no_input_to_any_runner_operation_causes_a_server_error(app, make_user, design):
     setup, runner, attempt = started(app, make_user, design, mode="fixed", items=4)
     document = runner.client.get("/api/openapi.json").get_json()
-    operations = [op for op in _operations(document) if not op[1].endswith(ENDING)]
+    operations = [op for op in _operations(document) if op[1].startswith("/api/") and not op[1].endswith(ENDING)]
     assert len(operations) >= 15
     ids = {"attempt_id": attempt, "sitting_id": setup.sitting.id}
 
@@ -77,5 +83,40 @@ def test_no_input_to_any_runner_operation_causes_a_server_error(app, make_user, 
         assert response.status_code < 500, f"{method} {url} with {body!r}: {response.status_code}"
         if response.status_code >= 400:
             assert "message" in response.get_json(), f"{method} {url}: error without a message"
+
+    probe()
+
+
+def test_no_input_to_the_adaptive_service_causes_a_server_error(app, make_user, design):
+    """The same for the 1EdTech CAT service, as a platform with its bearer token, around a live session."""
+    design("cat", 4)
+    make_items()
+    client, secret = adaptive_service.add_client("Fuzzing platform")
+    db.session.commit()
+    platform = CatClient(flask_transport(app.test_client()), client.client_id, secret)
+    section = platform.create_section(UNIT)
+    session = platform.start(section)
+    document = app.test_client().get("/api/openapi.json").get_json()
+    operations = [op for op in _operations(document) if op[1].startswith("/ims/cat/") and op[0] != "DELETE"]
+    assert len(operations) >= 5
+    ids = {"section_id": section, "session_id": session.identifier}
+    http = app.test_client()
+
+    @FUZZ
+    @given(data=st.data())
+    def probe(data):
+        method, template, names = data.draw(st.sampled_from(operations))
+        values = {name: data.draw(st.sampled_from([ids[name], "S0", "x" * 300]), label=name)
+                  for name in PARAMETER.findall(template)}
+        url = PARAMETER.sub(lambda m: str(values[m.group(1)]), template)
+        kind, body = data.draw(_bodies(names + ["sessionState"]))
+        if kind == "json":
+            response = http.open(url, method=method, json=body, headers=platform.headers)
+        else:
+            response = http.open(url, method=method, data=body, headers=platform.headers,
+                                 content_type="application/json")
+        assert response.status_code < 500, f"{method} {url} with {body!r}: {response.status_code}"
+        if response.status_code >= 400 and not url.endswith("/token"):
+            assert "imsx_description" in response.get_json(), f"{method} {url}: error without a description"
 
     probe()

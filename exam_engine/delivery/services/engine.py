@@ -47,7 +47,7 @@ from exam_engine.assembly.scoring import score as engine_score
 from exam_engine.assembly.solver import Infeasible
 from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
-from exam_engine.delivery.models import Attempt, Snapshot
+from exam_engine.delivery.models import Attempt, ServiceSession, Snapshot
 from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource, StatusChange
 from item_bank.items.pools import AdaptiveGate, adaptive_gate, unit_pools
 
@@ -208,13 +208,16 @@ _exposures = _ExposureCache()
 
 
 def _exposure(engine: Engine, unit: str) -> ExposureControl:
-    """Exposure counts rebuilt from the unit's recorded sittings (most recent first)."""
+    """Exposure counts rebuilt from the unit's most recent recorded sittings, in the runner and
+    through the adaptive service alike."""
     control = engine.exposure_control(engine.blueprint.mode)
     position = engine.pool.index()
-    records = db.session.scalars(select(Attempt.record).where(Attempt.record.is_not(None),
-                                                               Attempt.unit_reference == unit)
-                                 .order_by(Attempt.id.desc()).limit(EXPOSURE_HISTORY)).all()
-    for data in records:
+    recent = [db.session.execute(select(kind.record, kind.ended_at)
+                                 .where(kind.record.is_not(None), kind.unit_reference == unit)
+                                 .order_by(kind.id.desc()).limit(EXPOSURE_HISTORY)).all()
+              for kind in (Attempt, ServiceSession)]
+    records = [data for data, _ in sorted([*recent[0], *recent[1]], key=lambda row: row[1], reverse=True)]
+    for data in records[:EXPOSURE_HISTORY]:
         record = SittingRecord.from_dict(data)
         theta = float(record.score.get("theta", 0.0)) if record.mode is Mode.CAT else 0.0  # linear: the prior mean
         given = np.array([position[i] for i in record.scored_items if i in position], np.int64)
