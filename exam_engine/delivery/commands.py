@@ -26,7 +26,7 @@ from exam_engine.core.transactions import transactional, unit_of_work
 from exam_engine.delivery.models import ServiceClient
 from exam_engine.delivery.services import adaptive_service
 from exam_engine.delivery.services.audit import prove_session
-from exam_engine.delivery.services.replay import replay_attempt
+from exam_engine.delivery.services.replay import replay_attempt, replay_service_session
 from invigilation.models.sessions import TestSession
 from invigilation.services.checkpoints import checkpoint, needs_checkpoint
 from invigilation.services.signing import SigningError, create_key, public_keys_dir, sign_head, signing_configured
@@ -41,14 +41,16 @@ INPUT = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--index", type=click.IntRange(min=0), default=0, show_default=True, help="Which record of a list.")
 @click.option("--bank", type=INPUT, help="The BANK.csv the sitting used; default: the unit's live bank.")
 @click.option("--blueprint", "blueprint_name", help="Blueprint file; default: the unit's.")
+@click.option("--service-session", "service_session", help="A sessionIdentifier of the 1EdTech CAT service.")
 @with_appcontext
 def replay_command(attempt_id: int | None, record_file: Path | None, index: int, bank: Path | None,
-                   blueprint_name: str | None) -> None:
-    """Re-run a sitting (ATTEMPT_ID of a learner's attempt, or --record), check it gives the same items,
-    and explain each choice."""
-    if attempt_id is not None:
+                   blueprint_name: str | None, service_session: str | None) -> None:
+    """Re-run a sitting (ATTEMPT_ID of a learner's attempt, --service-session, or --record), check it gives
+    the same items, and explain each choice."""
+    if attempt_id is not None or service_session:
         with reported(LookupError):
-            result = replay_attempt(attempt_id)
+            result = (replay_attempt(attempt_id) if attempt_id is not None
+                      else replay_service_session(service_session or ""))
         for line in result.lines:
             click.echo(line)
         if not result.reproduced:
@@ -56,7 +58,7 @@ def replay_command(attempt_id: int | None, record_file: Path | None, index: int,
         click.echo("Reproduced: the engine gives the same items in the same order.")
         return
     if record_file is None:
-        raise click.UsageError("give an ATTEMPT_ID or --record FILE")
+        raise click.UsageError("give an ATTEMPT_ID, --service-session ID or --record FILE")
     data = json.loads(record_file.read_text(encoding="utf-8"))
     if isinstance(data, list):
         if index >= len(data):

@@ -8,6 +8,7 @@ from itsdangerous import URLSafeSerializer
 
 from exam_engine.assembly.check import breaches
 from exam_engine.assembly.record import SittingRecord
+from exam_engine.cli import cli
 from exam_engine.core.extensions import db
 from exam_engine.delivery.models import ServiceSession
 from exam_engine.delivery.services import adaptive_service
@@ -169,3 +170,27 @@ def test_sections_are_set_up_read_and_ended_as_the_standard_says(app, platform):
     assert status == 403 and "has ended" in body["imsx_description"]
     assert platform.call("DELETE", f"/sections/{section}")[0] == 204
     assert platform.call("POST", f"/sections/{section}/sessions", {})[0] == 404
+
+
+def test_platforms_are_added_and_revoked_and_finished_sessions_replayed_from_the_command_line(app):
+    cat_design(app)
+    make_items(12)
+    runner = app.test_cli_runner()
+    added = runner.invoke(cli, ["service-client", "add", "Centre platform"])
+    assert added.exit_code == 0, added.output
+    client_id = added.output.split("client_id ")[1].split()[0]
+    secret = added.output.split("client_secret ")[1].split()[0]
+    platform = CatClient(flask_transport(app.test_client()), client_id, secret)
+    assert "(active)" in runner.invoke(cli, ["service-client", "list"]).output
+
+    section = platform.create_section(UNIT)
+    finished, open_session = platform.sit(platform.start(section), marks_for), platform.start(section)
+    replayed = runner.invoke(cli, ["replay", "--service-session", finished.identifier])
+    assert replayed.exit_code == 0 and "Reproduced" in replayed.output, replayed.output
+    unfinished = runner.invoke(cli, ["replay", "--service-session", open_session.identifier])
+    assert unfinished.exit_code == 1 and "no sitting record" in unfinished.output
+    assert "no adaptive service session" in runner.invoke(cli, ["replay", "--service-session", "T0"]).output
+
+    assert runner.invoke(cli, ["service-client", "revoke", client_id]).exit_code == 0
+    assert platform.call("POST", f"/sections/{section}/sessions", {})[0] == 401
+    assert runner.invoke(cli, ["service-client", "revoke", "cat-nobody"]).exit_code == 1
