@@ -31,7 +31,7 @@ from exam_engine.delivery.commands import (
 from exam_engine.demo import demo_code_command, load_demo_command
 from exam_engine.operations.commands import backup_command, hold_group, purge_expired_command, restore_command
 from exam_engine.rehearsal.commands import rehearse_command
-from exam_engine.results.commands import standards_command
+from exam_engine.results.commands import export_qti_results_command, standards_command
 from item_bank.items.commands import export_items_command, load_items_command
 from item_bank.qti.commands import export_qti_command, import_qti_command
 from item_bank.taxonomy.commands import export_taxonomy_command, import_spec_command, qualification_group
@@ -51,7 +51,7 @@ COMMANDS: tuple[click.Command, ...] = (
     load_items_command, export_items_command, import_qti_command, export_qti_command, export_item_files_command,
     calibrate_csv_command, item_stats_csv_command, score_command, calibrate_bank_command, item_stats_bank_command,
     verify_log_command, checkpoint_logs_command, log_key_command, service_client_group, rehearse_command,
-    standards_command,
+    standards_command, export_qti_results_command,
     blueprint_check_command, blueprint_defaults_command, simulate_command, replay_command,
 )
 RENAMED = {"calibrate": calibrate_csv_command, "item-stats": item_stats_csv_command,

@@ -28,11 +28,13 @@ from exam_engine.results.services.outcomes import (
     result_lines,
 )
 from exam_engine.results.services.panel import decide_with_evidence, round_reports
+from exam_engine.results.services.qti_results import ReportRefused, report_name, results_report
 from exam_engine.results.services.quality import classification_quality
 from invigilation.models.centres import Candidate
 from invigilation.models.sessions import Incident, TestSession
 from invigilation.services.access import centre_ids_of, centres_of
 from item_bank.items.services import record_views
+from item_bank.qti.versions import VERSIONS
 from item_bank.standards import services as standards
 from item_bank.standards.models import StandardMethod, StandardStudy
 
@@ -228,6 +230,22 @@ def review(attempt_id: int) -> str:
                            items=list(zip(attempt.items, marks_of(attempt.items))),
                            replay=replay_attempt(attempt.id),
                            show_keys=current_user.role is Role.AWARDING_BODY_ADMIN)
+
+
+@bp.route("/results/attempts/<int:attempt_id>/qti-result")
+@roles_required(Role.AWARDING_BODY_ADMIN)
+def qti_result(attempt_id: int) -> Response:
+    """The released result as a QTI results report (`?version=2.2` or `3.0`); for the awarding body only,
+    as a correct response's marks show the item's key."""
+    attempt = _attempt_for_staff(attempt_id)
+    qti = VERSIONS.get(request.args.get("version", "2.2"))
+    if qti is None:
+        abort(400, f"Choose QTI version {' or '.join(sorted(VERSIONS))}.")
+    try:
+        document = results_report(attempt, qti)
+    except ReportRefused as refusal:
+        abort(409, f"No report: {refusal}.")
+    return Response(document, mimetype="application/xml", headers=attachment(report_name(attempt, qti)))
 
 
 # Centres and learners ---------------------------------------------------------------------------

@@ -36,6 +36,8 @@ class QtiVersion:
     resource_type: str
     manifest_namespace: str
     templates: str  # response processing template base URI
+    result_namespace: str  # results reports (`assessmentResult`), named alike in both versions
+    result_schema_location: str
 
     def element(self, name: str) -> str:
         """This version's element name for a 2.2 local name (HTML elements kept as they are)."""
@@ -66,6 +68,8 @@ QTI_22 = QtiVersion(
     resource_type="imsqti_item_xmlv2p2",
     manifest_namespace="http://www.imsglobal.org/xsd/imscp_v1p1",
     templates="http://www.imsglobal.org/question/qti_v2p2/rptemplates",
+    result_namespace="http://www.imsglobal.org/xsd/imsqti_result_v2p2",
+    result_schema_location="http://www.imsglobal.org/xsd/qti/qtiv2p2/imsqti_result_v2p2.xsd",
 )
 QTI_30 = QtiVersion(
     label="3.0",
@@ -74,6 +78,8 @@ QTI_30 = QtiVersion(
     resource_type="imsqti_item_xmlv3p0",
     manifest_namespace="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1",
     templates="https://purl.imsglobal.org/spec/qti/v3p0/rptemplates",
+    result_namespace="http://www.imsglobal.org/xsd/imsqti_result_v3p0",
+    result_schema_location="https://purl.imsglobal.org/spec/qti/v3p0/schema/xsd/imsqti_resultv3p0_v1p0.xsd",
 )
 VERSIONS = {QTI_22.label: QTI_22, QTI_30.label: QTI_30}
 BY_NAMESPACE = {QTI_22.namespace: QTI_22, QTI_30.namespace: QTI_30}

@@ -134,9 +134,10 @@ def result_line(attempt: Attempt, study: StandardStudy | None = None) -> ResultL
     return ResultLine(result, holds(attempt, result), None)
 
 
-def ended_attempts(centre_id: int | None = None, unit: str | None = None,
-                   learner_id: int | None = None) -> list[Attempt]:
-    """Ended attempts of live (not rehearsal) sessions, newest first, optionally of one centre, unit or learner."""
+def ended_attempts(centre_id: int | None = None, unit: str | None = None, learner_id: int | None = None,
+                   session_id: int | None = None) -> list[Attempt]:
+    """Ended attempts of live (not rehearsal) sessions, newest first, optionally of one centre, unit, learner
+    or session."""
     query = (select(Attempt).join(Sitting, Sitting.id == Attempt.sitting_id)
              .join(TestSession, TestSession.id == Sitting.session_id)
              .where(Attempt.ended_at.is_not(None), TestSession.rehearsal.is_(False))
@@ -146,6 +147,8 @@ def ended_attempts(centre_id: int | None = None, unit: str | None = None,
         query = query.where(TestSession.centre_id == centre_id)
     if unit is not None:
         query = query.where(Attempt.unit_reference == unit)
+    if session_id is not None:
+        query = query.where(TestSession.id == session_id)
     if learner_id is not None:
         query = query.join(Candidate, Candidate.id == Sitting.candidate_id).where(Candidate.user_id == learner_id)
     return list(db.session.scalars(query))
