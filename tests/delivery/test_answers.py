@@ -11,7 +11,7 @@ from invigilation.models.sessions import Pause, PauseReason, Sitting
 from invigilation.services import conduct, seats
 from invigilation.services.event_log import verify_log
 from invigilation.states import SittingState
-from tests.delivery.factory import make_items, shift_start
+from tests.delivery.factory import UNIT, make_items, shift_start
 from tests.delivery.runner_client import Runner, seated
 
 
@@ -231,3 +231,31 @@ def test_the_result_is_shown_or_held_back_as_the_centre_says(app, make_user, des
     assert shown["shown"] and shown["provisional"] and shown["available_marks"] == 5
     assert shown["passed"] is None and shown["pass_mark"] is None  # no standard set: no grade, only marks
     assert shown["marks"] == score["marks"] <= 5
+
+
+def test_an_adaptive_test_shows_its_true_length_from_the_first_question(app, make_user, design):
+    """The reference form has five one-mark items, but every test reaches the five marks with a two-mark
+    item among four: "Question 1 of 4", never "of 5" with a test that ends at 4."""
+    design("cat", 4)
+    app.config["DELIVERY_BLUEPRINTS"][UNIT].update(
+        total_marks=5, reference_form=[f"T-Y-{n:02d}" for n in (2, 3, 5, 6, 9)],
+        learning_outcomes=[{"number": "1", "min_marks": 1, "max_marks": 3, "criteria": ["1.1"]},
+                           {"number": "2", "min_marks": 2, "max_marks": 2, "criteria": ["2.1"]},
+                           {"number": "3", "min_marks": 1, "max_marks": 1, "criteria": ["3.1"]}],
+        item_types=[{"type": "single_best_answer", "min_items": 1, "max_items": 3, "seconds": 60},
+                    {"type": "multiple_response", "min_items": 0, "max_items": 1, "seconds": 60},
+                    {"type": "ordering", "min_items": 1, "max_items": 1, "seconds": 60}])
+    make_items(20)
+    setup, runner = seated(app.test_client(), make_user)
+    attempt = runner.start(setup.sitting.id)["attempt"]
+    planned, position = [], 1
+    while True:
+        fetched = runner.call("GET", f"/api/runner/attempts/{attempt}/items/{position}").get_json()
+        planned.append(fetched["status"]["items_planned"])
+        runner.answer(attempt, position, first_option(runner, attempt, position), f"t{position}")
+        moved = runner.call("POST", f"/api/runner/attempts/{attempt}/next", {"after": position})
+        if moved.status_code != 201:
+            assert moved.get_json()["message"] == "That was the last question. Submit your test when you are ready."
+            break
+        position = moved.get_json()["position"]
+    assert position == 4 and planned == [4, 4, 4, 4]

@@ -199,9 +199,9 @@ def next_item(learner: User, attempt_id: int, after: int, now: datetime | None =
     if step is None:
         with unit_of_work():  # the test's true length is known now: kept, though the request is refused
             attempt.planned_items = len(attempt.items)
-        raise DeliveryError("that was the last question; submit your test", "no_more_items")
+        raise DeliveryError("That was the last question. Submit your test when you are ready.", "no_more_items")
     position, now = len(given) + 1, now or utcnow()
-    attempt.planned_items = max(attempt.planned_items, position)
+    attempt.planned_items = engine.planned_length(attempt.snapshot, step, attempt.planned_items)
     attempt.items.append(AttemptItem(position=position, item_version_id=version, pretest=step.pretest,
                                      selection=engine.step_record(step), assigned_at=now))
     attempt_log.append(attempt, "item.given", {"position": position, "item": step.item, "version_id": version,

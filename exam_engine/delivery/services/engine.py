@@ -44,6 +44,7 @@ from exam_engine.assembly.exposure import Eligibility, ExposureControl
 from exam_engine.assembly.record import SittingRecord, Step
 from exam_engine.assembly.replay import ReplayReport, replay
 from exam_engine.assembly.scoring import score as engine_score
+from exam_engine.assembly.sitting import start
 from exam_engine.assembly.solver import Infeasible
 from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
@@ -255,7 +256,7 @@ def plan(unit: str, seen: list[str], seed: int, live: bool) -> Plan:
             if first is None:
                 raise Infeasible(["the blueprint asks for no marks"])
             items = [(first.item, first.pretest, step_record(first))]
-            planned = len(engine.reference_form) + blueprint.pretest_slots  # a full test's length, as planned
+            planned = _planned_length(engine, snapshot, first, len(engine.reference_form) + blueprint.pretest_slots)
         else:
             codes = stepwise.linear_items(engine, snapshot.mode, seed, _eligibility(engine, snapshot), snapshot.seen)
             pretest = set(engine.pretest.ids) if engine.pretest is not None else set()
@@ -281,6 +282,21 @@ def step_record(step: Step) -> dict[str, Any]:
     """A step as its item's selection record (JSON; the marks are kept with the response)."""
     record = {k: v for k, v in step.__dict__.items() if k not in ("score",)}
     return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in record.items()}
+
+
+def planned_length(snapshot: Snapshot, step: Step, planned: int) -> int:
+    """An adaptive test's length in items, as planned when `step` was chosen (`planned` before it)."""
+    return _planned_length(_engine(snapshot.blueprint), snapshot, step, planned)
+
+
+def _planned_length(engine: Engine, snapshot: Snapshot, step: Step, planned: int) -> int:
+    """The scored items of the step's shadow test (a whole test meeting every rule, the items given
+    included) and the sitting's pretest items; so when the last scored item is chosen, the length is
+    exact. A pretest step chooses no shadow test: `planned` stands."""
+    if step.pretest or not step.shadow_test:
+        return max(planned, step.position)
+    pretest, _ = start(engine, np.random.default_rng(snapshot.seed), sorted(snapshot.seen))
+    return len(step.shadow_test) + len(pretest)
 
 
 def due_step(snapshot: Snapshot, given: list[tuple[str, float]]) -> Step | None:

@@ -39,6 +39,7 @@
     state.syncedAt = performance.now();
     state.paused = status.paused;
     state.given = status.items_given;
+    if (status.items_planned) { planned = status.items_planned; }  /* adaptive: re-planned with each item */
     $("pause-reason").textContent = status.paused ? "Reason: " + (status.pause_reason || "invigilator's decision") + "." : "";
     if (pauseChanged) { showPause(status.paused); }
     if (!status.open) { finish(); }
@@ -285,7 +286,9 @@
   on("advance-yes", function () {
     $("advance-confirm").hidden = true;
     waitForSaves().then(function () { return request("POST", api + "/next", { after: state.position }); }).then(function (r) {
-      if (r.ok) { show(r.data.position); } else { announce(r.data.message); }
+      if (r.ok) { show(r.data.position); return; }
+      if (r.data.error === "no_more_items") { planned = state.position; render(state.item); $("submit").focus(); }
+      announce(r.data.message);
     });
   });
   function openReview() {
