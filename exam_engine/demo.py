@@ -2,8 +2,9 @@
 clearly marked as demo, the item bank that ships with the product, a demo centre and a
 session today.
 
-Loading is idempotent: accounts that exist are left as they are, except that their
-password is reset to the printed one so the printed sign-in always works. Staff demo
+Loading is idempotent: accounts that exist are left as they are, except that a changed
+password is set back to the printed one so the printed sign-in always works (an unchanged
+one is left alone, so nobody signed in is signed out, a learner mid-test included). Staff demo
 accounts that take a second factor get a fixed, printed authenticator key, so a phone
 set up once keeps working; `exam-engine demo-code` prints a demo account's current code
 for those without an authenticator app to hand.
@@ -66,9 +67,9 @@ class DemoReport:
     created: list[str] = field(default_factory=list)
 
 
-def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoReport:
+def load_demo(progress: Callable[[str], None] = lambda _message: None, fresh_session: bool = False) -> DemoReport:
     """Create the demo accounts, load the item bank kept in the repository, then the demo
-    centre and today's session (in the caller's transaction)."""
+    centre and today's session, a new one if asked (in the caller's transaction)."""
     report = DemoReport()
     users: dict[str, User] = {}
     for account in DEMO_ACCOUNTS:
@@ -77,7 +78,8 @@ def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoRe
             user = User(username=account.username, display_name=account.display_name, role=account.role)
             db.session.add(user)
             report.created.append(account.username)
-        user.set_password(account.password)
+        if not user.password_hash or not user.check_password(account.password):
+            user.set_password(account.password)
         user.failed_logins = 0
         user.locked_until = None
         if needs_second_factor(user) and user.totp_secret != account.authenticator_key:
@@ -90,18 +92,20 @@ def load_demo(progress: Callable[[str], None] = lambda _message: None) -> DemoRe
              f"({items.created} new, {items.new_versions} new versions).")
     for unit in sorted(items.per_unit):  # the demo bank's parameters are the writers' ratings, not estimates
         progress(adaptive_gate(unit).describe())
-    load_invigilation_demo(users, progress)
+    load_invigilation_demo(users, progress, fresh=fresh_session)
     load_standards_demo(sorted(items.per_unit), [users[a.username] for a in DEMO_ACCOUNTS
                                                  if a.role is Role.SUBJECT_EXPERT], users["demo-admin"], progress)
     return report
 
 
 @click.command("load-demo")
+@click.option("--reset", is_flag=True,
+              help="Start the demo test over: a new demo session today (earlier ones keep their records).")
 @with_appcontext
 @transactional
-def load_demo_command() -> None:
+def load_demo_command(reset: bool) -> None:
     """Load the demo data and print how to sign in (demo accounts only; never in live use)."""
-    report = load_demo(progress=click.echo)
+    report = load_demo(progress=click.echo, fresh_session=reset)
     click.echo("")
     click.echo("DEMO ACCOUNTS (for trying the product; not for live use):")
     for account in report.accounts:

@@ -10,7 +10,7 @@ from exam_engine.auth.models import User
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
 from invigilation.models.centres import AccessArrangement, Candidate, Centre, CentreStaff, Room, Workstation
-from invigilation.models.sessions import SessionUnit, TestSession
+from invigilation.models.sessions import SessionState, SessionUnit, TestSession
 from invigilation.services.report import CENTRE_TIME_ZONE
 from invigilation.services.sessions import UnitRequest, book_candidate, create_session
 
@@ -19,8 +19,10 @@ DEMO_UNIT = "Y/506/2152"  # Unit 2: Understand the Customer Service Environment,
 DEMO_UNIT_MINUTES = 45
 
 
-def load_invigilation_demo(users: dict[str, User], progress: Callable[[str], None]) -> TestSession:
-    """Idempotent: the centre and candidate are made once; a session for today is added if missing."""
+def load_invigilation_demo(users: dict[str, User], progress: Callable[[str], None], fresh: bool = False) -> TestSession:
+    """Idempotent: the centre and candidate are made once; a session for today is added if there is none
+    the demo learner can still sit (none today, today's has ended, or the learner's test there is over),
+    or when asked for a `fresh` one. Earlier sessions stay as they are: their records are the centre's."""
     centre = db.session.scalar(select(Centre).where(Centre.number == DEMO_CENTRE_NUMBER))
     if centre is None:
         centre = Centre(number=DEMO_CENTRE_NUMBER, name="Demo Training Centre")
@@ -37,9 +39,11 @@ def load_invigilation_demo(users: dict[str, User], progress: Callable[[str], Non
     room = centre.rooms[0]
     today = datetime.now(CENTRE_TIME_ZONE).date()
     existing = db.session.scalar(select(TestSession).join(SessionUnit).where(
-        TestSession.centre_id == centre.id, TestSession.session_date == today,
-        SessionUnit.unit_reference == DEMO_UNIT))
-    if existing is not None:
+        TestSession.centre_id == centre.id, TestSession.session_date == today, SessionUnit.unit_reference == DEMO_UNIT,
+        TestSession.state != SessionState.ENDED).order_by(TestSession.scheduled_start.desc(), TestSession.id.desc()).limit(1))
+    learner_sitting = next((sitting for sitting in existing.sittings
+                            if sitting.candidate.user_id == users["demo-learner"].id), None) if existing else None
+    if existing is not None and not fresh and learner_sitting is not None and not learner_sitting.state.is_final:
         progress(f"Demo session {existing.id} ({DEMO_UNIT} today) already there.")
         return existing
     start = max(datetime.combine(today, time(9, 30), CENTRE_TIME_ZONE),

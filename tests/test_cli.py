@@ -56,6 +56,16 @@ def test_load_demo_prints_working_accounts_and_is_idempotent(run, app):
     assert {account.role for account in DEMO_ACCOUNTS} == set(Role)
 
 
+def test_loading_the_demo_again_signs_nobody_out(run, app):
+    run("load-demo")
+    learner = next(account for account in DEMO_ACCOUNTS if account.role is Role.LEARNER)
+    client = app.test_client()
+    assert sign_in(client, learner.username, learner.password).status_code == 302
+    assert client.get("/learner/").status_code == 200
+    assert run("load-demo").exit_code == 0
+    assert client.get("/learner/").status_code == 200  # still signed in
+
+
 def test_demo_staff_sign_in_with_the_printed_key_or_the_demo_code_command(run, app):
     output = run("load-demo").output
     writer = next(account for account in DEMO_ACCOUNTS if account.role is Role.ITEM_WRITER)

@@ -5,15 +5,16 @@ from sqlalchemy import select
 from exam_engine.core.extensions import db
 from invigilation.demo import DEMO_CENTRE_NUMBER, DEMO_UNIT
 from invigilation.models.centres import Candidate, Centre
-from invigilation.models.sessions import SessionUnit, Sitting, TestSession
+from invigilation.models.sessions import SessionState, SessionUnit, Sitting, TestSession
 
 
 def sitting_instructions() -> list[str]:
     """Steps for the demo invigilator and the demo learner, with the learner's sign-in code and today's session key."""
     session = db.session.scalar(
         select(TestSession).join(Centre).join(SessionUnit)
-        .where(Centre.number == DEMO_CENTRE_NUMBER, SessionUnit.unit_reference == DEMO_UNIT)
-        .order_by(TestSession.scheduled_start.desc()).limit(1))
+        .where(Centre.number == DEMO_CENTRE_NUMBER, SessionUnit.unit_reference == DEMO_UNIT,
+               TestSession.state != SessionState.ENDED)
+        .order_by(TestSession.scheduled_start.desc(), TestSession.id.desc()).limit(1))
     if session is None:
         return []
     sitting = db.session.scalar(select(Sitting).join(Candidate, Candidate.id == Sitting.candidate_id)

@@ -33,7 +33,7 @@ def _documents(paths: tuple[Path, ...]) -> list[Path]:
     return documents
 
 
-def _summary(result: ImportResult, dry_run: bool) -> list[str]:
+def _summary(result: ImportResult, dry_run: bool, verbose: bool) -> list[str]:
     counts = {status: sum(1 for unit in result.units if unit.status == status)
               for status in ("created", "new version", "unchanged")}
     verb = "would be" if dry_run else "were"
@@ -44,27 +44,38 @@ def _summary(result: ImportResult, dry_run: bool) -> list[str]:
               for unit in result.units if unit.status == "new version"]
     lines += [f"  withdrawn (no longer in the document, kept as superseded): {reference}"
               for reference in result.withdrawn]
-    lines += [f"  stated differently elsewhere: {difference}" for difference in result.differences]
-    lines += [f"  same title, another code (not merged): {recoded}" for recoded in result.recoded]
+    if verbose:
+        lines += [f"  stated differently elsewhere: {difference}" for difference in result.differences]
+        lines += [f"  same title, another code (not merged): {recoded}" for recoded in result.recoded]
+    elif result.differences or result.recoded:
+        lines.append(f"  units another document states differently: {len(result.differences)}; "
+                     f"titles another document gives another code: {len(result.recoded)}")
     return lines
 
 
 @click.command("import-spec")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Parse and report, but store nothing.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="List every parser warning and correction and every difference between documents.")
 @with_appcontext
-def import_spec_command(paths: tuple[Path, ...], dry_run: bool) -> None:
+def import_spec_command(paths: tuple[Path, ...], dry_run: bool, verbose: bool) -> None:
     """Import qualification specifications (files, or directories of .txt documents)."""
+    noted = 0
     with unit_of_work(keep=not dry_run):
         for path in _documents(paths):
             try:
                 specification = parse_specification(path)
             except (NotASpecificationError, CorrectionsError) as error:
                 raise click.ClickException(f"{error}; nothing was imported") from error
-            click.echo(format_report(specification))
+            click.echo(format_report(specification, verbose=verbose))
+            noted += len(specification.warnings) + len(specification.corrections)
             result = import_specification(specification)
-            for line in _summary(result, dry_run):
+            for line in _summary(result, dry_run, verbose):
                 click.echo(line)
+    if noted and not verbose:
+        click.echo(f"{noted} parser warnings and corrections, each with its document line, and the units other "
+                   "documents state differently: run with --verbose to list them.")
 
 
 @click.command("export-taxonomy")

@@ -73,3 +73,20 @@ def test_the_demo_has_a_centre_a_candidate_with_extra_time_and_a_session_today(a
     candidate = db.session.scalars(select(Candidate)).one()
     assert candidate.user.username == "demo-learner" and candidate.arrangements.extra_time_percent == 25
     assert session.sittings[0].state is SittingState.BOOKED and session.sittings[0].extra_time_percent == 25
+
+
+def test_the_demo_gives_a_new_session_once_the_learner_has_sat_today_s_or_when_reset(app):
+    from exam_engine.delivery.demo import sitting_instructions
+
+    load_demo()
+    first = db.session.scalars(select(TestSession)).one()
+    first.sittings[0].state = SittingState.FINISHED  # the demo test has been sat
+    db.session.commit()
+    load_demo()
+    second = db.session.scalars(select(TestSession).where(TestSession.id != first.id)).one()
+    assert second.sittings[0].state is SittingState.BOOKED
+    assert f"session key {second.session_key}" in " ".join(sitting_instructions())
+    load_demo()  # the new one is still to be sat: kept
+    assert db.session.scalar(select(func.count()).select_from(TestSession)) == 2
+    load_demo(fresh_session=True)
+    assert db.session.scalar(select(func.count()).select_from(TestSession)) == 3

@@ -36,10 +36,11 @@ def test_import_all_five_then_again_changes_nothing(run):
     first = run("import-spec", str(DATA_DIR))
     assert first.exit_code == 0, first.output
     assert "units 45, learning outcomes 130, assessment criteria 617, amplification points 708" in first.output
-    assert "corrected 001_104cb6e23c3ebe91.txt T/506/2952 ac 1.1 text (line 1757)" in first.output
+    assert len(first.output.splitlines()) < 80 and "run with --verbose to list them" in first.output
     counts = row_counts()
     assert counts["Qualification"] == 5
-    again = run("import-spec", str(DATA_DIR))
+    again = run("import-spec", "--verbose", str(DATA_DIR))
+    assert "corrected 001_104cb6e23c3ebe91.txt T/506/2952 ac 1.1 text (line 1757)" in again.output
     assert again.output.count("nothing changed") == 5
     assert row_counts() == counts
     # D/506/2119 is shared by Highfield, Pearson and BIIAB: one unit, one version per document
