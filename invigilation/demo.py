@@ -40,7 +40,8 @@ def load_invigilation_demo(users: dict[str, User], progress: Callable[[str], Non
     today = datetime.now(CENTRE_TIME_ZONE).date()
     existing = db.session.scalar(select(TestSession).join(SessionUnit).where(
         TestSession.centre_id == centre.id, TestSession.session_date == today, SessionUnit.unit_reference == DEMO_UNIT,
-        TestSession.state != SessionState.ENDED).order_by(TestSession.scheduled_start.desc(), TestSession.id.desc()).limit(1))
+        TestSession.state != SessionState.ENDED)
+        .order_by(TestSession.scheduled_start.desc(), TestSession.id.desc()).limit(1))
     learner_sitting = next((sitting for sitting in existing.sittings
                             if sitting.candidate.user_id == users["demo-learner"].id), None) if existing else None
     if existing is not None and not fresh and learner_sitting is not None and not learner_sitting.state.is_final:
