@@ -4,7 +4,8 @@ The learner's pages drive a sitting through these routes alone, so another front
 could too. Refusals are JSON `{"error": code, "message": text}` with the status the
 service chose (and `Retry-After` when throttled). Every state-changing request needs the
 CSRF token in `X-CSRFToken`. Only the browser the candidate signed in on may act on their
-test (`services.seating`): any other is refused before the route runs.
+test (`services.seating`), and where the session requires Safe Exam Browser only SEB with the
+session's settings (`services.lockdown`): any other is refused before the route runs.
 """
 
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt, AttemptItem
 from exam_engine.delivery.presenters import item_view, review_view, sitting_view, status_view
-from exam_engine.delivery.services import answers, attempts, seating, submission
+from exam_engine.delivery.services import answers, attempts, lockdown, seating, submission
 from exam_engine.delivery.services.display import choose, display_for
 
 bp = Blueprint("runner_api", __name__, url_prefix="/api")
@@ -69,11 +70,13 @@ refusals = refusals_as(refused)
 
 @bp.before_request
 def only_the_seat_holder() -> ResponseReturnValue | None:
-    """Refuse a learner's browser that does not hold the seat of the test the request names."""
+    """Refuse a learner's browser that fails the session's Safe Exam Browser check, or that does not
+    hold the seat of the test the request names."""
     if not current_user.is_authenticated or current_user.role is not Role.LEARNER:
         return None
     args = request.view_args or {}
-    refusal = seating.refusal(current_user, args.get("attempt_id"), args.get("sitting_id"))
+    sitting = seating.named_sitting(args.get("attempt_id"), args.get("sitting_id"))
+    refusal = lockdown.refusal(current_user, sitting) or seating.refusal(current_user, sitting)
     return refused(refusal) if refusal is not None else None
 
 

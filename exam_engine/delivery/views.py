@@ -3,7 +3,8 @@ invigilator to unlock the test (or enter the session key they read out), confirm
 declaration, instructions, the test runner (driven by `static/js/runner.js` through the
 JSON API), and the confirmation with the reconciliation report and the result (or a note
 that the centre holds it back). Only the browser the candidate signed in on reaches their
-test. The invigilator's copy of the reconciliation report lives here too.
+test. The invigilator's copy of the reconciliation report lives here too. Where the session
+requires Safe Exam Browser, every page refuses any other browser (`services.lockdown`).
 """
 
 from typing import Any
@@ -20,11 +21,12 @@ from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt
 from exam_engine.delivery.presenters import sitting_view, status_view
-from exam_engine.delivery.services import attempts, seating, submission
+from exam_engine.delivery.services import attempts, lockdown, seating, submission
 from exam_engine.delivery.services.display import display_for
 from exam_engine.delivery.services.sittings import SIGN_IN_STATES
 from invigilation.models.sessions import Sitting
 from invigilation.services.access import can_view
+from invigilation.services.lockdown import requires_safe_exam_browser
 from invigilation.states import SittingState
 
 bp = Blueprint("delivery", __name__, url_prefix="/learner", template_folder="templates")
@@ -35,11 +37,16 @@ DECLARED = "declared_sittings"
 
 @bp.before_request
 def only_the_seat_holder() -> ResponseReturnValue | None:
-    """Refuse a learner's browser that does not hold the seat of the test the page names."""
+    """Refuse a learner's browser that fails the session's Safe Exam Browser check, or that does not
+    hold the seat of the test the page names."""
     if not current_user.is_authenticated or current_user.role is not Role.LEARNER:
         return None
     args = request.view_args or {}
-    refusal = seating.refusal(current_user, args.get("attempt_id"), args.get("sitting_id"))
+    sitting = seating.named_sitting(args.get("attempt_id"), args.get("sitting_id"))
+    refusal = lockdown.refusal(current_user, sitting)
+    if refusal is not None:
+        return render_template("delivery/safe_exam_browser.html", detail=str(refusal)), refusal.status
+    refusal = seating.refusal(current_user, sitting)
     if refusal is None:
         return None
     return render_template("error.html", code=refusal.status, name="Not on this workstation",
@@ -186,7 +193,15 @@ def finished(attempt_id: int) -> str | Response:
     if attempt.is_open:
         return redirect(url_for("delivery.runner", attempt_id=attempt.id))
     return render_template("delivery/finished.html", attempt=attempt, report=submission.reconciliation(attempt),
-                           result=submission.provisional_result(attempt), display=_display(attempt))
+                           result=submission.provisional_result(attempt), display=_display(attempt),
+                           safe_exam_browser=requires_safe_exam_browser(attempt.sitting.session))
+
+
+@bp.route("/safe-exam-browser/closed")
+@public
+def safe_exam_browser_closed() -> str:
+    """The quit URL of every session's SEB file: SEB closes when it is asked for this page."""
+    return render_template("delivery/safe_exam_browser_closed.html")
 
 
 @reports_bp.route("/sittings/<int:sitting_id>/reconciliation")

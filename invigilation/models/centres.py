@@ -21,6 +21,8 @@ class Centre(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)  # the awarding body's centre number
     name: Mapped[str] = mapped_column(String(200))
+    # the centre's administrator requires Safe Exam Browser for every test sat at the centre
+    safe_exam_browser_required: Mapped[bool] = mapped_column(default=False)
 
     rooms: Mapped[list["Room"]] = relationship(back_populates="centre", order_by="Room.name")
 
@@ -157,3 +159,13 @@ class UnitBookingRule(Model):
     minimum_notice_hours: Mapped[int] = mapped_column(default=0)
     resit_limit: Mapped[int | None]  # resits allowed after the first sitting; None: no limit
     waiting_period_days: Mapped[int] = mapped_column(default=0)
+
+
+class UnitLockdownRule(Model):
+    """The awarding body's requirement that a unit's test be sat in Safe Exam Browser."""
+
+    __tablename__ = "unit_lockdown_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_reference: Mapped[str] = mapped_column(String(20), unique=True)
+    safe_exam_browser_required: Mapped[bool] = mapped_column(default=False)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from exam_engine.auth.models import User
 from exam_engine.core.database import enum_column, utcnow
 from exam_engine.core.extensions import Model
+from invigilation.lockdown import Verdict
 from invigilation.models.centres import Candidate, Centre, Room, Workstation
 from invigilation.states import SittingState
 
@@ -98,6 +99,7 @@ class TestSession(Model):
     sittings: Mapped[list["Sitting"]] = relationship(back_populates="session", order_by="Sitting.id")
     incidents: Mapped[list["Incident"]] = relationship(back_populates="session", order_by="Incident.occurred_at")
     signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
+    lockdown: Mapped["SessionLockdown | None"] = relationship(back_populates="session", uselist=False)
 
     @property
     def unit_references(self) -> str:
@@ -158,6 +160,9 @@ class Sitting(Model):
     sign_in_code: Mapped[str] = mapped_column(String(12), default=new_sign_in_code)
     # SHA-256 of the token held by the browser the candidate signed in on; None: no browser holds the seat
     seat_token_hash: Mapped[str | None] = mapped_column(String(64))
+    # the last Safe Exam Browser check of a request for this test (sessions that require it), and when
+    browser_check: Mapped[Verdict | None] = mapped_column(enum_column(Verdict, length=40))
+    browser_checked_at: Mapped[datetime | None]
 
     session: Mapped[TestSession] = relationship(back_populates="sittings")
     unit: Mapped[SessionUnit] = relationship()
@@ -177,6 +182,24 @@ class Sitting(Model):
     @property
     def open_pause(self) -> "Pause | None":
         return next((pause for pause in self.pauses if pause.ended_at is None), None)
+
+
+class SessionLockdown(Model):
+    """The Safe Exam Browser file made for a session, kept so that every download is the same file,
+    the Config Key derived from it (never typed in, never shown), and the Browser Exam Keys the
+    awarding body approved for it (see `invigilation.lockdown`)."""
+
+    __tablename__ = "session_lockdowns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("test_sessions.id"), unique=True)
+    seb_file: Mapped[str] = mapped_column(Text)  # the XML property list, as downloaded
+    config_key: Mapped[str] = mapped_column(String(64))
+    made_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    made_at: Mapped[datetime] = mapped_column(default=utcnow)
+    browser_exam_keys: Mapped[str] = mapped_column(Text, default="")  # one a line; empty: any SEB version
+
+    session: Mapped[TestSession] = relationship(back_populates="lockdown")
 
 
 class SittingTransition(Model):

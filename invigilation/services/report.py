@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from exam_engine.core.database import utcnow
 from exam_engine.core.downloads import csv_text
 from invigilation.models.sessions import Incident, Sitting, TestSession
+from invigilation.services.lockdown import requires_safe_exam_browser
 from invigilation.services.progress import sitting_progress
 from invigilation.services.seats import failed_sign_ins
 from invigilation.services.timing import timing
@@ -36,6 +37,7 @@ def dashboard_rows(session: TestSession, now: datetime | None = None) -> list[di
     """One row per sitting for the live dashboard (and its JSON)."""
     now = now or utcnow()
     failures = failed_sign_ins(session, now)
+    checked = requires_safe_exam_browser(session)
     rows = []
     for sitting in session.sittings:
         clock = timing(sitting, now)
@@ -55,10 +57,18 @@ def dashboard_rows(session: TestSession, now: datetime | None = None) -> list[di
             "arrangements": ", ".join(arrangements.summary()) if arrangements else "",
             "very_late": sitting.very_late,
             "failed_sign_ins": failures.get(sitting.id, 0),
+            "browser": browser_check_text(sitting) if checked else "",
             "open_alerts": [{"id": a.id, "kind": a.kind.value, "item": a.item_ref, "message": a.message,
                              "raised_at": time_text(a.raised_at)} for a in sitting.alerts if a.is_open],
         })
     return rows
+
+
+def browser_check_text(sitting: Sitting) -> str:
+    """The sitting's last Safe Exam Browser check, e.g. "Safe Exam Browser checked at 10:32:05"."""
+    if sitting.browser_check is None or sitting.browser_checked_at is None:
+        return "Safe Exam Browser: not checked yet"
+    return f"{sitting.browser_check.label} at {time_text(sitting.browser_checked_at)}"
 
 
 @dataclass(frozen=True)

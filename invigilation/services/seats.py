@@ -36,7 +36,7 @@ from exam_engine.core.transactions import unit_of_work
 from invigilation.errors import InvigilationError
 from invigilation.models.centres import Candidate
 from invigilation.models.sessions import Alert, AlertKind, PauseReason, SessionState, Sitting, TestSession
-from invigilation.services import conduct
+from invigilation.services import conduct, lockdown
 from invigilation.services.event_log import append_event
 from invigilation.states import SittingState
 
@@ -81,9 +81,10 @@ def holds_seat(sitting: Sitting, token: str | None) -> bool:
                 and hmac.compare_digest(sitting.seat_token_hash, token_hash(token)))
 
 
-def sign_in(candidate_number: str, code: str, address: str, held_token: str | None,
+def sign_in(candidate_number: str, code: str, address: str, held_token: str | None, browser: lockdown.BrowserRequest,
             now: datetime | None = None) -> SignIn:
-    """The candidate's sitting for their number and own code, its seat given to this browser."""
+    """The candidate's sitting for their number and own code, its seat given to this browser; a session
+    that requires Safe Exam Browser gives no seat to another browser (`lockdown.BrowserRefused`)."""
     now = now or utcnow()
     number, code = candidate_number.strip()[:40], code.strip().upper()[:40]
     candidates = db.session.scalars(
@@ -96,6 +97,7 @@ def sign_in(candidate_number: str, code: str, address: str, held_token: str | No
         _count_failure(address, candidates, now)
         raise SignInRefused("That candidate number and sign-in code do not match a test that is open now. "
                             "Check both with your invigilator.", 401)
+    lockdown.check(sitting, browser, now)
     db.session.execute(update(Sitting).where(Sitting.id == sitting.id).values(state=Sitting.state))
     db.session.refresh(sitting)  # under the sitting's lock: two browsers signing in at once get one seat
     if sitting.seat_token_hash and not holds_seat(sitting, held_token):

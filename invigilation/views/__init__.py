@@ -1,8 +1,9 @@
 """Invigilators', centre administrators' and the awarding body's invigilation pages, one module per
-job: the awarding body's approval of centres and rules, a centre's set-up, conduct, and records
-(dashboard, incidents, report). Importing the modules registers their routes on `bp`."""
+job: the awarding body's approval of centres and rules, a centre's set-up, conduct, records
+(dashboard, incidents, report), and Safe Exam Browser (lockdown). Importing the modules registers
+their routes on `bp`."""
 
-from invigilation.views import approval, conduct, records, setup
+from invigilation.views import approval, conduct, lockdown, records, setup
 from invigilation.views.common import bp
 
-__all__ = ["approval", "bp", "conduct", "records", "setup"]
+__all__ = ["approval", "bp", "conduct", "lockdown", "records", "setup"]

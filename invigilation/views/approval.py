@@ -1,5 +1,6 @@
 """The awarding body's set-up pages: approving centres and attaching their staff, and setting the
-invigilation ratio of each qualification and the booking rules of each unit.
+invigilation ratio of each qualification and the booking rules of each unit (its Safe Exam
+Browser requirement is set in `lockdown`).
 
 What a centre then does for itself (candidates, rooms, workstations, invigilators) is in `setup`.
 """
@@ -14,6 +15,7 @@ from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
 from invigilation.models.centres import DEFAULT_CANDIDATES_PER_INVIGILATOR, Centre
 from invigilation.services.centres import attach_staff, candidate_counts, centre_staff, create_centre
+from invigilation.services.lockdown import units_requiring
 from invigilation.services.rules import bookable_units, booking_rules, ratios, set_booking_rule, set_ratio
 from invigilation.services.setup_log import latest_changes, recent_changes
 from invigilation.views.common import back_to, bp, failed, form_int, form_text
@@ -68,11 +70,14 @@ def add_centre_staff(centre_id: int) -> Response:
 @bp.route("/rules")
 @roles_required(Role.AWARDING_BODY_ADMIN)
 def rules() -> str:
-    """The ratios and booking rules in force; `?qualification=` or `?unit=` fills a form to change one."""
+    """The ratios, booking rules and Safe Exam Browser requirements in force; `?qualification=` or
+    `?unit=` fills a form to change one."""
     current, listed = {rule.unit_reference: rule for rule in booking_rules()}, ratios()
     return render_template(
         "invigilation/rules.html", ratios=listed, default=DEFAULT_CANDIDATES_PER_INVIGILATOR,
         ratio_changes=latest_changes("ratio_rule.set"), booking_changes=latest_changes("booking_rule.set"),
+        lockdown_rules=units_requiring(),
+        lockdown_changes=latest_changes("lockdown_rule.set"),
         units=bookable_units(), booking_rules=current, chosen_unit=current.get(request.args.get("unit", "")),
         chosen_ratio=next((r for r in listed if r.qualification == request.args.get("qualification")), None))
 

@@ -17,6 +17,7 @@ from invigilation.services.access import can_conduct, visible_sessions
 from invigilation.services.conduct import expire_overdue
 from invigilation.services.event_log import session_records, verify_log
 from invigilation.services.incidents import alert_to_incident, dismiss_alert, malpractice_report, record_incident
+from invigilation.services.lockdown import requires_safe_exam_browser
 from invigilation.services.report import CENTRE_TIME_ZONE, dashboard_rows, local, report_csv, report_rows, time_text
 from invigilation.services.sessions import ratio_warning
 from invigilation.services.signing import signature_problems, signed_heads
@@ -41,7 +42,7 @@ def dashboard(session_id: int) -> str:
     session = load_session(session_id)
     return render_template("invigilation/dashboard.html", session=session, rows=dashboard_rows(session),
                            conduct=can_conduct(current_user, session), now=time_text(utcnow()),
-                           warning=ratio_warning(session))
+                           warning=ratio_warning(session), safe_exam_browser=requires_safe_exam_browser(session))
 
 
 @bp.route("/sessions/<int:session_id>/status.json")

@@ -22,6 +22,7 @@ from invigilation.services.access import (
     visible_sessions,
 )
 from invigilation.services.centres import add_invigilator, add_room, register_candidate
+from invigilation.services.lockdown import requires_safe_exam_browser
 from invigilation.services.report import CENTRE_TIME_ZONE, local
 from invigilation.services.sessions import (
     assign_workstation,
@@ -141,7 +142,9 @@ def session_page(session_id: int) -> str:
     return render_template(
         "invigilation/session.html", session=session, warning=ratio_warning(session), local=local,
         administer=can_administer(current_user, session), conduct=can_conduct(current_user, session),
-        voider=can_void(current_user, session), candidates=candidates, free=spare_workstations(session))
+        voider=can_void(current_user, session), candidates=candidates, free=spare_workstations(session),
+        safe_exam_browser=requires_safe_exam_browser(session),
+        approve_keys=current_user.role is Role.AWARDING_BODY_ADMIN)
 
 
 @bp.route("/sessions/<int:session_id>/bookings", methods=["POST"])

@@ -9,9 +9,11 @@ from exam_engine.core.extensions import db
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt
 from exam_engine.delivery.services.attempts import prepare_start
+from exam_engine.delivery.services.lockdown import SAFE_EXAM_BROWSER_REQUIRED, browser_request
 from invigilation.errors import InvigilationError
 from invigilation.models.sessions import Sitting
 from invigilation.services import seats
+from invigilation.services.lockdown import BrowserRefused
 
 SEATS = "seats"  # session key: sitting id -> the token that holds its seat
 
@@ -28,9 +30,11 @@ def client_address() -> str:
 def sign_in(candidate_number: str, code: str) -> seats.SignIn:
     """Sign the candidate in with their number and own code; this browser then holds the seat."""
     try:
-        signed_in = seats.sign_in(candidate_number, code, client_address(), None)
+        signed_in = seats.sign_in(candidate_number, code, client_address(), None, browser_request())
     except seats.SignInRefused as refused:
         raise DeliveryError(str(refused), "sign_in_refused", refused.status, refused.retry_after) from refused
+    except BrowserRefused as refused:
+        raise DeliveryError(str(refused), SAFE_EXAM_BROWSER_REQUIRED, refused.status) from refused
     session.clear()  # a new session at sign-in: no fixation
     session[SEATS] = {str(signed_in.sitting.id): signed_in.token}
     prepare_start(signed_in.sitting)
@@ -47,20 +51,22 @@ def unlock(learner: User, sitting: Sitting, key: str) -> None:
         raise DeliveryError(str(error), "unlock_refused", 403) from error
 
 
-def refusal(learner: User, attempt_id: int | None, sitting_id: int | None) -> DeliveryError | None:
+def named_sitting(attempt_id: int | None, sitting_id: int | None) -> Sitting | None:
+    """The sitting a request names, by its attempt or by itself (None if it names none that exists)."""
+    if attempt_id is not None:
+        attempt = db.session.get(Attempt, attempt_id,
+                                 options=[joinedload(Attempt.sitting).joinedload(Sitting.candidate)])
+        g.named_attempt = attempt  # the session holds what it read weakly: kept, the view reads it from there
+        return attempt.sitting if attempt is not None else None
+    return db.session.get(Sitting, sitting_id) if sitting_id is not None else None
+
+
+def refusal(learner: User, sitting: Sitting | None) -> DeliveryError | None:
     """Why this browser may not act on the learner's own sitting (it does not hold the seat), if so.
 
     A sitting or attempt that is not the learner's is left to the view, which answers "not
     found"; a test that has ended holds no seat.
     """
-    sitting = None
-    if attempt_id is not None:
-        attempt = db.session.get(Attempt, attempt_id,
-                                 options=[joinedload(Attempt.sitting).joinedload(Sitting.candidate)])
-        sitting = attempt.sitting if attempt is not None else None
-        g.named_attempt = attempt  # the session holds what it read weakly: kept, the view reads it from there
-    elif sitting_id is not None:
-        sitting = db.session.get(Sitting, sitting_id)
     if sitting is None or sitting.candidate.user_id != learner.id or sitting.state.is_final:
         return None
     if seats.holds_seat(sitting, held_token(sitting.id)):

@@ -43,8 +43,9 @@
     data.rows.forEach(function (row) {
       var tr = table.querySelector('tr[data-sitting="' + row.id + '"]');
       if (!tr) { window.location.reload(); return; }
-      ["state_label", "progress", "remaining", "deadline", "failed_sign_ins"].forEach(function (field) {
+      ["state_label", "progress", "remaining", "deadline", "browser", "failed_sign_ins"].forEach(function (field) {
         var cell = tr.querySelector('[data-field="' + field + '"]');
+        if (!cell) { return; }  // a column the session does not show (the browser check without Safe Exam Browser)
         var text = field === "failed_sign_ins" ? (row[field] ? String(row[field]) : "") : row[field];
         if (cell.textContent !== text) { cell.textContent = text; }
       });
