@@ -27,7 +27,7 @@ from flask.typing import ResponseReturnValue
 
 from exam_engine.auth.access import public
 from exam_engine.core.database import utcnow
-from exam_engine.core.extensions import csrf, db
+from exam_engine.core.extensions import csrf
 from exam_engine.delivery.api import refusals_as, retry_after
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.services import adaptive_service as service
@@ -82,7 +82,6 @@ def token() -> ResponseReturnValue:
     try:
         access = service.access_token(client_id, secret, request.remote_addr or "")
     except DeliveryError as error:
-        db.session.commit()  # the wrong secret is counted even though the request is refused
         return jsonify(error="invalid_client", error_description=str(error)), error.status, retry_after(error)
     return jsonify(access_token=access, token_type="Bearer", expires_in=service.ACCESS_TOKEN_SECONDS)
 

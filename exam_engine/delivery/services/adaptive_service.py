@@ -36,6 +36,7 @@ from exam_engine.assembly.blueprint import Mode
 from exam_engine.core import throttle
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
+from exam_engine.core.transactions import unit_of_work
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import ServiceClient, ServiceSection, ServiceSession, Snapshot
 from exam_engine.delivery.services import engine
@@ -82,8 +83,9 @@ def access_token(client_id: str, secret: str, address: str) -> str:
                             retry_after=int(WRONG_SECRET_LIMIT.window.total_seconds()))
     client = db.session.scalar(select(ServiceClient).where(ServiceClient.client_id == client_id))
     if client is None or client.revoked_at is not None or not check_password_hash(client.secret_hash, secret):
-        for bucket, key in keys:
-            throttle.record(bucket, key, now)
+        with unit_of_work():  # counted although the request is refused
+            for bucket, key in keys:
+                throttle.record(bucket, key, now)
         raise DeliveryError("unknown client or wrong secret", "unauthorisedrequest", 401)
     return _tokens().dumps({"client": client.client_id})
 
