@@ -74,6 +74,13 @@ def status_view(attempt: Attempt, now: datetime) -> dict[str, Any]:
     }
 
 
+def spoken_duration(seconds: float) -> str:
+    """A length of time as people say it: "56 minutes 15 seconds", "1 hour 5 minutes"."""
+    whole = round(seconds)
+    parts = [(whole // 3600, "hour"), (whole % 3600 // 60, "minute"), (whole % 60, "second")]
+    return " ".join(f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n) or "0 minutes"
+
+
 def review_view(attempt: Attempt) -> list[dict[str, Any]]:
     return [{"position": e.position, "answered": bool(e.response and e.response.answer is not None),
              "flagged": e.flagged} for e in attempt.items]
@@ -93,6 +100,7 @@ def sitting_view(sitting: Sitting, attempt: Attempt | None, now: datetime) -> di
         "test_minutes": sitting.test_minutes,
         "extra_time_percent": sitting.extra_time_percent,
         "allowed_minutes": round(clock.allowed.total_seconds() / 60, 1),
+        "allowed_time": spoken_duration(clock.allowed.total_seconds()),
         "mode": blueprint.mode.value,
         "marks": blueprint.total_marks,
         "attempt": attempt.id if attempt else None,

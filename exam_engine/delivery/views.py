@@ -22,11 +22,12 @@ from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.models import Attempt
 from exam_engine.delivery.presenters import sitting_view, status_view
 from exam_engine.delivery.services import attempts, lockdown, seating, submission
-from exam_engine.delivery.services.display import display_for
+from exam_engine.delivery.services.display import display_for, recorded_display
 from exam_engine.delivery.services.sittings import SIGN_IN_STATES
 from invigilation.models.sessions import Sitting
 from invigilation.services.access import can_view
 from invigilation.services.lockdown import requires_safe_exam_browser
+from invigilation.services.report import local
 from invigilation.states import SittingState
 
 bp = Blueprint("delivery", __name__, url_prefix="/learner", template_folder="templates")
@@ -106,6 +107,7 @@ def waiting(sitting_id: int) -> ResponseReturnValue:
         else:
             return redirect(url_for("delivery.confirm", sitting_id=sitting.id))
     return render_template("delivery/waiting.html", sitting=sitting_view(sitting, None, utcnow()),
+                           display=recorded_display(sitting.candidate.arrangements),
                            error=error), status
 
 
@@ -130,7 +132,8 @@ def confirm(sitting_id: int) -> str | Response:
             flash("Your test has not started. Tell your invigilator what was wrong on the screen.", "info")
             return redirect(url_for("delivery.sign_in"))
         return redirect(url_for("delivery.declaration", sitting_id=sitting.id))
-    return render_template("delivery/confirm.html", sitting=sitting_view(sitting, None, utcnow()))
+    return render_template("delivery/confirm.html", sitting=sitting_view(sitting, None, utcnow()),
+                           display=recorded_display(sitting.candidate.arrangements))
 
 
 @bp.route("/sittings/<int:sitting_id>/declaration", methods=["GET", "POST"])
@@ -143,7 +146,8 @@ def declaration(sitting_id: int) -> str | Response:
             session[DECLARED] = [*session.get(DECLARED, []), sitting.id]
             return redirect(url_for("delivery.instructions", sitting_id=sitting.id))
         error = "Tick the box to confirm the declaration before you go on."
-    return render_template("delivery/declaration.html", sitting=sitting_view(sitting, None, utcnow()), error=error)
+    return render_template("delivery/declaration.html", sitting=sitting_view(sitting, None, utcnow()),
+                           display=recorded_display(sitting.candidate.arrangements), error=error)
 
 
 @bp.route("/sittings/<int:sitting_id>/instructions", methods=["GET", "POST"])
@@ -160,7 +164,8 @@ def instructions(sitting_id: int) -> str | Response:
             flash(str(refused), "error")
             return redirect(url_for("delivery.home"))
         return redirect(url_for("delivery.runner", attempt_id=attempt.id))
-    return render_template("delivery/instructions.html", sitting=sitting_view(sitting, None, utcnow()))
+    return render_template("delivery/instructions.html", sitting=sitting_view(sitting, None, utcnow()),
+                           display=recorded_display(sitting.candidate.arrangements))
 
 
 def _own_attempt(attempt_id: int) -> Attempt:
@@ -192,8 +197,11 @@ def finished(attempt_id: int) -> str | Response:
     attempt = _own_attempt(attempt_id)
     if attempt.is_open:
         return redirect(url_for("delivery.runner", attempt_id=attempt.id))
+    head = (attempt.log_head or "").upper()
     return render_template("delivery/finished.html", attempt=attempt, report=submission.reconciliation(attempt),
                            result=submission.provisional_result(attempt), display=_display(attempt),
+                           ended_at=local(attempt.ended_at).strftime("%H:%M on %d %B %Y") if attempt.ended_at else "",
+                           receipt="-".join(head[n:n + 4] for n in range(0, 12, 4)),
                            safe_exam_browser=requires_safe_exam_browser(attempt.sitting.session))
 
 

@@ -73,9 +73,16 @@ def shows_resumed(learner: Page, frozen: int) -> None:
 
 
 def alert_invigilator(learner: Page, message: str) -> None:
-    learner.get_by_label("Tell the invigilator what is wrong with this question (optional)").fill(message)
+    """Open Help (a dialog), send the message, see it acknowledged and the box emptied, and close it."""
+    learner.get_by_role("button", name="Help").click()
+    box = learner.get_by_label("Tell the invigilator what is wrong with this question (optional)")
+    expect(box).to_be_focused()
+    box.fill(message)
     learner.get_by_role("button", name="Alert the invigilator").click()
     expect(learner.get_by_text("Your invigilator has been alerted")).to_be_visible()
+    expect(box).to_have_value("")
+    learner.keyboard.press("Escape")
+    expect(learner.get_by_role("button", name="Help")).to_be_focused()
 
 
 def report_csv(invigilator: Page, session_id: int) -> dict[str, dict[str, str]]:

@@ -83,6 +83,7 @@ def test_a_learner_matches_by_keyboard_and_the_match_is_scored(page: Page, match
     page.reload()
     expect(statements[0]).to_have_value("C")
     expect(statements[2]).to_have_value("B")
+    page.get_by_role("button", name="Finish test").click()
     page.get_by_role("button", name="Submit my test").click()
     page.get_by_role("button", name="Yes, submit now").click()
     expect(page.get_by_role("heading", name="Your test has ended")).to_be_visible()

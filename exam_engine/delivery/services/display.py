@@ -47,8 +47,8 @@ def _recorded_scheme(text: str) -> str:
     return "cream"
 
 
-def display_for(attempt_id: int, arrangements: AccessArrangement | None) -> Display:
-    """The allowed choices and the current one for this attempt."""
+def recorded_display(arrangements: AccessArrangement | None) -> Display:
+    """The allowed choices, starting on what the arrangements record (the pages before the test use it)."""
     schemes: tuple[str, ...] = ("standard",)
     scheme, size = "standard", 100
     sizes: tuple[int, ...] = (100,)
@@ -58,6 +58,13 @@ def display_for(attempt_id: int, arrangements: AccessArrangement | None) -> Disp
     if arrangements is not None and arrangements.font_size_percent:
         sizes = tuple(s for s in SIZES if s <= arrangements.font_size_percent)
         size = max(sizes)
+    return Display(scheme, size, schemes, sizes)
+
+
+def display_for(attempt_id: int, arrangements: AccessArrangement | None) -> Display:
+    """The allowed choices and the current one for this attempt."""
+    recorded = recorded_display(arrangements)
+    scheme, size, schemes, sizes = recorded.scheme, recorded.size, recorded.schemes, recorded.sizes
     chosen = session.get("display", {}).get(str(attempt_id), {})
     if chosen.get("colour_scheme") in schemes:
         scheme = chosen["colour_scheme"]

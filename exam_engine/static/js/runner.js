@@ -16,9 +16,14 @@
     warned10: false, warned5: false, sending: false, offline: false, review: [] };
   var $ = function (id) { return document.getElementById(id); };
 
+  function on(id, handler) { var el = $(id); if (el) { el.addEventListener("click", handler); } }
   function saveJournal() { localStorage.setItem(journalKey, JSON.stringify(journal)); }
   function pending() { return journal.filter(function (e) { return !e.acked && !e.refused; }); }
+  /* Neutral news (saved, paused, restarted) is a polite status; warnings and refusals an alert. Both clear
+     when the learner moves to another screen. */
   function announce(text) { $("announcer").textContent = text; }
+  function warn(text) { $("alerter").textContent = text; }
+  function clearMessages() { announce(""); warn(""); }
 
   function request(method, url, body) {
     var options = { method: method, credentials: "same-origin",
@@ -59,15 +64,28 @@
     if (state.paused) { return state.remaining; }
     return Math.max(0, state.remaining - (performance.now() - state.syncedAt) / 1000);
   }
+  /* The clock reads hh:mm (the last minute as "under 1 min"); `data-seconds` holds the exact seconds.
+     From 5 minutes left it says "Low time" in words, not by colour alone. It can be hidden; the
+     10- and 5-minute warnings are still given. */
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
   function tick() {
     var left = remainingNow();
     if (left === null) { return; }
-    var minutes = Math.floor(left / 60), seconds = Math.floor(left % 60);
-    $("timer").textContent = minutes + " min " + (seconds < 10 ? "0" : "") + seconds + " s" + (state.paused ? " (paused)" : "");
-    if (left <= 600 && !state.warned10 && left > 300) { state.warned10 = true; announce("10 minutes left."); }
-    if (left <= 300 && !state.warned5 && left > 0) { state.warned5 = true; announce("5 minutes left."); }
-    if (left <= 0 && state.open) { announce("Time is up. Your saved answers are kept."); poll(); }
+    var whole = Math.floor(left), timer = $("timer"), low = left <= 300;
+    timer.dataset.seconds = String(whole);
+    timer.textContent = (whole >= 60 || whole === 0 ? pad(Math.floor(whole / 3600)) + ":" + pad(Math.floor(whole % 3600 / 60))
+      : "under 1 min") + (state.paused ? " (paused)" : "");
+    $("low-time").hidden = !low; $("clock").classList.toggle("exam-bar__clock--low", low);
+    if (left <= 600 && !state.warned10 && left > 300) { state.warned10 = true; warn("10 minutes left."); }
+    if (left <= 300 && !state.warned5 && left > 0) { state.warned5 = true; warn("5 minutes left."); }
+    if (left <= 0 && state.open) { warn("Time is up. Your saved answers are kept."); poll(); }
   }
+  on("clock-toggle", function () {
+    var hide = $("clock-toggle").getAttribute("aria-pressed") !== "true";
+    $("clock-toggle").setAttribute("aria-pressed", hide ? "true" : "false");
+    $("clock-toggle").textContent = hide ? "Show time" : "Hide time";
+    $("clock-text").hidden = hide;
+  });
   function poll() {
     request("GET", api).then(function (r) { if (r.ok) { setOnline(true); sync(r.data); } })
       .catch(function () { setOnline(false); });
@@ -96,7 +114,7 @@
         state.sending = false; setOnline(true);
         if (r.ok) { next.acked = true; next.sequence = r.data.sequence; next.saved_at = r.data.saved_at; sync(r.data.status); }
         else if (r.status === 423 || r.status >= 500) { sync(null); saveJournal(); setTimeout(pump, 2000); return; }
-        else { next.refused = r.data.message || "not accepted"; announce("An answer was not accepted: " + next.refused); poll(); }
+        else { next.refused = r.data.message || "not accepted"; warn("An answer was not accepted: " + next.refused); poll(); }
         saveJournal(); pump();
       })
       .catch(function () { state.sending = false; setOnline(false); setTimeout(pump, 2000); });
@@ -261,39 +279,46 @@
     }
     record(item.position, answer);
   }
+  function showView(name) {
+    ["item-view", "review-view", "finish-view"].forEach(function (id) { $(id).hidden = id !== name; });
+    $("item-nav").hidden = name === "finish-view";
+    $("submit-confirm").hidden = true;
+  }
   function show(position) {
     return request("GET", api + "/items/" + position).then(function (r) {
-      if (!r.ok) { if (r.data.error === "attempt_ended") { finish(); } else { announce(r.data.message || "Could not load the question."); } return; }
+      if (!r.ok) { if (r.data.error === "attempt_ended") { finish(); } else { warn(r.data.message || "Could not load the question."); } return; }
+      clearMessages();
       state.position = position; sync(r.data.status); render(r.data.item);
-      $("review-view").hidden = true; $("item-view").hidden = false; $("item-heading").focus();
-    }).catch(function () { setOnline(false); announce("No connection: the question could not be loaded. Try again in a moment."); });
+      showView("item-view"); $("item-heading").focus();
+    }).catch(function () { setOnline(false); warn("No connection: the question could not be loaded. Try again in a moment."); });
   }
 
   /* ---- navigation, flags, review, submit ---- */
-  function on(id, handler) { var el = $(id); if (el) { el.addEventListener("click", handler); } }
   on("previous", function () { show(state.position - 1); });
   on("next", function () { show(state.position + 1); });
   on("flag", function () {
     var flagged = !state.item.flagged;
     request("PUT", api + "/items/" + state.position + "/flag", { flagged: flagged }).then(function (r) {
-      if (r.ok) { state.item.flagged = flagged; render(state.item); } else { announce(r.data.message); }
+      if (r.ok) { state.item.flagged = flagged; render(state.item); } else { warn(r.data.message); }
     });
   });
   on("to-review", openReview);
   on("back-to-items", function () { show(state.position); });
+  on("finish-back", function () { show(state.position); });
   on("advance", function () { $("advance-confirm").hidden = false; $("advance-yes").focus(); });
   on("advance-no", function () { $("advance-confirm").hidden = true; $("advance").focus(); });
   on("advance-yes", function () {
     $("advance-confirm").hidden = true;
     waitForSaves().then(function () { return request("POST", api + "/next", { after: state.position }); }).then(function (r) {
       if (r.ok) { show(r.data.position); return; }
-      if (r.data.error === "no_more_items") { planned = state.position; render(state.item); $("submit").focus(); }
-      announce(r.data.message);
+      if (r.data.error === "no_more_items") { planned = state.position; render(state.item); openFinish(); }
+      warn(r.data.message);
     });
   });
   function openReview() {
     request("GET", api + "/review").then(function (r) {
-      if (!r.ok) { announce(r.data.message); return; }
+      if (!r.ok) { warn(r.data.message); return; }
+      clearMessages();
       var rows = $("review-rows"), unanswered = 0, flagged = 0; rows.textContent = "";
       r.data.review.forEach(function (entry) {
         var tr = document.createElement("tr"), cell = document.createElement("td"), go = document.createElement("button");
@@ -306,7 +331,7 @@
         if (!entry.answered) { unanswered++; } if (entry.flagged) { flagged++; }
       });
       $("review-summary").textContent = unanswered + " not answered, " + flagged + " flagged.";
-      $("item-view").hidden = true; $("review-view").hidden = false; $("review-heading").focus();
+      showView("review-view"); $("review-heading").focus();
     });
   }
   function waitForSaves() {
@@ -314,24 +339,33 @@
       (function check() { if (!pending().length) { resolve(); } else { pump(); setTimeout(check, 300); } })();
     });
   }
-  on("submit", function () {
-    request("GET", api + "/review").then(function (r) {
+  /* Finishing is its own step: a screen that says what is unanswered (and, in an adaptive test, not
+     reached), then a confirmation. */
+  function openFinish() {
+    return request("GET", api + "/review").then(function (r) {
       var unanswered = r.ok ? r.data.review.filter(function (e) { return !e.answered; }).length : 0;
       var notGiven = planned - (r.ok ? r.data.review.length : 0);
-      $("submit-confirm-text").textContent = (mode === "cat" && notGiven > 0 ? notGiven + " question(s) not reached. " : "")
-        + unanswered + " question(s) not answered. Once you submit you cannot change your answers. Submit now?";
-      $("submit-confirm").hidden = false; $("submit-yes").focus();
+      $("finish-summary").textContent = (mode === "cat" && notGiven > 0 ? notGiven + " question(s) not reached. " : "")
+        + (unanswered ? unanswered + " question(s) not answered." : "Every question given is answered.");
+      clearMessages(); showView("finish-view"); $("finish-heading").focus();
     });
-  });
+  }
+  on("finish", openFinish);
+  on("submit", function () { $("submit-confirm").hidden = false; $("submit-yes").focus(); });
   on("submit-no", function () { $("submit-confirm").hidden = true; $("submit").focus(); });
   on("submit-yes", function () {
     $("submit-yes").disabled = true;
     waitForSaves().then(function () { return request("POST", api + "/submit"); }).then(function (r) {
-      if (r.ok) { finish(); } else { $("submit-yes").disabled = false; announce(r.data.message); }
+      if (r.ok) { finish(); } else { $("submit-yes").disabled = false; warn(r.data.message); }
     });
   });
+  /* Help is a small dialog: the message box empties once the invigilator has it. */
+  on("help-open", function () { $("alert-state").textContent = ""; $("help-dialog").showModal(); $("alert-message").focus(); });
+  on("help-close", function () { $("help-dialog").close(); });
+  $("help-dialog").addEventListener("close", function () { $("help-open").focus(); });
   on("alert", function () {
     request("POST", api + "/alerts", { position: state.position, message: $("alert-message").value }).then(function (r) {
+      if (r.ok) { $("alert-message").value = ""; }
       $("alert-state").textContent = r.ok ? r.data.message : (r.data.message || "The alert could not be sent; raise your hand.");
     }).catch(function () { $("alert-state").textContent = "No connection: raise your hand."; });
   });
@@ -339,7 +373,7 @@
   function chooseDisplay() {
     var body = { colour_scheme: $("colour-scheme").value, font_size: parseInt($("font-size").value, 10) };
     request("PUT", controls.dataset.url, body).then(function (r) {
-      if (!r.ok) { announce(r.data.message); return; }
+      if (!r.ok) { warn(r.data.message); return; }
       document.body.className = document.body.className.replace(/\b(scheme|text)-[\w-]+/g, "").trim()
         + " scheme-" + r.data.colour_scheme + " text-" + r.data.font_size;
     });
@@ -357,7 +391,7 @@
 
   /* ---- start or resume ---- */
   request("GET", api).then(function (r) {
-    if (!r.ok) { announce(r.data.message || "Could not load your test."); return; }
+    if (!r.ok) { warn(r.data.message || "Could not load your test."); return; }
     sync(r.data);
     pump();
     show(mode === "cat" ? r.data.items_given : 1);
