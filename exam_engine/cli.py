@@ -14,6 +14,7 @@ from blueprints.commands import blueprint_check_command, blueprint_defaults_comm
 from exam_engine.analysis.commands import (
     calibrate_bank_command,
     calibrate_csv_command,
+    equate_csv_command,
     item_stats_bank_command,
     item_stats_csv_command,
     score_command,
@@ -49,7 +50,8 @@ COMMANDS: tuple[click.Command, ...] = (
     purge_expired_command, hold_group,
     import_spec_command, export_taxonomy_command, qualification_group,
     load_items_command, export_items_command, import_qti_command, export_qti_command, export_item_files_command,
-    calibrate_csv_command, item_stats_csv_command, score_command, calibrate_bank_command, item_stats_bank_command,
+    calibrate_csv_command, item_stats_csv_command, score_command, equate_csv_command, calibrate_bank_command,
+    item_stats_bank_command,
     verify_log_command, checkpoint_logs_command, log_key_command, service_client_group, rehearse_command,
     standards_command, export_qti_results_command,
     blueprint_check_command, blueprint_defaults_command, simulate_command, replay_command,

@@ -10,6 +10,7 @@ from flask_login import current_user
 from exam_engine.analysis import plots
 from exam_engine.analysis.services.coverage import unit_coverage
 from exam_engine.analysis.services.evidence import statistics_csv, unit_evidence, version_statistics
+from exam_engine.analysis.services.model_fit import MIN_FORM_PERSONS, MIN_PAIR_PERSONS, MISFIT_P, Q3_CRITERION
 from exam_engine.analysis.services.pretest import calibration_progress
 from exam_engine.analysis.services.statistics import MIN_CLASSICAL, MIN_DIF_GROUP, MIN_IRT
 from exam_engine.auth.access import roles_required
@@ -41,7 +42,8 @@ def statistics(version_id: int) -> str:
         stats.curve, stats.observed, "Ability (logits)", "Proportion of marks")
     return render_template("analysis/statistics.html", version=version, stats=stats, flags=flags,
                            calibration=calibration_progress(evidence, version),
-                           chart=chart, min_classical=MIN_CLASSICAL, min_irt=MIN_IRT, min_dif=MIN_DIF_GROUP)
+                           chart=chart, min_classical=MIN_CLASSICAL, min_irt=MIN_IRT, min_dif=MIN_DIF_GROUP,
+                           q3_criterion=Q3_CRITERION, min_pair=MIN_PAIR_PERSONS, unit_mean_q3=evidence.fit.mean_q3)
 
 
 @bp.route("/units/<slug>/statistics.csv")
@@ -52,6 +54,21 @@ def statistics_export(slug: str) -> Response:
         abort(404)
     return Response(statistics_csv(reference), mimetype="text/csv",
                     headers=attachment(f"item-statistics-{unit_slug(reference)}.csv"))
+
+
+@bp.route("/units/<slug>/statistics")
+@roles_required(*BANK_STAFF)
+def unit_statistics(slug: str) -> str:
+    """The unit's model fit: M2/RMSEA2, every item's S-X^2 and the scenario pairs' Q3."""
+    reference = unit_reference(slug)
+    if not unit_has_items(reference):
+        abort(404)
+    evidence = unit_evidence(reference)
+    return render_template("analysis/unit_statistics.html", unit=reference, slug=slug, fit=evidence.fit,
+                           dim=evidence.dimensionality,
+                           versions=evidence.versions, learners=evidence.matrix.n_persons,
+                           fixed=int(evidence.matrix.fixed_rows().sum()), min_form=MIN_FORM_PERSONS,
+                           misfit_p=MISFIT_P, q3_criterion=Q3_CRITERION, min_pair=MIN_PAIR_PERSONS)
 
 
 @bp.route("/units/<slug>/coverage")

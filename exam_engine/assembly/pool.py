@@ -50,6 +50,9 @@ class ItemPool:
                  self.marks.shape[0], self.parameters.n_items}
         if sizes != {m}:
             raise ValueError(f"pool arrays disagree in length: {sorted(sizes)} for {m} ids")
+        if self.parameters.is_graded.any() or np.any(self.parameters.upper < 1):
+            raise ValueError("a pool holds GPCM / 3PL items only: graded response and 4PL items cannot be stored "
+                             "in the bank or drawn into tests yet")
 
     @property
     def size(self) -> int:

@@ -6,6 +6,8 @@ Logistic models with D = 1 in slope-intercept form, as mirt:
 one-mark items ``P = c + (1 - c) expit(a theta + d)`` with ``b = -d / a``;
 multi-mark items by the generalised partial credit model
 ``P_k ~ exp(a k theta + d_k)``, ``d_0 = 0`` (partial credit: ``a = 1``).
+or by the graded response model ``P(X >= k) = expit(a theta + d_k)``, ``d`` decreasing
+(``ItemParameters.graded_response(a, d)``; mirt's ``graded``).
 Abilities are in logits.  Responses are float arrays of integer scores with
 NaN where an item was not administered.
 
@@ -38,12 +40,15 @@ items not given)::
 Calibration and analysis
 ------------------------
 ``calibration.calibrate(responses, model)`` - MML-EM (Bock & Aitkin, 1981) for
-``rasch``, ``1pl``, ``2pl``, ``3pl``, ``gpcm``, ``pcm`` on sparse data, with
-standard errors, log-likelihood and convergence; ``fixed``/``fixed_mask`` hold
-live items so pretest items land on their scale.  ``linking`` (mean/sigma,
-Stocking-Lord), ``classical`` (facility, corrected item-total r, upper-lower
+``rasch``, ``rasch-fixed``, ``1pl``, ``2pl``, ``3pl``, ``gpcm``, ``pcm``, ``grm``,
+``grm-equal`` on sparse data, with standard errors, log-likelihood and convergence;
+``fixed``/``fixed_mask`` hold live items so pretest items land on their scale, and
+``fix={(item, "c"): 0.1}`` holds single parameters.  ``linking`` (mean/sigma,
+Stocking-Lord, Haebara, anchor drift), ``equating`` (IRT true- and observed-score
+equating, raw-to-scale tables), ``classical`` (facility, corrected item-total r, upper-lower
 index, discriminative efficiency, distractors, alpha/KR-20, SEM, intervals),
-``fit`` (S-X^2), ``dif`` (Mantel-Haenszel with ETS A/B/C), ``simulation``.
+``fit`` (S-X^2, by form for sparse data; infit/outfit), ``dimensionality`` (Yen's Q3, M2 and
+RMSEA2), ``dif`` (Mantel-Haenszel with ETS A/B/C, purification), ``simulation``.
 
 Standards and decisions
 -----------------------

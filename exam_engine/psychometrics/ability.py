@@ -13,7 +13,10 @@ an ``administered`` mask), so any subset of a bank can be scored.  All estimator
 * `wle` - Warm's (1989) weighted likelihood, the maximiser of
   ``log L(theta) + log sqrt(I(theta))``.  For the GPCM family (Rasch, 1PL, 2PL,
   GPCM, PCM) this is exactly Warm's estimator (his ``J = dI/dtheta`` there);
-  for 3PL items it is the Jeffreys-prior variant (Firth, 1993).  Finite for
+  for 3PL and graded response items it is the Jeffreys-prior variant (Firth, 1993).
+
+Every estimator takes banks of any mix of item types, graded response items included
+(`ItemParameters.graded`): likelihoods and information dispatch on the item type.  Finite for
   extreme patterns, but still clipped to ``bounds``.
 
 `eap_many` scores many learners at once with the sparse E-step machinery.

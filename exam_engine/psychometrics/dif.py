@@ -31,10 +31,20 @@ ETS classification, as ETS defines it (Zwick, 2012, ETS RR-12-08; Dorans & Holla
 at ``significance``); **C** if ``|D-DIF| >= 1.5`` and ``|D-DIF|`` is significantly greater
 than 1 (one-sided: ``(|D-DIF| - 1) / SE > z_(1 - significance)``); **B** otherwise.
 (difR's printed codes use the size of ``|D-DIF|`` alone.)
+
+Purification (`purified_mantel_haenszel`; Holland & Thayer, 1988, two-step; iterated as difR's
+``purify = TRUE``): items showing DIF contaminate the total score they are matched on, so the
+items flagged in one pass are dropped from the matching criterion and the analysis is run
+again, each item matched on the remaining (anchor) items plus itself; the passes repeat until
+the flagged set no longer changes or ``max_iterations`` passes have run. An item is flagged
+when its MH chi-square is significant (difR's rule), or, with ``drop="C"`` or ``"BC"``, when
+its ETS category is C (or B or C). For sparse data the criterion is an ability estimated from
+the anchor items plus the studied item (`matching_from`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -260,3 +270,83 @@ def polytomous_dif(scores: ArrayLike, focal: ArrayLike, matching: ArrayLike,
     category = np.where(~significant | (effect <= 0.17), "AA", np.where(effect > 0.25, "CC", "BB"))
     return PolytomousDif(statistic, p_value, smd, effect,
                          np.where(np.isfinite(p_value) & np.isfinite(effect), category, ""))
+
+
+class Purification(NamedTuple):
+    """A purified Mantel-Haenszel analysis: the last pass's results, the anchor items matched on
+    (``(m,)``, True where not flagged), the passes run and whether the flagged set settled."""
+
+    result: MantelHaenszel
+    anchor: NDArray[np.bool_]
+    iterations: int
+    converged: bool
+
+
+MatchingFrom = Callable[[NDArray[np.bool_]], FloatArray]  # items to match on (m,) -> matching level (n,)
+DROP_RULES = ("significant", "C", "BC")
+
+
+def purified_mantel_haenszel(
+    scores: ArrayLike, focal: ArrayLike, significance: float = 0.05, max_iterations: int = 10,
+    drop: str = "significant", matching_from: MatchingFrom | None = None,
+) -> Purification:
+    """Iteratively purified Mantel-Haenszel DIF for 0/1 items (see module docstring).
+
+    Parameters
+    ----------
+    scores : (n, m) 0/1 marks; NaN where not given (then `matching_from` is needed).
+    focal : (n,) True for the focal group.
+    max_iterations : purification passes after the first analysis (difR's ``nrIter``).
+    drop : which items leave the criterion: "significant" (MH p below `significance`), "C" or "BC".
+    matching_from : the matching level from a set of items (boolean ``(m,)``); defaults to the total
+        score over them, which needs complete data.
+    """
+    scores = np.asarray(scores, float)
+    focal = np.asarray(focal, bool)
+    if drop not in DROP_RULES:
+        raise ValueError(f"drop must be one of {', '.join(DROP_RULES)}; got {drop!r}")
+    if max_iterations < 0:
+        raise ValueError("max_iterations must be 0 or more")
+    if matching_from is None:
+        if np.isnan(scores).any():
+            raise ValueError("sparse data (not every test taker took every item) needs matching_from, "
+                             "e.g. ability strata from the anchor items")
+        marks = scores
+
+        def total(items: NDArray[np.bool_]) -> FloatArray:
+            level: FloatArray = marks[:, items].sum(axis=1)
+            return level
+
+        matching_from = total
+    every = np.ones(scores.shape[1], bool)
+    result = mantel_haenszel(scores, focal, matching_from(every), significance)
+    flagged = _flagged(result, drop, significance)
+    iterations, converged = 0, not flagged.any()
+    while not converged and iterations < max_iterations:
+        iterations += 1
+        result = _anchored(scores, focal, ~flagged, matching_from, significance)
+        again = _flagged(result, drop, significance)
+        converged = bool((again == flagged).all())
+        flagged = again
+    return Purification(result, ~flagged, iterations, converged)
+
+
+def _flagged(result: MantelHaenszel, drop: str, significance: float) -> NDArray[np.bool_]:
+    if drop == "significant":
+        with np.errstate(invalid="ignore"):
+            return np.asarray(result.p_value < significance, bool)
+    return np.isin(result.category, list(drop))
+
+
+def _anchored(scores: FloatArray, focal: NDArray[np.bool_], anchor: NDArray[np.bool_], matching_from: MatchingFrom,
+              significance: float) -> MantelHaenszel:
+    """MH with anchor items matched on the anchor, and each other item on the anchor plus itself."""
+    parts = [mantel_haenszel(scores[:, anchor], focal, matching_from(anchor), significance)] if anchor.any() else []
+    studied = np.flatnonzero(~anchor)
+    for j in studied:
+        criterion = anchor.copy()
+        criterion[j] = True
+        parts.append(mantel_haenszel(scores[:, [j]], focal, matching_from(criterion), significance))
+    order = np.argsort(np.r_[np.flatnonzero(anchor), studied], kind="stable")
+    return MantelHaenszel(*(np.concatenate([getattr(part, name) for part in parts])[order]
+                            for name in MantelHaenszel._fields))

@@ -18,6 +18,19 @@ over the scores ``1..n-1`` (scores 0 and n carry no information), on
 the ends inwards until every group expects at least ``min_expected`` right
 and wrong answers (as mirt's ``mincell = 1``).  Needs complete data.
 
+S-X^2 on sparse data (`s_x2_by_form`).  The summed score that S-X^2 conditions on means
+something only over a common set of items, so persons are grouped into *forms*: those given
+exactly the same items.  S-X^2 is computed within each form that has at least
+``MIN_FORM_PERSONS`` persons and enough one-mark items to leave degrees of freedom, and an
+item's statistics from the forms it appears on are added (the forms' persons are disjoint,
+so the statistics are independent chi-squares: the sum is chi-square on the summed degrees
+of freedom).  Decision: adaptive tests choose each next item from the answers so far, so
+the item set itself depends on the responses and the summed-score distribution of the
+model no longer applies; S-X^2 is therefore *not available for adaptive data* and callers
+pass only persons whose items were fixed before the sitting (fixed forms, linear or LOFT
+sittings; a LOFT form is usually unique to its sitting and so rarely reaches the minimum).
+Forms holding multi-mark items are skipped (the recursion here is for one-mark items).
+
 Infit and outfit, for any model and sparse data (Wright & Masters, 1982,
 ch. 5).  With ``E_ij`` and ``W_ij`` the model mean and variance of person i's
 score on item j at their estimated ability::
@@ -40,6 +53,7 @@ from exam_engine.psychometrics.models import ItemParameters, category_probabilit
 from exam_engine.psychometrics.quadrature import Quadrature, normal_grid
 
 FloatArray = NDArray[np.float64]
+MIN_FORM_PERSONS = 100  # persons sharing a form before S-X^2 is computed on it (see module docstring)
 
 
 class MeanSquares(NamedTuple):
@@ -114,7 +128,7 @@ def _pool(observed: FloatArray, expected: FloatArray, n: FloatArray, min_expecte
 
 
 def s_x2(
-    responses: ArrayLike, items: ItemParameters, n_parameters: int, grid: Quadrature | None = None,
+    responses: ArrayLike, items: ItemParameters, n_parameters: int | ArrayLike, grid: Quadrature | None = None,
     min_expected: float = 1.0,
 ) -> ItemFit:
     """S-X^2 item fit for one-mark items (Orlando & Thissen, 2000); see module docstring.
@@ -123,9 +137,16 @@ def s_x2(
     ----------
     responses : (n, m) complete 0/1 data.
     items : the fitted items.
-    n_parameters : estimated parameters per item (1 for Rasch/1PL, 2 for 2PL, 3 for 3PL).
+    n_parameters : estimated parameters per item (1 for Rasch/1PL, 2 for 2PL, 3 for 3PL; 0 for
+        parameters not estimated from any data), one number or one per item.
     """
     responses = np.asarray(responses, float)
+    if np.isnan(responses).any():
+        raise ValueError("S-X^2 needs complete data (every person given every item): use s_x2_by_form")
+    if responses.ndim != 2 or responses.shape[1] != items.n_items:
+        raise ValueError(f"responses have {responses.shape[-1]} columns but there are {items.n_items} items")
+    if (items.max_scores != 1).any() or not np.isin(responses, (0.0, 1.0)).all():
+        raise ValueError("S-X^2 here is for one-mark items scored 0/1")
     grid = grid or normal_grid()
     n_items = responses.shape[1]
     p = category_probability(grid.nodes, items)[:, :, 1]  # (Q, m)
@@ -135,6 +156,7 @@ def s_x2(
     scores = np.arange(1, n_items)
     statistic = np.zeros(n_items)
     df = np.zeros(n_items, dtype=np.int64)
+    estimated = np.broadcast_to(np.asarray(n_parameters, np.int64), (n_items,))
     for j in range(n_items):
         rest = summed_score_distribution(np.delete(p, j, axis=1))  # (Q, m)
         numerator = (p[:, j][:, None] * rest[:, scores - 1]).T @ grid.weights
@@ -143,6 +165,64 @@ def s_x2(
         observed = np.divide(right, n_k[scores], out=np.zeros(scores.size), where=n_k[scores] > 0)
         o, e, size = _pool(observed, expected, n_k[scores], min_expected)
         statistic[j] = np.sum(size * (o - e) ** 2 / (e * (1 - e)))
-        df[j] = o.size - n_parameters
+        df[j] = o.size - estimated[j]
     p_value = np.where(df > 0, chi2.sf(statistic, np.maximum(df, 1)), np.nan)  # no df left: no test
     return ItemFit(statistic, df, p_value)
+
+
+class FormFit(NamedTuple):
+    """Per-item S-X^2 added over forms, each ``(m,)``: NaN statistic, df 0 and 0 persons where no
+    form qualified; ``forms`` is how many forms contributed."""
+
+    statistic: FloatArray
+    df: NDArray[np.int64]
+    p_value: FloatArray
+    persons: NDArray[np.int64]
+    forms: NDArray[np.int64]
+
+
+def common_forms(responses: ArrayLike, min_persons: int = MIN_FORM_PERSONS) -> list[tuple[NDArray[np.intp],
+                                                                                          NDArray[np.intp]]]:
+    """Groups of at least `min_persons` persons given exactly the same items: ``(rows, columns)``
+    per form, largest first."""
+    given = ~np.isnan(np.asarray(responses, float))
+    if given.size == 0:
+        return []
+    patterns, which, counts = np.unique(given, axis=0, return_inverse=True, return_counts=True)
+    which = np.asarray(which).reshape(-1)
+    forms = [(np.flatnonzero(which == k), np.flatnonzero(patterns[k]))
+             for k in np.argsort(-counts, kind="stable") if counts[k] >= min_persons and patterns[k].any()]
+    return forms
+
+
+def s_x2_by_form(
+    responses: ArrayLike, items: ItemParameters, n_parameters: int | ArrayLike,
+    min_persons: int = MIN_FORM_PERSONS, grid: Quadrature | None = None,
+) -> FormFit:
+    """S-X^2 of each item over the forms it appears on (see module docstring).
+
+    Parameters
+    ----------
+    responses : (n, m) scores, NaN where not given; pass only persons whose items did not
+        depend on their answers (not adaptive sittings).
+    items : the m items.
+    n_parameters : estimated parameters per item, one number or ``(m,)``.
+    min_persons : persons a form needs.
+    """
+    responses = np.asarray(responses, float)
+    n_items = responses.shape[1]
+    estimated = np.broadcast_to(np.asarray(n_parameters, np.int64), (n_items,))
+    statistic, df = np.zeros(n_items), np.zeros(n_items, np.int64)
+    persons, forms = np.zeros(n_items, np.int64), np.zeros(n_items, np.int64)
+    one_mark = items.max_scores == 1
+    for rows, columns in common_forms(responses, min_persons):
+        if not one_mark[columns].all() or columns.size < int(estimated[columns].max()) + 2:
+            continue  # multi-mark items, or too few items to leave a degree of freedom
+        result = s_x2(responses[np.ix_(rows, columns)], items.subset(columns), estimated[columns], grid)
+        usable = result.df > 0
+        statistic[columns[usable]] += result.statistic[usable]
+        df[columns[usable]] += result.df[usable]
+        persons[columns[usable]] += rows.size
+        forms[columns[usable]] += 1
+    p_value = np.where(df > 0, chi2.sf(statistic, np.maximum(df, 1)), np.nan)
+    return FormFit(np.where(df > 0, statistic, np.nan), df, p_value, persons, forms)

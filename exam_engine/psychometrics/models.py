@@ -3,18 +3,27 @@
 All models are logistic with scaling constant D = 1 and are held internally in
 slope-intercept form, as in mirt (Chalmers, 2012):
 
-* dichotomous (Rasch / 1PL / 2PL / 3PL), one mark::
+* dichotomous (Rasch / 1PL / 2PL / 3PL / 4PL), one mark::
 
-      P(X = 1 | theta) = c + (1 - c) / (1 + exp(-(a * theta + d)))
+      P(X = 1 | theta) = c + (u - c) / (1 + exp(-(a * theta + d)))
 
-  with the difficulty ``b = -d / a`` (Baker & Kim, 2004, ch. 2-3);
+  with the difficulty ``b = -d / a`` (Baker & Kim, 2004, ch. 2-3) and the upper
+  asymptote ``u = 1`` except for the 4PL (Barton & Lord, 1981);
 
 * generalised partial credit (Muraki, 1992), ``K + 1`` ordered scores ``0..K``::
 
       P(X = k | theta) = exp(a * k * theta + d_k) / sum_v exp(a * v * theta + d_v)
 
   with ``d_0 = 0``.  The partial credit model (Masters, 1982) is the case
-  ``a = 1``; with ``K = 1`` the model is exactly the 2PL with ``d = d_1``.
+  ``a = 1``; with ``K = 1`` the model is exactly the 2PL with ``d = d_1``;
+
+* graded response (Samejima, 1969), ``K + 1`` ordered scores, cumulative form::
+
+      P(X >= k | theta) = 1 / (1 + exp(-(a * theta + d_k))),   k = 1..K
+      P(X = k | theta)  = P(X >= k) - P(X >= k + 1)
+
+  with ``d_1 > d_2 > ... > d_K`` (mirt's ``graded`` item); ``K = 1`` is again the 2PL.
+  An `ItemParameters` marks its graded items in ``graded``.
 
 Shapes: ``theta`` is ``(n,)``, item parameters are ``(m,)`` (intercepts of the
 GPCM ``(m, K)``, padded with NaN where an item has fewer categories) and
@@ -41,30 +50,39 @@ def _column(theta: ArrayLike) -> FloatArray:
     return np.atleast_1d(np.asarray(theta, dtype=np.float64))[:, None]
 
 
-def probability(theta: ArrayLike, a: ArrayLike, d: ArrayLike, c: ArrayLike = 0.0) -> FloatArray:
+def probability(
+    theta: ArrayLike, a: ArrayLike, d: ArrayLike, c: ArrayLike = 0.0, u: ArrayLike = 1.0
+) -> FloatArray:
     """Probability of a correct answer to one-mark items.
 
-    ``P = c + (1 - c) * expit(a * theta + d)`` (Birnbaum, 1968; D = 1).
+    ``P = c + (u - c) * expit(a * theta + d)`` (Birnbaum, 1968; Barton & Lord, 1981; D = 1).
 
     Parameters
     ----------
     theta : (n,) abilities in logits.
     a, d, c : (m,) slopes, intercepts and lower asymptotes (``c = 0`` for 1PL/2PL).
+    u : (m,) upper asymptotes (``u = 1`` except for the 4PL).
 
     Returns
     -------
     (n, m) probabilities.
     """
     c = np.asarray(c, dtype=np.float64)
-    return c + (1.0 - c) * expit(_column(theta) * np.asarray(a, dtype=np.float64) + np.asarray(d, dtype=np.float64))
+    u = np.asarray(u, dtype=np.float64)
+    z = _column(theta) * np.asarray(a, dtype=np.float64) + np.asarray(d, dtype=np.float64)
+    p: FloatArray = c + (u - c) * expit(z)
+    return p
 
 
-def information(theta: ArrayLike, a: ArrayLike, d: ArrayLike, c: ArrayLike = 0.0) -> FloatArray:
+def information(
+    theta: ArrayLike, a: ArrayLike, d: ArrayLike, c: ArrayLike = 0.0, u: ArrayLike = 1.0
+) -> FloatArray:
     """Fisher information of one-mark items.
 
-    ``I = a^2 * (1 - P) * (P - c)^2 / (P * (1 - c)^2)`` (Birnbaum, 1968;
-    Baker & Kim, 2004, eq. 3.32), written as ``a^2 * Q * P* (P*/P)`` with
-    ``P* = expit(a * theta + d)`` so it stays finite when ``P`` underflows.
+    ``I = a^2 (P - c)^2 (u - P)^2 / ((u - c)^2 P (1 - P))`` (Birnbaum, 1968; Baker & Kim,
+    2004, eq. 3.32 for ``u = 1``), written as ``a^2 (u - c)^2 W^2 / (P (1 - P))`` with
+    ``W = P* (1 - P*)``, ``P* = expit(a * theta + d)``, and for ``u = 1`` as
+    ``a^2 * Q * P* (P*/P)`` so that it stays finite when ``P`` underflows.
 
     Returns
     -------
@@ -72,10 +90,17 @@ def information(theta: ArrayLike, a: ArrayLike, d: ArrayLike, c: ArrayLike = 0.0
     """
     a = np.asarray(a, dtype=np.float64)
     c = np.asarray(c, dtype=np.float64)
+    u = np.broadcast_to(np.asarray(u, dtype=np.float64), a.shape)
     p_star: FloatArray = expit(_column(theta) * a + np.asarray(d, dtype=np.float64))
-    p = c + (1.0 - c) * p_star
+    p = c + (u - c) * p_star
     ratio: FloatArray = np.divide(p_star, p, out=np.ones_like(p), where=p > 0)
-    return a**2 * (1.0 - p) * p_star * ratio
+    info: FloatArray = a**2 * (1.0 - p) * p_star * ratio
+    if np.any(u < 1):
+        w = p_star * (1.0 - p_star)
+        pq = p * (1.0 - p)
+        four: FloatArray = np.divide(a**2 * (u - c) ** 2 * w**2, pq, out=np.zeros_like(p), where=pq > 0)
+        info = np.where(u < 1, four, info)
+    return info
 
 
 def gpcm_log_probability(theta: ArrayLike, a: ArrayLike, d: ArrayLike) -> FloatArray:
@@ -124,6 +149,70 @@ def gpcm_information(theta: ArrayLike, a: ArrayLike, d: ArrayLike) -> FloatArray
     return np.asarray(a, dtype=np.float64) ** 2 * np.maximum(variance, 0.0)
 
 
+def grm_parts(theta: ArrayLike, a: ArrayLike, d: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``z_k = a theta + d_k`` with ``z_0 = +inf`` and ``z_{K+1} = -inf``, ``(n, m, K + 2)``; the
+    gaps ``d_{k+1} - d_k`` ``(m, K + 1)`` (``-inf`` at the ends and past an item's last score);
+    and the boundaries ``P(X >= k)`` ``(n, m, K + 2)``."""
+    a = np.asarray(a, dtype=np.float64)
+    d = np.atleast_2d(np.asarray(d, dtype=np.float64))
+    m = d.shape[0]
+    bounded = np.concatenate([np.full((m, 1), np.inf), np.where(np.isnan(d), -np.inf, d), np.full((m, 1), -np.inf)],
+                             axis=1)  # (m, K+2)
+    with np.errstate(invalid="ignore"):
+        gaps = np.where(np.isfinite(bounded[:, 1:]) & np.isfinite(bounded[:, :-1]),
+                        bounded[:, 1:] - bounded[:, :-1], -np.inf)
+    z: FloatArray = _column(theta)[:, :, None] * a[None, :, None] + bounded[None]
+    return z, gaps, expit(z)
+
+
+def grm_log_probability(theta: ArrayLike, a: ArrayLike, d: ArrayLike) -> FloatArray:
+    """Log category probabilities of the graded response model (Samejima, 1969).
+
+    ``P_k = P*_k - P*_{k+1}`` with ``P*_k = expit(a theta + d_k)``, evaluated as
+    ``log P_k = log expit(z_k) + log expit(-z_{k+1}) + log(1 - exp(d_{k+1} - d_k))``
+    so that it stays accurate in both tails.
+
+    Parameters
+    ----------
+    theta : (n,) abilities.
+    a : (m,) slopes.
+    d : (m, K) intercepts, decreasing along each row; NaN marks a score the item lacks.
+
+    Returns
+    -------
+    (n, m, K + 1) log probabilities; ``-inf`` for scores an item lacks (and NaN if some
+    item's intercepts are not strictly decreasing).
+    """
+    z, gaps, _ = grm_parts(theta, a, d)
+    upper = -np.logaddexp(0.0, -z[:, :, :-1])  # log P*_k, k = 0..K
+    lower = -np.logaddexp(0.0, z[:, :, 1:])  # log (1 - P*_{k+1})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = np.where(gaps == -np.inf, 0.0, np.log(-np.expm1(gaps)))
+    result: FloatArray = upper + lower + between[None]
+    return result
+
+
+def grm_probability(theta: ArrayLike, a: ArrayLike, d: ArrayLike) -> FloatArray:
+    """Category probabilities of the graded response model, ``(n, m, K + 1)``; see `grm_log_probability`."""
+    return np.exp(grm_log_probability(theta, a, d))
+
+
+def grm_information(theta: ArrayLike, a: ArrayLike, d: ArrayLike) -> FloatArray:
+    """Fisher information of graded items (Samejima, 1969): ``I = sum_k (dP_k / dtheta)^2 / P_k``
+    with ``dP_k / dtheta = a (W_k - W_{k+1})``, ``W_k = P*_k (1 - P*_k)``.
+
+    Returns
+    -------
+    (n, m) information.
+    """
+    _, _, boundary = grm_parts(theta, a, d)
+    w = boundary * (1.0 - boundary)
+    slope = np.asarray(a, dtype=np.float64)[None, :, None] * (w[:, :, :-1] - w[:, :, 1:])
+    p = grm_probability(theta, a, d)
+    info: FloatArray = np.sum(np.divide(slope**2, p, out=np.zeros_like(p), where=p > 0), axis=2)
+    return info
+
+
 def irt_from_slope_intercept(a: ArrayLike, d: ArrayLike) -> FloatArray:
     """Difficulty ``b = -d / a`` (location on the theta scale, logits)."""
     return -np.asarray(d, dtype=np.float64) / np.asarray(a, dtype=np.float64)
@@ -158,11 +247,16 @@ class ItemParameters:
     a : (m,) slopes.
     d : (m, K) intercepts of scores 1..K (NaN-padded); one-mark items use column 0.
     c : (m,) lower asymptotes; must be 0 for multi-mark items.
+    graded : (m,) True for items of the graded response model (their ``d`` decreasing);
+        ``None`` (the default) means none are.  The others are GPCM / 3PL items.
+    u : (m,) upper asymptotes of one-mark items (4PL); ``None`` (the default) means 1 for all.
     """
 
     a: FloatArray
     d: FloatArray
     c: FloatArray
+    graded: NDArray[np.bool_] | None = None
+    u: FloatArray | None = None
 
     @classmethod
     def dichotomous(cls, a: ArrayLike, d: ArrayLike, c: ArrayLike | None = None) -> ItemParameters:
@@ -178,6 +272,26 @@ class ItemParameters:
         a = np.atleast_1d(np.asarray(a, dtype=np.float64))
         return cls(a, np.atleast_2d(np.asarray(d, dtype=np.float64)), np.zeros_like(a))
 
+    @classmethod
+    def graded_response(cls, a: ArrayLike, d: ArrayLike) -> ItemParameters:
+        """Build graded response items from ``(m,)`` slopes and ``(m, K)`` decreasing intercepts."""
+        a = np.atleast_1d(np.asarray(a, dtype=np.float64))
+        return cls(a, np.atleast_2d(np.asarray(d, dtype=np.float64)), np.zeros_like(a), np.ones(a.shape, bool))
+
+    @property
+    def is_graded(self) -> NDArray[np.bool_]:
+        """``(m,)`` mask of the graded response items (all False when ``graded`` is None)."""
+        if self.graded is None:
+            return np.zeros(self.a.shape, bool)
+        return np.broadcast_to(np.asarray(self.graded, bool), self.a.shape)
+
+    @property
+    def upper(self) -> FloatArray:
+        """``(m,)`` upper asymptotes (all 1 when ``u`` is None)."""
+        if self.u is None:
+            return np.ones(self.a.shape)
+        return np.broadcast_to(np.asarray(self.u, dtype=np.float64), self.a.shape)
+
     @property
     def n_items(self) -> int:
         return int(self.a.shape[0])
@@ -190,21 +304,42 @@ class ItemParameters:
 
     def subset(self, index: ItemIndex) -> ItemParameters:
         """The items at ``index`` (boolean mask or integer positions)."""
-        return ItemParameters(self.a[index], self.d[index], self.c[index])
+        graded = None if self.graded is None else self.is_graded[index]
+        upper = None if self.u is None else self.upper[index]
+        return ItemParameters(self.a[index], self.d[index], self.c[index], graded, upper)
+
+    def replace(self, a: ArrayLike | None = None, d: ArrayLike | None = None,
+                c: ArrayLike | None = None, u: ArrayLike | None = None) -> ItemParameters:
+        """A copy with new ``a``, ``d``, ``c`` or ``u``, keeping which items are graded."""
+        return ItemParameters(
+            self.a if a is None else np.asarray(a, dtype=np.float64),
+            self.d if d is None else np.asarray(d, dtype=np.float64),
+            self.c if c is None else np.asarray(c, dtype=np.float64),
+            self.graded,
+            self.u if u is None else np.asarray(u, dtype=np.float64),
+        )
 
 
 def category_log_probability(theta: ArrayLike, items: ItemParameters) -> FloatArray:
     """Log probability of every score of every item, ``(n, m, K + 1)``.
 
-    GPCM probabilities with the 3PL lower asymptote applied to one-mark items:
-    ``P_1 = c + (1 - c) P*_1`` and ``P_0 = (1 - c) P*_0``.
+    GPCM probabilities with the 3PL / 4PL asymptotes applied to one-mark items:
+    ``P_1 = c + (u - c) P*_1`` and ``P_0 = (1 - u) + (u - c) P*_0``; graded items by
+    `grm_log_probability`.
     """
     log_p = gpcm_log_probability(theta, items.a, items.d)
-    guessing = items.c > 0
+    graded = items.is_graded
+    if np.any(graded):
+        log_p[:, graded] = grm_log_probability(theta, items.a[graded], items.d[graded])
+    upper = items.upper
+    guessing = (items.c > 0) | (upper < 1)
     if np.any(guessing):
-        c = items.c[guessing]
-        log_p1 = np.logaddexp(np.log(c), np.log1p(-c) + log_p[:, guessing, 1])
-        log_p[:, guessing, 0] = np.log1p(-c) + log_p[:, guessing, 0]
+        c, u = items.c[guessing], upper[guessing]
+        with np.errstate(divide="ignore"):  # log 0 = -inf where c = 0 or u = 1
+            log_c, log_not_u = np.log(c), np.log1p(-u)
+        log_span = np.log(u - c)
+        log_p1 = np.logaddexp(log_c, log_span + log_p[:, guessing, 1])
+        log_p[:, guessing, 0] = np.logaddexp(log_not_u, log_span + log_p[:, guessing, 0])
         log_p[:, guessing, 1] = log_p1
     return log_p
 
@@ -217,12 +352,18 @@ def category_probability(theta: ArrayLike, items: ItemParameters) -> FloatArray:
 def item_information(theta: ArrayLike, items: ItemParameters) -> FloatArray:
     """Fisher information of each item at each ability, ``(n, m)``.
 
-    One-mark items use the 3PL formula of `information`; others ``a^2 Var(X)``.
+    One-mark items use the 3PL / 4PL formula of `information`; graded items `grm_information`;
+    others ``a^2 Var(X)``.
     """
     info = gpcm_information(theta, items.a, items.d)
-    guessing = items.c > 0
+    graded = items.is_graded
+    if np.any(graded):
+        info[:, graded] = grm_information(theta, items.a[graded], items.d[graded])
+    upper = items.upper
+    guessing = (items.c > 0) | (upper < 1)
     if np.any(guessing):
-        info[:, guessing] = information(theta, items.a[guessing], items.d[guessing, 0], items.c[guessing])
+        info[:, guessing] = information(theta, items.a[guessing], items.d[guessing, 0], items.c[guessing],
+                                        upper[guessing])
     return info
 
 
@@ -265,7 +406,7 @@ def log_likelihood(theta: ArrayLike, responses: ArrayLike, items: ItemParameters
     responses = np.atleast_2d(responses)
     answered = ~np.isnan(responses)
     scores = np.where(answered, responses, 0).astype(int)
-    if items.d.shape[1] == 1 and not np.any(items.c):
+    if items.d.shape[1] == 1 and not np.any(items.c) and items.u is None:
         # One-mark items without guessing: log P(x) = -log(1 + exp(-(2x - 1) z)), z = a theta + d.
         z = _column(theta) * items.a + items.d[:, 0]  # (t, m)
         picked = -np.logaddexp(0.0, (1 - 2 * scores)[None] * z[:, None, :])  # (t, p, m)
@@ -287,6 +428,9 @@ __all__ = [
     "gpcm_log_probability",
     "gpcm_probability",
     "gpcm_steps_from_intercepts",
+    "grm_information",
+    "grm_log_probability",
+    "grm_probability",
     "information",
     "irt_from_slope_intercept",
     "item_information",

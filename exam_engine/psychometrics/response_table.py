@@ -141,8 +141,28 @@ def read_groups(path: Path, persons: list[str], focal: str) -> NDArray[np.bool_]
     return np.array([groups[person] == focal for person in persons])
 
 
+PARAMETER_MODELS = ("gpcm", "grm", "2pl", "3pl", "4pl")
+"""Values of PARAMS.csv's optional ``model`` column: ``grm`` marks graded response items; the
+others (and an empty cell, or no column) are read as GPCM / 3PL items."""
+
+
+def read_scenarios(path: Path, items: list[str]) -> list[str]:
+    """Read SCENARIOS.csv (columns ``item,scenario``): each item's scenario in the order of ``items``
+    ("" for an item the file does not list, or lists with an empty scenario)."""
+    header, rows = _rows(path)
+    if header[:2] != ["item", "scenario"]:
+        raise TableError(f"{path}: the header must start with 'item,scenario'")
+    scenario = {row[0].strip(): row[1].strip() for row in rows}
+    unknown = [item for item in scenario if item not in items]
+    if unknown:
+        raise TableError(f"{path}: item(s) {', '.join(unknown[:5])} are not in the responses")
+    return [scenario.get(item, "") for item in items]
+
+
 def read_parameters(path: Path) -> tuple[list[str], ItemParameters]:
-    """Read PARAMS.csv as written by `write_parameters` (``a,d,c`` or ``a,d1..dK``)."""
+    """Read PARAMS.csv as written by `write_parameters` (``a,d,c`` or ``a,d1..dK``, and an optional
+    ``model`` column, ``grm`` for graded response items, and an optional ``u`` column, the 4PL's
+    upper asymptote, 1 where empty)."""
     header, rows = _rows(path)
     if header[:2] != ["item", "a"]:
         raise TableError(f"{path}: the header must start with 'item,a'")
@@ -158,9 +178,18 @@ def read_parameters(path: Path) -> tuple[list[str], ItemParameters]:
     a = np.array([value(n, row, "a") for n, row in enumerate(rows, 2)])
     d = np.array([[value(n, row, name) for name in columns] for n, row in enumerate(rows, 2)])
     c = np.array([value(n, row, "c") if "c" in index else 0.0 for n, row in enumerate(rows, 2)])
+    if "u" in header:
+        index["u"] = header.index("u")
+    u = np.nan_to_num(np.array([value(n, row, "u") if "u" in index else 1.0 for n, row in enumerate(rows, 2)]), nan=1.0)
     if np.isnan(a).any() or np.isnan(d[:, 0]).any():
         raise TableError(f"{path}: every item needs a slope 'a' and a first intercept")
     names = [row[0].strip() for row in rows]
+    models = [row[header.index("model")].strip().lower() if "model" in header else "" for row in rows]
+    for j, model in enumerate(models):
+        if model not in ("", *PARAMETER_MODELS):
+            raise TableError(f"{path}: row {j + 2}, item {names[j]!r}: model {model!r} is not one of "
+                             f"{', '.join(PARAMETER_MODELS)}")
+    graded = np.array([model == "grm" for model in models])
     for j, item in enumerate(names):
         if a[j] <= 0:
             raise TableError(f"{path}: row {j + 2}, item {item!r}: slope a = {a[j]:g} must be above 0 (an item "
@@ -168,7 +197,17 @@ def read_parameters(path: Path) -> tuple[list[str], ItemParameters]:
         if not 0 <= np.nan_to_num(c[j]) < 1:
             raise TableError(f"{path}: row {j + 2}, item {item!r}: guessing c = {c[j]:g} must be from 0 up to "
                              f"(not including) 1")
-    return names, ItemParameters(a, d, np.nan_to_num(c))
+        given = int((~np.isnan(d[j])).sum())
+        if graded[j] and (np.isnan(d[j][:given]).any() or not np.all(np.diff(d[j][:given]) < 0)):
+            raise TableError(f"{path}: row {j + 2}, item {item!r}: a graded item's intercepts d1, d2, ... must "
+                             f"decrease (each score is harder to reach than the one below it)")
+        if not np.nan_to_num(c[j]) < u[j] <= 1:
+            raise TableError(f"{path}: row {j + 2}, item {item!r}: upper asymptote u = {u[j]:g} must be above c and "
+                             f"at most 1")
+        if graded[j] and np.nan_to_num(c[j]) > 0:
+            raise TableError(f"{path}: row {j + 2}, item {item!r}: a graded item has no guessing c")
+    return names, ItemParameters(a, d, np.nan_to_num(c), graded if graded.any() else None,
+                                 u if np.any(u < 1) else None)
 
 
 def _cell(value: float) -> str:

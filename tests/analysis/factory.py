@@ -53,6 +53,8 @@ class Taker:
     centre: int = 0
     arrangements: bool = False
     seconds: float = 30.0
+    mode: Mode = Mode.FIXED
+    groups: str | None = None  # the candidate's recorded groups (free text)
 
 
 def seed_attempts(takers: list[Taker], unit: str = UNIT, centres: int = 2, rehearsal: bool = False) -> None:
@@ -82,12 +84,12 @@ def _store(n: int, taker: Taker, session: TestSession, start) -> None:
     user = User(username=f"learner-seed-{n}", display_name=f"Learner {n}", role=Role.LEARNER,
                 password_hash="not-a-password")
     candidate = Candidate(centre=session.centre, user=user, candidate_number=f"{n:05d}", sex=taker.sex,
-                          date_of_birth=taker.born)
+                          date_of_birth=taker.born, groups=taker.groups)
     if taker.arrangements:
         candidate.arrangements = AccessArrangement(extra_time_percent=25)
     sitting = Sitting(session=session, unit=session.units[0], candidate=candidate, state=SittingState.FINISHED,
                       started_at=start, finished_at=start + timedelta(minutes=30))
-    attempt = Attempt(sitting=sitting, unit_reference=session.units[0].unit_reference, mode=Mode.FIXED,
+    attempt = Attempt(sitting=sitting, unit_reference=session.units[0].unit_reference, mode=taker.mode,
                       blueprint_version="test", blueprint={}, seed=n,
                       planned_items=len(taker.answers), created_at=start, ended_at=start + timedelta(minutes=30),
                       end=AttemptEnd.SUBMITTED)

@@ -225,3 +225,113 @@ def test_the_guessing_prior_is_chosen_or_removed(tmp_path: Path, lsat7_csv: Path
     refused = runner.invoke(calibrate, [str(lsat7_csv), "--model", "3pl", "--guessing-prior", "0,17",
                                         "--out", str(tmp_path / "x.csv")])
     assert refused.exit_code == 2 and "both Beta parameters must be above 0" in refused.output
+
+
+MIRT_LSAT7_S_X2 = [4.749440, 14.451071, 1.270381, 5.237400, 0.941125]  # mirt test-01-mirtOne.R, 2 df each
+
+
+def _csv_rows(output: str) -> list[dict[str, str]]:
+    said = ("alpha", "local dependence", "unidimensionality", "warning", "note", "purification")  # stderr
+    return list(csv.DictReader(line for line in output.splitlines() if not line.startswith(said)))
+
+
+@pytest.mark.reference_data
+def test_item_stats_fits_a_model_for_s_x2_q3_and_m2(lsat7_csv: Path) -> None:
+    result = CliRunner().invoke(item_stats, [str(lsat7_csv), "--model", "2pl"])
+    assert result.exit_code == 0, result.output
+    rows = _csv_rows(result.output)
+    np.testing.assert_allclose([float(r["s_x2"]) for r in rows], MIRT_LSAT7_S_X2, atol=0.01)
+    assert [r["s_x2_df"] for r in rows] == ["2"] * 5 and all(r["s_x2_persons"] == "1000" for r in rows)
+    assert float(rows[1]["s_x2_p"]) == pytest.approx(0.000727, abs=2e-5)  # chi-square(2) tail of 14.45
+    assert all(r["q3_flag"] == "" and r["q3_partner"] for r in rows)
+    assert "M2 = 11.93" in result.output and "on 5 df" in result.output and "close fit" in result.output
+
+
+@pytest.mark.reference_data
+def test_item_stats_with_params_and_scenarios(tmp_path: Path, lsat7_csv: Path) -> None:
+    params = tmp_path / "params.csv"
+    assert CliRunner().invoke(calibrate, [str(lsat7_csv), "--out", str(params)]).exit_code == 0
+    scenarios = write(tmp_path / "scenarios.csv", "item,scenario\nq1,S1\nq2,S1\nq3,\n")
+    result = CliRunner().invoke(item_stats, [str(lsat7_csv), "--params", str(params), "--scenarios", str(scenarios)])
+    assert result.exit_code == 0, result.output
+    assert "treats params.csv as a 2pl calibration" in result.output
+    rows = _csv_rows(result.output)
+    assert [r["q3_partner"] for r in rows] == ["q2", "q1", "", "", ""]
+    assert "pairs sharing a scenario" in result.output and "no pair" in result.output
+
+
+def test_item_stats_explains_when_there_is_no_s_x2(tmp_path: Path) -> None:
+    """Adaptive-like data: each person took 4 of 8 items, so no 100 persons share a form."""
+    rng = np.random.default_rng(9)
+    theta = rng.normal(size=400)
+    data = (rng.random((400, 8)) < 1 / (1 + np.exp(-theta[:, None]))).astype(float)
+    data[np.argsort(rng.random((400, 8)), axis=1) < 4] = np.nan
+    text = "a,b,c,d,e,f,g,h\n" + "".join(",".join("" if np.isnan(x) else str(int(x)) for x in row) + "\n"
+                                         for row in data)
+    params = write(tmp_path / "p.csv", "item,a,d,b,c\n" + "".join(f"{x},1,0,0,0\n" for x in "abcdefgh"))
+    result = CliRunner().invoke(item_stats, [str(write(tmp_path / "r.csv", text)), "--params", str(params)])
+    assert result.exit_code == 0, result.output
+    assert "no S-X^2: it needs at least 100 persons given the same one-mark items" in result.output
+    assert "no M2" in result.output
+    rows = _csv_rows(result.output)
+    assert len(rows) == 8 and all(r["s_x2"] == "" for r in rows)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--prior-sd", "0"], "is not a spread"),
+    (["--scenarios", "BAD"], "not in the responses"),
+])
+def test_item_stats_fit_options_give_clear_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    responses = write(tmp_path / "r.csv", "q1,q2,q3\n1,0,1\n0,1,1\n1,1,0\n")
+    if "BAD" in args:
+        args = ["--model", "2pl", "--scenarios", str(write(tmp_path / "s.csv", "item,scenario\nq9,S\n"))]
+    result = CliRunner().invoke(item_stats, [str(responses), *args])
+    assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.reference_data
+def test_item_stats_purifies_dif_as_difr(tmp_path: Path, load_table) -> None:
+    """difMH(verbal, group = "Gender", focal.name = 1, purify = TRUE), as in test_dif_reference.py."""
+    from tests.psychometrics.test_dif_reference import DIFR_PURIFIED_CHI_SQUARE, DIFR_PURIFIED_DIF_ITEMS
+
+    header, table = load_table("verbal.csv")
+    responses = write(tmp_path / "verbal.csv", "person," + ",".join(header[:24]) + "\n" + "".join(
+        f"p{i}," + ",".join(str(int(x)) for x in row[:24]) + "\n" for i, row in enumerate(table)))
+    groups = write(tmp_path / "g.csv",
+                   "person,group\n" + "".join(f"p{i},{int(row[25])}\n" for i, row in enumerate(table)))
+    result = CliRunner().invoke(item_stats, [str(responses), "--group", str(groups), "--purify"])
+    assert result.exit_code == 0, result.output
+    assert "purification: 6 pass(es), settled; 9 item(s) with DIF left out" in result.output
+    rows = _csv_rows(result.output)
+    np.testing.assert_allclose([float(r["mh_chi_square"]) for r in rows], DIFR_PURIFIED_CHI_SQUARE, atol=1e-4)
+    assert [j + 1 for j, r in enumerate(rows) if r["dif_anchor"] == "no"] == DIFR_PURIFIED_DIF_ITEMS
+    assert all(r["lr_p"] and r["mantel_p"] for r in rows)
+
+
+def test_purify_needs_a_group(tmp_path: Path) -> None:
+    responses = write(tmp_path / "r.csv", "q1,q2,q3\n1,0,1\n0,1,1\n1,1,0\n")
+    result = CliRunner().invoke(item_stats, [str(responses), "--purify"])
+    assert result.exit_code == 2 and "--purify needs --group" in result.output
+
+
+def test_purified_dif_on_sparse_data_matches_on_ability(tmp_path: Path) -> None:
+    rng = np.random.default_rng(17)
+    n, m = 600, 12
+    theta = rng.normal(size=n)
+    focal = np.arange(n) % 2 == 1
+    logits = theta[:, None] + np.linspace(-1, 1, m)
+    logits[focal, 0] -= 1.5  # item q1 is harder for the focal group
+    data = (rng.random((n, m)) < 1 / (1 + np.exp(-logits))).astype(float)
+    data[np.argsort(rng.random((n, m)), axis=1) < 3] = np.nan
+    names = [f"q{j + 1}" for j in range(m)]
+    responses = write(tmp_path / "r.csv", "person," + ",".join(names) + "\n" + "".join(
+        f"p{i}," + ",".join("" if np.isnan(x) else str(int(x)) for x in row) + "\n" for i, row in enumerate(data)))
+    groups = write(tmp_path / "g.csv", "person,group\n" + "".join(f"p{i},{int(f)}\n" for i, f in enumerate(focal)))
+    params = write(tmp_path / "p.csv", "item,a,d,b,c\n" + "".join(
+        f"{name},1,{d},{-d},0\n" for name, d in zip(names, np.linspace(-1, 1, m))))
+    result = CliRunner().invoke(item_stats, [str(responses), "--group", str(groups), "--params", str(params),
+                                             "--purify"])
+    assert result.exit_code == 0, result.output
+    rows = _csv_rows(result.output)
+    assert rows[0]["dif_anchor"] == "no" and float(rows[0]["mh_delta"]) < -1.5  # favours the reference group
+    assert sum(r["dif_anchor"] == "no" for r in rows) <= 3

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from exam_engine.psychometrics.dif import mantel_haenszel
+from exam_engine.psychometrics.dif import ability_strata, mantel_haenszel, purified_mantel_haenszel
 
 pytestmark = pytest.mark.reference_data
 
@@ -73,3 +73,50 @@ def test_ets_codes_are_etss(result) -> None:
     assert list(result.category) == expected
     assert sum(ours != theirs for ours, theirs in zip(expected, DIFR_CODES)) == 14
     assert [j + 1 for j, code in enumerate(expected) if code == "C"] == [6, 16]  # large, significantly above 1
+
+
+# difMH(verbal, group = "Gender", focal.name = 1, purify = TRUE): "Convergence reached after 6 iterations"
+# (the same snapshot file); and with nrIter = 5: "no item purification convergence after 5 iterations".
+DIFR_PURIFIED_CHI_SQUARE = [0.0069, 0.0376, 0.0087, 0.8881, 0.1112, 4.2680, 0.0987, 4.3724, 0.3454, 0.1406, 1.6853,
+                            1.0766, 2.0959, 6.2736, 0.0172, 9.6672, 11.9436, 0.6997, 9.4644, 6.4356, 1.4190, 3.9323,
+                            5.7987, 0.3223]
+DIFR_PURIFIED_ALPHA = [1.1054, 1.1357, 1.0919, 1.5998, 1.1994, 2.2088, 0.8584, 0.4593, 1.3348, 1.2183, 0.6322, 1.5764,
+                       0.5481, 0.3832, 0.9822, 0.2658, 0.3014, 0.6832, 0.3713, 0.4079, 0.4654, 0.4744, 0.4148, 1.4040]
+DIFR_PURIFIED_DELTA = [-0.2355, -0.2990, -0.2066, -1.1042, -0.4272, -1.8623, 0.3588, 1.8283, -0.6786, -0.4639, 1.0776,
+                       -1.0696, 1.4130, 2.2540, 0.0421, 3.1134, 2.8186, 0.8954, 2.3284, 2.1075, 1.7974, 1.7526, 2.0681,
+                       -0.7974]
+DIFR_PURIFIED_DIF_ITEMS = [6, 8, 14, 16, 17, 19, 20, 22, 23]
+DIFR_FIVE_PASSES_CHI_SQUARE = [0.0974, 0.0989, 0.2182, 1.2035, 0.2336, 4.1092, 0.0344, 4.3724, 0.4716, 0.2721, 1.2605,
+                               1.3271, 1.3384, 6.5336, 0.0075, 8.1200, 13.1912, 0.4496, 8.4944, 5.2667, 1.0026, 4.4670,
+                               5.9626, 0.0844]
+
+
+def test_purification_matches_difr(load_table) -> None:
+    table = load_table("verbal.csv")[1]
+    purified = purified_mantel_haenszel(table[:, :24], table[:, 25] == 1)
+    assert purified.converged and purified.iterations == 6
+    np.testing.assert_allclose(purified.result.chi_square, DIFR_PURIFIED_CHI_SQUARE, atol=1e-4)
+    np.testing.assert_allclose(purified.result.alpha, DIFR_PURIFIED_ALPHA, atol=5e-5)
+    np.testing.assert_allclose(purified.result.delta, DIFR_PURIFIED_DELTA, atol=5e-5)
+    assert list(np.flatnonzero(~purified.anchor) + 1) == DIFR_PURIFIED_DIF_ITEMS
+    five = purified_mantel_haenszel(table[:, :24], table[:, 25] == 1, max_iterations=5)
+    assert not five.converged and five.iterations == 5
+    np.testing.assert_allclose(five.result.chi_square, DIFR_FIVE_PASSES_CHI_SQUARE, atol=1e-4)
+
+
+def test_purification_on_ability_strata_and_its_refusals(load_table) -> None:
+    """With a criterion from the anchor items (here the anchor's total in quintiles), and clear errors."""
+    table = load_table("verbal.csv")[1]
+    scores, focal = table[:, :24], table[:, 25] == 1
+
+    def quintiles(items: np.ndarray) -> np.ndarray:
+        return ability_strata(scores[:, items].sum(axis=1) + 0.001 * scores[:, items] @ np.arange(items.sum()))
+
+    purified = purified_mantel_haenszel(scores, focal, matching_from=quintiles, drop="C")
+    assert purified.anchor.sum() >= 12 and set(purified.result.category) <= {"A", "B", "C"}
+    sparse = scores.copy()
+    sparse[0, 0] = np.nan
+    with pytest.raises(ValueError, match="needs matching_from"):
+        purified_mantel_haenszel(sparse, focal)
+    with pytest.raises(ValueError, match="drop must be one of"):
+        purified_mantel_haenszel(scores, focal, drop="A")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from exam_engine.analysis.services.model_fit import MISFIT_P, Q3_CRITERION
 from exam_engine.analysis.services.statistics import MIN_CLASSICAL, MIN_IRT, ItemStatistics
 
 RARE_OPTION = 0.03  # a distractor chosen by fewer than this share of learners does no work
@@ -32,7 +33,8 @@ def flags_for(stats: ItemStatistics) -> list[Flag]:
         return []
     found = _option_flags(stats) + _range_flags(stats)
     if stats.responses >= MIN_IRT:
-        found += _fit_flags(stats)
+        found += _fit_flags(stats) + _s_x2_flags(stats)
+    found += _dependence_flags(stats)
     found += [Flag("dif", "DIF category C",
                    f"Check the item for content that favours one group: {row.group} {row.focal} against "
                    f"{row.reference}, MH delta {row.delta:+.2f} (category C). Revise or retire.")
@@ -87,6 +89,32 @@ def _fit_flags(stats: ItemStatistics) -> list[Flag]:
     return [Flag("misfit", "Misfit",
                  f"The responses do not follow the model ({', '.join(outside)}; expected {low}-{high}): "
                  "look for ambiguity, cueing or guessing.")]
+
+
+def _s_x2_flags(stats: ItemStatistics) -> list[Flag]:
+    fit = stats.item_fit
+    if fit is None or not fit.misfit or fit.statistic is None:
+        return []
+    return [Flag("s_x2", "Misfit by S-X²",
+                 f"On fixed forms the proportion right at each summed score departs from the model "
+                 f"(S-X² {fit.statistic:.1f} on {fit.df} df, p = {fit.p_value:.4f}, below {MISFIT_P}; "
+                 f"{fit.learners} learners): look for ambiguity, a second correct option or guessing, "
+                 "and recalibrate.")]
+
+
+def _dependence_flags(stats: ItemStatistics) -> list[Flag]:
+    found = []
+    for pair in stats.dependent:  # items sharing a scenario: other flagged pairs are listed, not tasks
+        if not pair.flagged or pair.scenario is None or pair.q3 is None or pair.above_mean is None:
+            continue
+        other = pair.second_label if pair.first == stats.version_id else pair.first_label
+        found.append(Flag("local_dependence", f"Answers hang together with {other}",
+                          f"This item and {other} share scenario {pair.scenario}, and their answers agree beyond "
+                          "what ability explains "
+                          f"(Yen's Q3 {pair.q3:+.2f}, {pair.above_mean:+.2f} above the unit's mean; criterion "
+                          f"{Q3_CRITERION}; {pair.learners} learners): check whether one cues the other or the "
+                          "scenario gives the answer away; rewrite one, or put them in an enemy set."))
+    return found
 
 
 def _drift_flags(stats: ItemStatistics) -> list[Flag]:

@@ -18,14 +18,16 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from exam_engine.assembly.blueprint import Mode
 from exam_engine.core.extensions import db
 from exam_engine.delivery.models import AnswerEvent, Attempt, AttemptItem
-from invigilation.models.centres import Candidate
+from invigilation.models.centres import AccessArrangement, Candidate
 from invigilation.models.sessions import Sitting
 from item_bank.items.models import Item, ItemVersion
 from item_bank.items.scoring import score
 
 GROUP_NAMES = ("sex", "age band", "centre", "access arrangement")
+ADAPTIVE_MODES = (Mode.CAT, Mode.MAXINFO)  # the next item depends on the answers so far
 NOT_RECORDED = "not recorded"
 
 
@@ -41,6 +43,13 @@ class ResponseMatrix:
     started: list[datetime] = field(default_factory=list)  # (n,) when each attempt began
     groups: dict[str, list[str]] = field(default_factory=dict)  # group name -> (n,) labels
     simulated: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))  # (n,) rehearsal candidates
+    adaptive: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))  # (n,) items chosen from answers
+
+    def fixed_rows(self) -> NDArray[np.bool_]:
+        """``(n,)`` attempts whose items were set before the sitting (fixed forms, LOFT): not adaptive."""
+        if self.adaptive.size != self.n_persons:
+            return np.ones(self.n_persons, bool)
+        return ~self.adaptive
 
     @property
     def n_persons(self) -> int:
@@ -85,10 +94,40 @@ def unit_response_matrix(unit_reference: str, since: datetime | None = None,
     matrix = ResponseMatrix(version_ids, np.full((n, m), np.nan), np.zeros((n, m), bool),
                             [[None] * m for _ in range(n)], np.full((n, m), np.nan),
                             groups={name: [] for name in GROUP_NAMES},
-                            simulated=np.array([a.sitting.session.rehearsal for a in attempts], bool))
+                            simulated=np.array([a.sitting.session.rehearsal for a in attempts], bool),
+                            adaptive=np.array([a.mode in ADAPTIVE_MODES for a in attempts], bool))
     for i, attempt in enumerate(attempts):
         _fill_row(matrix, i, attempt, column, first_answers)
+    matrix.groups.update(membership_groups(
+        [arrangement_kinds(a.sitting.candidate.arrangements) for a in attempts], "access arrangement: "))
+    matrix.groups.update(membership_groups(
+        [recorded_groups(a.sitting.candidate.groups) for a in attempts], "recorded group: "))
     return matrix
+
+
+def arrangement_kinds(arrangement: AccessArrangement | None) -> set[str]:
+    """The kinds of access arrangement a candidate's profile holds (empty: none in force)."""
+    if arrangement is None:
+        return set()
+    kinds = {"extra time": arrangement.extra_time_percent > 0, "rest breaks": arrangement.rest_breaks,
+             "reader": arrangement.reader, "separate invigilation": arrangement.separate_invigilation,
+             "modified presentation": bool(arrangement.colour_scheme) or (arrangement.font_size_percent or 100) > 100}
+    return {kind for kind, held in kinds.items() if held}
+
+
+def recorded_groups(text: str | None) -> set[str]:
+    """The groups recorded for a candidate (free text, several separated by ';' or ','), lower-cased."""
+    return {part.strip().lower() for part in (text or "").replace(";", ",").split(",") if part.strip()}
+
+
+def membership_groups(members: list[set[str]], prefix: str) -> dict[str, list[str]]:
+    """One yes/no grouping per label anyone holds: ``prefix + label`` -> (n,) "yes" or "no".
+
+    A learner without the label is in the reference ("no") group, whether or not anything was
+    recorded for them: these records are optional, so "no" means "not recorded as".
+    """
+    labels = sorted(set().union(*members)) if members else []
+    return {prefix + label: ["yes" if label in held else "no" for held in members] for label in labels}
 
 
 def _unit_version_ids(unit_reference: str) -> list[int]:
@@ -131,7 +170,7 @@ def _fill_row(matrix: ResponseMatrix, i: int, attempt: Attempt, column: dict[int
     matrix.groups["sex"].append(candidate.sex or NOT_RECORDED)
     matrix.groups["age band"].append(age_band(candidate.date_of_birth, attempt.created_at.date()))
     matrix.groups["centre"].append(candidate.centre.number)
-    matrix.groups["access arrangement"].append("yes" if arrangements is not None else "no")
+    matrix.groups["access arrangement"].append("yes" if arrangement_kinds(arrangements) else "no")
 
 
 def _seconds_to_first_answer(attempt: Attempt, events: list[tuple[datetime, int]]) -> dict[int, float]:

@@ -15,6 +15,7 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
+from exam_engine.analysis.services.model_fit import DependentPair, ItemFitResult, UnitFit
 from exam_engine.analysis.services.responses import NOT_RECORDED, ResponseMatrix
 from exam_engine.psychometrics import classical, dif
 from exam_engine.psychometrics.ability import eap_many
@@ -24,6 +25,9 @@ from exam_engine.psychometrics.models import ItemParameters, expected_scores
 MIN_CLASSICAL = 30  # responses before facility, correlation and distractors are trusted
 MIN_IRT = 100  # responses before item fit and the observed curve are trusted
 MIN_DIF_GROUP = dif.MIN_GROUP  # learners in each of the focal and reference groups for Mantel-Haenszel
+DIF_MINIMUM_WHY = (f"Mantel-Haenszel needs at least {MIN_DIF_GROUP} learners in each group: spread over five ability "
+                   "strata, fewer leave tables of a handful of learners, whose odds ratio is too uncertain for an "
+                   "ETS category to mean anything (operational programmes often require more)")
 ICC_GROUPS = 6  # ability groups whose observed proportions are drawn over the curve
 CURVE_THETA = np.linspace(-4.0, 4.0, 81)
 
@@ -63,6 +67,7 @@ class DifRow:
     delta: float | None
     p_value: float | None
     category: str | None  # None: too few learners to test
+    refusal: str | None = None  # why it was not tested, when it was not
 
 
 @dataclass
@@ -89,6 +94,8 @@ class ItemStatistics:
     median_seconds: float | None
     exposure: float  # share of the attempts in the matrix that were given the item
     drift: tuple[float, float, int] | None  # (observed, expected facility, responses) since calibration
+    item_fit: ItemFitResult | None = None  # S-X^2, or why there is none
+    dependent: list[DependentPair] = field(default_factory=list)  # Q3 with items sharing its scenario, and flagged
 
     @property
     def small_sample(self) -> bool:
@@ -105,8 +112,9 @@ def abilities(matrix: ResponseMatrix, bank: ItemParameters) -> NDArray[np.float6
 
 
 def item_statistics(matrix: ResponseMatrix, bank: ItemParameters, theta: NDArray[np.float64],
-                    content: VersionContent) -> ItemStatistics:
-    """Every statistic of the workbench's item page for one version (column)."""
+                    content: VersionContent, fit: UnitFit | None = None) -> ItemStatistics:
+    """Every statistic of the workbench's item page for one version (column); S-X^2 and Q3 from the
+    unit's `fit` when given."""
     j = matrix.column(content.version_id)
     took = ~np.isnan(matrix.scores[:, j])
     n = int(took.sum())
@@ -142,6 +150,8 @@ def item_statistics(matrix: ResponseMatrix, bank: ItemParameters, theta: NDArray
         median_seconds=float(np.median(seconds)) if seconds.size else None,
         exposure=n / matrix.n_persons if matrix.n_persons else 0.0,
         drift=_drift(matrix, j, theta, item, content),
+        item_fit=fit.items.get(content.version_id) if fit else None,
+        dependent=fit.pairs_of(content.version_id) if fit else [],
     )
 
 
@@ -215,17 +225,39 @@ def dif_rows(matrix: ResponseMatrix, j: int, theta: NDArray[np.float64], marks: 
     return rows
 
 
+def dif_groups(matrix: ResponseMatrix) -> list[str]:
+    """Each recorded grouping's sizes over the unit's attempts, the reference group (the largest) and which
+    focal groups are too small for DIF on any item (per item, only learners given it count)."""
+    lines = []
+    for name, labels in matrix.groups.items():
+        recorded = [label for label in labels if label != NOT_RECORDED]
+        if not recorded:
+            continue
+        values, counts = np.unique(np.array(recorded, dtype=str), return_counts=True)
+        reference = int(np.argmax(counts))
+        parts = [f"{values[k]} {counts[k]}" + ("" if counts[k] >= MIN_DIF_GROUP else " (too few: not tested)")
+                 for k in range(values.size) if k != reference]
+        if parts:
+            lines.append(f"DIF by {name}: reference {values[reference]} ({counts[reference]} learners); "
+                         + "; ".join(parts))
+    return lines
+
+
 def _dif_row(name: str, focal: str, reference: str, right: NDArray[np.float64], strata: NDArray[np.intp],
              in_focal: NDArray[np.bool_], in_reference: NDArray[np.bool_]) -> DifRow:
     n_focal, n_reference = int(in_focal.sum()), int(in_reference.sum())
     row = DifRow(name, focal, reference, n_focal, n_reference, None, None, None)
     if min(n_focal, n_reference) < MIN_DIF_GROUP:
+        row.refusal = (f"not tested: {n_focal} {focal} and {n_reference} {reference} learners were given it. "
+                       + DIF_MINIMUM_WHY)
         return row
     both = in_focal | in_reference
     result = dif.mantel_haenszel(right[both], in_focal[both], matching=strata[both])
     delta = float(result.delta[0])
     if np.isfinite(delta):
         row.delta, row.p_value, row.category = delta, float(result.p_value[0]), str(result.category[0])
+    else:
+        row.refusal = "no estimate: within the ability strata one group answered it all right or all wrong"
     return row
 
 
