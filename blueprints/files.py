@@ -24,7 +24,7 @@ CRITERION = re.compile(r"^(\d+)\.\d+$")
 ITEM_TYPES = tuple(t.value for t in ItemType)
 FIELDS = {"unit", "title", "mode", "minutes", "total_marks", "cut_theta", "max_exposure", "pretest_slots",
           "max_items_per_criterion", "learning_outcomes", "item_types", "enemy_sets", "information_offsets",
-          "target_fraction", "exposure_edges", "reference_form", "content_only"}
+          "target_fraction", "exposure_edges", "reference_form", "content_only", "test_items"}
 REQUIRED = {"unit", "title", "mode", "minutes", "total_marks", "cut_theta", "max_exposure",
             "max_items_per_criterion", "learning_outcomes", "item_types"}
 
@@ -101,6 +101,7 @@ def parse(data: Any, source: str = "<blueprint>") -> Blueprint:
         exposure_edges=read.numbers(data, "exposure_edges", ()),
         reference_form=tuple(str(item) for item in data.get("reference_form", []) or []),
         content_only=read.flag(data, "content_only"),
+        test_items=read.number(data, "test_items", "", int, 0, 500, 0),
         source=source,
     )
     if not problems:
@@ -183,6 +184,12 @@ def consistency_problems(blueprint: Blueprint) -> list[str]:
     per_mark = min((rule.seconds / MARKS[ItemType(rule.type)] for rule in blueprint.item_types), default=0)
     if blueprint.total_marks * per_mark + blueprint.pretest_seconds > blueprint.seconds:
         problems.append(f"minutes: {blueprint.minutes} cannot hold {blueprint.total_marks} marks and the pretest slots")
+    if blueprint.test_items:
+        fewest = sum(rule.min_items for rule in blueprint.item_types)
+        most = sum(rule.max_items for rule in blueprint.item_types)
+        if not fewest <= blueprint.test_items <= min(most, blueprint.total_marks):
+            problems.append(f"test_items: {blueprint.test_items} items cannot hold {blueprint.total_marks} marks "
+                            f"within the item types' {fewest}-{most} items")
     if list(blueprint.exposure_edges) != sorted(blueprint.exposure_edges):
         problems.append("exposure_edges: must be in increasing order")
     return problems
@@ -232,6 +239,6 @@ def dump(blueprint: Blueprint) -> str:
         "enemy_sets": [list(group) for group in blueprint.enemy_sets],
         "information_offsets": list(blueprint.information_offsets), "target_fraction": blueprint.target_fraction,
         "exposure_edges": list(blueprint.exposure_edges), "reference_form": list(blueprint.reference_form),
-        "content_only": blueprint.content_only,
+        "content_only": blueprint.content_only, "test_items": blueprint.test_items,
     }
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

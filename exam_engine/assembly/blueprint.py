@@ -66,6 +66,9 @@ class Blueprint:
     minutes : the test's time; the expected answering time of its items (scored and
         pretest) must fit in it.
     total_marks : scored marks of every test, exactly.
+    test_items : scored items of every test, exactly (0: any number). With `total_marks` it fixes
+        how many one-mark and two-mark items a test holds, so an adaptive test's length is known
+        from its first item.
     cut_theta : pass mark on the ability scale (logits); its equivalent in marks on the
         reference form follows from that form's test characteristic curve.
     outcomes : per learning outcome minimum and maximum marks (every LO is assessed).
@@ -108,6 +111,7 @@ class Blueprint:
     exposure_edges: tuple[float, ...] = ()
     reference_form: tuple[str, ...] = ()
     content_only: bool = False
+    test_items: int = 0
     source: str = field(default="", compare=False, repr=False)
 
     @property

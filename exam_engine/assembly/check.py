@@ -29,6 +29,8 @@ def breaches(blueprint: Blueprint, pool: ItemPool, scored: Sequence[str], pretes
     total = sum(marks.values())
     if total != blueprint.total_marks:
         found.append(f"total marks {total}, blueprint sets {blueprint.total_marks}")
+    if blueprint.test_items and len(scored) != blueprint.test_items:
+        found.append(f"{len(scored)} scored items, blueprint sets {blueprint.test_items}")
     lo_of = blueprint.criteria
     per_lo: Counter[str] = Counter()
     per_ac: Counter[str] = Counter()

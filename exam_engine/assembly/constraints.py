@@ -4,6 +4,7 @@ Variable ``x_i = 1`` puts item ``i`` in the test. The rows (van der Linden, 2005
 *Linear Models for Optimal Test Design*, ch. 3) are::
 
     sum_i marks_i x_i                     = total marks
+              sum_i x_i                   = test items            (where the blueprint fixes them)
     min_LO <= sum_{i in LO} marks_i x_i  <= max_LO        (every learning outcome)
               sum_{i in AC} x_i          <= max per AC    (every criterion)
     min_T  <= sum_{i of type T} x_i      <= max_T         (item-type mix)
@@ -106,6 +107,12 @@ class RuleLayout:
         rows: list[NDArray[np.float64]] = [marks[None, :]]
         lower, upper = [float(bp.total_marks)], [float(bp.total_marks)]
         names, kinds = ["total marks"], ["total"]
+        if bp.test_items:
+            rows.append(np.ones((1, candidates.size)))
+            lower.append(float(bp.test_items))
+            upper.append(float(bp.test_items))
+            names.append("test items")
+            kinds.append("length")
         lo = self.outcome[candidates]
         for k, rule in enumerate(bp.outcomes):
             rows.append((marks * (lo == k))[None, :])

@@ -116,3 +116,17 @@ def test_no_free_item_left_means_only_the_items_given(engine):
     nothing = np.zeros(engine.pool.size, bool)
     given = np.array([3, 9], np.int64)
     assert layout.candidates(nothing, given, np.ones(engine.pool.size)).tolist() == [3, 9]
+
+
+
+def test_a_fixed_number_of_items_holds_in_every_sitting_and_is_checked():
+    pool = random_pool(120, seed=5)
+    given = {}
+    for items in (10, 12):  # 12 marks: two two-mark items and eight one-mark, or twelve one-mark
+        engine = Engine(small_blueprint(test_items=items), pool)
+        for seed in range(3):
+            record = sit(engine, Mode.CAT, answers(pool, seed), seed, Eligibility.everything(pool.size))
+            assert len(record.scored_items) == items
+            assert breaches(engine.blueprint, pool, record.scored_items, record.pretest_items, pool) == []
+        given[items] = record.scored_items
+    assert "12 scored items, blueprint sets 10" in breaches(small_blueprint(test_items=10), pool, given[12])

@@ -12,7 +12,7 @@ from exam_engine.assembly.simulator import METRICS
 from exam_engine.cli import cli
 from item_bank.items.pools import unit_pools
 from item_bank.items.services import load_bank
-from tests.item_bank.test_item_files import SBA_ITEM
+from tests.item_bank.test_item_files import MR_ITEM, SBA_ITEM
 
 UNIT_2 = {"1": 5, "2": 3, "3": 6, "4": 2}
 
@@ -29,7 +29,7 @@ def run(app):
 
 @pytest.fixture
 def bank_csv(tmp_path) -> Path:
-    """Seven items per criterion of Unit 2 (3PL), two pretest rows, one enemy pair."""
+    """Seven items per criterion of Unit 2 (six 3PL one-mark, one GPCM two-mark), two pretest rows, one enemy pair."""
     rng = np.random.default_rng(7)
     path = tmp_path / "bank.csv"
     with path.open("w", newline="") as handle:
@@ -37,8 +37,11 @@ def bank_csv(tmp_path) -> Path:
         writer.writerow(["item", "lo", "ac", "marks", "a", "b", "c", "enemy", "status"])
         for n, ac in enumerate(_criteria() * 7):
             enemy = "E1" if n in (0, 16) else ""
-            writer.writerow([f"I{n:03d}", ac.split(".")[0], ac, 1, f"{rng.lognormal(0, 0.3):.3f}",
-                             f"{rng.normal():.3f}", f"{rng.uniform(0, 0.25):.3f}", enemy, ""])
+            a, b, c = rng.lognormal(0, 0.3), rng.normal(), rng.uniform(0, 0.25)
+            two = n >= len(_criteria()) * 6  # the seventh round: two-mark items (the blueprint fixes the count)
+            writer.writerow([f"I{n:03d}", ac.split(".")[0], ac, 2 if two else 1, f"{a:.3f}",
+                             f"{b - 0.4:.3f};{b + 0.4:.3f}" if two else f"{b:.3f}", 0 if two else f"{c:.3f}",
+                             enemy, ""])
         writer.writerow(["P001", "1", "1.1", 1, 1.0, 0.0, 0.1, "", "pretest"])
         writer.writerow(["P002", "2", "2.1", 1, 1.0, 0.5, 0.1, "", "pretest"])
     return path
@@ -50,11 +53,11 @@ def test_simulate_prints_and_writes_every_figure_and_replay_reproduces_a_record(
                  "--seed", "3", "--mode", "cat", "--json", str(out), "--records", str(records))
     assert result.exit_code == 0, result.output
     figures = json.loads(out.read_text())
-    assert set(METRICS) <= set(figures) and figures["violations"] == 0 and figures["test_length_mean"] == 30
+    assert set(METRICS) <= set(figures) and figures["violations"] == 0 and figures["test_length_mean"] == 24
     assert all(name in result.output for name in METRICS)
     replayed = run("replay", "--record", str(records), "--index", "2", "--bank", str(bank_csv))
     assert replayed.exit_code == 0, replayed.output
-    assert "Reproduced: 32 items in the recorded order" in replayed.output
+    assert "Reproduced: 26 items in the recorded order" in replayed.output
     assert "most informative free item of the shadow test" in replayed.output
 
 
@@ -79,6 +82,7 @@ def test_blueprint_check_on_a_csv_bank(run, bank_csv):
 def test_blueprint_check_reports_an_infeasible_blueprint(run, bank_csv, tmp_path):
     data = yaml.safe_load(Path("blueprints/data/unit2-Y-506-2152.yaml").read_text())
     data["max_items_per_criterion"] = 1  # 16 criteria, one item each, cannot make 30 marks
+    del data["test_items"]  # so that the criterion rule alone is to blame
     path = tmp_path / "strict.yaml"
     path.write_text(yaml.safe_dump(data))
     result = run("blueprint-check", str(path), "--bank", str(bank_csv))
@@ -91,7 +95,8 @@ def _write_item_files(root: Path) -> Path:
     unit_dir.mkdir(parents=True)
     ratings = ("easy", "medium", "hard")
     for ac in _criteria():
-        items = [{**SBA_ITEM, "id": f"T-AC{ac}-{k:02d}", "criteria": [f"AC{ac}"], "amplification": [f"AC{ac}/1"],
+        items = [{**(MR_ITEM if k == 5 else SBA_ITEM), "id": f"T-AC{ac}-{k:02d}", "criteria": [f"AC{ac}"],
+                  "amplification": [f"AC{ac}/1"],
                   "scenario": None, "enemy_set": "cue-1" if (ac, k) in (("1.1", 1), ("1.2", 1)) else None,
                   "difficulty_rating": ratings[k % 3],
                   "status": "approved_for_pretest" if k == 6 else "live"} for k in range(7)]

@@ -66,6 +66,14 @@ def test_rules_that_contradict_each_other_are_refused(data):
     assert any(p.startswith("total_marks: 50 is outside the outcomes' range") for p in problems)
 
 
+def test_a_number_of_items_the_marks_cannot_fill_is_refused(data):
+    assert load(UNIT_2).test_items == 24  # the adaptive test's length is fixed, so known from its first item
+    for items in (31, 200):  # more one-mark items than marks; more items than the types allow
+        bad = copy.deepcopy(data)
+        bad["test_items"] = items
+        assert any(p.startswith(f"test_items: {items} items cannot hold 30 marks") for p in _problems(bad))
+
+
 def test_an_outcome_that_may_go_unassessed_is_refused(data):
     bad = copy.deepcopy(data)
     bad["learning_outcomes"][3]["min_marks"] = 0

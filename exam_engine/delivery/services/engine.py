@@ -292,10 +292,13 @@ def planned_length(snapshot: Snapshot, step: Step, planned: int) -> int:
 def _planned_length(engine: Engine, snapshot: Snapshot, step: Step, planned: int) -> int:
     """The scored items of the step's shadow test (a whole test meeting every rule, the items given
     included) and the sitting's pretest items; so when the last scored item is chosen, the length is
-    exact. A pretest step chooses no shadow test: `planned` stands."""
+    exact; where the blueprint fixes the number of items (`Blueprint.test_items`), it is exact from the
+    first. A pretest step chooses no shadow test: `planned` stands."""
+    pretest, _ = start(engine, np.random.default_rng(snapshot.seed), sorted(snapshot.seen))
+    if engine.blueprint.test_items:
+        return engine.blueprint.test_items + len(pretest)
     if step.pretest or not step.shadow_test:
         return max(planned, step.position)
-    pretest, _ = start(engine, np.random.default_rng(snapshot.seed), sorted(snapshot.seen))
     return len(step.shadow_test) + len(pretest)
 
 
