@@ -9,6 +9,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -16,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from tests.conftest import unavailable
-from tests.delivery.factory import UNIT, blueprint, make_items
+from tests.delivery.factory import UNIT, Setup, blueprint, make_items, make_sitting
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -83,3 +84,14 @@ def runner_bank(app: Flask) -> Iterator[Callable[[str, int], None]]:
     yield choose
     app.config["DELIVERY_BLUEPRINTS"] = {}
     app.config["RUNNER_POLL_SECONDS"] = 15
+
+
+@pytest.fixture
+def sitting_for(runner_bank: Callable[[str, int], None], make_user: Callable[..., Any]) -> Callable[..., Setup]:
+    """A present candidate (`make_sitting`'s keyword arguments) for a test of the mode and length asked."""
+
+    def build(mode: str, items: int = 4, **kwargs: Any) -> Setup:
+        runner_bank(mode, items)
+        return make_sitting(make_user, **kwargs)
+
+    return build

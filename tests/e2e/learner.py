@@ -55,7 +55,9 @@ def answer_current(page: Page) -> None:
     """Answer the question on screen by keyboard-reachable controls, whatever its type."""
     body = page.locator("#item-body")
     selects = body.locator("select")
-    if selects.count():
+    if body.locator(".order-list").count():
+        body.locator("button.move-down").first.click()
+    elif selects.count():
         for n in range(selects.count()):
             selects.nth(n).select_option(str(n + 1))
     elif body.locator("input[type=checkbox]").count():

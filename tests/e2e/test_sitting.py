@@ -12,20 +12,11 @@ from exam_engine.core.extensions import db
 from exam_engine.delivery.models import AnswerEvent, Attempt, Response
 from invigilation.models.sessions import Pause, PauseReason, Sitting
 from invigilation.states import SittingState
-from tests.delivery.factory import KEY, make_sitting, shift_start
+from tests.delivery.factory import KEY, shift_start
 from tests.e2e.accessibility import blocking_violations
 from tests.e2e.learner import answer_current, confirm_and_start, sign_in_with_code, submit, unlock_with_session_key
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def sitting_for(runner_bank, make_user):
-    def build(mode: str, items: int = 4, **kwargs):
-        runner_bank(mode, items)
-        return make_sitting(make_user, **kwargs)
-
-    return build
 
 
 def accessible(page: Page) -> None:
@@ -84,7 +75,9 @@ def test_linear_on_the_fly_test_survives_losing_the_network_and_a_pause(page: Pa
     expect(page.get_by_role("heading", name="Question 2 of 3")).to_be_visible()
     page.context.set_offline(True)
     body = page.locator("#item-body")
-    if body.locator("select").count():
+    if body.locator(".order-list").count():
+        body.locator("button.move-down").first.click()
+    elif body.locator("select").count():
         body.locator("select").nth(0).select_option("1")
         for n in range(1, body.locator("select").count()):
             body.locator("select").nth(n).select_option(str(n + 1))

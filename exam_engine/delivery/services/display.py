@@ -3,7 +3,8 @@
 Everyone has the standard scheme at 100%. A candidate with a colour-scheme arrangement
 may choose any of the schemes (and starts on the closest to the one recorded); a
 candidate with a font-size arrangement may choose any size up to the one recorded (and
-starts on it). The choice is kept in the learner's signed session, per attempt.
+starts on it). The choice is kept in the learner's signed session, per attempt. A candidate with a
+reader arrangement has the questions read aloud on request, by the browser's own speech synthesis.
 """
 
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ class Display:
     size: int
     schemes: tuple[str, ...]
     sizes: tuple[int, ...]
+    reader: bool = False  # a reader arrangement: the player reads questions aloud on request
 
     @property
     def css_classes(self) -> str:
@@ -58,7 +60,7 @@ def recorded_display(arrangements: AccessArrangement | None) -> Display:
     if arrangements is not None and arrangements.font_size_percent:
         sizes = tuple(s for s in SIZES if s <= arrangements.font_size_percent)
         size = max(sizes)
-    return Display(scheme, size, schemes, sizes)
+    return Display(scheme, size, schemes, sizes, bool(arrangements and arrangements.reader))
 
 
 def display_for(attempt_id: int, arrangements: AccessArrangement | None) -> Display:
@@ -70,7 +72,7 @@ def display_for(attempt_id: int, arrangements: AccessArrangement | None) -> Disp
         scheme = chosen["colour_scheme"]
     if chosen.get("font_size") in sizes:
         size = chosen["font_size"]
-    return Display(scheme, size, schemes, sizes)
+    return Display(scheme, size, schemes, sizes, recorded.reader)
 
 
 def choose(attempt_id: int, arrangements: AccessArrangement | None, scheme: str | None, size: int | None) -> Display:

@@ -181,6 +181,7 @@
     });
   }
   function render(item) {
+    stopReading();
     state.item = item;
     var answer = currentAnswer(item), body = $("item-body");
     $("item-heading").textContent = "Question " + item.position + " of " + planned;
@@ -220,20 +221,7 @@
         wrap.appendChild(label); wrap.appendChild(select); fieldset.appendChild(wrap);
       });
     } else if (item.type === "ordering") {
-      var order = Array.isArray(answer) ? answer : [];
-      item.options.forEach(function (o) {
-        var wrap = document.createElement("div"), select = document.createElement("select"), label = document.createElement("label");
-        wrap.className = "option"; select.id = name + "-" + o.id; select.dataset.option = o.id;
-        label.htmlFor = select.id; label.textContent = o.id + ". " + o.text;
-        var blank = document.createElement("option"); blank.value = ""; blank.textContent = "Position"; select.appendChild(blank);
-        for (var p = 1; p <= item.options.length; p++) {
-          var choice = document.createElement("option"); choice.value = String(p); choice.textContent = String(p);
-          if (order.indexOf(o.id) === p - 1) { choice.selected = true; }
-          select.appendChild(choice);
-        }
-        select.addEventListener("change", changed);
-        wrap.appendChild(select); wrap.appendChild(label); fieldset.appendChild(wrap);
-      });
+      drawOrdering(item, answer, fieldset, name);
     } else {
       var type = item.type === "single_best_answer" ? "radio" : "checkbox";
       item.options.forEach(function (o) {
@@ -250,6 +238,57 @@
     if ($("previous")) { $("previous").disabled = item.position <= 1; }
     if ($("next")) { $("next").disabled = item.position >= planned; }
     if ($("advance")) { $("advance").disabled = item.position >= planned; $("advance").hidden = item.position >= planned; }
+  }
+  /* Ordering: the statements as a list in the learner's order, moved by "Move up" / "Move down" (keyboard)
+     or by dragging; every move is saved. Until the first move the item is unanswered; "Keep this order"
+     answers it with the order shown. */
+  function drawOrdering(item, answer, fieldset, name) {
+    var text = {}, order = Array.isArray(answer) && answer.length === item.options.length ? answer.slice()
+      : item.options.map(function (o) { return o.id; });
+    item.options.forEach(function (o) { text[o.id] = o.text; });
+    var help = document.createElement("p"), list = document.createElement("ol"), keep = document.createElement("button");
+    help.id = name + "-order-help"; help.className = "order-help";
+    help.textContent = "Use Move up and Move down, or drag a statement, to put them in order. Each change is saved.";
+    fieldset.setAttribute("aria-describedby", "stem " + help.id);
+    list.className = "order-list"; list.id = name + "-order";
+    keep.type = "button"; keep.className = "button button--plain"; keep.id = name + "-keep"; keep.textContent = "Keep this order";
+    keep.hidden = Array.isArray(answer);
+    function save() { keep.hidden = true; record(item.position, order.slice()); }
+    function move(from, to, control) {
+      if (to < 0 || to >= order.length) { return; }
+      var id = order.splice(from, 1)[0]; order.splice(to, 0, id);
+      draw(); save();
+      announce("Statement " + id + " is now " + (to + 1) + " of " + order.length + ".");
+      var again = list.querySelector('[data-id="' + id + '"] .' + control);
+      (again && !again.disabled ? again : list.querySelector('[data-id="' + id + '"] button:not(:disabled)')).focus();
+    }
+    function draw() {
+      list.textContent = "";
+      order.forEach(function (id, index) {
+        var li = document.createElement("li"), label = document.createElement("span"), up = document.createElement("button"),
+          down = document.createElement("button");
+        li.className = "order-item"; li.draggable = true; li.dataset.id = id;
+        label.className = "order-text"; label.textContent = id + ". " + text[id];
+        up.type = down.type = "button"; up.className = "button button--plain button--small move-up";
+        down.className = "button button--plain button--small move-down";
+        up.textContent = "Move up"; down.textContent = "Move down";
+        up.setAttribute("aria-label", "Move " + id + " up"); down.setAttribute("aria-label", "Move " + id + " down");
+        up.disabled = index === 0; down.disabled = index === order.length - 1;
+        up.addEventListener("click", function () { move(index, index - 1, "move-up"); });
+        down.addEventListener("click", function () { move(index, index + 1, "move-down"); });
+        li.addEventListener("dragstart", function (event) { event.dataTransfer.setData("text/plain", id); });
+        li.addEventListener("dragover", function (event) { event.preventDefault(); });
+        li.addEventListener("drop", function (event) {
+          event.preventDefault();
+          var from = order.indexOf(event.dataTransfer.getData("text/plain"));
+          if (from >= 0 && from !== index) { move(from, index, "move-up"); }
+        });
+        li.appendChild(label); li.appendChild(up); li.appendChild(down); list.appendChild(li);
+      });
+    }
+    keep.addEventListener("click", save);
+    draw();
+    fieldset.appendChild(help); fieldset.appendChild(list); fieldset.appendChild(keep);
   }
   function changed() {
     var item = state.item, fieldset = $("item-body").querySelector("fieldset"), answer;
@@ -268,14 +307,6 @@
         $("item-message").textContent = "Use each option for one statement only: change the other statement first."; return; }
       $("item-message").textContent = "";
       if (!taken.length) { answer = null; }
-    } else {
-      var positions = {};
-      fieldset.querySelectorAll("select").forEach(function (s) { if (s.value) { positions[s.dataset.option] = parseInt(s.value, 10); } });
-      var ids = Object.keys(positions), used = ids.map(function (k) { return positions[k]; });
-      if (ids.length < item.options.length || new Set(used).size !== used.length) {
-        $("item-message").textContent = "Give each statement a different position to save this answer."; return; }
-      $("item-message").textContent = "";
-      answer = ids.sort(function (a, b) { return positions[a] - positions[b]; });
     }
     record(item.position, answer);
   }
@@ -358,6 +389,29 @@
     waitForSaves().then(function () { return request("POST", api + "/submit"); }).then(function (r) {
       if (r.ok) { finish(); } else { $("submit-yes").disabled = false; warn(r.data.message); }
     });
+  });
+  /* Read aloud (a reader arrangement): the question, its instruction and each option, by the browser's own
+     speech synthesis (nothing leaves the computer); pressing again stops it, as does moving on. */
+  function spokenText(item) {
+    var parts = ["Question " + item.position + ", " + item.marks + (item.marks === 1 ? " mark." : " marks.")];
+    if (item.scenario) { parts.push(item.scenario.title + ". " + $("scenario-text").textContent); }
+    parts.push($("stem").textContent, item.instruction);
+    if (item.type === "matching") { item.premises.forEach(function (p, n) { parts.push("Statement " + (n + 1) + ". " + p.text); }); }
+    item.options.forEach(function (o) { parts.push("Option " + o.id + ". " + o.text); });
+    return parts.join(" ");
+  }
+  function stopReading() {
+    if (window.speechSynthesis) { window.speechSynthesis.cancel(); }
+    if ($("read-aloud")) { $("read-aloud").setAttribute("aria-pressed", "false"); $("read-aloud").textContent = "Read aloud"; }
+  }
+  on("read-aloud", function () {
+    if (!window.speechSynthesis) { warn("This computer cannot read aloud: ask your invigilator."); return; }
+    if ($("read-aloud").getAttribute("aria-pressed") === "true") { stopReading(); return; }
+    var utterance = new SpeechSynthesisUtterance(spokenText(state.item));
+    utterance.lang = "en-GB";
+    utterance.onend = stopReading;
+    $("read-aloud").setAttribute("aria-pressed", "true"); $("read-aloud").textContent = "Stop reading";
+    window.speechSynthesis.speak(utterance);
   });
   /* Help is a small dialog: the message box empties once the invigilator has it. */
   on("help-open", function () { $("alert-state").textContent = ""; $("help-dialog").showModal(); $("alert-message").focus(); });
