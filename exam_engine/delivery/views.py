@@ -27,7 +27,7 @@ from exam_engine.delivery.services.sittings import SIGN_IN_STATES
 from invigilation.models.sessions import Sitting
 from invigilation.services.access import can_view
 from invigilation.services.lockdown import requires_safe_exam_browser
-from invigilation.services.report import local
+from invigilation.services.report import local, stamp_text
 from invigilation.states import SittingState
 
 bp = Blueprint("delivery", __name__, url_prefix="/learner", template_folder="templates")
@@ -215,11 +215,12 @@ def safe_exam_browser_closed() -> str:
 @reports_bp.route("/sittings/<int:sitting_id>/reconciliation")
 @roles_required(Role.INVIGILATOR, Role.CENTRE_ADMIN, Role.AWARDING_BODY_ADMIN)
 def invigilator_reconciliation(sitting_id: int) -> str:
-    """The invigilator's copy of a sitting's reconciliation report (linked from the session report)."""
+    """The invigilator's copy of a sitting's reconciliation report, in UK time (linked from the register, the
+    dashboard and the session report; its page is invigilation's, beside them)."""
     sitting = db.session.get(Sitting, sitting_id)
     if sitting is None or not can_view(current_user, sitting.session):
         abort(404)
     attempt = attempts.attempt_of(sitting)
-    return render_template("delivery/reconciliation.html", sitting=sitting, attempt=attempt,
+    return render_template("invigilation/reconciliation.html", sitting=sitting, attempt=attempt, uk=stamp_text,
                            report=submission.reconciliation(attempt) if attempt else None)
 

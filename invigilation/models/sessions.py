@@ -303,10 +303,18 @@ class Alert(Model):
     message: Mapped[str] = mapped_column(Text)
     raised_at: Mapped[datetime]
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
-    dismissed_at: Mapped[datetime | None]
+    dismissed_at: Mapped[datetime | None]  # resolved without an incident (with a note, since 0020)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
 
     sitting: Mapped[Sitting] = relationship(back_populates="alerts")
+    resolved_by: Mapped[User | None] = relationship()
 
     @property
     def is_open(self) -> bool:
+        """Not yet dealt with: neither made an incident nor resolved with a note."""
         return self.incident_id is None and self.dismissed_at is None
+
+    @property
+    def about(self) -> str:
+        return "sign-in" if self.kind is AlertKind.SIGN_IN else f"item {self.item_ref or '–'}"

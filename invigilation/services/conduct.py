@@ -30,7 +30,7 @@ from invigilation.models.sessions import (
 )
 from invigilation.services.access import can_void
 from invigilation.services.event_log import append_event
-from invigilation.services.incidents import add_incident
+from invigilation.services.incidents import add_incident, open_alerts
 from invigilation.services.timing import timing
 from invigilation.states import ACTIVE_STATES, SittingState, check_transition
 
@@ -360,6 +360,13 @@ def sign_register(session: TestSession, invigilator: User, note: str | None = No
     if session.signed_off_at is not None:
         signer = session.signed_off_by.display_name if session.signed_off_by else "another invigilator"
         raise InvigilationError(f"the register was already signed by {signer}")
+    unresolved = open_alerts(session)
+    if unresolved:
+        listed = "; ".join(f"{a.sitting.candidate.name}, {a.about}: {a.message[:60]}" for a in unresolved)
+        raise InvigilationError(
+            f"{len(unresolved)} alert{'s are' if len(unresolved) > 1 else ' is'} not dealt with ({listed}); "
+            "on the session report make each an incident or resolve it with a note saying what was done, "
+            "then sign")
     session.signed_off_by_id, session.signed_off_at = invigilator.id, now
     session.sign_off_note = (note or "").strip() or None
     append_event(session.id, "register.signed", {"note": session.sign_off_note}, invigilator, at=now)

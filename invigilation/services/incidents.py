@@ -85,12 +85,22 @@ def alert_to_incident(alert: Alert, invigilator: User, category: IncidentCategor
     return incident
 
 
-def dismiss_alert(alert: Alert, invigilator: User, now: datetime | None = None) -> None:
+def resolve_alert(alert: Alert, invigilator: User, note: str, now: datetime | None = None) -> None:
+    """Deal with an alert without an incident, saying what was done (e.g. "picture reloaded; no time lost")."""
     if not alert.is_open:
         raise InvigilationError("this alert has already been dealt with")
-    alert.dismissed_at = now or utcnow()
-    append_event(alert.sitting.session_id, "alert.dismissed", {"alert": alert.id}, invigilator)
+    note = (note or "").strip()
+    if not note:
+        raise InvigilationError("say what was done about the alert (or make it an incident)")
+    alert.dismissed_at, alert.resolved_by_id, alert.resolution_note = now or utcnow(), invigilator.id, note
+    append_event(alert.sitting.session_id, "alert.resolved", {"alert": alert.id, "note": note}, invigilator,
+                 at=alert.dismissed_at)
     db.session.flush()
+
+
+def open_alerts(session: TestSession) -> list[Alert]:
+    """The session's alerts nobody has dealt with yet, oldest first: each blocks the register's sign-off."""
+    return sorted((a for s in session.sittings for a in s.alerts if a.is_open), key=lambda a: (a.raised_at, a.id))
 
 
 @dataclass(frozen=True)

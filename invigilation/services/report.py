@@ -1,12 +1,12 @@
 """What invigilators read: the live dashboard's rows and the session report (page and CSV)."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from exam_engine.core.database import utcnow
 from exam_engine.core.downloads import csv_text
-from invigilation.models.sessions import Incident, Sitting, TestSession
+from invigilation.models.sessions import Alert, Incident, Sitting, TestSession
 from invigilation.services.lockdown import requires_safe_exam_browser
 from invigilation.services.progress import sitting_progress
 from invigilation.services.seats import failed_sign_ins
@@ -30,7 +30,39 @@ def local(moment: datetime) -> datetime:
 
 
 def time_text(moment: datetime | None) -> str:
+    """UK time of day to the second, as the room's clock shows it ("14:05:32"); "" for none."""
     return local(moment).strftime("%H:%M:%S") if moment else ""
+
+
+def minute_text(moment: datetime | None) -> str:
+    """UK time of day to the minute ("14:05")."""
+    return local(moment).strftime("%H:%M") if moment else ""
+
+
+def date_text(moment: datetime | None) -> str:
+    """The UK date ("Mon 23 Nov 2026")."""
+    return local(moment).strftime("%a %d %b %Y") if moment else ""
+
+
+def moment_text(moment: datetime | None) -> str:
+    """UK date and time to the minute ("Mon 23 Nov 2026 14:05"), for times on another day than the page's."""
+    return local(moment).strftime("%a %d %b %Y %H:%M") if moment else ""
+
+
+def stamp_text(iso: str) -> str:
+    """An ISO 8601 time stamp stored as text (a signed head's), shown as UK date and time to the second."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return local(moment).strftime("%a %d %b %Y %H:%M:%S") if moment.tzinfo else iso
+
+
+def utc_text(moment: datetime | None) -> str:
+    """ISO 8601 in UTC to the second ("2026-11-23T14:05:32Z"): for machine-readable columns only."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def dashboard_rows(session: TestSession, now: datetime | None = None) -> list[dict[str, object]]:
@@ -60,6 +92,7 @@ def dashboard_rows(session: TestSession, now: datetime | None = None) -> list[di
             "browser": browser_check_text(sitting) if checked else "",
             "open_alerts": [{"id": a.id, "kind": a.kind.value, "item": a.item_ref, "message": a.message,
                              "raised_at": time_text(a.raised_at)} for a in sitting.alerts if a.is_open],
+            "reconciliation": sitting.started_at is not None,
         })
     return rows
 
@@ -83,6 +116,8 @@ class ReportRow:
     extra_time: list[str]
     exits: list[str]
     incidents: list[Incident]
+    alerts: list[str]  # every alert and what was done about it
+    unresolved_alerts: list[Alert]
     outcome: str
 
 
@@ -108,9 +143,22 @@ def report_rows(session: TestSession) -> list[ReportRow]:
                    + (f"escorted by {e.escort}, back {time_text(e.returned_at)}" if e.escort
                       else "unescorted (test ended)") for e in sitting.exits],
             incidents=[i for i in session.incidents if sitting in i.sittings],
+            alerts=[alert_text(a) for a in sitting.alerts],
+            unresolved_alerts=[a for a in sitting.alerts if a.is_open],
             outcome=sitting.state.label + (f": {sitting.outcome_reason}" if sitting.outcome_reason else ""),
         ))
     return rows
+
+
+def alert_text(alert: Alert) -> str:
+    """An alert and what became of it, e.g. "10:32:05 item U2-001: picture missing (resolved 10:33:10 by …: …)"."""
+    said = f"{time_text(alert.raised_at)} {alert.about}: {alert.message}"
+    if alert.incident_id is not None:
+        return f"{said} (made incident #{alert.incident_id})"
+    if alert.dismissed_at is not None:
+        who = f" by {alert.resolved_by.display_name}" if alert.resolved_by else ""
+        return f"{said} (resolved {time_text(alert.dismissed_at)}{who}: {alert.resolution_note or 'no note'})"
+    return f"{said} (NOT DEALT WITH)"
 
 
 def _arrival(sitting: Sitting) -> str:
@@ -121,18 +169,22 @@ def _arrival(sitting: Sitting) -> str:
     return f"{time_text(sitting.arrived_at)} ({lateness})"
 
 
-CSV_COLUMNS = ["candidate_number", "candidate", "unit", "workstation", "scheduled_start", "scheduled_finish",
-               "arrived", "actual_start", "actual_finish", "pauses", "extra_time", "exits", "incidents", "outcome"]
+CSV_COLUMNS = ["candidate_number", "candidate", "unit", "workstation", "date", "scheduled_start",
+               "scheduled_finish", "arrived", "actual_start", "actual_finish", "pauses", "extra_time", "exits",
+               "incidents", "alerts", "unresolved_alerts", "outcome", "scheduled_start_utc", "scheduled_finish_utc",
+               "actual_start_utc", "actual_finish_utc"]
+"""Human columns read in UK time (Europe/London); the `_utc` columns are ISO 8601 UTC for machines."""
 
 
 def report_csv(session: TestSession) -> str:
     rows = [[
         row.sitting.candidate.candidate_number, row.sitting.candidate.name, row.sitting.unit.unit_reference,
-        row.sitting.workstation.label if row.sitting.workstation else "",
-        row.scheduled_start.isoformat(), row.scheduled_finish.isoformat(), row.arrived,
-        row.actual_start.isoformat() if row.actual_start else "",
-        row.actual_finish.isoformat() if row.actual_finish else "",
+        row.sitting.workstation.label if row.sitting.workstation else "", date_text(row.scheduled_start),
+        minute_text(row.scheduled_start), minute_text(row.scheduled_finish), row.arrived,
+        time_text(row.actual_start), time_text(row.actual_finish),
         "; ".join(row.pauses), "; ".join(row.extra_time), "; ".join(row.exits),
-        "; ".join(f"#{i.id} {i.category.label}" for i in row.incidents), row.outcome,
+        "; ".join(f"#{i.id} {i.category.label}" for i in row.incidents), "; ".join(row.alerts),
+        len(row.unresolved_alerts), row.outcome, utc_text(row.scheduled_start), utc_text(row.scheduled_finish),
+        utc_text(row.actual_start), utc_text(row.actual_finish),
     ] for row in report_rows(session)]
     return csv_text(CSV_COLUMNS, rows)

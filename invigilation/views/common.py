@@ -15,9 +15,17 @@ from exam_engine.core.converters import DATABASE_INT_MAX
 from exam_engine.core.extensions import db
 from invigilation.models.sessions import Alert, Incident, Sitting, TestSession
 from invigilation.services.access import can_view
+from invigilation.services.report import moment_text
 
 bp = Blueprint("invigilation", __name__, url_prefix="/invigilation", template_folder="../templates")
 Check = Callable[[User, TestSession], bool]
+
+
+@bp.app_template_filter("uk_time")
+def uk_time(moment: datetime | None) -> str:
+    """A stored (UTC) moment as UK date and time to the minute, e.g. "Mon 23 Nov 2026 14:05"."""
+    return moment_text(moment)
+
 Record = TypeVar("Record")
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,10}")
 

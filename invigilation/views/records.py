@@ -16,9 +16,23 @@ from invigilation.models.sessions import Incident, IncidentCategory, SessionStat
 from invigilation.services.access import can_conduct, visible_sessions
 from invigilation.services.conduct import expire_overdue
 from invigilation.services.event_log import session_records, verify_log
-from invigilation.services.incidents import alert_to_incident, dismiss_alert, malpractice_report, record_incident
+from invigilation.services.incidents import (
+    alert_to_incident,
+    malpractice_report,
+    open_alerts,
+    record_incident,
+    resolve_alert,
+)
 from invigilation.services.lockdown import requires_safe_exam_browser
-from invigilation.services.report import CENTRE_TIME_ZONE, dashboard_rows, local, report_csv, report_rows, time_text
+from invigilation.services.report import (
+    CENTRE_TIME_ZONE,
+    dashboard_rows,
+    local,
+    report_csv,
+    report_rows,
+    stamp_text,
+    time_text,
+)
 from invigilation.services.sessions import ratio_warning
 from invigilation.services.signing import signature_problems, signed_heads
 from invigilation.views.common import (
@@ -94,15 +108,18 @@ def incident(incident_id: int) -> str:
                            verification=verify_log(found.session_id) if report else None)
 
 
+ALERT_PAGES = {"dashboard": "invigilation.dashboard", "report": "invigilation.report"}
+
+
 @bp.route("/alerts/<int:alert_id>/<action>", methods=["POST"])
 @roles_required(Role.INVIGILATOR)
 def alert_action(alert_id: int, action: str) -> BaseResponse:
     alert = load_alert(alert_id, can_conduct)
     session_id = alert.sitting.session_id
     try:
-        if action == "dismiss":
-            dismiss_alert(alert, current_user)
-            flash("Alert dismissed.", "success")
+        if action == "resolve":
+            resolve_alert(alert, current_user, form_text("note"))
+            flash(f"Alert from {alert.sitting.candidate.name} resolved.", "success")
         elif action == "incident":
             made = alert_to_incident(alert, current_user, _category())
             return back_to("invigilation.incident", incident_id=made.id)
@@ -110,7 +127,7 @@ def alert_action(alert_id: int, action: str) -> BaseResponse:
             abort(404)
     except ValueError as error:
         failed(error)
-    return back_to("invigilation.dashboard", session_id=session_id)
+    return back_to(ALERT_PAGES.get(form_text("back"), "invigilation.dashboard"), session_id=session_id)
 
 
 @bp.route("/oversight")
@@ -128,7 +145,8 @@ def oversight() -> str:
 def report(session_id: int) -> str:
     session = load_session(session_id)
     return render_template("invigilation/report.html", session=session, rows=report_rows(session), local=local,
-                           time_text=time_text, conduct=can_conduct(current_user, session),
+                           time_text=time_text, stamp_text=stamp_text, conduct=can_conduct(current_user, session),
+                           unresolved=open_alerts(session),
                            verification=verify_log(session.id), signed=signed_heads(session.id)[-1:],
                            signature_problems=signature_problems(session.id, session_records(session.id)))
 

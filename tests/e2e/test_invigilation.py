@@ -11,7 +11,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
-from invigilation.services.report import time_text
+from invigilation.services.report import time_text, utc_text
 from invigilation.states import SittingState
 from tests.e2e import staff
 from tests.e2e.accessibility import blocking_violations
@@ -48,6 +48,13 @@ def candidate(register: Page, name: str) -> Locator:
 def check_in(register: Page, name: str, document: str) -> None:
     candidate(register, name).get_by_label("Identity document").select_option(label=document)
     press(register, f"Check in {name}", f"{name}: present.")
+
+
+def end_the_session(register: Page) -> None:
+    """End the session from the register: its button opens a confirmation that says what will happen."""
+    register.get_by_role("link", name="End the session", exact=True).click()
+    expect(register.get_by_role("heading", level=1)).to_have_text(re.compile(r"End session \d+\?"))
+    press(register, "Yes, end the session", "Session ended.")
 
 
 def go_to(invigilator: Page, link: str) -> None:
@@ -111,8 +118,7 @@ def test_an_invigilator_runs_a_session_while_two_learners_sit_the_test(new_page,
     check_in(invigilator, names[1], "photocard licence")
     press(invigilator, f"Authorise {names[0]}", f"{names[0]}: authorised.")
     key = invigilator.locator(".session-key").inner_text()
-    codes = [invigilator.locator("p", has_text=f"Sign-in code for {name}").locator(".sign-in-code").inner_text()
-             for name in names]
+    codes = [candidate(invigilator, name).locator(".sign-in-code").inner_text() for name in names]
 
     sign_in_with_code(learners[0], numbers[0], codes[0])  # authorised by the invigilator already
     confirm_and_start(learners[0], ITEMS)
@@ -143,7 +149,7 @@ def test_an_invigilator_runs_a_session_while_two_learners_sit_the_test(new_page,
     for learner, left in zip(learners, frozen):
         shows_resumed(learner, left)
 
-    candidate(invigilator, names[0]).get_by_text("Extra time or move workstation").click()
+    candidate(invigilator, names[0]).get_by_text("Extra time, move workstation or sign in again").click()
     invigilator.get_by_label(f"Extra minutes for {names[0]}").fill("10")
     candidate(invigilator, names[0]).get_by_label("Reason for extra time").fill("noise from the corridor")
     before = remaining_seconds(learners[0])
@@ -164,7 +170,7 @@ def test_an_invigilator_runs_a_session_while_two_learners_sit_the_test(new_page,
     for learner in learners:
         submit(learner)
     go_to(invigilator, "Register")
-    press(invigilator, "End the session", "Session ended.")
+    end_the_session(invigilator)
     invigilator.get_by_label("Note for the register").fill("Fire doors checked")
     invigilator.get_by_role("button", name="Sign the register").click()
     expect(invigilator.get_by_role("heading", level=1)).to_have_text(f"Session report: session {session.id}")
@@ -183,8 +189,9 @@ def test_an_invigilator_runs_a_session_while_two_learners_sit_the_test(new_page,
 
     downloaded = report_csv(invigilator, session.id)
     for number, sitting in zip(numbers, sittings):
-        assert downloaded[number]["actual_start"] == sitting.started_at.isoformat()
-        assert downloaded[number]["actual_finish"] == sitting.finished_at.isoformat()
+        assert downloaded[number]["actual_start"] == time_text(sitting.started_at)
+        assert downloaded[number]["actual_start_utc"] == utc_text(sitting.started_at)
+        assert downloaded[number]["actual_finish_utc"] == utc_text(sitting.finished_at)
         assert PAUSED_BY_INVIGILATOR in downloaded[number]["pauses"]
     assert "noise from the corridor" in downloaded[numbers[0]]["extra_time"]
     assert re.fullmatch(r"#\d+ candidate", downloaded[numbers[1]]["incidents"])

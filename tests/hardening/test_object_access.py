@@ -22,7 +22,7 @@ from tests.helpers import csrf_token_from, sign_in
 from tests.invigilation.conftest import START, build_world
 
 OBJECT_IDS = ("session_id", "sitting_id", "incident_id", "alert_id", "candidate_id")
-ACTION_WORDS = sorted({*SESSION_ACTIONS, *SITTING_ACTIONS, "dismiss", "incident", "void"})
+ACTION_WORDS = sorted({*SESSION_ACTIONS, *SITTING_ACTIONS, "resolve", "incident", "void"})
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The invigilation pages: object-level access, and the register driven over HTTP."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -29,6 +30,13 @@ def two_centres(app):
     db.session.add(CentreStaff(centre=home.centre, user=unnamed))
     db.session.commit()
     return home, other, home_session, other_session, unnamed
+
+
+def confirmation_from(page: str) -> str:
+    """The confirmation digest a confirmation page carries in its form."""
+    found = re.search(r'name="confirm" value="([0-9a-f]+)"', page)
+    assert found, "no confirmation form on the page"
+    return found.group(1)
 
 
 def signed_in(client, user):
@@ -98,18 +106,24 @@ def test_the_register_runs_a_session_over_http(client, two_centres):
         f"/invigilation/sittings/{sitting.id}/extra-time", minutes="5", reason="")
     post(f"/invigilation/sittings/{sitting.id}/extra-time", minutes="5", reason="power cut")
     page = post(f"/invigilation/sittings/{sitting.id}/leave")
-    assert "confirm that the candidate left unescorted" in page
+    assert "give the escort&#39;s name" in page and "left unescorted" in page
     post(f"/invigilation/sessions/{session.id}/pause-all", note="fire drill")
     post(f"/invigilation/sessions/{session.id}/resume-all")
     page = post(f"/invigilation/sessions/{session.id}/incidents/new", category="suspected_malpractice",
                 description="Phone seen", sittings=str(sitting.id), witnesses="J. Smith")
     assert "Suspected malpractice report" in page and "intact" in page
-    post(f"/invigilation/sessions/{session.id}/end")
+    confirm = c.get(f"/invigilation/sessions/{session.id}/end/confirm").get_data(as_text=True)
+    post(f"/invigilation/sessions/{session.id}/end", confirm=confirmation_from(confirm))
+    page = post(f"/invigilation/sessions/{session.id}/sign", note="All well")
+    assert "Not done: 1 alert is not dealt with" in page and "Option C is cut off" in page
+    alert = sitting.alerts[0]
+    post(f"/invigilation/alerts/{alert.id}/resolve", note="Told the candidate to scroll; no time lost", back="report")
     page = post(f"/invigilation/sessions/{session.id}/sign", note="All well")
     assert "Signed off by" in page and "verified intact" in page
     csv_text = c.get(f"/invigilation/sessions/{session.id}/report.csv").get_data(as_text=True)
     assert csv_text.splitlines()[0].startswith("candidate_number,candidate,unit")
     assert "5 min" in csv_text and "power cut" in csv_text and "finished" in csv_text
+    assert "Option C is cut off (resolved" in csv_text and "Told the candidate to scroll" in csv_text
     db.session.expire_all()
     assert sitting.state is SittingState.FINISHED and verify_log(session.id).ok
 
@@ -127,7 +141,14 @@ def test_void_is_refused_to_invigilators_and_allowed_to_their_centre_admin(clien
     other = client.application.test_client()
     sign_in(other, home.admin.username, TEST_PASSWORD)
     token = csrf_token_from(other.get("/invigilation/centre").get_data(as_text=True))
-    other.post(f"/invigilation/sittings/{sitting.id}/void", data={"csrf_token": token, "reason": "impersonation"})
+    unconfirmed = other.post(f"/invigilation/sittings/{sitting.id}/void",
+                             data={"csrf_token": token, "reason": "impersonation"})
+    assert unconfirmed.status_code == 400 and "must be confirmed" in unconfirmed.get_data(as_text=True)
+    db.session.expire_all()
+    assert sitting.state is SittingState.PRESENT
+    confirm = confirmation_from(other.get(f"/invigilation/sittings/{sitting.id}/void/confirm").get_data(as_text=True))
+    other.post(f"/invigilation/sittings/{sitting.id}/void",
+               data={"csrf_token": token, "reason": "impersonation", "confirm": confirm})
     db.session.expire_all()
     assert sitting.state is SittingState.VOIDED and "impersonation" in sitting.outcome_reason
 
@@ -200,7 +221,11 @@ def test_ending_the_session_and_signing_the_register_seal_the_log(app, client, t
     register = f"/invigilation/sessions/{session.id}/register"
     for action in ("start", "end", "sign"):
         token = csrf_token_from(c.get(register).get_data(as_text=True))
-        page = c.post(f"/invigilation/sessions/{session.id}/{action}", data={"csrf_token": token},
+        data = {"csrf_token": token}
+        if action == "end":
+            data["confirm"] = confirmation_from(c.get(f"/invigilation/sessions/{session.id}/end/confirm")
+                                                .get_data(as_text=True))
+        page = c.post(f"/invigilation/sessions/{session.id}/{action}", data=data,
                       follow_redirects=True).get_data(as_text=True)
     assert "is signed and sent to the awarding body" in page
     db.session.expire_all()

@@ -6,20 +6,46 @@
   var INTERVAL_MS = 3000;
   var conduct = table.dataset.conduct === "yes";
 
-  function button(label, url, cls) {
-    var form = document.createElement("form");
-    form.method = "post";
-    form.action = url;
-    form.className = "inline-form";
-    var token = document.createElement("input");
-    token.type = "hidden"; token.name = "csrf_token"; token.value = table.dataset.csrf;
-    var submit = document.createElement("button");
-    submit.type = "submit"; submit.className = "button " + (cls || ""); submit.textContent = label;
-    form.appendChild(token); form.appendChild(submit);
-    return form;
+  function form(url, cls) {
+    var element = document.createElement("form");
+    element.method = "post";
+    element.action = url;
+    element.className = cls;
+    [["csrf_token", table.dataset.csrf], ["back", "dashboard"]].forEach(function (pair) {
+      var hidden = document.createElement("input");
+      hidden.type = "hidden"; hidden.name = pair[0]; hidden.value = pair[1];
+      element.appendChild(hidden);
+    });
+    return element;
   }
 
-  function renderAlerts(cell, alerts) {
+  function submitButton(label, cls) {
+    var submit = document.createElement("button");
+    submit.type = "submit"; submit.className = "button " + (cls || ""); submit.textContent = label;
+    return submit;
+  }
+
+  // The same controls as the page's own (the alert_actions macro): make an incident, or resolve with a note.
+  function alertActions(alert, candidate) {
+    var box = document.createElement("div");
+    box.className = "alert-actions";
+    var incident = form(table.dataset.incidentUrl.replace("/0/", "/" + alert.id + "/"), "inline-form");
+    incident.appendChild(submitButton("Make incident"));
+    var resolve = form(table.dataset.resolveUrl.replace("/0/", "/" + alert.id + "/"), "card-form");
+    var label = document.createElement("label");
+    label.htmlFor = "resolve-dashboard-" + alert.id;
+    label.textContent = "What was done";
+    var hidden = document.createElement("span");
+    hidden.className = "visually-hidden"; hidden.textContent = " about " + candidate + "'s alert";
+    label.appendChild(hidden);
+    var note = document.createElement("input");
+    note.id = label.htmlFor; note.name = "note"; note.required = true;
+    resolve.appendChild(label); resolve.appendChild(note); resolve.appendChild(submitButton("Resolve", "button--secondary-dark"));
+    box.appendChild(incident); box.appendChild(resolve);
+    return box;
+  }
+
+  function renderAlerts(cell, alerts, candidate) {
     var key = alerts.map(function (a) { return a.id; }).join(",");
     if (cell.dataset.alerts === key) { return; }  // unchanged: keep focus where it is
     cell.dataset.alerts = key;
@@ -29,12 +55,21 @@
       note.className = "alert-note"; note.setAttribute("role", "status");
       var about = a.kind === "sign_in" ? "sign-in" : "item " + (a.item || "–");
       note.textContent = a.raised_at + " " + about + ": " + a.message + " ";
-      if (conduct) {
-        note.appendChild(button("Make incident", table.dataset.incidentUrl.replace("/0/", "/" + a.id + "/")));
-        note.appendChild(button("Dismiss", table.dataset.dismissUrl.replace("/0/", "/" + a.id + "/"), "button--secondary-dark"));
-      }
+      if (conduct) { note.appendChild(alertActions(a, candidate)); }
       cell.appendChild(note);
     });
+  }
+
+  function renderReconciliation(cell, row) {
+    if (!cell || !row.reconciliation || cell.querySelector("a")) { return; }
+    var link = document.createElement("a");
+    link.href = table.dataset.reconciliationUrl.replace("/0/", "/" + row.id + "/");
+    link.textContent = "Reconciliation";
+    var hidden = document.createElement("span");
+    hidden.className = "visually-hidden"; hidden.textContent = " report for " + row.candidate;
+    link.appendChild(hidden);
+    cell.appendChild(document.createElement("br"));
+    cell.appendChild(link);
   }
 
   function update(data) {
@@ -49,7 +84,8 @@
         var text = field === "failed_sign_ins" ? (row[field] ? String(row[field]) : "") : row[field];
         if (cell.textContent !== text) { cell.textContent = text; }
       });
-      renderAlerts(tr.querySelector('[data-field="alerts"]'), row.open_alerts);
+      renderAlerts(tr.querySelector('[data-field="alerts"]'), row.open_alerts, row.candidate);
+      renderReconciliation(tr.querySelector('[data-field="reconciliation"]'), row);
     });
   }
 
