@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
-from exam_engine.analysis import plots
+from exam_engine.analysis import formatting, plots
 from exam_engine.analysis.services.coverage import unit_coverage
 from exam_engine.analysis.services.evidence import statistics_csv, unit_evidence, version_statistics
 from exam_engine.analysis.services.model_fit import MIN_FORM_PERSONS, MIN_PAIR_PERSONS, MISFIT_P, Q3_CRITERION
@@ -17,6 +17,7 @@ from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import BANK_STAFF
 from exam_engine.core.downloads import attachment
 from exam_engine.core.extensions import db
+from exam_engine.core.listing import Column, listing
 from exam_engine.core.transactions import unit_of_work
 from item_bank.items.files import DIFFICULTY_RATINGS
 from item_bank.items.models import ItemVersion
@@ -24,6 +25,8 @@ from item_bank.items.services import record_views, unit_has_items
 from item_bank.taxonomy.services import unit_reference, unit_slug
 
 bp = Blueprint("analysis", __name__, url_prefix="/workbench", template_folder="templates")
+bp.add_app_template_filter(formatting.number, "stat")
+bp.add_app_template_filter(formatting.p_value, "p_value")
 
 
 @bp.route("/versions/<int:version_id>/statistics")
@@ -39,7 +42,7 @@ def statistics(version_id: int) -> str:
         "The line is the model's expected proportion of the marks at each ability; the circles are the "
         "observed proportions of learners grouped by ability (larger circles: more learners). "
         "The table after the chart gives the same numbers.",
-        stats.curve, stats.observed, "Ability (logits)", "Proportion of marks")
+        stats.curve, [] if stats.withheld("observed") else stats.observed, "Ability (logits)", "Proportion of marks")
     return render_template("analysis/statistics.html", version=version, stats=stats, flags=flags,
                            calibration=calibration_progress(evidence, version),
                            chart=chart, min_classical=MIN_CLASSICAL, min_irt=MIN_IRT, min_dif=MIN_DIF_GROUP,
@@ -64,8 +67,16 @@ def unit_statistics(slug: str) -> str:
     if not unit_has_items(reference):
         abort(404)
     evidence = unit_evidence(reference)
-    return render_template("analysis/unit_statistics.html", unit=reference, slug=slug, fit=evidence.fit,
-                           dim=evidence.dimensionality,
+    fit = evidence.fit
+    columns: list[Column[ItemVersion]] = [
+        Column("item", "Item", lambda v: f"{v.item.code} v{v.number}"),
+        Column("s_x2", "S-X²", lambda v: fit.items[v.id].statistic),
+        Column("df", "df", lambda v: fit.items[v.id].df),
+        Column("p", "p", lambda v: fit.items[v.id].p_value),
+        Column("learners", "Learners (forms)", lambda v: fit.items[v.id].learners or None),
+    ]
+    return render_template("analysis/unit_statistics.html", unit=reference, slug=slug, fit=fit,
+                           dim=evidence.dimensionality, items=listing(evidence.versions, columns, request.args),
                            versions=evidence.versions, learners=evidence.matrix.n_persons,
                            fixed=int(evidence.matrix.fixed_rows().sum()), min_form=MIN_FORM_PERSONS,
                            misfit_p=MISFIT_P, q3_criterion=Q3_CRITERION, min_pair=MIN_PAIR_PERSONS)

@@ -128,10 +128,17 @@ class ScenarioSpec:
 
 @dataclass(frozen=True)
 class FileProblem:
+    """One problem, in plain words that name what is wrong ("Option C is empty", "Choose the key").
+
+    `part` is the option, premise or tag within `field` the problem is about (the workbench's
+    form links the problem to that input), when it is about one.
+    """
+
     path: str
     item: str | None
     field: str | None
     message: str
+    part: str | None = None
 
     def __str__(self) -> str:
         where = self.path
@@ -256,50 +263,50 @@ class _ItemChecker:
         self.label = entry.get("id") if isinstance(entry, dict) and isinstance(entry.get("id"), str) else f"#{index}"
         self.problems: list[FileProblem] = []
 
-    def fail(self, field_name: str | None, message: str) -> None:
-        self.problems.append(FileProblem(self.path, self.label, field_name, message))
+    def fail(self, field_name: str | None, message: str, part: str | None = None) -> None:
+        self.problems.append(FileProblem(self.path, self.label, field_name, message, part))
 
     def check(self) -> ItemSpec | None:
+        """Every problem of the entry in one pass: a missing or broken field is reported and the
+        checks that need it are skipped, but every other field is still checked."""
         entry = self.entry
         if not isinstance(entry, dict):
             self.fail(None, "must be a mapping of fields")
             return None
         for name in sorted(set(entry) - ITEM_FIELDS):
             self.fail(name, "is not a known field")
-        for name in sorted(REQUIRED_FIELDS - set(entry)):
+        missing = REQUIRED_FIELDS - set(entry)
+        for name in sorted(missing):
             self.fail(name, "is missing")
-        if self.problems:
-            return None
-        if self.foreign_id:
+        if "id" in missing:
+            pass
+        elif self.foreign_id:
             if not 0 < len(str(entry["id"])) <= SOURCE_ID_LENGTH:
                 self.fail("id", f"must be 1-{SOURCE_ID_LENGTH} characters")
         elif not ITEM_ID.match(str(entry["id"])):
             self.fail("id", "must be letters, digits, '.' and '-' (3-64 characters)")
-        try:
-            item_type = ItemType(entry["type"])
-        except ValueError:
-            self.fail("type", f"must be one of {', '.join(t.value for t in ItemType)}")
-            return None
-        if entry["marks"] != MARKS[item_type]:
+        item_type = self._type(missing)
+        if item_type is not None and "marks" not in missing and entry["marks"] != MARKS[item_type]:
             self.fail("marks", f"must be {MARKS[item_type]} for {item_type.value}")
-        if entry["difficulty_rating"] not in DIFFICULTY_RATINGS:
-            self.fail("difficulty_rating", f"must be one of {', '.join(DIFFICULTY_RATINGS)}")
-        if entry["status"] not in FILE_STATUSES:
+        if "difficulty_rating" not in missing and entry["difficulty_rating"] not in DIFFICULTY_RATINGS:
+            self.fail("difficulty_rating", f"Choose a difficulty rating: {', '.join(DIFFICULTY_RATINGS)}")
+        if "status" not in missing and entry["status"] not in FILE_STATUSES:
             self.fail("status", f"must be one of {', '.join(FILE_STATUSES)}")
-        criteria = () if self.untagged else self._criteria()
-        amplification = () if self.untagged else self._amplification(criteria)
-        options = self._options(item_type)
+        criteria = () if self.untagged or "criteria" in missing else self._criteria()
+        amplification = () if self.untagged or "amplification" in missing else self._amplification(criteria)
+        options = () if "options" in missing else self._options(item_type)
         premises = self._premises(item_type, options)
-        key = self._key(item_type, options, premises)
-        if not self.untagged:
+        key = self._key(item_type, options, premises) if item_type is not None and "key" not in missing else ""
+        if not self.untagged and "rationale" not in missing:
             self._rationale(premises or options, "premise" if premises else "option")
         review = self._review()
-        for name in ("stem", "writer"):
-            if not isinstance(entry[name], str) or not entry[name].strip():
-                self.fail(name, "must be non-empty text")
-        if isinstance(entry["stem"], str):
+        if "stem" not in missing and (not isinstance(entry["stem"], str) or not entry["stem"].strip()):
+            self.fail("stem", "Write the question (the stem)")
+        if "writer" not in missing and (not isinstance(entry["writer"], str) or not entry["writer"].strip()):
+            self.fail("writer", "must be non-empty text")
+        if isinstance(entry.get("stem"), str):
             self._images(images(entry["stem"]))
-        if self.problems:
+        if self.problems or item_type is None:
             return None
         return ItemSpec(
             id=entry["id"], unit=self.unit, criterion=self.criterion, type=item_type, marks=entry["marks"],
@@ -312,43 +319,68 @@ class _ItemChecker:
             premises=premises, media=self.media,
         )
 
+    def _type(self, missing: set[str]) -> ItemType | None:
+        if "type" in missing:
+            return None
+        try:
+            return ItemType(self.entry["type"])
+        except ValueError:
+            self.fail("type", f"must be one of {', '.join(t.value for t in ItemType)}")
+            return None
+
     def _criteria(self) -> tuple[str, ...]:
         criteria = self.entry["criteria"]
-        if not isinstance(criteria, list) or not criteria or not all(
-            isinstance(c, str) and CRITERION.match(c) for c in criteria
-        ):
+        if isinstance(criteria, list) and not criteria:
+            self.fail("criteria", "Choose at least one assessment criterion")
+            return ()
+        if not isinstance(criteria, list) or not all(isinstance(c, str) and CRITERION.match(c) for c in criteria):
             self.fail("criteria", "must be a non-empty list of AC ids like AC1.3")
             return ()
-        if self.criterion not in criteria:
+        if self.criterion and self.criterion not in criteria:
             self.fail("criteria", f"must include the file's criterion {self.criterion}")
         return tuple(criteria)
 
     def _amplification(self, criteria: tuple[str, ...]) -> tuple[str, ...]:
         points = self.entry["amplification"]
-        if not isinstance(points, list) or not points:
+        if isinstance(points, list) and not points:
+            chosen = f" of {', '.join(criteria)}" if criteria else ""
+            self.fail("amplification", f"Choose at least one amplification point{chosen} that the item tests")
+            return ()
+        if not isinstance(points, list):
             self.fail("amplification", "must be a non-empty list of ids like AC1.3/2")
             return ()
         for point in points:
             match = AMPLIFICATION.match(point) if isinstance(point, str) else None
             if match is None:
                 self.fail("amplification", f"{point!r} is not an id like AC1.3/2 or AC1.3/2/1")
-            elif match.group(1) not in criteria:
-                self.fail("amplification", f"{point} belongs to an AC not in this item's criteria")
+            elif criteria and match.group(1) not in criteria:
+                self.fail("amplification", f"Amplification point {point} belongs to {match.group(1)}, an AC not in "
+                                           f"this item's criteria: choose {match.group(1)} too, or untick the point",
+                          point)
         return tuple(points)
 
-    def _options(self, item_type: ItemType) -> tuple[Option, ...]:
+    def _options(self, item_type: ItemType | None) -> tuple[Option, ...]:
         options = self._choices("options", self.entry["options"])
-        allowed = OPTION_COUNTS[item_type]
-        if options and len(options) not in allowed:
-            self.fail("options", f"{item_type.value} needs {allowed[0]} to {allowed[-1]} options, not {len(options)}")
+        written = [o for o in options if o.text]
+        if item_type is not None and options:
+            allowed = OPTION_COUNTS[item_type]
+            if len(written) not in allowed:
+                self.fail("options", f"A {_type_name(item_type)} item needs {allowed[0]} to {allowed[-1]} options, "
+                                     f"not {len(written)}")
+        elif item_type is not None and isinstance(self.entry["options"], list):
+            self.fail("options", f"Write the options: a {_type_name(item_type)} item needs at least "
+                                 f"{OPTION_COUNTS[item_type][0]}")
         return options
 
-    def _premises(self, item_type: ItemType, options: tuple[Option, ...]) -> tuple[Option, ...]:
+    def _premises(self, item_type: ItemType | None, options: tuple[Option, ...]) -> tuple[Option, ...]:
         """A matching item's premises: 3-5, no more than its options, ids apart from the options' ids."""
         raw = self.entry.get("premises")
         if item_type is not ItemType.MATCHING:
-            if raw:
-                self.fail("premises", "only a matching item has premises")
+            if raw and item_type is not None:
+                self.fail("premises", "only a matching item has premises: clear them, or make the item matching")
+            return ()
+        if raw == [] or (raw is None and "premises" not in self.entry):
+            self.fail("premises", f"Write the premises: a matching item has {PREMISE_COUNT[0]} to {PREMISE_COUNT[-1]}")
             return ()
         premises = self._choices("premises", raw)
         if not premises:
@@ -357,51 +389,82 @@ class _ItemChecker:
             self.fail("premises", f"a matching item has {PREMISE_COUNT[0]} to {PREMISE_COUNT[-1]} premises, "
                                   f"not {len(premises)}")
         if options and len(premises) > len(options):
-            self.fail("options", "a matching item needs at least as many options as premises")
+            self.fail("options", f"a matching item needs at least as many options as premises ({len(options)} "
+                                 f"options, {len(premises)} premises)")
         shared = sorted({p.id for p in premises} & {o.id for o in options})
         if shared:
             self.fail("premises", f"premise ids must differ from option ids ({', '.join(shared)} are both)")
         return premises
 
     def _choices(self, name: str, raw: Any) -> tuple[Option, ...]:
-        """A list of {id, text} with unique ids and texts (options, or a matching item's premises)."""
+        """A list of {id, text} with unique ids and texts (options, or a matching item's premises); each
+        empty one is reported by name ("Option C is empty") and kept with no text."""
         if not isinstance(raw, list) or not all(
-            isinstance(o, dict) and set(o) == {"id", "text"} and isinstance(o["text"], str) and o["text"].strip()
-            for o in raw
+            isinstance(o, dict) and set(o) == {"id", "text"} and isinstance(o["text"], str) for o in raw
         ):
             self.fail(name, "must be a list of {id, text} with non-empty text")
             return ()
         choices = tuple(Option(str(o["id"]), " ".join(o["text"].split())) for o in raw)
+        noun = "Option" if name == "options" else "Premise"
+        for choice in choices:
+            if not choice.text:
+                self.fail(name, f"{noun} {choice.id} is empty", choice.id)
         ids = [o.id for o in choices]
-        noun = name.removesuffix("s")
-        if len(set(ids)) != len(ids):
-            self.fail(name, f"{noun} ids must be unique")
-        if len({o.text.casefold() for o in choices}) != len(choices):
-            self.fail(name, f"two {name} have the same text")
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            self.fail(name, f"{noun.lower()} ids must be unique ({', '.join(twice)} used more than once)")
+        written = [o for o in choices if o.text]
+        for n, choice in enumerate(written):
+            same = next((o for o in written[:n] if o.text.casefold() == choice.text.casefold()), None)
+            if same is not None:
+                self.fail(name, f"{noun}s {same.id} and {choice.id} have the same text", choice.id)
         return choices
 
     def _key(self, item_type: ItemType, options: tuple[Option, ...],
              premises: tuple[Option, ...]) -> str | tuple[str, ...]:
         key, ids = self.entry["key"], [o.id for o in options]
+        listed = ", ".join(ids)
+        if key in ("", None, []):
+            self.fail("key", "Choose the key" + (f": {_KEY_HINT[item_type]}" if item_type in _KEY_HINT else ""))
+            return "" if item_type is ItemType.SINGLE_BEST_ANSWER else ()
         if item_type is ItemType.SINGLE_BEST_ANSWER:
+            if isinstance(key, list):
+                self.fail("key", "A single best answer item has one key: give one letter")
+                return ""
             if key not in ids:
-                self.fail("key", "must be one of the option ids")
+                self.fail("key", f"The key {key} is not one of the options ({listed})" if isinstance(key, str)
+                          else "must be one of the option ids")
             return str(key)
-        if not isinstance(key, list) or not all(k in ids for k in key) or len(set(key)) != len(key):
+        if not isinstance(key, list):
             self.fail("key", "must be a list of distinct option ids")
+            return ()
+        unknown = [str(k) for k in key if k not in ids]
+        twice = sorted({str(k) for k in key if key.count(k) > 1})
+        if unknown:
+            self.fail("key", f"The key names {', '.join(unknown)}, which {'is' if len(unknown) == 1 else 'are'} not "
+                             f"among the options ({listed})")
+        if twice:
+            self.fail("key", f"The key lists {', '.join(twice)} more than once: it must be distinct option ids")
+        if unknown or twice:
             return ()
         if item_type is ItemType.MATCHING:
             if premises and len(key) != len(premises):
-                self.fail("key", "a matching key lists, for each premise in turn, a different option id")
+                self.fail("key", f"The key needs one letter for each premise, in premise order ({len(premises)} "
+                                 f"premises, {len(key)} letters): a matching key lists, for each premise in turn, "
+                                 "a different option id")
         elif item_type is ItemType.MULTIPLE_RESPONSE:
-            if self.entry.get("select") != len(key) or len(key) not in (2, 3):
-                self.fail("select", "must equal the number of keyed options (2 or 3)")
+            if len(key) not in (2, 3):
+                self.fail("key", f"A multiple response item keys 2 or 3 options, not {len(key)}")
+            elif self.entry.get("select") != len(key):
+                self.fail("select", f"must equal the number of keyed options ({len(key)})")
             elif len(key) >= len(options):
                 self.fail("key", "a multiple-response item keys fewer options than it has")
         elif sorted(key) != sorted(ids):
-            self.fail("key", "an ordering key lists every option id once, in the right order")
+            self.fail("key", f"The key must list every option ({listed}) once, in the right order: an ordering key "
+                             "lists every option id once")
         elif key == ids:
-            self.fail("options", "ordering options must not be listed already in the key's order")
+            self.fail("options", "Write the options in another order than the key's: ordering options must not be "
+                                 "listed already in the key's order")
         return tuple(key)
 
     def _images(self, shown: list[str]) -> None:
@@ -421,21 +484,22 @@ class _ItemChecker:
         if not isinstance(rationale, dict):
             self.fail("rationale", "must map each option id (a matching item: each premise id) to a reason")
             return
-        missing = [o.id for o in choices if not str(rationale.get(o.id) or "").strip()]
-        if missing:
-            self.fail("rationale", f"has no reason for {noun}(s) {', '.join(missing)}")
+        missing = [o.id for o in choices if o.text and not str(rationale.get(o.id) or "").strip()]
+        for choice_id in missing:
+            why = "why the learner's match is right" if noun == "premise" else "why it is right or wrong"
+            self.fail("rationale", f"Give a reason for {noun} {choice_id}: {why}", choice_id)
 
     def _review(self) -> Review | None:
         review = self.entry.get("review")
         if review is None:
-            if self.entry["status"] == "live":
+            if self.entry.get("status") == "live":
                 self.fail("review", "a live item needs a recorded review")
             return None
         if not isinstance(review, dict) or not {"reviewer", "date", "outcome", "checklist"} <= set(review):
             self.fail("review", "needs reviewer, date, outcome and checklist")
             return None
         checklist = review["checklist"] or {}
-        if review["reviewer"] == self.entry["writer"]:
+        if review["reviewer"] == self.entry.get("writer"):
             self.fail("review", "the reviewer must not be the item's writer")
         if review["outcome"] not in REVIEW_OUTCOMES:
             self.fail("review", f"outcome must be one of {', '.join(REVIEW_OUTCOMES)}")
@@ -444,6 +508,18 @@ class _ItemChecker:
             self.fail("review", f"checklist not passed: {', '.join(unchecked)}")
         return Review(str(review["reviewer"]), str(review["date"]), review["outcome"],
                       dict(checklist), review.get("changes"))
+
+
+_KEY_HINT = {
+    ItemType.SINGLE_BEST_ANSWER: "the letter of the right option",
+    ItemType.MULTIPLE_RESPONSE: "the letters of the 2 or 3 right options",
+    ItemType.ORDERING: "every option's letter, in the right order",
+    ItemType.MATCHING: "for each premise in turn, the letter of its option",
+}
+
+
+def _type_name(item_type: ItemType) -> str:
+    return item_type.value.replace("_", " ")
 
 
 def _check_bank_wide(bank: BankFiles) -> None:

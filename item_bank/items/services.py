@@ -13,7 +13,7 @@ files up to date.
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -144,15 +144,24 @@ def untagged_in_taxonomy(items: list[ItemSpec]) -> list[FileProblem]:
     for item in items:
         if item.unit not in known:
             known[item.unit] = _taxonomy_identifiers(item.unit)
-        identifiers = known[item.unit]
-        if identifiers is None:
-            continue
-        for tag in (*item.criteria, *item.amplification):
-            if tag not in identifiers:
-                field_name = "amplification" if "/" in tag else "criteria"
-                problems.append(FileProblem(item.source, item.id, field_name,
-                                            f"{tag} is not in unit {item.unit} as imported"))
+        problems += _unknown(item.source, item.id, item.unit, (*item.criteria, *item.amplification), known[item.unit])
     return problems
+
+
+def tags_not_in_taxonomy(source: str, item: str | None, unit_reference: str, tags: Sequence[str]) -> list[FileProblem]:
+    """`untagged_in_taxonomy` for tags not yet in a valid item (the workbench's form checks them in the
+    same pass as the rest of the item)."""
+    return _unknown(source, item, unit_reference, [t for t in tags if isinstance(t, str)],
+                    _taxonomy_identifiers(unit_reference))
+
+
+def _unknown(source: str, item: str | None, unit_reference: str, tags: Sequence[str],
+             identifiers: set[str] | None) -> list[FileProblem]:
+    if identifiers is None:
+        return []
+    return [FileProblem(source, item, "amplification" if "/" in tag else "criteria",
+                        f"{tag} is not in unit {unit_reference} as imported", tag)
+            for tag in tags if tag not in identifiers]
 
 
 def _taxonomy_identifiers(unit_reference: str) -> set[str] | None:

@@ -13,9 +13,10 @@ from werkzeug.wrappers import Response
 from exam_engine.auth.access import roles_required
 from exam_engine.auth.roles import BANK_STAFF, Role
 from exam_engine.core.extensions import db
+from exam_engine.core.listing import Column, listing
 from exam_engine.core.transactions import unit_of_work
 from item_bank.items.files import DIFFICULTY_RATINGS, REVIEW_CHECKLIST, FileProblem
-from item_bank.items.models import Item, ItemStatus, ItemVersion, Scenario
+from item_bank.items.models import Item, ItemCalibration, ItemStatus, ItemVersion, Scenario
 from item_bank.items.scoring import ItemType
 from item_bank.items.services import record_views, tag_counts
 from item_bank.taxonomy.models import Qualification, UnitVersion
@@ -28,6 +29,8 @@ from item_bank.workbench.services.authoring import (
     edit_item,
     entry_from_form,
     form_values,
+    problem_anchor,
+    problem_text,
 )
 from item_bank.workbench.services.review import MOVES, ReviewError, allowed_moves, move_item, pending_calibration
 
@@ -76,12 +79,41 @@ def units() -> str:
     return render_template("workbench/units.html", rows=rows)
 
 
+def _status(version: ItemVersion) -> str:
+    return version.status.value.replace("_", " ")
+
+
+ITEM_COLUMNS: list[Column[Item]] = [
+    Column("item", "Item", lambda item: item.code),
+    Column("version", "Version", lambda item: item.latest.number),
+    Column("status", "Status", lambda item: _status(item.latest)),
+    Column("criteria", "Criteria", lambda item: ", ".join(item.latest.criteria)),
+    Column("type", "Type", lambda item: item.latest.type.value.replace("_", " ")),
+    Column("difficulty", "Difficulty rating", lambda item: item.latest.difficulty_rating),
+    Column("writer", "Writer", lambda item: item.latest.writer),
+]
+TAGGING_COLUMNS: list[Column[Item]] = [
+    Column("item", "Item", lambda item: item.code),
+    Column("source", "Came as", lambda item: item.source_id or ""),
+    Column("type", "Type", lambda item: item.latest.type.value.replace("_", " ")),
+    Column("stem", "Stem", lambda item: item.latest.stem),
+    Column("writer", "Imported by", lambda item: item.latest.writer),
+]
+QUEUE_COLUMNS: list[Column[ItemVersion]] = [
+    Column("item", "Item", lambda v: v.item.code),
+    Column("version", "Version", lambda v: v.number),
+    Column("unit", "Unit", lambda v: v.item.unit_reference),
+    Column("writer", "Writer", lambda v: v.writer),
+]
+
+
 @bp.route("/units/<slug>/items")
 @roles_required(*BANK_STAFF)
 def unit_items(slug: str) -> str:
     reference = unit_reference(slug)
     items = db.session.scalars(select(Item).where(Item.unit_reference == reference).order_by(Item.code)).all()
     return render_template("workbench/items.html", unit=reference, slug=slug, items=items,
+                           listing=listing(items, ITEM_COLUMNS, request.args),
                            untagged=sum(item.latest.untagged for item in items),
                            unit_version=current_unit_version(reference))
 
@@ -92,8 +124,9 @@ def tagging_queue(slug: str) -> str:
     """The unit's imported items that have no tags yet, oldest first: each to be tagged by a writer."""
     reference = unit_reference(slug)
     items = db.session.scalars(select(Item).where(Item.unit_reference == reference).order_by(Item.id)).all()
-    return render_template("workbench/tagging.html", unit=reference, slug=slug,
-                           items=[item for item in items if item.latest.untagged])
+    untagged = [item for item in items if item.latest.untagged]
+    return render_template("workbench/tagging.html", unit=reference, slug=slug, items=untagged,
+                           listing=listing(untagged, TAGGING_COLUMNS, request.args))
 
 
 @bp.route("/units/<slug>/items/new", methods=["GET", "POST"])
@@ -142,9 +175,16 @@ def _form(reference: str, values: Any, problems: list[FileProblem], item: Item |
     enemy_sets = db.session.scalars(select(ItemVersion.enemy_set).join(Item).where(
         Item.unit_reference == reference, ItemVersion.enemy_set.is_not(None)).distinct()).all()
     getlist = values.getlist if hasattr(values, "getlist") else (lambda name: values.get(name, []))
+    listed = [(problem_text(p), problem_anchor(p)) for p in problems]
+    errors: dict[str, list[str]] = {}
+    for text, anchor in listed:
+        errors.setdefault(anchor, []).append(text)
+    ticked = set(getlist("criteria"))
+    outcome = values.get("outcome") or next(
+        (o.identifier for o in unit_version.learning_outcomes if any(c.identifier in ticked for c in o.criteria)), "")
     return render_template("workbench/item_form.html", unit=reference, unit_version=unit_version,
                            item=item, in_place=item is not None and item.latest.changes_in_place,
-                           values=values, getlist=getlist, problems=problems,
+                           values=values, getlist=getlist, problems=listed, errors=errors, outcome=outcome,
                            scenarios=scenarios, enemy_sets=enemy_sets, option_ids=OPTION_IDS, premise_ids=PREMISE_IDS,
                            types=list(ItemType), ratings=DIFFICULTY_RATINGS), (422 if problems else 200)
 
@@ -200,7 +240,17 @@ def move(version_id: int) -> Response:
 def review_queue() -> str:
     waiting = db.session.scalars(select(ItemVersion).where(ItemVersion.status.in_(
         [ItemStatus.IN_REVIEW, ItemStatus.APPROVED_FOR_PRETEST])).order_by(ItemVersion.id)).all()
+    pretest = [v for v in waiting if v.status is ItemStatus.APPROVED_FOR_PRETEST]
+    proposals = {v.id: pending_calibration(v) for v in pretest}
+    pretest_columns = [*QUEUE_COLUMNS[:3], Column[ItemVersion](
+        "calibration", "Calibration", lambda v: _calibration_state(proposals[v.id]))]
     return render_template("workbench/review.html",
-                           in_review=[v for v in waiting if v.status is ItemStatus.IN_REVIEW],
-                           pretest=[(v, pending_calibration(v)) for v in waiting
-                                    if v.status is ItemStatus.APPROVED_FOR_PRETEST])
+                           in_review=listing([v for v in waiting if v.status is ItemStatus.IN_REVIEW],
+                                             QUEUE_COLUMNS, request.args),
+                           pretest=listing(pretest, pretest_columns, request.args, prefix="pretest_"))
+
+
+def _calibration_state(proposal: ItemCalibration | None) -> str:
+    if proposal is None:
+        return "Collecting responses"
+    return f"Proposed for promotion ({proposal.responses} responses)"

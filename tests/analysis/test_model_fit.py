@@ -128,7 +128,7 @@ def test_the_pages_and_csv_show_fit(fixed_forms, client, make_user):
     expected = s_x2(data[:120], items, 2)  # live versions calibrated by the GPCM: 2 parameters each
     page = client.get(f"/workbench/versions/{versions[0].id}/statistics").get_data(as_text=True)
     assert _cell(page, "s_x2").startswith(f"{expected.statistic[0]:.2f} on {expected.df[0]} df, "
-                                          f"p = {expected.p_value[0]:.4f} (120 learners on 1 form)")
+                                          f"p = {expected.p_value[0]:.2f} (120 learners on 1 form)")
     assert "F-1 v1" in page and "SC-1" in page  # its scenario partner in the Q3 table
 
     unit = client.get("/workbench/units/Y-506-2152/statistics").get_data(as_text=True)

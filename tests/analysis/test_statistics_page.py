@@ -80,8 +80,8 @@ def test_the_page_shows_the_cores_statistics_for_the_same_responses(seeded, clie
         r = classical.item_rest_correlation(scores)[j]
         r_low, r_high = classical.correlation_interval(r, taken.size)
         assert _cell(page, "responses") == str(taken.size)
-        assert _cell(page, "facility") == f"{facility:.4f} ({low:.4f} to {high:.4f})"
-        assert _cell(page, "correlation") == f"{r:.4f} ({r_low:.4f} to {r_high:.4f})"
+        assert _cell(page, "facility") == f"{facility:.2f} ({low:.2f} to {high:.2f})"
+        assert _cell(page, "correlation") == f"{r:.2f} ({r_low:.2f} to {r_high:.2f})"
         assert "<svg" in page and "Item characteristic curve" in page
 
 

@@ -36,7 +36,8 @@ def write_item(page: Page) -> None:
     page.get_by_label("Stem", exact=True).fill(
         "A hotel wants guests to keep choosing it. Which value of service is it seeking?")
     page.get_by_role("button", name="Save draft").click()
-    expect(page.get_by_role("alert")).to_contain_text("choose at least one assessment criterion")
+    expect(page.get_by_role("alert")).to_contain_text("Choose at least one assessment criterion")
+    page.get_by_label("Learning outcome").select_option("LO1")
     page.locator("#crit-AC1_1").check()
     page.locator("#amp-AC1_1-1").check()
     for letter, text in zip("ABCD", ["Staff skills", "Customer loyalty", "Basic expectations", "Hard to reach"]):

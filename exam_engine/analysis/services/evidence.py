@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 from sqlalchemy import select
 
+from exam_engine.analysis.formatting import number
 from exam_engine.analysis.services.flags import Flag, flags_for
 from exam_engine.analysis.services.model_fit import (
     DependentPair,
@@ -107,7 +108,8 @@ CSV_COLUMNS = (
 
 
 def statistics_csv(unit_reference: str, evidence: UnitEvidence | None = None) -> str:
-    """Every item version of a unit with its statistics and flags, as CSV text."""
+    """Every item version of a unit with its statistics and flags, as CSV text; a statistic below its
+    sample threshold (`statistics.SHOWN_FROM`) is left blank, as the page withholds it."""
     evidence = evidence or unit_evidence(unit_reference)
     rows = []
     for version in evidence.versions:
@@ -115,12 +117,13 @@ def statistics_csv(unit_reference: str, evidence: UnitEvidence | None = None) ->
         categories = [row.category for row in stats.dif if row.category]
         rows.append([
             version.item.code, version.number, version.status.value, stats.responses,
-            *_numbers(stats.facility, *(stats.facility_interval or (None, None))),
-            *_numbers(stats.correlation, *(stats.correlation_interval or (None, None))),
-            *_numbers(stats.a, stats.difficulty), stats.source, *_numbers(stats.se_a, stats.infit, stats.outfit),
+            *_numbers(*_shown(stats, "facility", stats.facility, *(stats.facility_interval or (None, None)))),
+            *_numbers(*_shown(stats, "correlation", stats.correlation, *(stats.correlation_interval or (None, None)))),
+            *_numbers(stats.a, stats.difficulty), stats.source,
+            *_numbers(stats.se_a, *_shown(stats, "fit", stats.infit, stats.outfit)),
             *_numbers(*_fit_cells(stats)), "; ".join(_partner(pair, version.id) for pair in stats.dependent
                                                      if pair.flagged),
-            *_numbers(stats.median_seconds, stats.exposure),
+            *_numbers(*_shown(stats, "seconds", stats.median_seconds), stats.exposure),
             max(categories, default=""), "; ".join(flag.code for flag in flags),
         ])
     return csv_text(CSV_COLUMNS, rows)
@@ -155,7 +158,12 @@ def _fit_cells(stats: ItemStatistics) -> tuple[float | None, ...]:
 
 def _partner(pair: DependentPair, version_id: int) -> str:
     other = pair.second_label if pair.first == version_id else pair.first_label
-    return f"{other} (Q3 {pair.q3:+.2f})" if pair.q3 is not None else other
+    return f"{other} (Q3 {number(pair.q3, signed=True)})" if pair.q3 is not None else other
+
+
+def _shown(stats: ItemStatistics, statistic: str, *values: float | None) -> tuple[float | None, ...]:
+    """The values, or blanks when the sample is below the statistic's threshold."""
+    return values if stats.withheld(statistic) is None else tuple(None for _ in values)
 
 
 def _numbers(*values: float | None) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from exam_engine.analysis.formatting import number, p_value
 from exam_engine.analysis.services.model_fit import MISFIT_P, Q3_CRITERION
 from exam_engine.analysis.services.statistics import MIN_CLASSICAL, MIN_IRT, ItemStatistics
 
@@ -97,7 +98,7 @@ def _s_x2_flags(stats: ItemStatistics) -> list[Flag]:
         return []
     return [Flag("s_x2", "Misfit by S-X²",
                  f"On fixed forms the proportion right at each summed score departs from the model "
-                 f"(S-X² {fit.statistic:.1f} on {fit.df} df, p = {fit.p_value:.4f}, below {MISFIT_P}; "
+                 f"(S-X² {number(fit.statistic)} on {fit.df} df, p {p_value(fit.p_value)}, below {MISFIT_P}; "
                  f"{fit.learners} learners): look for ambiguity, a second correct option or guessing, "
                  "and recalibrate.")]
 

@@ -4,7 +4,8 @@ Pure: it takes a `ResponseMatrix`, the bank's parameters and the version's conte
 knows nothing of the database. Abilities are EAP estimates from each learner's scored
 (not pretest) items at the bank's current parameters. Classical statistics use every
 item the learner was given. Thresholds below which a statistic is not trusted are named
-constants; the page says when a sample is below them.
+constants (`SHOWN_FROM`); below its threshold a statistic is withheld, not shown with a
+caveat: the page and the CSV leave it out and say from how many responses it is shown.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ MIN_DIF_GROUP = dif.MIN_GROUP  # learners in each of the focal and reference gro
 DIF_MINIMUM_WHY = (f"Mantel-Haenszel needs at least {MIN_DIF_GROUP} learners in each group: spread over five ability "
                    "strata, fewer leave tables of a handful of learners, whose odds ratio is too uncertain for an "
                    "ETS category to mean anything (operational programmes often require more)")
+# The responses each statistic needs before it is shown (`ItemStatistics.withheld`).
+SHOWN_FROM = {
+    "facility": MIN_CLASSICAL, "correlation": MIN_CLASSICAL, "options": MIN_CLASSICAL,
+    "seconds": MIN_CLASSICAL, "drift": MIN_CLASSICAL, "fit": MIN_IRT, "observed": MIN_IRT,
+}
 ICC_GROUPS = 6  # ability groups whose observed proportions are drawn over the curve
 CURVE_THETA = np.linspace(-4.0, 4.0, 81)
 
@@ -100,6 +106,14 @@ class ItemStatistics:
     @property
     def small_sample(self) -> bool:
         return self.responses < MIN_CLASSICAL
+
+    def withheld(self, statistic: str) -> str | None:
+        """Why `statistic` (a key of `SHOWN_FROM`) is not shown ("shown from 30 responses"), or None
+        when the sample is large enough to show it."""
+        needed = SHOWN_FROM[statistic]
+        if self.responses >= needed:
+            return None
+        return f"shown from {needed} responses"
 
 
 def abilities(matrix: ResponseMatrix, bank: ItemParameters) -> NDArray[np.float64]:

@@ -21,11 +21,14 @@ from exam_engine.core.extensions import db
 from item_bank.items.files import FileProblem, ItemSpec, Medium, check_entry
 from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource, Scenario, StatusChange
 from item_bank.items.scoring import MARKS, ItemType
-from item_bank.items.services import content_hash, media_of, set_content, untagged_in_taxonomy
+from item_bank.items.services import content_hash, media_of, set_content, tags_not_in_taxonomy
 
 OPTION_IDS = "ABCDEF"
 PREMISE_IDS = ("P1", "P2", "P3", "P4", "P5")  # a matching item's premises
 WEB_SOURCE = "web form"
+# The form's fields top to bottom: problems are listed in this order.
+FORM_ORDER = ("type", "stem", "premises", "options", "key", "select", "rationale", "criteria", "amplification",
+              "difficulty_rating", "scenario", "enemy_set", "marks")
 
 
 class AuthoringError(ValueError):
@@ -60,25 +63,28 @@ def entry_from_form(form: Any, writer: str) -> dict[str, Any]:
 
 
 def _choices(form: Any, name: str, ids: Sequence[str]) -> list[dict[str, str]]:
-    """The filled-in options (or premises) of a form, as {id, text}."""
-    return [{"id": i, "text": form.get(f"{name}_{i}", "").strip()} for i in ids if form.get(f"{name}_{i}", "").strip()]
+    """The options (or premises) of a form up to the last one filled in, as {id, text}: a blank one
+    before a filled one is kept (empty), so that the checker names it ("Option C is empty")."""
+    texts = [(i, form.get(f"{name}_{i}", "").strip()) for i in ids]
+    last = max((n for n, (_, text) in enumerate(texts) if text), default=-1)
+    return [{"id": i, "text": text} for i, text in texts[:last + 1]]
 
 
 def validate(unit_reference: str, entry: dict[str, Any], media: tuple[Medium, ...] = ()) -> ItemSpec:
     """The entry as an `ItemSpec` with the images it keeps (`media`: the form uploads none), or
-    AuthoringError with every problem."""
-    criteria = entry.get("criteria") or []
-    if not criteria:
-        raise AuthoringError([FileProblem(WEB_SOURCE, None, "criteria", "choose at least one assessment criterion")])
-    spec, problems = check_entry(WEB_SOURCE, unit_reference, criteria[0], entry, media)
-    if spec is not None:
-        problems = untagged_in_taxonomy([spec])
-        if spec.scenario and db.session.scalar(select(Scenario).where(
-                Scenario.code == spec.scenario, Scenario.unit_reference == unit_reference)) is None:
-            problems.append(FileProblem(WEB_SOURCE, None, "scenario",
-                                        f"{spec.scenario} is not a scenario of this unit"))
+    AuthoringError with every problem: the item's own rules, its tags against the imported
+    taxonomy and its scenario, all in one pass, in the form's order."""
+    criteria = [c for c in entry.get("criteria") or [] if isinstance(c, str)]
+    spec, problems = check_entry(WEB_SOURCE, unit_reference, criteria[0] if criteria else "", entry, media)
+    problems += tags_not_in_taxonomy(WEB_SOURCE, None, unit_reference,
+                                     [*criteria, *(entry.get("amplification") or [])])
+    scenario = entry.get("scenario")
+    if scenario and db.session.scalar(select(Scenario).where(
+            Scenario.code == scenario, Scenario.unit_reference == unit_reference)) is None:
+        problems.append(FileProblem(WEB_SOURCE, None, "scenario", f"{scenario} is not a scenario of this unit"))
     if problems or spec is None:
-        raise AuthoringError(problems)
+        raise AuthoringError(sorted(problems, key=lambda p: FORM_ORDER.index(p.field)
+                                    if p.field in FORM_ORDER else len(FORM_ORDER)))
     return spec
 
 
@@ -153,3 +159,33 @@ def _apply(version: ItemVersion, spec: ItemSpec, user: User) -> None:
     scenario = db.session.scalar(select(Scenario).where(Scenario.code == spec.scenario)) if spec.scenario else None
     set_content(version, spec, content_hash(spec), {scenario.code: scenario} if scenario else {})
     version.writer = user.username
+
+
+FIELD_LABELS = {
+    "type": "The item type", "stem": "The stem", "options": "The options", "premises": "The premises",
+    "key": "The key", "select": "The number to select", "rationale": "The rationale",
+    "criteria": "The assessment criteria", "amplification": "The amplification points",
+    "difficulty_rating": "The difficulty rating", "scenario": "The scenario", "enemy_set": "The enemy set",
+    "marks": "The marks",
+}
+
+
+def problem_text(problem: FileProblem) -> str:
+    """A problem as one plain sentence for the form: it names the field or the option it is about."""
+    message = problem.message
+    if problem.part and message.startswith(f"{problem.part} is not in unit"):
+        noun = "Amplification point" if problem.field == "amplification" else "Assessment criterion"
+        return f"{noun} {message}"
+    if message.startswith(("must ", "is ", "has ")) and problem.field:
+        return f"{FIELD_LABELS.get(problem.field, problem.field.replace('_', ' ').capitalize())} {message}"
+    return message[:1].upper() + message[1:]
+
+
+def problem_anchor(problem: FileProblem) -> str:
+    """The id of the form's input a problem is about (its error summary links there)."""
+    field, part = problem.field, problem.part
+    if part and field in ("options", "premises", "rationale"):
+        return {"options": "option_", "premises": "premise_", "rationale": "rationale_"}[field] + part
+    return {"options": "option_A", "premises": "premise_P1", "select": "key", "marks": "type",
+            "rationale": "field-options", "criteria": "outcome", "amplification": "field-criteria",
+            None: "stem"}.get(field, field or "stem")

@@ -7,7 +7,14 @@ from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
 from item_bank.items.files import REVIEW_CHECKLIST
 from item_bank.items.models import Item, ItemCalibration, ItemStatus, ParameterSource, StatusChange
-from item_bank.workbench.services.authoring import AuthoringError, create_item, edit_item, entry_from_form
+from item_bank.workbench.services.authoring import (
+    AuthoringError,
+    create_item,
+    edit_item,
+    entry_from_form,
+    problem_anchor,
+    problem_text,
+)
 from item_bank.workbench.services.review import ReviewError, move_item
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import item_form, sign_in
@@ -33,12 +40,51 @@ def test_validation_names_every_problem_by_field(taxonomy, make_user):
     with pytest.raises(AuthoringError) as error:
         create_item(UNIT, entry_from_form(form, writer.username), writer)
     messages = {(p.field, p.message) for p in error.value.problems}
-    assert ("options", "single_best_answer needs 2 to 6 options, not 1") in messages
-    assert ("key", "must be one of the option ids") in messages
-    assert ("rationale", "has no reason for option(s) A") in messages
-    with pytest.raises(AuthoringError, match="AC1.1/9 is not in unit Y/506/2152 as imported"):
-        create_item(UNIT, entry_from_form(item_form(amplification=["AC1.1/9"]), writer.username), writer)
+    assert ("options", "A single best answer item needs 2 to 6 options, not 1") in messages
+    assert ("key", "The key E is not one of the options (A)") in messages
+    assert ("rationale", "Give a reason for option A: why it is right or wrong") in messages
+    assert ("amplification", "AC1.1/9 is not in unit Y/506/2152 as imported") in messages  # the same pass
     assert db.session.scalars(select(Item)).all() == []
+
+
+def test_an_empty_form_lists_every_problem_at_once_in_plain_words(taxonomy, make_user):
+    writer = make_user(Role.ITEM_WRITER)
+    blank = item_form(stem="", key="", criteria=[], amplification=[], option_C="", rationale_B="")
+    with pytest.raises(AuthoringError) as error:
+        create_item(UNIT, entry_from_form(blank, writer.username), writer)
+    texts = [problem_text(p) for p in error.value.problems]
+    assert texts == [
+        "Write the question (the stem)",
+        "Option C is empty",
+        "Choose the key: the letter of the right option",
+        "Give a reason for option B: why it is right or wrong",
+        "Choose at least one assessment criterion",
+        "Choose at least one amplification point that the item tests",
+    ]
+    assert [problem_anchor(p) for p in error.value.problems] == [
+        "stem", "option_C", "key", "rationale_B", "outcome", "field-criteria"]
+    assert not any(word in text for text in texts for word in ("must be", "non-empty", "ids", "field"))
+
+
+def test_tags_outside_the_chosen_criteria_and_the_taxonomy_are_named(taxonomy, make_user):
+    writer = make_user(Role.ITEM_WRITER)
+    form = item_form(criteria=["AC1.1", "AC9.9"], amplification=["AC1.1/1", "AC1.2/1"])
+    with pytest.raises(AuthoringError) as error:
+        create_item(UNIT, entry_from_form(form, writer.username), writer)
+    texts = [problem_text(p) for p in error.value.problems]
+    assert "Assessment criterion AC9.9 is not in unit Y/506/2152 as imported" in texts
+    assert ("Amplification point AC1.2/1 belongs to AC1.2, an AC not in this item's criteria: choose AC1.2 too, "
+            "or untick the point") in texts
+
+
+def test_a_gap_in_the_options_is_named_but_blank_options_at_the_end_are_not(taxonomy, make_user):
+    writer = make_user(Role.ITEM_WRITER)
+    entry = entry_from_form(item_form(option_D="", rationale_D=""), writer.username)
+    assert [o["id"] for o in entry["options"]] == ["A", "B", "C"]
+    create_item(UNIT, entry, writer)
+    with pytest.raises(AuthoringError) as error:
+        create_item(UNIT, entry_from_form(item_form(option_B="", rationale_B=""), writer.username), writer)
+    assert [problem_text(p) for p in error.value.problems] == ["Option B is empty"]
 
 
 def test_the_workflow_from_draft_to_live_with_its_rules(taxonomy, make_user):
