@@ -27,6 +27,8 @@ from exam_engine.core.security import register_security_headers
 from exam_engine.core.transactions import register_unit_of_work
 from exam_engine.delivery.api import bp as runner_api_bp
 from exam_engine.delivery.cat_api import bp as adaptive_service_bp
+from exam_engine.delivery.practice import api as practice_api_bp
+from exam_engine.delivery.practice import pages as practice_bp
 from exam_engine.delivery.services.attempt_log import register as register_attempt_heads
 from exam_engine.delivery.services.progress import register as register_delivery_progress
 from exam_engine.delivery.views import bp as delivery_bp
@@ -95,7 +97,8 @@ def _register_blueprints(app: Flask) -> None:
     register_delivery_progress()
     register_attempt_heads()
     for blueprint in (auth_bp, admin_bp, delivery_bp, delivery_reports_bp, runner_api_bp, adaptive_service_bp,
-                      invigilation_bp, workbench_bp, analysis_bp, qti_bp, taxonomy_api_bp, results_bp):
+                      invigilation_bp, workbench_bp, analysis_bp, qti_bp, taxonomy_api_bp, results_bp, practice_bp,
+                      practice_api_bp):
         app.register_blueprint(blueprint)
     app.add_template_filter(_formatted, "formatted")
     app.add_template_filter(text.plain, "plain")

@@ -4,12 +4,14 @@ Every learner-facing JSON body is built here, from an explicit list of fields, s
 item version's key, rationale, parameters, review or notes can never leak by accident.
 """
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import url_for
 
 from exam_engine.delivery.models import Attempt, AttemptItem
+from exam_engine.delivery.services.answers import Answerable
 from exam_engine.delivery.services.engine import blueprint_for
 from exam_engine.delivery.services.sittings import timing
 from invigilation.models.sessions import Sitting
@@ -17,24 +19,48 @@ from invigilation.states import SittingState
 from item_bank.items.text import blocks
 
 
-def item_view(entry: AttemptItem) -> dict[str, Any]:
-    version = entry.item_version
-    scenario = version.scenario
-    select = version.select
+class ScenarioText(Protocol):
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+
+class ItemContent(Answerable, Protocol):
+    """What the player shows of an item: a bank version, or a practice item (`services.practice`)."""
+
+    @property
+    def marks(self) -> int: ...
+    @property
+    def instruction(self) -> str: ...
+    @property
+    def stem(self) -> str: ...
+    @property
+    def scenario(self) -> ScenarioText | None: ...
+
+
+def shown_item(content: ItemContent, position: int, image_src: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """An item's content as the player draws it, at `position`; `image_src` names where its images are served."""
+    scenario = content.scenario
     return {
-        "position": entry.position,
-        "type": version.type.value,
-        "marks": version.marks,  # pretest items look like every other: nothing tells them apart
-        "instruction": version.instruction,
-        "select": select,
-        "stem": version.stem,  # marked up (`item_bank.items.text`); `stem_blocks` is what the player draws
-        "stem_blocks": [block | {"src": url_for("runner_api.item_medium", attempt_id=entry.attempt_id,
-                                                  position=entry.position, name=block["name"])}
-                        if block["kind"] == "image" else block for block in blocks(version.stem)],
+        "position": position,
+        "type": content.type.value,
+        "marks": content.marks,  # pretest items look like every other: nothing tells them apart
+        "instruction": content.instruction,
+        "select": content.select,
+        "stem": content.stem,  # marked up (`item_bank.items.text`); `stem_blocks` is what the player draws
+        "stem_blocks": [block | {"src": image_src(block["name"])} if block["kind"] == "image" and image_src else block
+                        for block in blocks(content.stem)],
         "scenario": {"title": scenario.title, "text": scenario.text, "blocks": blocks(scenario.text)}
         if scenario else None,
-        "options": [{"id": option["id"], "text": option["text"]} for option in version.options],
-        "premises": [{"id": premise["id"], "text": premise["text"]} for premise in version.premises],
+        "options": [{"id": option["id"], "text": option["text"]} for option in content.options],
+        "premises": [{"id": premise["id"], "text": premise["text"]} for premise in content.premises],
+    }
+
+
+def item_view(entry: AttemptItem) -> dict[str, Any]:
+    return shown_item(entry.item_version, entry.position, lambda name: url_for(
+        "runner_api.item_medium", attempt_id=entry.attempt_id, position=entry.position, name=name)) | {
         "answer": entry.response.answer if entry.response else None,
         "answer_sequence": entry.response.sequence if entry.response else None,
         "flagged": entry.flagged,

@@ -188,7 +188,10 @@ def runner(attempt_id: int) -> str | Response:
     if not attempt.is_open:
         return redirect(url_for("delivery.finished", attempt_id=attempt.id))
     return render_template("delivery/runner.html", attempt=attempt, status=status_view(attempt, utcnow()),
-                           sitting=sitting_view(attempt.sitting, attempt, utcnow()), display=_display(attempt))
+                           sitting=sitting_view(attempt.sitting, attempt, utcnow()), display=_display(attempt),
+                           api_url=url_for("runner_api.status", attempt_id=attempt.id),
+                           finished_url=url_for("delivery.finished", attempt_id=attempt.id),
+                           display_url=url_for("runner_api.display", attempt_id=attempt.id))
 
 
 @bp.route("/attempts/<int:attempt_id>/finished")

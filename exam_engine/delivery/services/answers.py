@@ -11,8 +11,9 @@ rest of the room writes to is touched. The services
 read the server's clock unless a rehearsal gives its simulated time as `now`.
 """
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 from sqlalchemy import select
@@ -40,7 +41,20 @@ MAX_KEY_LENGTH = 80
 ALERTS, ALERT_WINDOW = "alert:attempt", timedelta(minutes=10)
 
 
-def validate_answer(version: ItemVersion, answer: Any) -> Any:
+class Answerable(Protocol):
+    """What checking an answer needs of an item: a bank version, or a practice item (`services.practice`)."""
+
+    @property
+    def type(self) -> ItemType: ...
+    @property
+    def options(self) -> Sequence[Mapping[str, str]]: ...
+    @property
+    def premises(self) -> Sequence[Mapping[str, str]]: ...
+    @property
+    def select(self) -> int | None: ...
+
+
+def validate_answer(version: Answerable, answer: Any) -> Any:
     """The answer if it is well formed for the item (None clears it); a clear error otherwise."""
     if answer is None:
         return None
@@ -61,7 +75,7 @@ def validate_answer(version: ItemVersion, answer: Any) -> Any:
     return answer
 
 
-def _matching_answer(version: ItemVersion, answer: Any, ids: list[str]) -> list[str | None] | None:
+def _matching_answer(version: Answerable, answer: Any, ids: list[str]) -> list[str | None] | None:
     """For each premise in turn an option id or None (not matched yet), no option twice; all None clears it."""
     given = [a for a in answer if a is not None] if isinstance(answer, list) else []
     if not isinstance(answer, list) or len(answer) != len(version.premises) \
