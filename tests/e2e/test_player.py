@@ -15,6 +15,7 @@ from exam_engine.core.extensions import db
 from exam_engine.delivery.models import Attempt
 from tests.delivery.factory import shift_start
 from tests.e2e.accessibility import blocking_violations
+from tests.e2e.learner import submit
 from tests.e2e.test_sitting import attempt_of, sign_in_and_start
 
 pytestmark = pytest.mark.e2e
@@ -103,3 +104,18 @@ def test_the_clock_the_help_dialog_and_every_colour_scheme_at_400_percent_zoom(p
     shift_start(setup.sitting, 26 * 60)  # four of its thirty minutes left
     expect(page.locator("#low-time")).to_be_visible(timeout=5_000)
     expect(page.locator("#low-time")).to_have_text("Low time")
+
+
+@pytest.mark.parametrize("recorded", [None, "black on cream", "black on light blue", "yellow on black"])
+def test_every_learner_page_at_400_percent_zoom_in_each_colour_scheme(page: Page, sitting_for, recorded):
+    """Sign-in to receipt at 320 CSS pixels wide (400% of 1280), each page scanned by axe and free of
+    sideways scrolling, in the colours the candidate's arrangement records."""
+    setup = sitting_for("fixed", 4, arrangements={"colour_scheme": recorded} if recorded else None)
+    page.set_viewport_size({"width": 320, "height": 256})
+
+    def accessible_and_reflowed(shown: Page) -> None:
+        assert blocking_violations(shown) == [], shown.url
+        assert shown.evaluate("document.documentElement.scrollWidth") <= 320, shown.url
+
+    sign_in_and_start(page, setup.sitting, 4, accessible_and_reflowed)
+    submit(page, accessible_and_reflowed)

@@ -14,7 +14,14 @@ from invigilation.models.sessions import Pause, PauseReason, Sitting
 from invigilation.states import SittingState
 from tests.delivery.factory import KEY, shift_start
 from tests.e2e.accessibility import blocking_violations
-from tests.e2e.learner import answer_current, confirm_and_start, sign_in_with_code, submit, unlock_with_session_key
+from tests.e2e.learner import (
+    Scan,
+    answer_current,
+    confirm_and_start,
+    sign_in_with_code,
+    submit,
+    unlock_with_session_key,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -23,10 +30,10 @@ def accessible(page: Page) -> None:
     assert blocking_violations(page) == [], page.url
 
 
-def sign_in_and_start(page: Page, sitting: Sitting, items: int) -> None:
-    sign_in_with_code(page, sitting.candidate.candidate_number, sitting.sign_in_code.lower(), accessible)
-    unlock_with_session_key(page, KEY.lower(), accessible)
-    confirm_and_start(page, items, accessible)
+def sign_in_and_start(page: Page, sitting: Sitting, items: int, scan: Scan = accessible) -> None:
+    sign_in_with_code(page, sitting.candidate.candidate_number, sitting.sign_in_code.lower(), scan)
+    unlock_with_session_key(page, KEY.lower(), scan)
+    confirm_and_start(page, items, scan)
 
 
 def stored_answers(attempt_id: int) -> int:
