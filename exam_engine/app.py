@@ -12,6 +12,7 @@ from flask import Flask, url_for
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from exam_engine.admin.accounts import bp as accounts_bp
 from exam_engine.admin.views import bp as admin_bp
 from exam_engine.analysis.views import bp as analysis_bp
 from exam_engine.auth.access import check_access_rules
@@ -96,9 +97,9 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     register_delivery_progress()
     register_attempt_heads()
-    for blueprint in (auth_bp, admin_bp, delivery_bp, delivery_reports_bp, runner_api_bp, adaptive_service_bp,
-                      invigilation_bp, workbench_bp, analysis_bp, qti_bp, taxonomy_api_bp, results_bp, practice_bp,
-                      practice_api_bp):
+    for blueprint in (auth_bp, admin_bp, accounts_bp, delivery_bp, delivery_reports_bp, runner_api_bp,
+                      adaptive_service_bp, invigilation_bp, workbench_bp, analysis_bp, qti_bp, taxonomy_api_bp,
+                      results_bp, practice_bp, practice_api_bp):
         app.register_blueprint(blueprint)
     app.add_template_filter(_formatted, "formatted")
     app.add_template_filter(text.plain, "plain")

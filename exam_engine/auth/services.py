@@ -11,6 +11,7 @@ their first sign-in.
 """
 
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -106,6 +107,52 @@ def create_user(username: str, display_name: str, role: Role, password: str) -> 
     db.session.add(user)
     db.session.flush()
     return user
+
+
+TEMPORARY_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I to misread
+TEMPORARY_PASSWORD_LENGTH = 16  # about 94 bits
+
+
+def temporary_password() -> str:
+    """A random password for an administrator to hand over once (never stored in the clear)."""
+    return "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(TEMPORARY_PASSWORD_LENGTH))
+
+
+def reset_password(user: User) -> str:
+    """Give the account a new temporary password and return it (to be shown once).
+
+    Every session ends (`set_password` issues a new session token) and any sign-in lock is lifted.
+    """
+    password = temporary_password()
+    user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+    return password
+
+
+def active_awarding_body_admins() -> int:
+    """How many awarding-body administrators are active, their rows locked (on PostgreSQL) until the
+    transaction ends, so that two administrators deactivating each other at once cannot leave none."""
+    query = select(User.id).where(User.role == Role.AWARDING_BODY_ADMIN, User.active.is_(True)).with_for_update()
+    return len(db.session.scalars(query).all())
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    """Deactivate (signing the account out everywhere) or reactivate an account.
+
+    Refuses to deactivate the actor's own account or the last active awarding-body administrator.
+    """
+    if not active:
+        if user.id == actor.id:
+            raise AccountError("You cannot deactivate your own account.")
+        if user.role is Role.AWARDING_BODY_ADMIN and user.active and active_awarding_body_admins() <= 1:
+            raise AccountError("This is the last active awarding-body administrator: "
+                               "make or reactivate another one first.")
+    user.active = active
+    if not active:
+        user.session_token = new_session_token()
+    db.session.flush()
 
 
 def unlock(user: User) -> None:

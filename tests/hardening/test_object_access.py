@@ -1,6 +1,6 @@
 """Object-level access: staff of one centre cannot see or act on another centre's records.
 
-Walks every route that takes a session, sitting, incident, alert or candidate id, with the
+Walks every route that takes a session, sitting, incident, alert, candidate or account (user) id, with the
 ids of a second centre's objects, as the first centre's invigilator and administrator.
 Every answer must be 403 or 404 (not yours, or an action word the route does not know); each
 route must show that it checked ownership; and nothing may be written.
@@ -21,13 +21,14 @@ from tests.hardening.routes import route_requests
 from tests.helpers import csrf_token_from, sign_in
 from tests.invigilation.conftest import START, build_world
 
-OBJECT_IDS = ("session_id", "sitting_id", "incident_id", "alert_id", "candidate_id")
+OBJECT_IDS = ("session_id", "sitting_id", "incident_id", "alert_id", "candidate_id", "user_id")
 ACTION_WORDS = sorted({*SESSION_ACTIONS, *SITTING_ACTIONS, "resolve", "incident", "void"})
 
 
 @pytest.fixture
 def other_centre_ids(app) -> dict[str, int]:
-    """Ids of a session, sitting, incident, alert and candidate at South, our staff being at North."""
+    """Ids of a session, sitting, incident, alert, candidate and invigilator's account at South, our staff
+    being at North."""
     build_world()
     south = build_world(name="South College", number="20002")
     session = south.session()
@@ -38,7 +39,7 @@ def other_centre_ids(app) -> dict[str, int]:
     db.session.add(alert)
     db.session.commit()
     return {"session_id": session.id, "sitting_id": sitting.id, "incident_id": incident.id,
-            "alert_id": alert.id, "candidate_id": south.candidates[0].id}
+            "alert_id": alert.id, "candidate_id": south.candidates[0].id, "user_id": south.invigilator.id}
 
 
 @pytest.mark.parametrize("role", [Role.INVIGILATOR, Role.CENTRE_ADMIN])
