@@ -76,8 +76,8 @@ def test_the_awarding_body_resets_a_lost_authenticator(app, make_user):
     sign_in(desk, writer.username, TEST_PASSWORD)
     office = app.test_client()
     sign_in(office, admin.username, TEST_PASSWORD)
-    token = csrf_token_from(office.get("/admin/").get_data(as_text=True))
-    assert office.post(f"/admin/users/{writer.id}/second-factor/reset", data={"csrf_token": token}).status_code == 302
+    token = csrf_token_from(office.get(f"/accounts/{writer.id}").get_data(as_text=True))
+    assert office.post(f"/accounts/{writer.id}/second-factor", data={"csrf_token": token}).status_code == 302
     db.session.refresh(writer)
     assert writer.totp_secret is None
     assert desk.get("/workbench/").status_code == 302  # the session on the lost device has ended
