@@ -9,13 +9,13 @@ the runner's JSON errors; state-changing requests need the CSRF token in `X-CSRF
 
 from typing import Any
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from exam_engine.assembly.blueprint import Mode
 from exam_engine.auth.access import public
 from exam_engine.core.database import utcnow
-from exam_engine.delivery.api import body, refusals, text_or_none, whole_number
+from exam_engine.delivery.api import body, refusals, refused, text_or_none, whole_number
 from exam_engine.delivery.errors import DeliveryError
 from exam_engine.delivery.presenters import shown_item, spoken_duration
 from exam_engine.delivery.services import practice
@@ -24,6 +24,14 @@ pages = Blueprint("practice", __name__, url_prefix="/practice", template_folder=
 api = Blueprint("practice_api", __name__, url_prefix="/api/practice")
 ALERT_MESSAGE = ("This is practice, so no one was alerted. In your real test your invigilator is alerted "
                  "and comes to you; you can also raise your hand.")
+
+
+@api.before_request
+def json_objects_only() -> ResponseReturnValue | None:
+    """A body, where a request sends one, must be a JSON object, even on a route that reads none."""
+    if request.get_data() and not isinstance(request.get_json(silent=True), dict):
+        return refused(DeliveryError("send a JSON object, or no body", "invalid_request", 400))
+    return None
 
 
 def _state() -> dict[str, Any] | None:

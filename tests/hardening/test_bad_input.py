@@ -64,3 +64,16 @@ def test_huge_or_odd_numbers_in_the_rules_forms_are_refused_cleanly(app, client,
                                                                 "candidates_per_invigilator": number},
                            follow_redirects=True)
     assert response.status_code < 500 and "whole number" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("where", ["query", "form"])
+def test_a_nul_character_in_a_field_is_a_bad_request_on_either_database(app, client, make_user, where):
+    """PostgreSQL cannot compare or store a NUL: such a field reached a query and was a server error."""
+    admin = make_user(Role.AWARDING_BODY_ADMIN)
+    sign_in(client, admin.username, TEST_PASSWORD)
+    if where == "query":
+        response = client.get("/admin/item-views", query_string={"item": "U2\x00"})
+    else:
+        token = csrf_token_from(client.get("/accounts/new").get_data(as_text=True))
+        response = client.post("/accounts/new", data={"csrf_token": token, "username": "a\x00b"})
+    assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True)
