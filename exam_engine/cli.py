@@ -33,7 +33,7 @@ from exam_engine.demo import demo_code_command, load_demo_command
 from exam_engine.operations.commands import backup_command, hold_group, purge_expired_command, restore_command
 from exam_engine.rehearsal.commands import rehearse_command
 from exam_engine.results.commands import export_qti_results_command, standards_command
-from item_bank.items.commands import export_items_command, load_items_command
+from item_bank.items.commands import bank_check_command, export_items_command, load_items_command
 from item_bank.qti.commands import export_qti_command, import_qti_command
 from item_bank.taxonomy.commands import export_taxonomy_command, import_spec_command, qualification_group
 from item_bank.workbench.commands import export_item_files_command
@@ -49,7 +49,8 @@ COMMANDS: tuple[click.Command, ...] = (
     db_group, create_user_command, load_demo_command, demo_code_command, backup_command, restore_command,
     purge_expired_command, hold_group,
     import_spec_command, export_taxonomy_command, qualification_group,
-    load_items_command, export_items_command, import_qti_command, export_qti_command, export_item_files_command,
+    load_items_command, bank_check_command, export_items_command, import_qti_command, export_qti_command,
+    export_item_files_command,
     calibrate_csv_command, item_stats_csv_command, score_command, equate_csv_command, calibrate_bank_command,
     item_stats_bank_command,
     verify_log_command, checkpoint_logs_command, log_key_command, service_client_group, rehearse_command,

@@ -1,6 +1,7 @@
-"""`exam-engine load-items` and `exam-engine export-items`."""
+"""`exam-engine load-items`, `exam-engine bank-check` and `exam-engine export-items`."""
 
 import json
+from collections import defaultdict
 from pathlib import Path
 
 import click
@@ -8,8 +9,9 @@ from flask.cli import with_appcontext
 
 from exam_engine.core.commands import operator
 from exam_engine.core.transactions import transactional, unit_of_work
+from item_bank.items.checks import Finding, items_testing
 from item_bank.items.files import ItemFileError
-from item_bank.items.services import BANK_FOLDER, export_unit, load_bank, record_unit_views
+from item_bank.items.services import BANK_FOLDER, bank_check, export_unit, load_bank, record_unit_views
 
 
 @click.command("load-items")
@@ -28,6 +30,36 @@ def load_items_command(folder: Path | None) -> None:
     )
     for unit, count in sorted(report.per_unit.items()):
         click.echo(f"  {unit}: {count} items")
+
+
+@click.command("bank-check")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--unit", "units", multiple=True, help="Only this unit (repeatable), e.g. Y/506/2152.")
+@click.option("--verbose", is_flag=True, help="List every finding, not only the counts and the first few.")
+@with_appcontext
+def bank_check_command(folder: Path | None, units: tuple[str, ...], verbose: bool) -> None:
+    """Check the item files as an assessment editor would: cueing reviews, depth per criterion and
+    amplification point, two raters' difficulty, near-duplicate stems, and the legislation register."""
+    try:
+        check = bank_check(folder or BANK_FOLDER, units)
+    except ItemFileError as error:
+        raise click.ClickException(str(error)) from error
+    by_kind: dict[tuple[str, str | None], list[Finding]] = defaultdict(list)
+    for finding in check.findings:
+        by_kind[finding.kind, finding.unit].append(finding)
+    for (kind, unit), findings in by_kind.items():
+        click.echo(f"{unit or 'Legislation register'}: {len(findings)} {kind} finding(s)")
+        for finding in findings if verbose else findings[:5]:
+            click.echo(f"  {finding.subject}: {finding.message}")
+        if not verbose and len(findings) > 5:
+            click.echo(f"  ... and {len(findings) - 5} more (--verbose lists them)")
+    click.echo("Legislation register:")
+    for law in check.files.laws:
+        tested = items_testing(law, check.files.items)
+        click.echo(f"  {law.id}: {law.title}; in force: {law.current}"
+                   + (f"; replaced: {law.replaced}" if law.replaced else "")
+                   + f"; {len(tested)} item(s); review by {law.review_by:%d %B %Y}")
+    click.echo(f"{len(check.findings)} finding(s)." if check.findings else "No findings.")
 
 
 @click.command("export-items")

@@ -8,16 +8,18 @@ imported from QTI (`check_item`); how many options each type may have is `OPTION
 """
 
 import hashlib
+import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from item_bank.items.models import SOURCE_ID_LENGTH
-from item_bank.items.scoring import MARKS, ItemType
+from item_bank.items.scoring import MARKS, ItemType, score
 from item_bank.items.text import images, normalise
 
 UNIT_REFERENCE = re.compile(r"^[A-Z]/\d{3}/\d{4}$")
@@ -51,12 +53,33 @@ REVIEW_CHECKLIST = (
     "distractors_plausible",
 )
 REVIEW_OUTCOMES = ("approved", "approved_after_changes")
+# The cueing checks of the review checklist, with the question each asks. An item fails them when a
+# test-wise candidate who knows nothing of the subject can find its key from the wording alone.
+CUEING_CHECKLIST = {
+    "no_stem_words_in_key": "The key repeats no distinctive word of the stem or scenario that the distractors lack",
+    "no_absolutes_pattern": "The distractors are not marked out by absolutes (only, never, always, all, nothing)",
+    "key_not_odd_one_out": "The key does not stand out from the other options in form, category, length or detail",
+    "key_not_only_positive": "Every distractor is something a real organisation might do, say or believe",
+    "grammar_fits_every_option": "Every option fits the stem's grammar",
+    "needs_subject_knowledge": "Everyday reasoning or English alone does not find the key",
+    "answered_blind_without_cue": "A test-wise reviewer who saw neither the specification nor the key found no cue "
+                                  "to it",
+}
+APPROVAL_CHECKLIST = REVIEW_CHECKLIST + tuple(CUEING_CHECKLIST)  # what approving a version in the workbench ticks
+CHECKLIST_QUESTIONS = {point: point.replace("_", " ").capitalize() for point in REVIEW_CHECKLIST} | CUEING_CHECKLIST
+# The cues a test-wise reviewer names (`none`: nothing in the wording points to one answer).
+CUES = ("word_repetition", "absolutes", "odd_one_out", "only_positive", "grammatical_agreement", "length",
+        "specificity", "common_sense", "option_pattern", "other", "none")
+SUBJECT_OUTCOMES = ("sound", "rewritten", "retired")
+LEGISLATION_REGISTER = "legislation.yaml"  # beside the unit folders
+CONTENT_PREFIX = 12  # hex digits of the content hash a test-wise record names the version by
 ITEM_FIELDS = {
     "id", "type", "marks", "select", "difficulty_rating", "criteria", "amplification",
     "scenario", "enemy_set", "stem", "premises", "options", "key", "rationale", "notes", "writer",
-    "status", "review",
+    "status", "review", "cueing_review", "difficulty_ratings", "legislation",
 }
-REQUIRED_FIELDS = ITEM_FIELDS - {"select", "notes", "review", "scenario", "enemy_set", "premises"}
+REQUIRED_FIELDS = ITEM_FIELDS - {"select", "notes", "review", "scenario", "enemy_set", "premises", "cueing_review",
+                                 "difficulty_ratings", "legislation"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +111,76 @@ class Review:
 
 
 @dataclass(frozen=True)
+class TestWiseAnswer:
+    """One blind answer to an item version from its stem and options alone (the cueing review's first pass).
+
+    `content` names the version answered (the first CONTENT_PREFIX hex digits of its content hash);
+    `answer` is what the named `cue` picked (None for cue `none`); `fell` is whether that earned the
+    item's marks; `transcript` is the reviewer's working, a file beside the item files."""
+
+    reviewer: str
+    date: str
+    content: str
+    answer: str | tuple[str, ...] | None
+    cue: str
+    fell: bool
+    transcript: str
+
+
+@dataclass(frozen=True)
+class SubjectPass:
+    """The cueing review's second pass, against the specification and the key: the item kept as it
+    is (`sound`), kept as rewritten (`rewritten`) or `retired`."""
+
+    reviewer: str
+    date: str
+    outcome: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class CueingReview:
+    """An item's cueing review: its blind answers (the newest last), the subject pass and the checklist."""
+
+    test_wise: tuple[TestWiseAnswer, ...]
+    subject: SubjectPass | None  # None until the subject pass is made
+    checklist: dict[str, bool]
+
+    def stands(self, fingerprint: str) -> bool:
+        """Whether the newest blind answer is to the content of this fingerprint (content hash) and
+        found no cue to its key, the subject pass kept the item and the cueing checklist is ticked."""
+        newest = self.test_wise[-1]
+        return (newest.content == fingerprint[:CONTENT_PREFIX] and not newest.fell
+                and self.subject is not None and self.subject.outcome != "retired"
+                and all(self.checklist.get(point) is True for point in CUEING_CHECKLIST))
+
+    def as_record(self) -> dict[str, Any]:
+        """The review as the item files state it (and the item version stores it)."""
+        return {
+            "test_wise": [{"reviewer": a.reviewer, "date": a.date, "content": a.content,
+                           "answer": list(a.answer) if isinstance(a.answer, tuple) else a.answer, "cue": a.cue,
+                           "outcome": "fell" if a.fell else "stands", "transcript": a.transcript}
+                          for a in self.test_wise],
+            "subject": None if self.subject is None else {
+                "reviewer": self.subject.reviewer, "date": self.subject.date, "outcome": self.subject.outcome,
+                "note": self.subject.note},
+            "checklist": dict(self.checklist),
+        }
+
+
+@dataclass(frozen=True)
+class DifficultyRatings:
+    """Independent difficulty ratings by two or more raters; `reconciliation` says how a disagreement
+    was settled into the item's `difficulty_rating`."""
+
+    ratings: dict[str, str]
+    reconciliation: str | None
+
+    def as_record(self) -> dict[str, Any]:
+        return {"ratings": dict(self.ratings), "reconciliation": self.reconciliation}
+
+
+@dataclass(frozen=True)
 class ItemSpec:
     """One item as its file states it."""
 
@@ -116,6 +209,9 @@ class ItemSpec:
     source_id: str | None = None
     premises: tuple[Option, ...] = ()  # a matching item's statements, each matched to an option
     media: tuple[Medium, ...] = ()  # the images its stem shows (only from a QTI package or the bank's version)
+    cueing_review: CueingReview | None = None
+    difficulty_ratings: DifficultyRatings | None = None
+    legislation: tuple[str, ...] = ()  # ids of the laws it tests, in the legislation register
 
 
 @dataclass(frozen=True)
@@ -124,6 +220,7 @@ class ScenarioSpec:
     unit: str
     title: str
     text: str
+    written_as_set: bool = False  # `set: true`: its items may appear in one test together
 
 
 @dataclass(frozen=True)
@@ -149,12 +246,31 @@ class FileProblem:
         return f"{where}: {self.message}"
 
 
+@dataclass(frozen=True)
+class Law:
+    """One law the bank tests, as the legislation register (`legislation.yaml`) states it.
+
+    `current` is the instrument in force; `replaced` what it replaced (often what the
+    specification still names); `review_by` the date by which the entry and its items are
+    checked against the law again."""
+
+    id: str
+    title: str
+    current: str
+    replaced: str | None
+    specification_names: str | None
+    reviewed: date
+    review_by: date
+    watch: str | None
+
+
 @dataclass
 class BankFiles:
     """Everything read from a bank folder, and every problem found."""
 
     items: list[ItemSpec] = field(default_factory=list)
     scenarios: list[ScenarioSpec] = field(default_factory=list)
+    laws: list[Law] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
 
 
@@ -173,6 +289,9 @@ def read_bank(root: Path) -> BankFiles:
     bank = BankFiles()
     if not root.is_dir():
         raise ItemFileError([FileProblem(str(root), None, None, "is not a folder")])
+    register = root / LEGISLATION_REGISTER
+    if register.is_file() and (data := _load_yaml(register, bank.problems)) is not None:
+        bank.laws.extend(_read_register(register, data, bank.problems))
     for path in sorted(root.glob("*/*.yaml")):
         data = _load_yaml(path, bank.problems)
         if data is None:
@@ -202,6 +321,26 @@ def _load_yaml(path: Path, problems: list[FileProblem]) -> dict[str, Any] | None
     return data
 
 
+def _read_register(path: Path, data: dict[str, Any], problems: list[FileProblem]) -> Iterator[Law]:
+    """The legislation register's entries; each needs an id, the law, the current instrument and both dates."""
+    entries = data.get("laws")
+    if not isinstance(entries, list) or not entries:
+        problems.append(FileProblem(str(path), None, "laws", "must be a non-empty list"))
+        return
+    for entry in entries:
+        label = entry.get("id") if isinstance(entry, dict) else None
+        needed = ("id", "law", "current", "reviewed", "review_by")
+        if not isinstance(entry, dict) or not all(entry.get(key) for key in needed):
+            problems.append(FileProblem(str(path), label, None, f"needs {', '.join(needed)}"))
+            continue
+        if not all(isinstance(entry[key], date) for key in ("reviewed", "review_by")):
+            problems.append(FileProblem(str(path), label, "review_by", "reviewed and review_by must be dates "
+                                                                      "like 2027-06-30"))
+            continue
+        yield Law(str(entry["id"]), str(entry["law"]), str(entry["current"]), entry.get("replaced"),
+                  entry.get("specification_names"), entry["reviewed"], entry["review_by"], entry.get("watch"))
+
+
 def _read_scenarios(path: Path, data: dict[str, Any], problems: list[FileProblem]) -> Iterator[ScenarioSpec]:
     unit = data.get("unit")
     if not isinstance(unit, str) or not UNIT_REFERENCE.match(unit):
@@ -210,10 +349,12 @@ def _read_scenarios(path: Path, data: dict[str, Any], problems: list[FileProblem
     for entry in data.get("scenarios") or []:
         ok = isinstance(entry, dict) and all(isinstance(entry.get(key), str) and entry[key].strip()
                                              for key in ("id", "title", "text"))
-        if not ok:
-            problems.append(FileProblem(str(path), None, "scenarios", f"entry needs id, title and text: {entry!r}"))
+        if not ok or not isinstance(entry.get("set", False), bool):
+            problems.append(FileProblem(str(path), None, "scenarios",
+                                        f"entry needs id, title and text (and `set` true or false): {entry!r}"))
             continue
-        yield ScenarioSpec(entry["id"], unit, entry["title"].strip(), normalise(entry["text"]))
+        yield ScenarioSpec(entry["id"], unit, entry["title"].strip(), normalise(entry["text"]),
+                           entry.get("set", False))
 
 
 def _read_item_file(path: Path, data: dict[str, Any], problems: list[FileProblem]) -> list[ItemSpec]:
@@ -306,9 +447,11 @@ class _ItemChecker:
             self.fail("writer", "must be non-empty text")
         if isinstance(entry.get("stem"), str):
             self._images(images(entry["stem"]))
+        ratings = self._difficulty_ratings()
+        legislation = self._legislation()
         if self.problems or item_type is None:
             return None
-        return ItemSpec(
+        spec = ItemSpec(
             id=entry["id"], unit=self.unit, criterion=self.criterion, type=item_type, marks=entry["marks"],
             difficulty_rating=entry["difficulty_rating"], criteria=criteria,
             amplification=amplification, scenario=entry.get("scenario"),
@@ -316,8 +459,10 @@ class _ItemChecker:
             options=options, key=key, rationale=dict(entry["rationale"]),
             notes=entry.get("notes"), writer=entry["writer"], status=entry["status"],
             review=review, source=self.path, source_id=str(entry["id"]) if self.foreign_id else None,
-            premises=premises, media=self.media,
+            premises=premises, media=self.media, difficulty_ratings=ratings, legislation=legislation,
         )
+        cueing = _CueingChecker(self, spec).check() if entry.get("cueing_review") is not None else None
+        return None if self.problems else replace(spec, cueing_review=cueing)
 
     def _type(self, missing: set[str]) -> ItemType | None:
         if "type" in missing:
@@ -510,6 +655,133 @@ class _ItemChecker:
                       dict(checklist), review.get("changes"))
 
 
+    def _difficulty_ratings(self) -> DifficultyRatings | None:
+        """Two or more raters' independent ratings; a disagreement is settled in words."""
+        raw = self.entry.get("difficulty_ratings")
+        if raw is None:
+            return None
+        ratings = raw.get("ratings") if isinstance(raw, dict) else None
+        if not (isinstance(ratings, dict) and len(ratings) >= 2
+                and all(isinstance(rater, str) and value in DIFFICULTY_RATINGS for rater, value in ratings.items())):
+            self.fail("difficulty_ratings", "needs `ratings`, two or more raters each with easy, medium or hard")
+            return None
+        if self.entry.get("writer") in ratings:
+            self.fail("difficulty_ratings", "the raters must not include the item's writer")
+        reconciliation = raw.get("reconciliation")
+        agreed = set(ratings.values())
+        rating = self.entry.get("difficulty_rating")
+        if len(agreed) == 1 and rating not in agreed:
+            self.fail("difficulty_rating", f"the raters agree on {agreed.pop()}: the rating must be theirs")
+        elif len(agreed) > 1 and not (isinstance(reconciliation, str) and reconciliation.strip()):
+            self.fail("difficulty_ratings", "the raters disagree: say in `reconciliation` how it was settled")
+        return DifficultyRatings(dict(ratings), reconciliation if isinstance(reconciliation, str) else None)
+
+    def _legislation(self) -> tuple[str, ...]:
+        laws = self.entry.get("legislation")
+        if laws is None:
+            return ()
+        if not (isinstance(laws, list) and laws and all(isinstance(law, str) and law for law in laws)):
+            self.fail("legislation", "must be a non-empty list of ids from the legislation register")
+            return ()
+        return tuple(laws)
+
+
+class _CueingChecker:
+    """Validates an item's `cueing_review` as a record: its reviewers are neither the item's writer
+    nor its first reviewer, its cues and outcomes are known ones, each transcript is beside the item
+    files, and the newest blind answer, when it is to this content, fell exactly when it earns the
+    marks. Whether the item is sound (it stands, to this content, with the checklist ticked) is the
+    bank check's question (`item_bank.items.checks`)."""
+
+    def __init__(self, item: _ItemChecker, spec: ItemSpec) -> None:
+        self.item, self.spec = item, spec
+
+    def fail(self, message: str) -> None:
+        self.item.fail("cueing_review", message)
+
+    def check(self) -> CueingReview | None:
+        raw = self.item.entry["cueing_review"]
+        if not isinstance(raw, dict) or "test_wise" not in raw:
+            self.fail("needs test_wise (the blind answers), and once made the subject pass and the checklist")
+            return None
+        answers = raw["test_wise"]
+        if not isinstance(answers, list) or not answers:
+            self.fail("test_wise must list at least one blind answer")
+            return None
+        checked = [self._answer(n, answer) for n, answer in enumerate(answers, start=1)]
+        subject = self._subject(raw.get("subject"))
+        checklist = raw.get("checklist") if isinstance(raw.get("checklist"), dict) else {}
+        self._independent([str(a.get("reviewer")) for a in answers if isinstance(a, dict)]
+                          + ([subject.reviewer] if subject else []))
+        if any(answer is None for answer in checked) or self.item.problems:
+            return None
+        review = CueingReview(tuple(a for a in checked if a is not None), subject, dict(checklist or {}))
+        self._current(review)
+        return review
+
+    def _subject(self, raw: Any) -> SubjectPass | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict) or not {"reviewer", "date", "outcome"} <= set(raw):
+            self.fail("subject needs reviewer, date and outcome")
+            return None
+        if raw["outcome"] not in SUBJECT_OUTCOMES:
+            self.fail(f"subject outcome must be one of {', '.join(SUBJECT_OUTCOMES)}")
+            return None
+        return SubjectPass(str(raw["reviewer"]), str(raw["date"]), raw["outcome"], raw.get("note"))
+
+    def _answer(self, n: int, raw: Any) -> TestWiseAnswer | None:
+        needed = {"reviewer", "date", "content", "answer", "cue", "outcome", "transcript"}
+        if not isinstance(raw, dict) or not needed <= set(raw):
+            self.fail(f"blind answer {n} needs {', '.join(sorted(needed))}")
+            return None
+        if raw["cue"] not in CUES:
+            self.fail(f"blind answer {n}: cue must be one of {', '.join(CUES)}")
+            return None
+        if (raw["cue"] == "none") != (raw["answer"] is None):
+            self.fail(f"blind answer {n}: an answer goes with a named cue, and none with cue `none`")
+            return None
+        if raw["outcome"] not in ("fell", "stands"):
+            self.fail(f"blind answer {n}: outcome must be fell or stands")
+            return None
+        transcript = Path(self.spec.source).parent / str(raw["transcript"])
+        if Path(self.spec.source).exists() and not transcript.is_file():
+            self.fail(f"blind answer {n}: transcript {raw['transcript']} is not beside the item file")
+        answer = raw["answer"]
+        return TestWiseAnswer(str(raw["reviewer"]), str(raw["date"]), str(raw["content"]),
+                              tuple(answer) if isinstance(answer, list) else answer, raw["cue"],
+                              raw["outcome"] == "fell", str(raw["transcript"]))
+
+    def _independent(self, reviewers: list[str]) -> None:
+        first = self.spec.review.reviewer if self.spec.review else None
+        for reviewer in sorted(set(reviewers)):
+            if reviewer in (self.spec.writer, first):
+                self.fail(f"{reviewer} wrote or first reviewed the item: the cueing review is someone else's")
+
+    def _current(self, review: CueingReview) -> None:
+        """The newest blind answer's outcome is what the key says of it, when it is to this content."""
+        newest = review.test_wise[-1]
+        if newest.content != content_hash(self.spec)[:CONTENT_PREFIX]:
+            return  # the item changed since: the bank check asks for a new blind answer
+        fell = newest.answer is not None and score(self.spec.type, self.spec.key, newest.answer) == self.spec.marks
+        if fell != newest.fell:
+            self.fail(f"the newest blind answer {'earns' if fell else 'does not earn'} the item's marks, so its "
+                      f"outcome is {'fell' if fell else 'stands'}")
+
+
+def content_hash(spec: ItemSpec) -> str:
+    """Fingerprint of everything that can change how a response is scored or read."""
+    scored: dict[str, Any] = {
+        "type": spec.type.value, "marks": spec.marks, "stem": spec.stem,
+        "options": [[o.id, o.text] for o in spec.options], "key": spec.key,
+    }
+    if spec.premises:
+        scored["premises"] = [[p.id, p.text] for p in spec.premises]
+    if spec.media:
+        scored["media"] = sorted([m.name, m.content_type, m.sha256] for m in spec.media)
+    return hashlib.sha256(json.dumps(scored, sort_keys=True).encode()).hexdigest()
+
+
 _KEY_HINT = {
     ItemType.SINGLE_BEST_ANSWER: "the letter of the right option",
     ItemType.MULTIPLE_RESPONSE: "the letters of the 2 or 3 right options",
@@ -530,10 +802,16 @@ def _check_bank_wide(bank: BankFiles) -> None:
             bank.problems.append(FileProblem(item.source, item.id, "id", f"is also used in {seen[item.id]}"))
         seen[item.id] = item.source
     scenarios = {(s.unit, s.id) for s in bank.scenarios}
+    laws = {law.id for law in bank.laws}
     for item in bank.items:
         if item.scenario is not None and (item.unit, item.scenario) not in scenarios:
             bank.problems.append(FileProblem(item.source, item.id, "scenario",
                                              f"{item.scenario} is not in the unit's scenarios.yaml"))
+        unknown = sorted(set(item.legislation) - laws)
+        if unknown:
+            bank.problems.append(FileProblem(item.source, item.id, "legislation",
+                                             f"{', '.join(unknown)} not in the legislation register "
+                                             f"({LEGISLATION_REGISTER})"))
 
 
 def check_entry(source: str, unit: str, criterion: str, entry: dict[str, Any],

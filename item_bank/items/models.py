@@ -63,6 +63,9 @@ class Scenario(Model):
     unit_reference: Mapped[str] = mapped_column(String(16), index=True)
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
+    # Its items were written as a set, each answerable on its own, so a test may give them together;
+    # otherwise items sharing the scenario are enemies (`item_bank.items.pools`).
+    written_as_set: Mapped[bool] = mapped_column(default=False)
 
 
 SOURCE_ID_LENGTH = 255
@@ -113,6 +116,11 @@ class ItemVersion(Model):
     notes: Mapped[str | None] = mapped_column(Text)
     writer: Mapped[str] = mapped_column(String(80))
     review: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Records about this content (`item_bank.items.files`): the blind test-wise answers and the subject
+    # pass, the raters' difficulty ratings, and the ids of the laws it tests (the legislation register).
+    cueing_review: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    difficulty_ratings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    legislation: Mapped[list[str]] = mapped_column(JSON, default=list)
     irt_a: Mapped[float]
     irt_d: Mapped[list[float]] = mapped_column(JSON)
     irt_c: Mapped[float] = mapped_column(default=0.0)

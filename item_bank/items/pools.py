@@ -3,7 +3,7 @@
 Each item's newest live version is in the scored pool, its newest version approved for
 pretest in the pretest pool (a newer draft does not take a live version out of service). An item counts under its first
 criterion; its enemy labels are its enemy set and its scenario (items on one scenario
-must not meet in a test, as one may cue another).
+must not meet in a test, as one may cue another, unless they were written as a set).
 
 The adaptive gate (`adaptive_gate`) says whether live sessions may rely on the pool's
 parameters: only when every live item is calibrated from enough real responses
@@ -108,6 +108,6 @@ def _labels(version: ItemVersion) -> frozenset[str]:
     labels = set()
     if version.enemy_set:
         labels.add(f"enemy set {version.enemy_set}")
-    if version.scenario is not None:
+    if version.scenario is not None and not version.scenario.written_as_set:
         labels.add(f"scenario {version.scenario.code}")
     return frozenset(labels)

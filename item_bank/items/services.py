@@ -10,12 +10,10 @@ e.g. edited on the workbench) leaves the item alone: `export-item-files` brings 
 files up to date.
 """
 
-import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +21,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from exam_engine.core.extensions import db
+from item_bank.items.checks import Finding, check_bank
 from item_bank.items.files import (
     ITEM_CODE,
+    BankFiles,
     FileProblem,
     ItemFileError,
     ItemSpec,
     Medium,
     Review,
     ScenarioSpec,
+    content_hash,
     read_bank,
 )
 from item_bank.items.models import (
@@ -80,19 +81,6 @@ def provisional_parameters(item_type: ItemType, rating: str) -> tuple[float, lis
         steps = (b - PROVISIONAL_STEP_SPREAD, b + PROVISIONAL_STEP_SPREAD)
         return a, [-a * steps[0], -a * (steps[0] + steps[1])]
     return a, [-a * b]
-
-
-def content_hash(spec: ItemSpec) -> str:
-    """Fingerprint of everything that can change how a response is scored or read."""
-    scored = {
-        "type": spec.type.value, "marks": spec.marks, "stem": spec.stem,
-        "options": [[o.id, o.text] for o in spec.options], "key": spec.key,
-    }
-    if spec.premises:
-        scored["premises"] = [[p.id, p.text] for p in spec.premises]
-    if spec.media:
-        scored["media"] = sorted([m.name, m.content_type, m.sha256] for m in spec.media)
-    return hashlib.sha256(json.dumps(scored, sort_keys=True).encode()).hexdigest()
 
 
 def load_bank(root: Path = BANK_FOLDER, actor: str = FILES_ACTOR) -> LoadReport:
@@ -164,6 +152,40 @@ def _unknown(source: str, item: str | None, unit_reference: str, tags: Sequence[
             for tag in tags if tag not in identifiers]
 
 
+@dataclass(frozen=True)
+class BankCheck:
+    """The item files as read, and what the bank check found in them."""
+
+    files: BankFiles
+    findings: list[Finding]
+
+
+def bank_check(root: Path = BANK_FOLDER, units: Sequence[str] = (), today: date | None = None) -> BankCheck:
+    """The bank check (`item_bank.items.checks`) of the item files under `root`, for the units given
+    (default: every unit with items) against their criteria and points as imported."""
+    files = read_bank(root)
+    points = {}
+    for unit in units or sorted({item.unit for item in files.items}):
+        criteria = _top_level_points(unit)
+        if criteria is None:
+            raise ItemFileError([FileProblem(str(root), None, None, f"unit {unit} is not imported: run import-spec")])
+        points[unit] = criteria
+    return BankCheck(files, check_bank(files, points, today or date.today()))
+
+
+def _top_level_points(unit_reference: str) -> dict[str, list[str]] | None:
+    """Each criterion of a unit's current version with its top-level amplification ids."""
+    version = db.session.scalars(
+        select(UnitVersion).join(Unit)
+        .where(Unit.reference == unit_reference, UnitVersion.superseded_at.is_(None))
+        .order_by(UnitVersion.number.desc())
+    ).first()
+    if version is None:
+        return None
+    return {criterion.identifier: [point.identifier for point in criterion.points if point.parent_id is None]
+            for outcome in version.learning_outcomes for criterion in outcome.criteria}
+
+
 def _taxonomy_identifiers(unit_reference: str) -> set[str] | None:
     """Every criterion and amplification id of a unit's current versions, or None if absent."""
     versions = db.session.scalars(
@@ -190,6 +212,7 @@ def _sync_scenarios(specs: list[ScenarioSpec], report: LoadReport) -> dict[str, 
             db.session.add(scenario)
             scenarios[spec.id] = scenario
         scenario.unit_reference, scenario.title, scenario.text = spec.unit, spec.title, spec.text
+        scenario.written_as_set = spec.written_as_set
         report.scenarios += 1
     return scenarios
 
@@ -213,6 +236,8 @@ def _sync_item(spec: ItemSpec, item: Item | None, scenarios: dict[str, Scenario]
     latest = item.latest
     report.outcomes[spec.id] = _outcome(change, differences, latest)
     if change in ("older", "same"):
+        if change == "same" and keep_history:
+            set_records(latest, spec)
         report.unchanged += 1
     elif change == "in place":
         set_content(latest, spec, fingerprint, scenarios)
@@ -364,6 +389,7 @@ def _add_version(item: Item, spec: ItemSpec, fingerprint: str, scenarios: dict[s
         "reviewer": review.reviewer, "date": review.date, "outcome": review.outcome,
         "checklist": review.checklist, "changes": review.changes,
     }
+    set_records(version, spec)
     who = review.reviewer if review and status is ItemStatus.LIVE else writer
     version.status_changes.append(StatusChange(from_status=None, to_status=status, changed_by=who,
                                                comment=comment or f"from {Path(spec.source).name}"))
@@ -381,6 +407,14 @@ def set_content(version: ItemVersion, spec: ItemSpec, fingerprint: str, scenario
         setattr(version, name, value)
     if version.parameter_source is ParameterSource.PROVISIONAL:
         version.irt_a, version.irt_d = provisional_parameters(spec.type, spec.difficulty_rating)
+
+
+def set_records(version: ItemVersion, spec: ItemSpec) -> None:
+    """The records about a version's content that its files state: the cueing review, the difficulty
+    ratings and the laws it tests. They change no content, so the version itself takes them."""
+    version.cueing_review = spec.cueing_review.as_record() if spec.cueing_review else None
+    version.difficulty_ratings = spec.difficulty_ratings.as_record() if spec.difficulty_ratings else None
+    version.legislation = list(spec.legislation)
 
 
 def _set_media(version: ItemVersion, media: tuple[Medium, ...]) -> None:

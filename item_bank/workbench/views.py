@@ -15,7 +15,7 @@ from exam_engine.auth.roles import BANK_STAFF, Role
 from exam_engine.core.extensions import db
 from exam_engine.core.listing import Column, listing
 from exam_engine.core.transactions import unit_of_work
-from item_bank.items.files import DIFFICULTY_RATINGS, REVIEW_CHECKLIST, FileProblem
+from item_bank.items.files import CHECKLIST_QUESTIONS, DIFFICULTY_RATINGS, FileProblem
 from item_bank.items.models import Item, ItemCalibration, ItemStatus, ItemVersion, Scenario
 from item_bank.items.scoring import ItemType
 from item_bank.items.services import record_views, tag_counts
@@ -200,7 +200,7 @@ def item_page(item_id: int) -> str:
         "workbench/item.html", item=item, versions=versions, preview=item.latest,
         instruction=item.latest.instruction,
         moves={v.id: allowed_moves(v, current_user) for v in versions},
-        proposals={v.id: pending_calibration(v) for v in versions}, checklist=REVIEW_CHECKLIST,
+        proposals={v.id: pending_calibration(v) for v in versions}, checklist=CHECKLIST_QUESTIONS,
         editable=current_user.role is Role.ITEM_WRITER and item.latest.status is not ItemStatus.IN_REVIEW,
     )
 

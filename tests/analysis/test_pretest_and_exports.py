@@ -13,7 +13,7 @@ from exam_engine.cli import cli
 from exam_engine.core.extensions import db
 from exam_engine.psychometrics.models import ItemParameters
 from exam_engine.psychometrics.simulation import simulate_responses
-from item_bank.items.files import REVIEW_CHECKLIST
+from item_bank.items.files import APPROVAL_CHECKLIST
 from item_bank.items.models import ItemCalibration, ItemStatus, ParameterSource
 from item_bank.items.pools import adaptive_gate
 from item_bank.items.scoring import ItemType
@@ -115,7 +115,7 @@ def test_web_items_export_to_files_that_load_back_unchanged(taxonomy, app, make_
     writer, reviewer = make_user(Role.ITEM_WRITER), make_user(Role.REVIEWER)
     version = create_item(UNIT, entry_from_form(item_form(), writer.username), writer)
     move_item(version.id, "submit", writer, None)
-    move_item(version.id, "approve", reviewer, None, REVIEW_CHECKLIST)
+    move_item(version.id, "approve", reviewer, None, APPROVAL_CHECKLIST)
     result = app.test_cli_runner().invoke(cli, ["export-item-files", "--unit", UNIT, "--out", str(tmp_path)],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output

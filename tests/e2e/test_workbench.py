@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
+from item_bank.items.files import CUEING_CHECKLIST
 from item_bank.items.models import Item
 from item_bank.items.scoring import ItemType
 from tests.analysis.factory import Taker, make_version, seed_attempts
@@ -65,7 +66,7 @@ def test_an_item_goes_from_draft_through_review_to_pretest_and_shows_its_statist
     page.get_by_role("button", name="Approve for pretest").click()
     expect(page.get_by_role("alert")).to_contain_text("review checklist is not complete")
     for label in ("Key correct and unique", "Tags match ac and amplification", "No cueing between items",
-                  "Plain english level3", "Distractors plausible"):
+                  "Plain english level3", "Distractors plausible", *CUEING_CHECKLIST.values()):
         page.get_by_label(label).check()
     page.get_by_role("button", name="Approve for pretest").click()
     expect(page.get_by_role("heading", name="Version 1: approved for pretest")).to_be_visible()

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 
 from exam_engine.auth.models import User
 from exam_engine.core.extensions import db
-from item_bank.items.files import FileProblem, ItemSpec, Medium, check_entry
+from item_bank.items.files import FileProblem, ItemSpec, Medium, check_entry, content_hash
 from item_bank.items.models import Item, ItemStatus, ItemVersion, ParameterSource, Scenario, StatusChange
 from item_bank.items.scoring import MARKS, ItemType
-from item_bank.items.services import content_hash, media_of, set_content, tags_not_in_taxonomy
+from item_bank.items.services import media_of, set_content, tags_not_in_taxonomy
 
 OPTION_IDS = "ABCDEF"
 PREMISE_IDS = ("P1", "P2", "P3", "P4", "P5")  # a matching item's premises

@@ -71,6 +71,11 @@ def item_entry(code: str, version: ItemVersion) -> dict[str, Any]:
     }
     if version.review is not None:
         entry["review"] = dict(version.review)
+    for record in ("cueing_review", "difficulty_ratings"):
+        if getattr(version, record) is not None:
+            entry[record] = dict(getattr(version, record))
+    if version.legislation:
+        entry["legislation"] = list(version.legislation)
     return entry
 
 

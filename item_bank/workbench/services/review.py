@@ -12,7 +12,7 @@
   responses, which the adaptive gate counts); retires.
 * AWARDING_BODY_ADMIN: retires items (e.g. after a security breach).
 * Nobody approves or promotes an item version they wrote. Approving needs every point of
-  the review checklist (as the item files' `review`); returning, retiring and promoting
+  the review checklist, its cueing checks included (`APPROVAL_CHECKLIST`); returning, retiring and promoting
   need a comment, which stays in the version's history.
 """
 
@@ -27,7 +27,7 @@ from exam_engine.auth.models import User
 from exam_engine.auth.roles import Role
 from exam_engine.core.database import utcnow
 from exam_engine.core.extensions import db
-from item_bank.items.files import REVIEW_CHECKLIST
+from item_bank.items.files import APPROVAL_CHECKLIST
 from item_bank.items.models import ItemCalibration, ItemStatus, ItemVersion, ParameterSource, StatusChange
 
 
@@ -106,7 +106,7 @@ def move_item(version_id: int, move_name: str, user: User, comment: str | None,
     reason = why_not(move, version, user)
     if reason is None and move.needs_comment and comment is None:
         reason = f"'{move.label}' needs a comment saying why"
-    unchecked = [point for point in REVIEW_CHECKLIST if point not in checklist]
+    unchecked = [point for point in APPROVAL_CHECKLIST if point not in checklist]
     if reason is None and move.name == "approve" and unchecked:
         reason = f"the review checklist is not complete ({', '.join(p.replace('_', ' ') for p in unchecked)})"
     if reason is not None:
@@ -117,7 +117,7 @@ def move_item(version_id: int, move_name: str, user: User, comment: str | None,
         _retire_older_live(version, user)
     if move.name == "approve":
         version.review = {"reviewer": user.username, "date": utcnow().date().isoformat(), "outcome": "approved",
-                          "checklist": {point: True for point in REVIEW_CHECKLIST}, "changes": comment}
+                          "checklist": {point: True for point in APPROVAL_CHECKLIST}, "changes": comment}
     record_status(version, move.target, user.username, comment)
     db.session.flush()
     return version

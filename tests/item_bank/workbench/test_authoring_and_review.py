@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
-from item_bank.items.files import REVIEW_CHECKLIST
+from item_bank.items.files import APPROVAL_CHECKLIST, REVIEW_CHECKLIST
 from item_bank.items.models import Item, ItemCalibration, ItemStatus, ParameterSource, StatusChange
 from item_bank.workbench.services.authoring import (
     AuthoringError,
@@ -94,12 +94,14 @@ def test_the_workflow_from_draft_to_live_with_its_rules(taxonomy, make_user):
         move_item(version.id, "submit", other, None)
     move_item(version.id, "submit", writer, None)
     with pytest.raises(ReviewError, match="is for the Reviewer role"):
-        move_item(version.id, "approve", writer, None, REVIEW_CHECKLIST)
+        move_item(version.id, "approve", writer, None, APPROVAL_CHECKLIST)
     with pytest.raises(ReviewError, match="checklist is not complete"):
-        move_item(version.id, "approve", reviewer, None, REVIEW_CHECKLIST[:2])
+        move_item(version.id, "approve", reviewer, None, APPROVAL_CHECKLIST[:2])
+    with pytest.raises(ReviewError, match=r"not complete \(no stem words in key, .*answered blind without cue\)"):
+        move_item(version.id, "approve", reviewer, None, REVIEW_CHECKLIST)  # the cueing checks are part of it
     with pytest.raises(ReviewError, match="needs a comment"):
         move_item(version.id, "return", reviewer, "  ")
-    move_item(version.id, "approve", reviewer, "Fine.", REVIEW_CHECKLIST)
+    move_item(version.id, "approve", reviewer, "Fine.", APPROVAL_CHECKLIST)
     assert version.status is ItemStatus.APPROVED_FOR_PRETEST and version.review["reviewer"] == reviewer.username
     with pytest.raises(ReviewError, match="no calibration proposes this item"):
         move_item(version.id, "promote", reviewer, "Go live.")
@@ -121,7 +123,7 @@ def test_nobody_approves_their_own_item(taxonomy, make_user):
     version.writer = reviewer.username  # a reviewer who also wrote the version
     db.session.commit()
     with pytest.raises(ReviewError, match="you wrote this item version"):
-        move_item(version.id, "approve", reviewer, None, REVIEW_CHECKLIST)
+        move_item(version.id, "approve", reviewer, None, APPROVAL_CHECKLIST)
 
 
 def test_awarding_body_admin_retires_and_writers_do_not(taxonomy, make_user):

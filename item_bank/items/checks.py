@@ -1,0 +1,142 @@
+"""The bank check: what an assessment editor would have fixed before a unit's items are relied on.
+
+A pure core over the item files (`item_bank.items.files.BankFiles`), the unit's criteria and
+top-level amplification points, and a date. It finds:
+
+- **cueing**: an item with no cueing review, answered through a named cue, changed since its last
+  blind answer, or without the cueing checklist ticked (`CueingReview.stands`);
+- **depth**: a criterion with fewer than `SOUND_PER_CRITERION` sound items, a top-level
+  amplification point with fewer than `SOUND_PER_POINT`; a *sound* item is live and its cueing
+  review stands;
+- **difficulty**: a live item whose difficulty was not rated by two raters independently;
+- **chance**: a multiple-response item on which choosing at random earns more than `CHANCE_SHARE`
+  of the marks (fewer than six options: `item_bank.items.scoring` says why);
+- **near duplicates**: two items of a unit whose stems are more than `NEAR_DUPLICATE` alike
+  (difflib's ratio, 2M/T over matching characters);
+- **legislation**: a law in the register whose review date has passed, or that no item tests.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from difflib import SequenceMatcher
+from itertools import combinations
+
+from item_bank.items.files import BankFiles, ItemSpec, Law, content_hash
+from item_bank.items.scoring import ItemType, guessing_share
+
+SOUND_PER_CRITERION = 14
+SOUND_PER_POINT = 3
+NEAR_DUPLICATE = 0.8
+CHANCE_SHARE = 1 / 3  # two of six options keyed; three of six earn 0.275, two of five 0.4
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing to fix: `kind` is cueing, depth, difficulty, near duplicate or legislation."""
+
+    kind: str
+    unit: str | None
+    subject: str  # an item id, a criterion, an amplification point or a law id
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.unit or 'register'} {self.subject}: {self.message}"
+
+
+def sound(item: ItemSpec) -> bool:
+    """Live, and its cueing review stands for the content it has now."""
+    return item.status == "live" and item.cueing_review is not None and item.cueing_review.stands(content_hash(item))
+
+
+def check_bank(bank: BankFiles, points: Mapping[str, Mapping[str, list[str]]], today: date) -> list[Finding]:
+    """Every finding for the units in `points` (unit -> criterion -> its top-level amplification ids)
+    and for the legislation register, in that order."""
+    findings: list[Finding] = []
+    for unit, criteria in points.items():
+        items = [item for item in bank.items if item.unit == unit and item.status != "retired"]
+        findings += (_cueing(items) + _depth(unit, items, criteria) + _difficulty(items) + _chance(items)
+                     + _near_duplicates(items))
+    return findings + _legislation(bank.laws, bank.items, today)
+
+
+def _cueing(items: list[ItemSpec]) -> list[Finding]:
+    findings = []
+    for item in items:
+        review = item.cueing_review
+        if review is None:
+            message = "no cueing review recorded"
+        elif review.test_wise[-1].content != content_hash(item)[:len(review.test_wise[-1].content)]:
+            message = "changed since its last blind answer: it must be answered blind again"
+        elif review.test_wise[-1].fell:
+            message = (f"answered through a named cue ({review.test_wise[-1].cue.replace('_', ' ')}): rewrite it as "
+                       "a new version or retire it")
+        elif review.subject is None:
+            message = "it stands the blind answer; the subject pass is still to be made"
+        elif not review.stands(content_hash(item)):
+            message = "the cueing checklist is not ticked, or the subject pass did not keep it"
+        else:
+            continue
+        findings.append(Finding("cueing", item.unit, item.id, message))
+    return findings
+
+
+def _depth(unit: str, items: list[ItemSpec], criteria: Mapping[str, list[str]]) -> list[Finding]:
+    by_criterion: Counter[str] = Counter()
+    by_point: Counter[str] = Counter()
+    for item in filter(sound, items):
+        by_criterion[item.criterion] += 1
+        by_point.update({"/".join(point.split("/")[:2]) for point in item.amplification})
+    findings = []
+    for criterion, tops in criteria.items():
+        if by_criterion[criterion] < SOUND_PER_CRITERION:
+            findings.append(Finding("depth", unit, criterion, f"{by_criterion[criterion]} sound items; at least "
+                                                              f"{SOUND_PER_CRITERION} are needed"))
+        findings += [Finding("depth", unit, point, f"{by_point[point]} sound items; at least {SOUND_PER_POINT} "
+                                                   "are needed") for point in tops if by_point[point] < SOUND_PER_POINT]
+    return findings
+
+
+def _difficulty(items: list[ItemSpec]) -> list[Finding]:
+    return [Finding("difficulty", item.unit, item.id, "its difficulty was not rated by two raters")
+            for item in items if item.status == "live" and item.difficulty_ratings is None]
+
+
+def _chance(items: list[ItemSpec]) -> list[Finding]:
+    findings = []
+    for item in items:
+        share = guessing_share(item.type, item.key, [option.id for option in item.options])
+        if item.type is ItemType.MULTIPLE_RESPONSE and share > CHANCE_SHARE + 1e-9:
+            findings.append(Finding("chance", item.unit, item.id, f"a random choice earns {share:.0%} of its marks: "
+                                                                  "give it six options"))
+    return findings
+
+
+def _near_duplicates(items: list[ItemSpec]) -> list[Finding]:
+    findings = []
+    for first, second in combinations(items, 2):
+        matcher = SequenceMatcher(None, first.stem, second.stem, autojunk=False)
+        if matcher.real_quick_ratio() > NEAR_DUPLICATE and matcher.quick_ratio() > NEAR_DUPLICATE \
+                and matcher.ratio() > NEAR_DUPLICATE:
+            findings.append(Finding("near duplicate", first.unit, first.id,
+                                    f"its stem is {matcher.ratio():.0%} like {second.id}'s: keep one, or make them "
+                                    "enemies and tell them apart"))
+    return findings
+
+
+def _legislation(laws: Iterable[Law], items: list[ItemSpec], today: date) -> list[Finding]:
+    tested = Counter(law for item in items if item.status != "retired" for law in item.legislation)
+    findings = []
+    for law in laws:
+        if law.review_by < today:
+            findings.append(Finding("legislation", None, law.id, f"its review was due on {law.review_by:%d %B %Y}: "
+                                                                 f"check {law.title} and its items against the law"))
+        if not tested[law.id]:
+            findings.append(Finding("legislation", None, law.id, "no item in service tests it"))
+    return findings
+
+
+def items_testing(law: Law, items: Iterable[ItemSpec]) -> list[str]:
+    """The ids of the items in service that test a law, for the register."""
+    return sorted(item.id for item in items if law.id in item.legislation and item.status != "retired")
