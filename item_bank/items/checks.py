@@ -9,6 +9,9 @@ top-level amplification points, and a date. It finds:
   amplification point with fewer than `SOUND_PER_POINT`; a *sound* item is live and its cueing
   review stands;
 - **difficulty**: a live item whose difficulty was not rated by two raters independently;
+- **wording**: a screen of items not yet sound for three cues a program can see in a single best
+  answer item (`wording_cues`): the key alone repeats a word of the stem, the distractors use
+  absolutes the key does not, the key is much the longest; a reviewer judges each;
 - **chance**: a multiple-response item on which choosing at random earns more than `CHANCE_SHARE`
   of the marks (fewer than six options: `item_bank.items.scoring` says why);
 - **near duplicates**: two items of a unit whose stems are more than `NEAR_DUPLICATE` alike
@@ -16,6 +19,7 @@ top-level amplification points, and a date. It finds:
 - **legislation**: a law in the register whose review date has passed, or that no item tests.
 """
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -29,6 +33,11 @@ from item_bank.items.scoring import ItemType, guessing_share
 SOUND_PER_CRITERION = 14
 SOUND_PER_POINT = 3
 NEAR_DUPLICATE = 0.8
+ABSOLUTES = re.compile(r"\b(only|never|always|all|every|none|nothing|guarantees?|guaranteed|completely|entirely|cannot|"
+                       r"whatever|no longer)\b", re.IGNORECASE)
+COMMON_WORDS = frozenset({"which", "there", "their", "these", "those", "about", "would", "could", "should", "because",
+                          "before", "after", "while", "where", "being", "other"})
+LONGER = 1.25  # the key is flagged when at least this many times as long as any other option
 CHANCE_SHARE = 1 / 3  # two of six options keyed; three of six earn 0.275, two of five 0.4
 
 
@@ -56,8 +65,8 @@ def check_bank(bank: BankFiles, points: Mapping[str, Mapping[str, list[str]]], t
     findings: list[Finding] = []
     for unit, criteria in points.items():
         items = [item for item in bank.items if item.unit == unit and item.status != "retired"]
-        findings += (_cueing(items) + _depth(unit, items, criteria) + _difficulty(items) + _chance(items)
-                     + _near_duplicates(items))
+        findings += (_cueing(items) + _wording(items) + _depth(unit, items, criteria) + _difficulty(items)
+                     + _chance(items) + _near_duplicates(items))
     return findings + _legislation(bank.laws, bank.items, today)
 
 
@@ -72,6 +81,9 @@ def _cueing(items: list[ItemSpec]) -> list[Finding]:
         elif review.test_wise[-1].fell:
             message = (f"answered through a named cue ({review.test_wise[-1].cue.replace('_', ' ')}): rewrite it as "
                        "a new version or retire it")
+        elif review.subject is None and review.test_wise[-1].outcome == "referred":
+            message = ("answered blind through everyday reasoning: the subject pass is to decide whether it needs "
+                       "the subject")
         elif review.subject is None:
             message = "it stands the blind answer; the subject pass is still to be made"
         elif not review.stands(content_hash(item)):
@@ -80,6 +92,36 @@ def _cueing(items: list[ItemSpec]) -> list[Finding]:
             continue
         findings.append(Finding("cueing", item.unit, item.id, message))
     return findings
+
+
+def wording_cues(item: ItemSpec) -> list[str]:
+    """What a program can see of three wording cues in a single best answer item: the key alone
+    repeats a word of five or more letters of the stem (compared on its first six letters, a crude
+    stem), two or more distractors use absolutes the key does not, the key is `LONGER` times as
+    long as every other option. Each is for a reviewer to judge: a repeated word may be the
+    subject's own term."""
+    if item.type is not ItemType.SINGLE_BEST_ANSWER:
+        return []
+    key = next(option.text for option in item.options if option.id == item.key)
+    distractors = [option.text for option in item.options if option.id != item.key]
+    cues = []
+    repeated = _words(item.stem) & _words(key) - set().union(*map(_words, distractors))
+    if repeated:
+        cues.append(f"the key alone repeats the stem's {', '.join(sorted(repeated))}")
+    if sum(bool(ABSOLUTES.search(text)) for text in distractors) >= 2 and not ABSOLUTES.search(key):
+        cues.append("two or more distractors use absolutes (only, never, always, all) and the key does not")
+    if len(key) >= LONGER * max(map(len, distractors)):
+        cues.append("the key is much the longest option")
+    return cues
+
+
+def _words(text: str) -> set[str]:
+    return {word[:6] for word in re.findall(r"[a-z]{5,}", text.lower()) if word not in COMMON_WORDS}
+
+
+def _wording(items: list[ItemSpec]) -> list[Finding]:
+    return [Finding("wording", item.unit, item.id, f"check for a cue: {cue}")
+            for item in items if not sound(item) for cue in wording_cues(item)]
 
 
 def _depth(unit: str, items: list[ItemSpec], criteria: Mapping[str, list[str]]) -> list[Finding]:

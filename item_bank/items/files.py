@@ -67,9 +67,14 @@ CUEING_CHECKLIST = {
 }
 APPROVAL_CHECKLIST = REVIEW_CHECKLIST + tuple(CUEING_CHECKLIST)  # what approving a version in the workbench ticks
 CHECKLIST_QUESTIONS = {point: point.replace("_", " ").capitalize() for point in REVIEW_CHECKLIST} | CUEING_CHECKLIST
-# The cues a test-wise reviewer names (`none`: nothing in the wording points to one answer).
+# The cues a test-wise reviewer names (`none`: nothing in the wording points to one answer). An item
+# answered through one of them falls; an answer through everyday reasoning (`common_sense`) is
+# referred to the subject pass, which decides with the specification whether the item needs the
+# subject (the checklist's `needs_subject_knowledge`).
 CUES = ("word_repetition", "absolutes", "odd_one_out", "only_positive", "grammatical_agreement", "length",
-        "specificity", "common_sense", "option_pattern", "other", "none")
+        "specificity", "option_pattern", "other", "common_sense", "none")
+REFERRED_CUES = ("common_sense",)
+BLIND_OUTCOMES = ("fell", "referred", "stands")
 SUBJECT_OUTCOMES = ("sound", "rewritten", "retired")
 LEGISLATION_REGISTER = "legislation.yaml"  # beside the unit folders
 CONTENT_PREFIX = 12  # hex digits of the content hash a test-wise record names the version by
@@ -115,16 +120,22 @@ class TestWiseAnswer:
     """One blind answer to an item version from its stem and options alone (the cueing review's first pass).
 
     `content` names the version answered (the first CONTENT_PREFIX hex digits of its content hash);
-    `answer` is what the named `cue` picked (None for cue `none`); `fell` is whether that earned the
-    item's marks; `transcript` is the reviewer's working, a file beside the item files."""
+    `answer` is what the named `cue` picked (None for cue `none`); `outcome` is `fell` when that
+    earned the item's marks through a cue of the wording, `referred` when through everyday
+    reasoning (the subject pass decides), `stands` otherwise; `transcript` is the reviewer's
+    working, a file beside the item files."""
 
     reviewer: str
     date: str
     content: str
     answer: str | tuple[str, ...] | None
     cue: str
-    fell: bool
+    outcome: str
     transcript: str
+
+    @property
+    def fell(self) -> bool:
+        return self.outcome == "fell"
 
 
 @dataclass(frozen=True)
@@ -147,8 +158,9 @@ class CueingReview:
     checklist: dict[str, bool]
 
     def stands(self, fingerprint: str) -> bool:
-        """Whether the newest blind answer is to the content of this fingerprint (content hash) and
-        found no cue to its key, the subject pass kept the item and the cueing checklist is ticked."""
+        """Whether the newest blind answer is to the content of this fingerprint (content hash) and found
+        no cue of the wording to its key, the subject pass kept the item and the cueing checklist is
+        ticked (so an answer through everyday reasoning was judged to need the subject after all)."""
         newest = self.test_wise[-1]
         return (newest.content == fingerprint[:CONTENT_PREFIX] and not newest.fell
                 and self.subject is not None and self.subject.outcome != "retired"
@@ -159,7 +171,7 @@ class CueingReview:
         return {
             "test_wise": [{"reviewer": a.reviewer, "date": a.date, "content": a.content,
                            "answer": list(a.answer) if isinstance(a.answer, tuple) else a.answer, "cue": a.cue,
-                           "outcome": "fell" if a.fell else "stands", "transcript": a.transcript}
+                           "outcome": a.outcome, "transcript": a.transcript}
                           for a in self.test_wise],
             "subject": None if self.subject is None else {
                 "reviewer": self.subject.reviewer, "date": self.subject.date, "outcome": self.subject.outcome,
@@ -741,8 +753,8 @@ class _CueingChecker:
         if (raw["cue"] == "none") != (raw["answer"] is None):
             self.fail(f"blind answer {n}: an answer goes with a named cue, and none with cue `none`")
             return None
-        if raw["outcome"] not in ("fell", "stands"):
-            self.fail(f"blind answer {n}: outcome must be fell or stands")
+        if raw["outcome"] not in BLIND_OUTCOMES:
+            self.fail(f"blind answer {n}: outcome must be one of {', '.join(BLIND_OUTCOMES)}")
             return None
         transcript = Path(self.spec.source).parent / str(raw["transcript"])
         if Path(self.spec.source).exists() and not transcript.is_file():
@@ -750,7 +762,7 @@ class _CueingChecker:
         answer = raw["answer"]
         return TestWiseAnswer(str(raw["reviewer"]), str(raw["date"]), str(raw["content"]),
                               tuple(answer) if isinstance(answer, list) else answer, raw["cue"],
-                              raw["outcome"] == "fell", str(raw["transcript"]))
+                              raw["outcome"], str(raw["transcript"]))
 
     def _independent(self, reviewers: list[str]) -> None:
         first = self.spec.review.reviewer if self.spec.review else None
@@ -763,10 +775,18 @@ class _CueingChecker:
         newest = review.test_wise[-1]
         if newest.content != content_hash(self.spec)[:CONTENT_PREFIX]:
             return  # the item changed since: the bank check asks for a new blind answer
-        fell = newest.answer is not None and score(self.spec.type, self.spec.key, newest.answer) == self.spec.marks
-        if fell != newest.fell:
-            self.fail(f"the newest blind answer {'earns' if fell else 'does not earn'} the item's marks, so its "
-                      f"outcome is {'fell' if fell else 'stands'}")
+        outcome = blind_outcome(self.spec, newest.answer, newest.cue)
+        if outcome != newest.outcome:
+            earns = "earns" if outcome != "stands" else "does not earn"
+            self.fail(f"the newest blind answer {earns} the item's marks through cue {newest.cue}, so its outcome is "
+                      f"{outcome}")
+
+
+def blind_outcome(spec: ItemSpec, answer: str | tuple[str, ...] | list[str] | None, cue: str) -> str:
+    """`fell`, `referred` or `stands`: what a blind answer through `cue` says of the item (see `CUES`)."""
+    if answer is None or cue == "none" or score(spec.type, spec.key, answer) != spec.marks:
+        return "stands"
+    return "referred" if cue in REFERRED_CUES else "fell"
 
 
 def content_hash(spec: ItemSpec) -> str:

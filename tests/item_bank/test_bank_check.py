@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from exam_engine.cli import cli
 from exam_engine.core.extensions import db
-from item_bank.items.checks import SOUND_PER_CRITERION, check_bank, sound
+from item_bank.items.checks import SOUND_PER_CRITERION, check_bank, sound, wording_cues
 from item_bank.items.files import CUEING_CHECKLIST, ItemFileError, check_item, content_hash, read_bank
 from item_bank.items.models import ItemStatus, ItemVersion
 from item_bank.items.pools import unit_pools
@@ -31,10 +31,11 @@ def fingerprint(entry: dict) -> str:
 def reviewed(entry: dict, answer: str | None = None, cue: str = "none", subject: str | None = "sound") -> dict:
     """`entry` with a cueing review whose blind answer is to its present content."""
     entry = copy.deepcopy(entry)
-    fell = answer is not None and answer == entry["key"]
+    earns = answer is not None and answer == entry["key"]
     entry["cueing_review"] = {
         "test_wise": [{"reviewer": "cue-x", "date": "2026-12-07", "content": fingerprint(entry), "answer": answer,
-                       "cue": cue, "outcome": "fell" if fell else "stands", "transcript": "CUEING-cue-x.md"}],
+                       "cue": cue, "outcome": ("referred" if cue == "common_sense" else "fell") if earns else "stands",
+                       "transcript": "CUEING-cue-x.md"}],
         "subject": None if subject is None else {"reviewer": "subject-x", "date": "2026-12-07",
                                                  "outcome": subject, "note": None},
         "checklist": {point: True for point in CUEING_CHECKLIST},
@@ -56,7 +57,23 @@ def test_a_cueing_review_is_read_with_its_outcome_checked_against_the_key(tmp_pa
     fell = reviewed(SBA_ITEM, "A", "absolutes")
     assert not sound(read_bank(bank_with(tmp_path, [fell])).items[0])
     fell["cueing_review"]["test_wise"][0]["outcome"] = "stands"
-    assert any("earns the item's marks, so its outcome is fell" in p for p in problems_for(tmp_path, fell))
+    assert any("earns the item's marks through cue absolutes, so its outcome is fell" in p
+               for p in problems_for(tmp_path, fell))
+
+
+def test_an_answer_through_everyday_reasoning_is_referred_to_the_subject_pass(tmp_path):
+    """It is not a cue of the wording: the subject reviewer, with the specification, decides whether
+    the item needs the subject (the checklist's needs_subject_knowledge)."""
+    referred = reviewed(SBA_ITEM, "A", "common_sense", subject=None)
+    item = read_bank(bank_with(tmp_path, [referred])).items[0]
+    assert item.cueing_review.test_wise[0].outcome == "referred" and not sound(item)
+    findings = check_bank(read_bank(tmp_path), {UNIT: {"AC1.1": []}}, date(2026, 12, 7))
+    assert [f.message for f in findings if f.kind == "cueing"] == [
+        "answered blind through everyday reasoning: the subject pass is to decide whether it needs the subject"]
+    kept = reviewed(SBA_ITEM, "A", "common_sense")
+    assert sound(read_bank(bank_with(tmp_path, [kept])).items[0])
+    kept["cueing_review"]["checklist"]["needs_subject_knowledge"] = False
+    assert not sound(read_bank(bank_with(tmp_path, [kept])).items[0])
 
 
 @pytest.mark.parametrize("change, expected", [
@@ -96,6 +113,24 @@ def test_the_bank_check_finds_falls_changes_thin_criteria_and_near_duplicates(tm
     assert ("difficulty", "T-AC1.1-07") in said
     assert said["chance", "T-AC1.1-09"] == "a random choice earns 40% of its marks: give it six options"
     assert said["near duplicate", "T-AC1.1-07"].startswith("its stem is 96% like T-AC1.1-08's")
+
+
+@pytest.mark.parametrize("options, key, expected", [
+    (["Gaining customer loyalty", "Reducing staff wage costs", "Employing fewer shop staff",
+      "Holding less stock overall"], "A",
+     "the key alone repeats the stem's custom"),
+    (["Saves money", "It never fails", "It always works", "It removes every complaint"], "A",
+     "two or more distractors use absolutes (only, never, always, all) and the key does not"),
+    (["A value that shoppers notice and tell their friends about", "Price", "Stock", "Staff"], "A",
+     "the key is much the longest option"),
+    (["Loyalty", "Wages", "Staffing", "Stock levels"], "A", None),
+])
+def test_a_screen_flags_wording_cues_a_program_can_see(options, key, expected):
+    item = {**SBA_ITEM, "scenario": None, "stem": "Which benefit of good customer service keeps customers?",
+            "options": [{"id": k, "text": t} for k, t in zip("ABCD", options)], "key": key}
+    spec = check_item("x", UNIT, "AC1.1", 1, item, [])
+    assert spec is not None
+    assert wording_cues(spec) == ([expected] if expected else [])
 
 
 def test_the_register_names_each_law_and_the_check_warns_when_a_review_is_due(tmp_path):
