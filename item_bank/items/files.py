@@ -68,12 +68,13 @@ CUEING_CHECKLIST = {
 APPROVAL_CHECKLIST = REVIEW_CHECKLIST + tuple(CUEING_CHECKLIST)  # what approving a version in the workbench ticks
 CHECKLIST_QUESTIONS = {point: point.replace("_", " ").capitalize() for point in REVIEW_CHECKLIST} | CUEING_CHECKLIST
 # The cues a test-wise reviewer names (`none`: nothing in the wording points to one answer). An item
-# answered through one of them falls; an answer through everyday reasoning (`common_sense`) is
-# referred to the subject pass, which decides with the specification whether the item needs the
-# subject (the checklist's `needs_subject_knowledge`).
+# answered through one of them falls. Two are referred to the subject pass instead: an answer through
+# everyday reasoning (`common_sense`: the subject reviewer decides with the specification whether the
+# item needs the subject, `needs_subject_knowledge`), and one given away by another item
+# (`another_item`: the two are made enemies, so they never meet in a test, or one is reworded).
 CUES = ("word_repetition", "absolutes", "odd_one_out", "only_positive", "grammatical_agreement", "length",
-        "specificity", "option_pattern", "other", "common_sense", "none")
-REFERRED_CUES = ("common_sense",)
+        "specificity", "option_pattern", "other", "common_sense", "another_item", "none")
+REFERRED_CUES = ("common_sense", "another_item")
 BLIND_OUTCOMES = ("fell", "referred", "stands")
 SUBJECT_OUTCOMES = ("sound", "rewritten", "retired")
 LEGISLATION_REGISTER = "legislation.yaml"  # beside the unit folders
@@ -723,8 +724,7 @@ class _CueingChecker:
         checked = [self._answer(n, answer) for n, answer in enumerate(answers, start=1)]
         subject = self._subject(raw.get("subject"))
         checklist = raw.get("checklist") if isinstance(raw.get("checklist"), dict) else {}
-        self._independent([str(a.get("reviewer")) for a in answers if isinstance(a, dict)]
-                          + ([subject.reviewer] if subject else []))
+        self._independent([str(a.get("reviewer")) for a in answers if isinstance(a, dict)], subject)
         if any(answer is None for answer in checked) or self.item.problems:
             return None
         review = CueingReview(tuple(a for a in checked if a is not None), subject, dict(checklist or {}))
@@ -764,11 +764,15 @@ class _CueingChecker:
                               tuple(answer) if isinstance(answer, list) else answer, raw["cue"],
                               raw["outcome"], str(raw["transcript"]))
 
-    def _independent(self, reviewers: list[str]) -> None:
+    def _independent(self, blind: list[str], subject: SubjectPass | None) -> None:
+        """Blind answers come from neither the writer nor the reviewer who approved the item (they have seen
+        the key); the subject pass from anyone but the writer (for a new item it is the approving review)."""
         first = self.spec.review.reviewer if self.spec.review else None
-        for reviewer in sorted(set(reviewers)):
+        for reviewer in sorted(set(blind)):
             if reviewer in (self.spec.writer, first):
-                self.fail(f"{reviewer} wrote or first reviewed the item: the cueing review is someone else's")
+                self.fail(f"{reviewer} wrote or approved the item, so cannot answer it blind")
+        if subject is not None and subject.reviewer == self.spec.writer:
+            self.fail(f"{subject.reviewer} wrote the item, so cannot make its subject pass")
 
     def _current(self, review: CueingReview) -> None:
         """The newest blind answer's outcome is what the key says of it, when it is to this content."""

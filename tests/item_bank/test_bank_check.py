@@ -79,8 +79,9 @@ def test_an_answer_through_everyday_reasoning_is_referred_to_the_subject_pass(tm
 @pytest.mark.parametrize("change, expected", [
     (lambda r: r["test_wise"][0].update(cue="luck"), "cue must be one of"),
     (lambda r: r["test_wise"][0].update(answer=None), "an answer goes with a named cue"),
-    (lambda r: r["test_wise"][0].update(reviewer="writer-x"), "wrote or first reviewed the item"),
-    (lambda r: r["subject"].update(reviewer="reviewer-x"), "wrote or first reviewed the item"),
+    (lambda r: r["test_wise"][0].update(reviewer="writer-x"), "wrote or approved the item, so cannot answer it blind"),
+    (lambda r: r["test_wise"][0].update(reviewer="reviewer-x"), "wrote or approved the item, so cannot answer it"),
+    (lambda r: r["subject"].update(reviewer="writer-x"), "wrote the item, so cannot make its subject pass"),
     (lambda r: r["test_wise"][0].update(transcript="missing.md"), "transcript missing.md is not beside"),
     (lambda r: r["subject"].update(outcome="fine"), "subject outcome must be one of"),
     (lambda r: r.pop("test_wise"), "needs test_wise"),
