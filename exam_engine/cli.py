@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from flask.cli import FlaskGroup
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from blueprints.commands import blueprint_check_command, blueprint_defaults_command, simulate_command
 from exam_engine.analysis.commands import (
@@ -39,7 +40,25 @@ from item_bank.taxonomy.commands import export_taxonomy_command, import_spec_com
 from item_bank.workbench.commands import export_item_files_command
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
+class EngineGroup(FlaskGroup):
+    """Flask's group, with one clear error for a database that has no tables yet (instead of a traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as error:
+            if not _missing_table(error):
+                raise
+            raise click.ClickException("the database has no tables yet: run `exam-engine db upgrade` (with the same "
+                                       "DATABASE_URL) first") from error
+
+
+def _missing_table(error: DBAPIError) -> bool:
+    """SQLite's "no such table", PostgreSQL's undefined table (SQLSTATE 42P01)."""
+    return "no such table" in str(error.orig) or getattr(error.orig, "sqlstate", None) == "42P01"
+
+
+@click.group(cls=EngineGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
 @click.version_option(package_name="exam-engine")
 def cli() -> None:
     """Adaptive onscreen knowledge-test engine."""

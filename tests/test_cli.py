@@ -80,3 +80,16 @@ def test_demo_staff_sign_in_with_the_printed_key_or_the_demo_code_command(run, a
     assert client.post("/login/code", data={"csrf_token": token, "code": code}).location == "/workbench/"
     refused = app.test_cli_runner().invoke(cli, ["demo-code", "someone-real"])
     assert refused.exit_code == 1 and "not a demo account" in refused.output
+
+
+def test_a_command_on_a_database_without_tables_says_to_upgrade_it(tmp_path):
+    """Not a traceback: every command reading the database says what to run."""
+    from exam_engine.app import create_app
+
+    empty = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}", "TESTING": True})
+    for command in (["export-items", "--unit", "Y/506/2152"], ["bank-check", "--unit", "Y/506/2152"],
+                    ["blueprint-check", "Y/506/2152"]):
+        result = empty.test_cli_runner().invoke(cli, command)
+        assert result.exit_code == 1, result.output
+        assert "the database has no tables yet: run `exam-engine db upgrade`" in result.output
+        assert isinstance(result.exception, SystemExit)  # click's exit for a ClickException, not an error raised
