@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from exam_engine.core.extensions import db
 from item_bank.items.files import FileProblem, ItemSpec, Medium, ScenarioSpec, check_item, read_bank
 from item_bank.items.models import Item, ItemVersion, Scenario, StatusChange
+from item_bank.items.scoring import ItemType
 from item_bank.items.services import BANK_FOLDER, sync_specs
 from item_bank.qti.services import export_package
 from item_bank.qti.versions import VERSIONS
@@ -76,14 +77,31 @@ MATCHING_ENTRIES = [
 
 @cache
 def unit_files() -> tuple[list[ItemSpec], list[ScenarioSpec]]:
-    """The real bank's item and scenario specs of UNIT, read once, and `MATCHING_ENTRIES`."""
+    """The real bank's item and scenario specs of UNIT in service (retired items are not exported), read
+    once, and `MATCHING_ENTRIES`."""
     bank = read_bank(BANK_FOLDER)
     problems: list[FileProblem] = []
     matching = [check_item("tests", UNIT, "AC1.2", n, entry, problems, media=(IMAGE,) if "![" in entry["stem"] else ())
                 for n, entry in enumerate(MATCHING_ENTRIES)]
     assert problems == []
-    return ([item for item in bank.items if item.unit == UNIT] + [spec for spec in matching if spec],
+    return ([item for item in bank.items if item.unit == UNIT and item.status != "retired"]
+            + [spec for spec in matching if spec],
             [scenario for scenario in bank.scenarios if scenario.unit == UNIT])
+
+
+def bank_items_of(item_type: ItemType) -> list[ItemSpec]:
+    """UNIT's items of a type, by code: the tests pick the items they tamper with from the bank as it is."""
+    return sorted((item for item in unit_files()[0] if item.type is item_type and item.source != "tests"),
+                  key=lambda item: item.id)
+
+
+def next_code(criterion: str) -> str:
+    """The code the bank gives UNIT's next new item of `criterion`: one above the highest in use."""
+    used = [int(item.id.rsplit("-", 1)[1]) for item in unit_files()[0] if item.id.startswith(f"U2-{criterion}-")]
+    return f"U2-{criterion}-{max(used) + 1:02d}"
+
+
+FIRST, SECOND = (item.id for item in bank_items_of(ItemType.SINGLE_BEST_ANSWER)[:2])
 
 
 def load_unit() -> None:

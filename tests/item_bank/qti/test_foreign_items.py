@@ -10,7 +10,7 @@ from exam_engine.core.extensions import db
 from item_bank.items.models import Item, ItemStatus
 from item_bank.qti.safety import read_zip
 from item_bank.qti.services import ImportReport, import_package
-from tests.item_bank.qti.conftest import UNIT, load_unit
+from tests.item_bank.qti.conftest import UNIT, load_unit, next_code
 
 QTI = "http://www.imsglobal.org/xsd/imsqti_v2p2"
 
@@ -97,12 +97,14 @@ def test_max_choices_3_with_2_keys_imports_asking_for_2(app):
 
 
 def test_identifiers_of_other_schemes_get_the_units_next_codes_and_are_kept(app, exported):
-    load_unit()  # U2-AC1.1-01 to -10
+    load_unit()
+    first = next_code("AC1.1")
+    second = f"{first[:-2]}{int(first[-2:]) + 1:02d}"
     report = imported(item("item_00017", 4, "A"), item("Q-1.2", 3, "B"))
-    assert report.accepted == [("item_00017", "not a bank code: new item, draft as U2-AC1.1-11"),
-                               ("Q-1.2", "not a bank code: new item, draft as U2-AC1.1-12")]
-    assert (bank_item("U2-AC1.1-11").source_id, bank_item("U2-AC1.1-12").source_id) == ("item_00017", "Q-1.2")
-    assert bank_item("U2-AC1.1-11").unit_reference == UNIT and bank_item("item_00017") is None
+    assert report.accepted == [("item_00017", f"not a bank code: new item, draft as {first}"),
+                               ("Q-1.2", f"not a bank code: new item, draft as {second}")]
+    assert (bank_item(first).source_id, bank_item(second).source_id) == ("item_00017", "Q-1.2")
+    assert bank_item(first).unit_reference == UNIT and bank_item("item_00017") is None
 
 
 def test_a_code_another_units_item_has_gets_a_code_of_this_unit(app):

@@ -14,10 +14,10 @@ from exam_engine.cli import cli
 from item_bank.qti import safety
 from item_bank.qti.safety import UnsafePackage, read_zip
 from item_bank.qti.services import import_package
-from tests.item_bank.qti.conftest import read_entry, rezip, row_counts
+from tests.item_bank.qti.conftest import FIRST, read_entry, rezip, row_counts
 from tests.item_bank.qti.test_page import signed_in_writer, upload
 
-ITEM = "items/U2-AC1.1-01.xml"
+ITEM = f"items/{FIRST}.xml"
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>

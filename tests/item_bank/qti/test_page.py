@@ -12,7 +12,7 @@ from item_bank.items.models import Item, ItemStatus
 from item_bank.qti import safety, views
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import csrf_token_from, sign_in
-from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip, row_counts
+from tests.item_bank.qti.conftest import FIRST, UNIT, load_unit, read_entry, rezip, row_counts
 
 PAGE = "/workbench/qti/"
 
@@ -62,7 +62,7 @@ def test_an_item_writer_imports_an_upload_and_sees_the_report(app, client, make_
     assert response.status_code == 200
     count = db.session.scalar(select(func.count()).select_from(Item))
     assert count > 100 and f"unit.zip: {count} item(s) imported." in html
-    assert "U2-AC1.1-01</code>: new item, draft" in html
+    assert f"{FIRST}</code>: new item, draft" in html
     assert {item.latest.status for item in db.session.scalars(select(Item))} == {ItemStatus.DRAFT}
 
 
@@ -86,8 +86,8 @@ def test_a_hostile_upload_is_refused_with_the_reason(app, client, make_user, exp
     response = upload(client, slip, token=token)
     assert response.status_code == 422
     assert "climbs out of the package with &#39;..&#39;" in response.get_data(as_text=True)
-    item = read_entry(exported["2.2"], "items/U2-AC1.1-01.xml").replace(b"choiceInteraction", b"hotspotInteraction")
-    html = upload(client, rezip(exported["2.2"], {"items/U2-AC1.1-01.xml": item}), token=token).get_data(as_text=True)
+    item = read_entry(exported["2.2"], f"items/{FIRST}.xml").replace(b"choiceInteraction", b"hotspotInteraction")
+    html = upload(client, rezip(exported["2.2"], {f"items/{FIRST}.xml": item}), token=token).get_data(as_text=True)
     assert "uses hotspotInteraction, which we do not import" in html and "nothing was written" in html
     assert row_counts() == (0, 0, 0, 0)
 

@@ -11,7 +11,7 @@ from item_bank.items.models import Item, ItemStatus
 from item_bank.items.scoring import ItemType
 from item_bank.qti.safety import read_zip
 from item_bank.qti.services import import_package
-from tests.item_bank.qti.conftest import UNIT, load_unit, read_entry, rezip, unit_files
+from tests.item_bank.qti.conftest import FIRST, SECOND, UNIT, load_unit, read_entry, rezip, unit_files
 
 
 @pytest.mark.parametrize("version", ["2.2", "3.0"])
@@ -70,16 +70,18 @@ def test_tags_are_read_from_the_lom_record_and_from_where_earlier_3_0_exports_pu
 def test_items_already_in_the_bank_keep_their_status_and_changed_ones_become_drafts(app, exported):
     load_unit()
     package = exported["3.0"]
-    changed = read_entry(package, "items/U2-AC1.1-01.xml").replace(b"Which value", b"Which one value")
-    report = import_package(read_zip(rezip(package, {"items/U2-AC1.1-01.xml": changed}), "unit.zip"), None, "me")
+    original = read_entry(package, f"items/{FIRST}.xml")
+    word = original.index(b"<qti-prompt>") + len(b"<qti-prompt>")  # a one-paragraph stem is the prompt
+    changed = original[:word] + b"Changed: " + original[word:]
+    report = import_package(read_zip(rezip(package, {f"items/{FIRST}.xml": changed}), "unit.zip"), None, "me")
 
     assert report.written and report.rejected == []
     outcomes = dict(report.accepted)
-    assert outcomes["U2-AC1.1-01"] == "changed (content): new draft version 2; version 1 stays live"
-    item = db.session.scalar(select(Item).where(Item.code == "U2-AC1.1-01"))
+    assert outcomes[FIRST] == "changed (content): new draft version 2; version 1 stays live"
+    item = db.session.scalar(select(Item).where(Item.code == FIRST))
     assert [v.status for v in item.versions] == [ItemStatus.LIVE, ItemStatus.DRAFT]  # live until the draft is promoted
-    assert "Which one value" in item.latest.stem
-    untouched = db.session.scalar(select(Item).where(Item.code == "U2-AC1.1-02"))
+    assert item.latest.stem.startswith("Changed: ")
+    untouched = db.session.scalar(select(Item).where(Item.code == SECOND))
     assert len(untouched.versions) == 1 and untouched.latest.status is ItemStatus.LIVE
     assert untouched.latest.review is not None  # the recorded review is not lost
 
