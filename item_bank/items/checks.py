@@ -14,8 +14,8 @@ top-level amplification points, and a date. It finds:
   absolutes the key does not, the key is much the longest; a reviewer judges each;
 - **chance**: a multiple-response item on which choosing at random earns more than `CHANCE_SHARE`
   of the marks (fewer than six options: `item_bank.items.scoring` says why);
-- **near duplicates**: two items of a unit whose stems are more than `NEAR_DUPLICATE` alike
-  (difflib's ratio, 2M/T over matching characters);
+- **near duplicates**: two items of a unit whose questions (stems, with a matching item's premises)
+  are more than `NEAR_DUPLICATE` alike (difflib's ratio, 2M/T over matching characters);
 - **legislation**: a law in the register whose review date has passed, or that no item tests.
 """
 
@@ -156,15 +156,27 @@ def _chance(items: list[ItemSpec]) -> list[Finding]:
 
 
 def _near_duplicates(items: list[ItemSpec]) -> list[Finding]:
+    """Pairs whose questions are alike: the stem, and a matching item's premises with it (its stem alone
+    is an instruction that many items share)."""
     findings = []
     for first, second in combinations(items, 2):
-        matcher = SequenceMatcher(None, first.stem, second.stem, autojunk=False)
+        if _enemies(first, second):
+            continue  # never in one test; told apart by the enemy set
+        matcher = SequenceMatcher(None, _question(first), _question(second), autojunk=False)
         if matcher.real_quick_ratio() > NEAR_DUPLICATE and matcher.quick_ratio() > NEAR_DUPLICATE \
                 and matcher.ratio() > NEAR_DUPLICATE:
             findings.append(Finding("near duplicate", first.unit, first.id,
-                                    f"its stem is {matcher.ratio():.0%} like {second.id}'s: keep one, or make them "
-                                    "enemies and tell them apart"))
+                                    f"its question is {matcher.ratio():.0%} like {second.id}'s: keep one, or make "
+                                    "them enemies"))
     return findings
+
+
+def _enemies(first: ItemSpec, second: ItemSpec) -> bool:
+    return bool(first.enemy_set and first.enemy_set == second.enemy_set)
+
+
+def _question(item: ItemSpec) -> str:
+    return " ".join([item.stem, *(premise.text for premise in item.premises)])
 
 
 def _legislation(laws: Iterable[Law], items: list[ItemSpec], today: date) -> list[Finding]:

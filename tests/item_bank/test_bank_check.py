@@ -113,7 +113,7 @@ def test_the_bank_check_finds_falls_changes_thin_criteria_and_near_duplicates(tm
     assert said["depth", "AC1.1/1"] == "0 sound items; at least 3 are needed"
     assert ("difficulty", "T-AC1.1-07") in said
     assert said["chance", "T-AC1.1-09"] == "a random choice earns 40% of its marks: give it six options"
-    assert said["near duplicate", "T-AC1.1-07"].startswith("its stem is 96% like T-AC1.1-08's")
+    assert said["near duplicate", "T-AC1.1-07"].startswith("its question is 96% like T-AC1.1-08's")
 
 
 @pytest.mark.parametrize("options, key, expected", [
