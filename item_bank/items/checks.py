@@ -43,7 +43,7 @@ CHANCE_SHARE = 1 / 3  # two of six options keyed; three of six earn 0.275, two o
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing to fix: `kind` is cueing, depth, difficulty, near duplicate or legislation."""
+    """One thing to fix: `kind` is cueing, wording, depth, difficulty, chance, near duplicate or legislation."""
 
     kind: str
     unit: str | None

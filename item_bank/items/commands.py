@@ -38,8 +38,9 @@ def load_items_command(folder: Path | None) -> None:
 @click.option("--verbose", is_flag=True, help="List every finding, not only the counts and the first few.")
 @with_appcontext
 def bank_check_command(folder: Path | None, units: tuple[str, ...], verbose: bool) -> None:
-    """Check the item files as an assessment editor would: cueing reviews, depth per criterion and
-    amplification point, two raters' difficulty, near-duplicate stems, and the legislation register."""
+    """Check the item files as an assessment editor would: cueing reviews and wording cues, depth per
+    criterion and amplification point, two raters' difficulty, chance scores, near duplicates, and the
+    legislation register."""
     try:
         check = bank_check(folder or BANK_FOLDER, units)
     except ItemFileError as error:

@@ -667,7 +667,6 @@ class _ItemChecker:
         return Review(str(review["reviewer"]), str(review["date"]), review["outcome"],
                       dict(checklist), review.get("changes"))
 
-
     def _difficulty_ratings(self) -> DifficultyRatings | None:
         """Two or more raters' independent ratings; a disagreement is settled in words."""
         raw = self.entry.get("difficulty_ratings")
@@ -700,11 +699,12 @@ class _ItemChecker:
 
 
 class _CueingChecker:
-    """Validates an item's `cueing_review` as a record: its reviewers are neither the item's writer
-    nor its first reviewer, its cues and outcomes are known ones, each transcript is beside the item
-    files, and the newest blind answer, when it is to this content, fell exactly when it earns the
-    marks. Whether the item is sound (it stands, to this content, with the checklist ticked) is the
-    bank check's question (`item_bank.items.checks`)."""
+    """Validates an item's `cueing_review` as a record: its blind reviewers are neither the item's
+    writer nor its approver, its subject reviewer is not its writer, its cues and outcomes are known
+    ones, each transcript is beside the item files, and the newest blind answer, when it is to this
+    content, has the outcome its cue and the key give (`blind_outcome`). Whether the item is sound (it
+    stands, to this content, with the checklist ticked) is the bank check's question
+    (`item_bank.items.checks`)."""
 
     def __init__(self, item: _ItemChecker, spec: ItemSpec) -> None:
         self.item, self.spec = item, spec
