@@ -19,8 +19,8 @@ from exam_engine.core.downloads import attachment
 from exam_engine.core.extensions import db
 from exam_engine.core.listing import Column, listing
 from exam_engine.core.transactions import unit_of_work
-from item_bank.items.files import DIFFICULTY_RATINGS
 from item_bank.items.models import ItemVersion
+from item_bank.items.records import DIFFICULTY_RATINGS
 from item_bank.items.services import record_views, unit_has_items
 from item_bank.taxonomy.services import unit_reference, unit_slug
 

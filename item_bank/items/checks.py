@@ -27,7 +27,8 @@ from datetime import date
 from difflib import SequenceMatcher
 from itertools import combinations
 
-from item_bank.items.files import BankFiles, ItemSpec, Law, content_hash
+from item_bank.items.files import BankFiles, ItemSpec, content_hash
+from item_bank.items.records import Law
 from item_bank.items.scoring import ItemType, guessing_share
 
 SOUND_PER_CRITERION = 14

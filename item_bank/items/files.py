@@ -4,7 +4,9 @@ The bank lives in the repository as one YAML file per assessment criterion
 (`<unit slug>/AC1.3.yaml`) plus one `scenarios.yaml` per unit; the format is described
 in `item_bank/data/items/README.md`. Every problem is reported with its file, item and
 field, and a file with any problem yields no items at all. The same rules check items
-imported from QTI (`check_item`); how many options each type may have is `OPTION_COUNTS`.
+imported from QTI (`check_item`); how many options each type may have is `OPTION_COUNTS`. The
+records beside an item's review (its cueing review, two raters' difficulty, the laws it tests from
+the legislation register) are read by `item_bank.items.records`.
 """
 
 import hashlib
@@ -12,14 +14,25 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from item_bank.items.models import SOURCE_ID_LENGTH
-from item_bank.items.scoring import MARKS, ItemType, score
+from item_bank.items.records import (
+    CUEING_CHECKLIST,
+    DIFFICULTY_RATINGS,
+    LEGISLATION_REGISTER,
+    CueingReview,
+    DifficultyRatings,
+    Law,
+    Scored,
+    read_cueing_review,
+    read_difficulty_ratings,
+    read_laws,
+)
+from item_bank.items.scoring import MARKS, ItemType
 from item_bank.items.text import images, normalise
 
 UNIT_REFERENCE = re.compile(r"^[A-Z]/\d{3}/\d{4}$")
@@ -31,7 +44,6 @@ ITEM_ID = re.compile(r"^[A-Z0-9][A-Za-z0-9.\-]{2,63}$")
 # for an item imported with no tags ("U2-IMP001"; its code stays when it is tagged).
 ITEM_CODE = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]*)-(?:(?P<criterion>AC\d+\.\d+)-W?(?P<number>\d{2,})(-\d+)?"
                        r"|IMP(?P<imported>\d{3,}))$")
-DIFFICULTY_RATINGS = ("easy", "medium", "hard")
 FILE_STATUSES = ("draft", "in_review", "approved_for_pretest", "live", "retired")
 # How many options an item of each type may have: single best answer 2-6, multiple response 3-6
 # (keying 2 or 3, fewer than it has: `_ItemChecker._key`), ordering 4-5, matching 3-6 (at least one
@@ -53,32 +65,8 @@ REVIEW_CHECKLIST = (
     "distractors_plausible",
 )
 REVIEW_OUTCOMES = ("approved", "approved_after_changes")
-# The cueing checks of the review checklist, with the question each asks. An item fails them when a
-# test-wise candidate who knows nothing of the subject can find its key from the wording alone.
-CUEING_CHECKLIST = {
-    "no_stem_words_in_key": "The key repeats no distinctive word of the stem or scenario that the distractors lack",
-    "no_absolutes_pattern": "The distractors are not marked out by absolutes (only, never, always, all, nothing)",
-    "key_not_odd_one_out": "The key does not stand out from the other options in form, category, length or detail",
-    "key_not_only_positive": "Every distractor is something a real organisation might do, say or believe",
-    "grammar_fits_every_option": "Every option fits the stem's grammar",
-    "needs_subject_knowledge": "Everyday reasoning or English alone does not find the key",
-    "answered_blind_without_cue": "A test-wise reviewer who saw neither the specification nor the key found no cue "
-                                  "to it",
-}
 APPROVAL_CHECKLIST = REVIEW_CHECKLIST + tuple(CUEING_CHECKLIST)  # what approving a version in the workbench ticks
 CHECKLIST_QUESTIONS = {point: point.replace("_", " ").capitalize() for point in REVIEW_CHECKLIST} | CUEING_CHECKLIST
-# The cues a test-wise reviewer names (`none`: nothing in the wording points to one answer). An item
-# answered through one of them falls. Two are referred to the subject pass instead: an answer through
-# everyday reasoning (`common_sense`: the subject reviewer decides with the specification whether the
-# item needs the subject, `needs_subject_knowledge`), and one given away by another item
-# (`another_item`: the two are made enemies, so they never meet in a test, or one is reworded).
-CUES = ("word_repetition", "absolutes", "odd_one_out", "only_positive", "grammatical_agreement", "length",
-        "specificity", "option_pattern", "other", "common_sense", "another_item", "none")
-REFERRED_CUES = ("common_sense", "another_item")
-BLIND_OUTCOMES = ("fell", "referred", "stands")
-SUBJECT_OUTCOMES = ("sound", "rewritten", "retired")
-LEGISLATION_REGISTER = "legislation.yaml"  # beside the unit folders
-CONTENT_PREFIX = 12  # hex digits of the content hash a test-wise record names the version by
 ITEM_FIELDS = {
     "id", "type", "marks", "select", "difficulty_rating", "criteria", "amplification",
     "scenario", "enemy_set", "stem", "premises", "options", "key", "rationale", "notes", "writer",
@@ -114,83 +102,6 @@ class Review:
     outcome: str
     checklist: dict[str, bool]
     changes: str | None
-
-
-@dataclass(frozen=True)
-class TestWiseAnswer:
-    """One blind answer to an item version from its stem and options alone (the cueing review's first pass).
-
-    `content` names the version answered (the first CONTENT_PREFIX hex digits of its content hash);
-    `answer` is what the named `cue` picked (None for cue `none`); `outcome` is `fell` when that
-    earned the item's marks through a cue of the wording, `referred` when through everyday
-    reasoning (the subject pass decides), `stands` otherwise; `transcript` is the reviewer's
-    working, a file beside the item files."""
-
-    reviewer: str
-    date: str
-    content: str
-    answer: str | tuple[str, ...] | None
-    cue: str
-    outcome: str
-    transcript: str
-
-    @property
-    def fell(self) -> bool:
-        return self.outcome == "fell"
-
-
-@dataclass(frozen=True)
-class SubjectPass:
-    """The cueing review's second pass, against the specification and the key: the item kept as it
-    is (`sound`), kept as rewritten (`rewritten`) or `retired`."""
-
-    reviewer: str
-    date: str
-    outcome: str
-    note: str | None
-
-
-@dataclass(frozen=True)
-class CueingReview:
-    """An item's cueing review: its blind answers (the newest last), the subject pass and the checklist."""
-
-    test_wise: tuple[TestWiseAnswer, ...]
-    subject: SubjectPass | None  # None until the subject pass is made
-    checklist: dict[str, bool]
-
-    def stands(self, fingerprint: str) -> bool:
-        """Whether the newest blind answer is to the content of this fingerprint (content hash) and found
-        no cue of the wording to its key, the subject pass kept the item and the cueing checklist is
-        ticked (so an answer through everyday reasoning was judged to need the subject after all)."""
-        newest = self.test_wise[-1]
-        return (newest.content == fingerprint[:CONTENT_PREFIX] and not newest.fell
-                and self.subject is not None and self.subject.outcome != "retired"
-                and all(self.checklist.get(point) is True for point in CUEING_CHECKLIST))
-
-    def as_record(self) -> dict[str, Any]:
-        """The review as the item files state it (and the item version stores it)."""
-        return {
-            "test_wise": [{"reviewer": a.reviewer, "date": a.date, "content": a.content,
-                           "answer": list(a.answer) if isinstance(a.answer, tuple) else a.answer, "cue": a.cue,
-                           "outcome": a.outcome, "transcript": a.transcript}
-                          for a in self.test_wise],
-            "subject": None if self.subject is None else {
-                "reviewer": self.subject.reviewer, "date": self.subject.date, "outcome": self.subject.outcome,
-                "note": self.subject.note},
-            "checklist": dict(self.checklist),
-        }
-
-
-@dataclass(frozen=True)
-class DifficultyRatings:
-    """Independent difficulty ratings by two or more raters; `reconciliation` says how a disagreement
-    was settled into the item's `difficulty_rating`."""
-
-    ratings: dict[str, str]
-    reconciliation: str | None
-
-    def as_record(self) -> dict[str, Any]:
-        return {"ratings": dict(self.ratings), "reconciliation": self.reconciliation}
 
 
 @dataclass(frozen=True)
@@ -259,24 +170,6 @@ class FileProblem:
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True)
-class Law:
-    """One law the bank tests, as the legislation register (`legislation.yaml`) states it.
-
-    `current` is the instrument in force; `replaced` what it replaced (often what the
-    specification still names); `review_by` the date by which the entry and its items are
-    checked against the law again."""
-
-    id: str
-    title: str
-    current: str
-    replaced: str | None
-    specification_names: str | None
-    reviewed: date
-    review_by: date
-    watch: str | None
-
-
 @dataclass
 class BankFiles:
     """Everything read from a bank folder, and every problem found."""
@@ -304,7 +197,9 @@ def read_bank(root: Path) -> BankFiles:
         raise ItemFileError([FileProblem(str(root), None, None, "is not a folder")])
     register = root / LEGISLATION_REGISTER
     if register.is_file() and (data := _load_yaml(register, bank.problems)) is not None:
-        bank.laws.extend(_read_register(register, data, bank.problems))
+        laws, problems = read_laws(data)
+        bank.laws.extend(laws)
+        bank.problems += [FileProblem(str(register), label, name, message) for label, name, message in problems]
     for path in sorted(root.glob("*/*.yaml")):
         data = _load_yaml(path, bank.problems)
         if data is None:
@@ -332,26 +227,6 @@ def _load_yaml(path: Path, problems: list[FileProblem]) -> dict[str, Any] | None
         problems.append(FileProblem(str(path), None, None, "must hold a mapping at the top level"))
         return None
     return data
-
-
-def _read_register(path: Path, data: dict[str, Any], problems: list[FileProblem]) -> Iterator[Law]:
-    """The legislation register's entries; each needs an id, the law, the current instrument and both dates."""
-    entries = data.get("laws")
-    if not isinstance(entries, list) or not entries:
-        problems.append(FileProblem(str(path), None, "laws", "must be a non-empty list"))
-        return
-    for entry in entries:
-        label = entry.get("id") if isinstance(entry, dict) else None
-        needed = ("id", "law", "current", "reviewed", "review_by")
-        if not isinstance(entry, dict) or not all(entry.get(key) for key in needed):
-            problems.append(FileProblem(str(path), label, None, f"needs {', '.join(needed)}"))
-            continue
-        if not all(isinstance(entry[key], date) for key in ("reviewed", "review_by")):
-            problems.append(FileProblem(str(path), label, "review_by", "reviewed and review_by must be dates "
-                                                                      "like 2027-06-30"))
-            continue
-        yield Law(str(entry["id"]), str(entry["law"]), str(entry["current"]), entry.get("replaced"),
-                  entry.get("specification_names"), entry["reviewed"], entry["review_by"], entry.get("watch"))
 
 
 def _read_scenarios(path: Path, data: dict[str, Any], problems: list[FileProblem]) -> Iterator[ScenarioSpec]:
@@ -474,7 +349,7 @@ class _ItemChecker:
             review=review, source=self.path, source_id=str(entry["id"]) if self.foreign_id else None,
             premises=premises, media=self.media, difficulty_ratings=ratings, legislation=legislation,
         )
-        cueing = _CueingChecker(self, spec).check() if entry.get("cueing_review") is not None else None
+        cueing = self._cueing_review(spec) if entry.get("cueing_review") is not None else None
         return None if self.problems else replace(spec, cueing_review=cueing)
 
     def _type(self, missing: set[str]) -> ItemType | None:
@@ -668,25 +543,24 @@ class _ItemChecker:
                       dict(checklist), review.get("changes"))
 
     def _difficulty_ratings(self) -> DifficultyRatings | None:
-        """Two or more raters' independent ratings; a disagreement is settled in words."""
-        raw = self.entry.get("difficulty_ratings")
-        if raw is None:
+        if self.entry.get("difficulty_ratings") is None:
             return None
-        ratings = raw.get("ratings") if isinstance(raw, dict) else None
-        if not (isinstance(ratings, dict) and len(ratings) >= 2
-                and all(isinstance(rater, str) and value in DIFFICULTY_RATINGS for rater, value in ratings.items())):
-            self.fail("difficulty_ratings", "needs `ratings`, two or more raters each with easy, medium or hard")
-            return None
-        if self.entry.get("writer") in ratings:
-            self.fail("difficulty_ratings", "the raters must not include the item's writer")
-        reconciliation = raw.get("reconciliation")
-        agreed = set(ratings.values())
-        rating = self.entry.get("difficulty_rating")
-        if len(agreed) == 1 and rating not in agreed:
-            self.fail("difficulty_rating", f"the raters agree on {agreed.pop()}: the rating must be theirs")
-        elif len(agreed) > 1 and not (isinstance(reconciliation, str) and reconciliation.strip()):
-            self.fail("difficulty_ratings", "the raters disagree: say in `reconciliation` how it was settled")
-        return DifficultyRatings(dict(ratings), reconciliation if isinstance(reconciliation, str) else None)
+        ratings, problems = read_difficulty_ratings(self.entry["difficulty_ratings"], self.entry.get("writer"),
+                                                    self.entry.get("difficulty_rating"))
+        for name, message in problems:
+            self.fail(name, message)
+        return ratings
+
+    def _cueing_review(self, spec: ItemSpec) -> CueingReview | None:
+        """The cueing review's record (`item_bank.items.records.read_cueing_review`), its transcripts
+        beside the item's file when it comes from one."""
+        source = Path(spec.source)
+        review, problems = read_cueing_review(
+            self.entry["cueing_review"], Scored(spec.type, spec.key, spec.marks, content_hash(spec)), spec.writer,
+            spec.review.reviewer if spec.review else None, source.parent if source.exists() else None)
+        for message in problems:
+            self.fail("cueing_review", message)
+        return review
 
     def _legislation(self) -> tuple[str, ...]:
         laws = self.entry.get("legislation")
@@ -696,101 +570,6 @@ class _ItemChecker:
             self.fail("legislation", "must be a non-empty list of ids from the legislation register")
             return ()
         return tuple(laws)
-
-
-class _CueingChecker:
-    """Validates an item's `cueing_review` as a record: its blind reviewers are neither the item's
-    writer nor its approver, its subject reviewer is not its writer, its cues and outcomes are known
-    ones, each transcript is beside the item files, and the newest blind answer, when it is to this
-    content, has the outcome its cue and the key give (`blind_outcome`). Whether the item is sound (it
-    stands, to this content, with the checklist ticked) is the bank check's question
-    (`item_bank.items.checks`)."""
-
-    def __init__(self, item: _ItemChecker, spec: ItemSpec) -> None:
-        self.item, self.spec = item, spec
-
-    def fail(self, message: str) -> None:
-        self.item.fail("cueing_review", message)
-
-    def check(self) -> CueingReview | None:
-        raw = self.item.entry["cueing_review"]
-        if not isinstance(raw, dict) or "test_wise" not in raw:
-            self.fail("needs test_wise (the blind answers), and once made the subject pass and the checklist")
-            return None
-        answers = raw["test_wise"]
-        if not isinstance(answers, list) or not answers:
-            self.fail("test_wise must list at least one blind answer")
-            return None
-        checked = [self._answer(n, answer) for n, answer in enumerate(answers, start=1)]
-        subject = self._subject(raw.get("subject"))
-        checklist = raw.get("checklist") if isinstance(raw.get("checklist"), dict) else {}
-        self._independent([str(a.get("reviewer")) for a in answers if isinstance(a, dict)], subject)
-        if any(answer is None for answer in checked) or self.item.problems:
-            return None
-        review = CueingReview(tuple(a for a in checked if a is not None), subject, dict(checklist or {}))
-        self._current(review)
-        return review
-
-    def _subject(self, raw: Any) -> SubjectPass | None:
-        if raw is None:
-            return None
-        if not isinstance(raw, dict) or not {"reviewer", "date", "outcome"} <= set(raw):
-            self.fail("subject needs reviewer, date and outcome")
-            return None
-        if raw["outcome"] not in SUBJECT_OUTCOMES:
-            self.fail(f"subject outcome must be one of {', '.join(SUBJECT_OUTCOMES)}")
-            return None
-        return SubjectPass(str(raw["reviewer"]), str(raw["date"]), raw["outcome"], raw.get("note"))
-
-    def _answer(self, n: int, raw: Any) -> TestWiseAnswer | None:
-        needed = {"reviewer", "date", "content", "answer", "cue", "outcome", "transcript"}
-        if not isinstance(raw, dict) or not needed <= set(raw):
-            self.fail(f"blind answer {n} needs {', '.join(sorted(needed))}")
-            return None
-        if raw["cue"] not in CUES:
-            self.fail(f"blind answer {n}: cue must be one of {', '.join(CUES)}")
-            return None
-        if (raw["cue"] == "none") != (raw["answer"] is None):
-            self.fail(f"blind answer {n}: an answer goes with a named cue, and none with cue `none`")
-            return None
-        if raw["outcome"] not in BLIND_OUTCOMES:
-            self.fail(f"blind answer {n}: outcome must be one of {', '.join(BLIND_OUTCOMES)}")
-            return None
-        transcript = Path(self.spec.source).parent / str(raw["transcript"])
-        if Path(self.spec.source).exists() and not transcript.is_file():
-            self.fail(f"blind answer {n}: transcript {raw['transcript']} is not beside the item file")
-        answer = raw["answer"]
-        return TestWiseAnswer(str(raw["reviewer"]), str(raw["date"]), str(raw["content"]),
-                              tuple(answer) if isinstance(answer, list) else answer, raw["cue"],
-                              raw["outcome"], str(raw["transcript"]))
-
-    def _independent(self, blind: list[str], subject: SubjectPass | None) -> None:
-        """Blind answers come from neither the writer nor the reviewer who approved the item (they have seen
-        the key); the subject pass from anyone but the writer (for a new item it is the approving review)."""
-        first = self.spec.review.reviewer if self.spec.review else None
-        for reviewer in sorted(set(blind)):
-            if reviewer in (self.spec.writer, first):
-                self.fail(f"{reviewer} wrote or approved the item, so cannot answer it blind")
-        if subject is not None and subject.reviewer == self.spec.writer:
-            self.fail(f"{subject.reviewer} wrote the item, so cannot make its subject pass")
-
-    def _current(self, review: CueingReview) -> None:
-        """The newest blind answer's outcome is what the key says of it, when it is to this content."""
-        newest = review.test_wise[-1]
-        if newest.content != content_hash(self.spec)[:CONTENT_PREFIX]:
-            return  # the item changed since: the bank check asks for a new blind answer
-        outcome = blind_outcome(self.spec, newest.answer, newest.cue)
-        if outcome != newest.outcome:
-            earns = "earns" if outcome != "stands" else "does not earn"
-            self.fail(f"the newest blind answer {earns} the item's marks through cue {newest.cue}, so its outcome is "
-                      f"{outcome}")
-
-
-def blind_outcome(spec: ItemSpec, answer: str | tuple[str, ...] | list[str] | None, cue: str) -> str:
-    """`fell`, `referred` or `stands`: what a blind answer through `cue` says of the item (see `CUES`)."""
-    if answer is None or cue == "none" or score(spec.type, spec.key, answer) != spec.marks:
-        return "stands"
-    return "referred" if cue in REFERRED_CUES else "fell"
 
 
 def content_hash(spec: ItemSpec) -> str:

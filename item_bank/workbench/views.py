@@ -15,8 +15,9 @@ from exam_engine.auth.roles import BANK_STAFF, Role
 from exam_engine.core.extensions import db
 from exam_engine.core.listing import Column, listing
 from exam_engine.core.transactions import unit_of_work
-from item_bank.items.files import CHECKLIST_QUESTIONS, DIFFICULTY_RATINGS, FileProblem
+from item_bank.items.files import CHECKLIST_QUESTIONS, FileProblem
 from item_bank.items.models import Item, ItemCalibration, ItemStatus, ItemVersion, Scenario
+from item_bank.items.records import DIFFICULTY_RATINGS
 from item_bank.items.scoring import ItemType
 from item_bank.items.services import record_views, tag_counts
 from item_bank.taxonomy.models import Qualification, UnitVersion

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from exam_engine.auth.roles import Role
 from exam_engine.core.extensions import db
-from item_bank.items.files import CUEING_CHECKLIST
 from item_bank.items.models import Item
+from item_bank.items.records import CUEING_CHECKLIST
 from item_bank.items.scoring import ItemType
 from tests.analysis.factory import Taker, make_version, seed_attempts
 from tests.e2e import staff

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from exam_engine.cli import cli
 from exam_engine.core.extensions import db
 from item_bank.items.checks import SOUND_PER_CRITERION, check_bank, sound, wording_cues
-from item_bank.items.files import CUEING_CHECKLIST, ItemFileError, check_item, content_hash, read_bank
+from item_bank.items.files import ItemFileError, check_item, content_hash, read_bank
 from item_bank.items.models import ItemStatus, ItemVersion
 from item_bank.items.pools import unit_pools
+from item_bank.items.records import CUEING_CHECKLIST
 from item_bank.items.services import load_bank
 from item_bank.workbench.services.item_files import item_entry
 from tests.item_bank.test_item_files import MR_ITEM, SBA_ITEM, UNIT, problems_for, write_bank

@@ -22,9 +22,9 @@ from exam_engine.analysis.services.responses import unit_response_matrix
 from exam_engine.assembly.engine import Engine
 from exam_engine.assembly.feasibility import FeasibilityReport, feasibility
 from exam_engine.core.extensions import db
-from item_bank.items.files import DIFFICULTY_RATINGS
 from item_bank.items.models import Item, ItemStatus, ItemVersion
 from item_bank.items.pools import unit_pools
+from item_bank.items.records import DIFFICULTY_RATINGS
 from item_bank.taxonomy.models import AssessmentCriterion
 from item_bank.taxonomy.services import current_unit_version
 
