@@ -13,6 +13,7 @@ from item_bank.items.checks import sound
 from item_bank.items.files import ItemSpec, read_bank
 from item_bank.items.scoring import ItemType
 from item_bank.items.services import BANK_FOLDER
+from item_bank.items.text import blocks, plain
 
 CRITERIA_BY_UNIT: dict[str, list[str]] = {
     "Y/506/2152": ["1.1", "1.2", "1.3", "1.4", "1.5", "2.1", "2.2", "2.3",
@@ -105,7 +106,9 @@ def test_items_follow_the_writing_rules(bank_items):
     for item in bank_items:
         text = " ".join([item.stem, *(option.text for option in item.options)]).lower()
         assert not any(phrase in text for phrase in banned), item.id
-        words = len(" ".join(line for line in item.stem.splitlines() if not line.lstrip().startswith("|")).split())
+        words = len(plain(item.stem).split()) - len(" ".join(
+            span[0] for block in blocks(item.stem) if block["kind"] == "table"
+            for row in block["head"] + block["body"] for cell in row for span in cell).split())
         assert words <= MAX_STEM_WORDS, f"{item.id} stem has {words} words outside its table"
         if item.type is ItemType.MULTIPLE_RESPONSE:
             wanted = {2: "TWO", 3: "THREE"}[len(item.key)]
