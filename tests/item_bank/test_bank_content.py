@@ -23,21 +23,23 @@ CRITERIA_BY_UNIT: dict[str, list[str]] = {
     "J/506/2910": ["1.1", "1.2", "1.3", "1.4", "1.5", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6",
                    "3.1", "3.2", "3.3"],
 }
-MIN_LIVE_ITEMS_PER_CRITERION = 8
-# A unit through the cueing review keeps only sound items, fewer than before on criteria whose content is
-# everyday knowledge; its floor is the most items of one criterion a test may hold (the blueprint's
-# max_items_per_criterion), and the bank check reports each criterion against the target of 14
-# (`item_bank.items.checks.SOUND_PER_CRITERION`) until it is met.
+# Every unit has been through the cueing review (item_bank/data/items/README.md): only sound items are
+# live, fewer than before on criteria whose content is everyday knowledge. A criterion's floor is the most
+# items of one criterion a test may hold (the blueprint's max_items_per_criterion), and the bank check
+# reports each criterion against the target of 14 (`item_bank.items.checks.SOUND_PER_CRITERION`) until
+# it is met.
 MIN_SOUND_ITEMS_PER_CRITERION = 3
 # Top-level points that no item has survived the cueing review on: every item written for them (four
 # rounds each) was answered by everyday English, because the specification lists plain words there. The
 # unit's review report puts them to the awarding body; the bank check lists them until they are tested.
-NO_SOUND_ITEM_YET = ["D/506/1942 AC5.4/1", "D/506/1942 AC5.5/1"]
+# Unit 5's AC3.1/2 lost its items to the audit below.
+NO_SOUND_ITEM_YET = ["D/506/1942 AC5.4/1", "D/506/1942 AC5.5/1", "J/506/2910 AC3.1/2"]
+# Criteria below that floor, with their count of sound items: an audit of Unit 5 retired
+# the items whose keys turned on arithmetic or a reading the specification does not settle (its review
+# report lists them). A criterion that falls further, or is filled without updating this, fails the test.
+BELOW_FLOOR = {"J/506/2910 AC2.6": 2}
 MAX_STEM_WORDS = 60  # a table of figures in the stem is stimulus, like a scenario, and is not counted
-# Units whose every item has been through the cueing review (item_bank/data/items/README.md): only sound
-# items are live there, and they have every item type.
-CUEING_REVIEWED = ("Y/506/2152", "D/506/1942", "J/506/2910")
-# Reviewed units whose specification sets no sequence to put in order: their ordering items were put in
+# Units whose specification sets no sequence to put in order: their ordering items were put in
 # order by everyday logic and retired (Unit 5's review report says so), so they have no live ordering item.
 NO_SEQUENCE = ("J/506/2910",)
 # The criteria of reviewed units that test the law: each live item there names the laws it tests.
@@ -63,40 +65,37 @@ def test_every_criterion_has_enough_live_items_across_difficulties(bank_items, u
     for item in live(bank_items):
         if item.unit == unit:
             by_criterion[item.criterion][item.difficulty_rating] += 1
-    floor = MIN_SOUND_ITEMS_PER_CRITERION if unit in CUEING_REVIEWED else MIN_LIVE_ITEMS_PER_CRITERION
     for number in CRITERIA_BY_UNIT[unit]:
         ratings = by_criterion[f"AC{number}"]
-        assert sum(ratings.values()) >= floor, f"{unit} AC{number}: {dict(ratings)}"
-        if unit not in CUEING_REVIEWED:
-            assert set(ratings) == {"easy", "medium", "hard"}, f"{unit} AC{number} lacks a difficulty: {dict(ratings)}"
-    if unit in CUEING_REVIEWED:  # two raters' ratings: every difficulty in every outcome
-        by_outcome: dict[str, set[str]] = defaultdict(set)
-        for criterion, ratings in by_criterion.items():
-            by_outcome[criterion[2]].update(ratings)
-        assert all(found == {"easy", "medium", "hard"} for found in by_outcome.values()), dict(by_outcome)
+        expected = BELOW_FLOOR.get(f"{unit} AC{number}")
+        if expected is None:
+            assert sum(ratings.values()) >= MIN_SOUND_ITEMS_PER_CRITERION, f"{unit} AC{number}: {dict(ratings)}"
+        else:
+            assert sum(ratings.values()) == expected, f"{unit} AC{number}: {dict(ratings)}, listed as {expected}"
+    by_outcome: dict[str, set[str]] = defaultdict(set)  # two raters' ratings: every difficulty in every outcome
+    for criterion, ratings in by_criterion.items():
+        by_outcome[criterion[2]].update(ratings)
+    assert all(found == {"easy", "medium", "hard"} for found in by_outcome.values()), dict(by_outcome)
     assert set(by_criterion) == {f"AC{number}" for number in CRITERIA_BY_UNIT[unit]}
 
 
 @pytest.mark.parametrize("unit", sorted(CRITERIA_BY_UNIT))
-def test_every_learning_outcome_has_every_item_type(bank_items, unit):
-    """Before the cueing review every outcome had single best answer, multiple response and ordering items.
-    After it, the two-mark types a test's six two-mark places need are in every outcome, and every type is
-    in the unit: an ordering item survives the review only where the unit has a true sequence (blind
-    reviewers put self-contained steps in order by everyday logic, and `NO_SEQUENCE` names the units
-    without one), a matching item only where a list is two-way."""
+def test_every_learning_outcome_has_single_best_answer_and_two_mark_items(bank_items, unit):
+    """Every outcome has single best answer items and two-mark items (multiple response or matching) for a
+    test's two-mark places, and every type is in the unit: an ordering item survives the review only where
+    the unit has a true sequence (blind reviewers put self-contained steps in order by everyday logic, and
+    `NO_SEQUENCE` names the units without one), a matching item only where a list is two-way."""
     outcomes = {number.split(".")[0] for number in CRITERIA_BY_UNIT[unit]}
     types: dict[str, set[ItemType]] = defaultdict(set)
     for item in live(bank_items):
         if item.unit == unit:
             types[item.criterion[2:].split(".")[0]].add(item.type)
-    if unit in CUEING_REVIEWED:
-        written = {ItemType.SINGLE_BEST_ANSWER, ItemType.MULTIPLE_RESPONSE}
-        every_type = set(ItemType) - ({ItemType.ORDERING} if unit in NO_SEQUENCE else set())
-        assert set().union(*types.values()) == every_type
-    else:
-        written = set(ItemType) - {ItemType.MATCHING}  # written as each unit goes through the cueing review
+    every_type = set(ItemType) - ({ItemType.ORDERING} if unit in NO_SEQUENCE else set())
+    assert set().union(*types.values()) == every_type
     for outcome in sorted(outcomes):
-        assert types[outcome] >= written, f"{unit} LO{outcome} has only {sorted(types[outcome])}"
+        found = types[outcome]
+        assert ItemType.SINGLE_BEST_ANSWER in found and found & {ItemType.MULTIPLE_RESPONSE, ItemType.MATCHING}, \
+            f"{unit} LO{outcome} has only {sorted(found)}"
 
 
 def test_every_item_is_reviewed_by_someone_else(bank_items):
@@ -177,7 +176,7 @@ def test_every_top_level_amplification_point_is_tested(bank_items, pearson_ampli
     assert untested == NO_SOUND_ITEM_YET
 
 
-@pytest.mark.parametrize("unit", CUEING_REVIEWED)
+@pytest.mark.parametrize("unit", sorted(CRITERIA_BY_UNIT))
 def test_every_item_of_a_reviewed_unit_has_its_cueing_review_and_only_sound_items_are_live(bank_items, unit):
     items = [item for item in bank_items if item.unit == unit]
     assert items and all(item.cueing_review is not None for item in items), "an item has no cueing review"
