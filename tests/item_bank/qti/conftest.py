@@ -98,7 +98,7 @@ def bank_items_of(item_type: ItemType) -> list[ItemSpec]:
 def next_code(criterion: str) -> str:
     """The code the bank gives UNIT's next new item of `criterion`: one above the highest in use."""
     used = [int(item.id.rsplit("-", 1)[1]) for item in unit_files()[0] if item.id.startswith(f"U2-{criterion}-")]
-    return f"U2-{criterion}-{max(used) + 1:02d}"
+    return f"U2-{criterion}-{max(used, default=0) + 1:02d}"
 
 
 FIRST, SECOND = (item.id for item in bank_items_of(ItemType.SINGLE_BEST_ANSWER)[:2])
