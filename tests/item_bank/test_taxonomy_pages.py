@@ -51,8 +51,8 @@ def test_the_unit_page_counts_items_per_criterion_and_point(app, client, make_us
     version = db.session.scalar(select(UnitVersion).join(Unit).where(Unit.reference == "Y/506/2152"))
     sign_in(client, make_user(Role.ITEM_WRITER).username, TEST_PASSWORD)
     page = client.get(f"/workbench/taxonomy/units/{version.id}").get_data(as_text=True)
-    assert counts.criteria["AC4.2"] == sum(1 for item in read_bank(BANK_FOLDER).items
-                                          if item.unit == "Y/506/2152" and item.status == "live" and "AC4.2" in item.criteria)
+    live = [item for item in read_bank(BANK_FOLDER).items if item.unit == "Y/506/2152" and item.status == "live"]
+    assert counts.criteria["AC4.2"] == sum(1 for item in live if "AC4.2" in item.criteria)
     assert f'<span class="item-count">({counts.criteria["AC4.2"]} items)</span></h3>' in page
     assert ('AC4.2/1</span> The Data Protection Act 1998, eight principles: '
             f'<span class="item-count">({counts.amplification["AC4.2/1"]} items)</span>') in page
