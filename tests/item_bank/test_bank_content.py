@@ -41,8 +41,7 @@ UNTESTED_POINTS = ["Y/506/2152 AC1.1/1", "Y/506/2152 AC1.2/3", "D/506/1942 AC3.2
                    "D/506/1942 AC5.5/4", "J/506/2910 AC2.6/1", "J/506/2910 AC2.6/2",
                    "J/506/2910 AC2.6/3"]
 # Learning outcomes with no live item at a difficulty: the easy items were the ones everyday sense answers.
-MISSING_DIFFICULTIES = {"Y/506/2152 LO2": ["easy"], "Y/506/2152 LO3": ["easy"],
-                        "D/506/1942 LO3": ["easy"], "D/506/1942 LO4": ["easy"]}
+MISSING_DIFFICULTIES = {"Y/506/2152 LO2": ["easy"], "D/506/1942 LO3": ["easy"], "D/506/1942 LO4": ["easy"]}
 # Learning outcomes with no two-mark item (multiple response or matching) for a test's two-mark places.
 NO_TWO_MARK_ITEM: list[str] = []
 # Laws in the register whose last live item was retired: the register keeps them, as retired items name them.
