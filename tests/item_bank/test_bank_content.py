@@ -36,10 +36,9 @@ MIN_SOUND_ITEMS_PER_CRITERION = 3
 BELOW_FLOOR = {"Y/506/2152 AC1.1": 0, "Y/506/2152 AC1.3": 2, "D/506/1942 AC2.1": 1, "D/506/1942 AC5.5": 1,
                "J/506/2910 AC2.6": 0}
 # Top-level amplification points that no sound item tests.
-UNTESTED_POINTS = ["Y/506/2152 AC1.1/1", "Y/506/2152 AC1.2/3", "D/506/1942 AC3.2/1", "D/506/1942 AC5.1/1",
-                   "D/506/1942 AC5.4/1", "D/506/1942 AC5.5/1", "D/506/1942 AC5.5/2",
-                   "D/506/1942 AC5.5/4", "J/506/2910 AC2.6/1", "J/506/2910 AC2.6/2",
-                   "J/506/2910 AC2.6/3"]
+UNTESTED_POINTS = ["Y/506/2152 AC1.1/1", "Y/506/2152 AC1.2/3", "Y/506/2152 AC3.3/2", "D/506/1942 AC3.2/1",
+                   "D/506/1942 AC5.1/1", "D/506/1942 AC5.4/1", "D/506/1942 AC5.5/1", "D/506/1942 AC5.5/2",
+                   "D/506/1942 AC5.5/4", "J/506/2910 AC2.6/1", "J/506/2910 AC2.6/2", "J/506/2910 AC2.6/3"]
 # Learning outcomes with no live item at a difficulty: the easy items were the ones everyday sense answers.
 MISSING_DIFFICULTIES = {"Y/506/2152 LO2": ["easy"], "D/506/1942 LO3": ["easy"], "D/506/1942 LO4": ["easy"]}
 # Learning outcomes with no two-mark item (multiple response or matching) for a test's two-mark places.
