@@ -36,8 +36,8 @@ MIN_SOUND_ITEMS_PER_CRITERION = 3
 BELOW_FLOOR = {"D/506/1942 AC2.1": 1}
 # Top-level amplification points that no sound item tests.
 UNTESTED_POINTS = ["Y/506/2152 AC3.3/2"]
-# Learning outcomes with no live item at a difficulty: the easy items were the ones everyday sense answers.
-MISSING_DIFFICULTIES = {"D/506/1942 LO4": ["easy"]}
+# Learning outcomes with no live item at a difficulty (easy items are the hardest to keep: everyday sense answers most).
+MISSING_DIFFICULTIES: dict[str, list[str]] = {}
 # Learning outcomes with no two-mark item (multiple response or matching) for a test's two-mark places.
 NO_TWO_MARK_ITEM: list[str] = []
 # Laws in the register whose last live item was retired: the register keeps them, as retired items name them.
