@@ -41,7 +41,7 @@ MISSING_DIFFICULTIES: dict[str, list[str]] = {}
 # Learning outcomes with no two-mark item (multiple response or matching) for a test's two-mark places.
 NO_TWO_MARK_ITEM: list[str] = []
 # Laws in the register whose last live item was retired: the register keeps them, as retired items name them.
-UNTESTED_LAWS = ["consumer-protection-act-1987", "trade-marks-act-1994"]
+UNTESTED_LAWS = ["consumer-protection-act-1987", "equality-act-2010", "trade-marks-act-1994"]
 MAX_STEM_WORDS = 60  # a table of figures in the stem is stimulus, like a scenario, and is not counted
 # Units whose specification sets no sequence to put in order: their ordering items were put in
 # order by everyday logic and retired (Unit 5's review report says so), so they have no live ordering item.
