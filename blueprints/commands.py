@@ -92,6 +92,8 @@ def _print(report: FeasibilityReport) -> None:
         verdict = "supports" if report.supports_exposure_target else "does NOT support"
         click.echo(f"  item-disjoint tests: {report.disjoint_tests} (exposure target needs {report.tests_needed}: "
                    f"the bank {verdict} it)")
+        for reason in report.disjoint_limit:
+            click.echo(f"  what stops test {report.disjoint_tests + 1} on the items left: {reason}")
         click.echo(f"  pass mark: {report.pass_marks} marks on the reference form of "
                    f"{len(report.reference_form)} items")
 

@@ -9,7 +9,8 @@
 * per criterion - items available (none: nothing can assess it);
 * distinct tests - how many item-disjoint tests the bank holds (assembled one after
   another, each from what is left); rotating ``k`` of them gives exposure ``1 / k``, so
-  the bank supports the exposure target if ``k >= 1 / max exposure``.
+  the bank supports the exposure target if ``k >= 1 / max exposure``; when the count stops
+  short of that, which kinds of rule the next test breaks on what is left.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class FeasibilityReport:
     example_test: list[str] = field(default_factory=list)
     reference_form: list[str] = field(default_factory=list)
     pass_marks: float | None = None
+    disjoint_limit: list[str] = field(default_factory=list)  # why no further item-disjoint test exists
 
     @property
     def supports_exposure_target(self) -> bool:
@@ -101,19 +103,21 @@ def feasibility(engine: Engine) -> FeasibilityReport:
     except Infeasible as error:
         return FeasibilityReport(bp.unit, False, error.reasons, missing, outcomes, criteria, unusable, 0, needed)
     reference = engine.reference_form
+    disjoint, limit = _disjoint_tests(engine, info, needed)
     return FeasibilityReport(
-        bp.unit, True, [], missing, outcomes, criteria, unusable, _disjoint_tests(engine, info), needed,
+        bp.unit, True, [], missing, outcomes, criteria, unusable, disjoint, needed,
         [pool.ids[i] for i in engine.in_test_order(example)], [pool.ids[i] for i in reference],
-        round(pass_marks(bp.cut_theta, pool.parameters.subset(reference)), 2),
+        round(pass_marks(bp.cut_theta, pool.parameters.subset(reference)), 2), limit,
     )
 
 
-def _disjoint_tests(engine: Engine, weights: np.ndarray) -> int:
+def _disjoint_tests(engine: Engine, weights: np.ndarray, needed: int) -> tuple[int, list[str]]:
+    """How many item-disjoint tests the pool holds and, when fewer than ``needed``, why the next fails."""
     allowed = engine.layout.usable.copy()
     for count in range(MAX_FORMS_COUNTED):
         try:
             test = engine.shadow_test(allowed, NO_ITEMS, weights).items
-        except Infeasible:
-            return count
+        except Infeasible as error:
+            return count, (error.reasons if count < needed else [])
         allowed[test] = False
-    return MAX_FORMS_COUNTED
+    return MAX_FORMS_COUNTED, []

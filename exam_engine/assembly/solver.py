@@ -111,7 +111,19 @@ def why_infeasible(model: ConstraintModel) -> list[str]:
             continue
         relaxed = model.without(kind)
         if _run(relaxed, np.zeros(model.candidates.size)) is not None:
-            names = [name for name, k in zip(model.names, model.kinds) if k == kind]
-            more = ", ..." if len(names) > 6 else ""
-            reasons.append(f"conflict with the {kind} rules ({', '.join(names[:6])}{more})")
+            rows = [r for r, k in enumerate(model.kinds) if k == kind]
+            reasons.append(f"conflict with the {kind} rules ({_rule_summary(model, rows)})")
     return reasons or ["no test meets the rules even with any one kind of rule dropped"]
+
+
+def _rule_summary(model: ConstraintModel, rows: list[int]) -> str:
+    """The rules' names, or for enemy rules (one per group, naming every item) the largest groups."""
+    if model.kinds[rows[0]] != "enemy":
+        more = ", ..." if len(rows) > 6 else ""
+        return ", ".join(model.names[r] for r in rows[:6]) + more
+    sizes = model.matrix[rows].sum(axis=1)
+    largest = [rows[r] for r in np.argsort(-sizes, kind="stable")[:3]]
+    groups = [f"{model.names[r].removeprefix('enemies ').split(', ')[0]}'s, {int(sizes[rows.index(r)])} items"
+              for r in largest]
+    count = f"{len(rows)} group" + ("s" if len(rows) > 1 else "")
+    return f"{count} of items that may not share a test; the largest: {'; '.join(groups)}"

@@ -1,6 +1,8 @@
 """Resits, infeasible blueprints, scoring and exposure control."""
 
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -140,3 +142,14 @@ def test_items_at_the_exposure_ceiling_come_only_when_nothing_else_meets_the_rul
     everything_capped = sit(engine, Mode.CAT, answers(engine.pool, 3), seed=4,
                             eligibility=Eligibility.given((0.0,), nothing_drawn, np.ones(size, bool)))
     assert sum(engine.pool.marks[engine.pool.index()[i]] for i in everything_capped.scored_items) == 12
+
+
+def test_feasibility_says_what_stops_one_more_distinct_test():
+    pool = random_pool(60, seed=7)
+    crowded = dataclasses.replace(pool, enemies=tuple(frozenset({"E"}) if i % 3 else frozenset() for i in range(60)))
+    report = feasibility(Engine(small_blueprint(max_exposure=0.25), crowded))
+    assert report.feasible and report.disjoint_tests < report.tests_needed == 4
+    assert len(report.disjoint_limit) == 1
+    assert report.disjoint_limit[0].startswith("conflict with the enemy rules (1 group of items that may not share")
+    assert "the largest: I001's, " in report.disjoint_limit[0]
+    assert feasibility(Engine(small_blueprint(max_exposure=0.25), pool)).disjoint_limit == []
