@@ -122,8 +122,9 @@ def _rule_summary(model: ConstraintModel, rows: list[int]) -> str:
         more = ", ..." if len(rows) > 6 else ""
         return ", ".join(model.names[r] for r in rows[:6]) + more
     sizes = model.matrix[rows].sum(axis=1)
-    largest = [rows[r] for r in np.argsort(-sizes, kind="stable")[:3]]
-    groups = [f"{model.names[r].removeprefix('enemies ').split(', ')[0]}'s, {int(sizes[rows.index(r)])} items"
-              for r in largest]
+    groups = []
+    for k in np.argsort(-sizes, kind="stable")[:3]:
+        first = model.names[rows[k]].removeprefix("enemies ").split(", ")[0]
+        groups.append(f"the group of {first} ({int(sizes[k])} items)")
     count = f"{len(rows)} group" + ("s" if len(rows) > 1 else "")
     return f"{count} of items that may not share a test; the largest: {'; '.join(groups)}"

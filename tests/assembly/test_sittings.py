@@ -151,5 +151,5 @@ def test_feasibility_says_what_stops_one_more_distinct_test():
     assert report.feasible and report.disjoint_tests < report.tests_needed == 4
     assert len(report.disjoint_limit) == 1
     assert report.disjoint_limit[0].startswith("conflict with the enemy rules (1 group of items that may not share")
-    assert "the largest: I001's, " in report.disjoint_limit[0]
+    assert "the largest: the group of I001 (" in report.disjoint_limit[0]
     assert feasibility(Engine(small_blueprint(max_exposure=0.25), pool)).disjoint_limit == []
